@@ -1,0 +1,82 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { loginSchema } from "#services/validation/account";
+import { Field, FormError, useValidatedForm } from "~/components/forms";
+import { getUser, startSession, verifyLogin } from "~/utils/auth.server";
+import { validateCsrf } from "~/utils/csrf.server";
+import { formFailure, parseForm } from "~/utils/forms.server";
+import { getFixedT } from "~/utils/i18n.server";
+import { safeRedirect, toastHeaders } from "~/utils/session.server";
+
+export const meta: MetaFunction = () => [{ title: "Đăng nhập · Log in — Góp Sức" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  if (await getUser(request)) throw redirect("/account");
+  return json({});
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const formData = await request.formData();
+  await validateCsrf(formData, request.headers);
+  const parsed = parseForm(loginSchema, formData);
+  if (!parsed.ok) return formFailure(parsed);
+  const result = await verifyLogin(parsed.data.email, parsed.data.password);
+  if (!result.ok) {
+    const t = await getFixedT(request);
+    const formError = result.reason === "locked" ? t("auth.locked", { minutes: result.minutes }) : "auth.invalidCredentials";
+    return formFailure({ errors: {}, formError, values: { email: parsed.data.email } }, result.reason === "locked" ? 429 : 400);
+  }
+  const t = await getFixedT(request);
+  const headers = await toastHeaders({ type: "success", message: t("auth.welcome", { name: result.user.name }) });
+  headers.append("Set-Cookie", await startSession(request, result.user.id));
+  return redirect(safeRedirect(parsed.data.redirectTo), { headers });
+}
+
+export default function LoginPage() {
+  const { t } = useTranslation();
+  const actionData = useActionData<typeof action>();
+  const [searchParams] = useSearchParams();
+  const navigation = useNavigation();
+  const form = useValidatedForm(loginSchema);
+  const serverErrors = actionData && !actionData.ok ? actionData.errors : undefined;
+  return (
+    <section className="narrow card">
+      <h1>{t("auth.loginTitle")}</h1>
+      <FormError message={actionData && !actionData.ok ? actionData.formError : null} />
+      <Form method="post" noValidate onSubmit={form.onSubmit}>
+        <AuthenticityTokenInput />
+        <input type="hidden" name="redirectTo" value={searchParams.get("redirectTo") ?? ""} />
+        <Field
+          name="email"
+          type="email"
+          autoComplete="email"
+          label={t("auth.email")}
+          register={form.register}
+          clientError={form.formState.errors.email?.message as string | undefined}
+          serverErrors={serverErrors}
+          defaultValue={actionData && !actionData.ok ? actionData.values.email : undefined}
+          required
+        />
+        <Field
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          label={t("auth.password")}
+          register={form.register}
+          clientError={form.formState.errors.password?.message as string | undefined}
+          serverErrors={serverErrors}
+          required
+        />
+        <button type="submit" className="button" disabled={navigation.state === "submitting"}>
+          {t("auth.submitLogin")}
+        </button>
+      </Form>
+      <p className="muted">
+        {t("auth.noAccount")} <Link to={`/register${searchParams.size ? `?${searchParams}` : ""}`}>{t("nav.register")}</Link>
+      </p>
+    </section>
+  );
+}

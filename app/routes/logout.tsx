@@ -1,0 +1,18 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
+import { endSession } from "~/utils/auth.server";
+import { validateCsrf } from "~/utils/csrf.server";
+import { getFixedT } from "~/utils/i18n.server";
+import { toastHeaders } from "~/utils/session.server";
+
+export async function loader() {
+  return redirect("/");
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  await validateCsrf(await request.formData(), request.headers);
+  const t = await getFixedT(request);
+  const headers = await toastHeaders({ type: "info", message: t("auth.loggedOut") });
+  headers.append("Set-Cookie", await endSession(request));
+  return redirect("/", { headers });
+}

@@ -1,0 +1,152 @@
+import { redirect } from "@remix-run/node";
+import argon2 from "argon2";
+import type { Role, SessionUser } from "#models/user.server";
+import { clearFailedLogins, createUser, findUserByEmail, getSessionUserById, recordFailedLogin } from "#models/user.server";
+import { createSession, deleteSession, findLiveSession } from "#models/session.server";
+import { authSessionStorage, SESSION_TTL_MS } from "./session.server";
+
+export const LOCK_AFTER_FAILURES = 5;
+export const LOCK_FOR_MS = 15 * 60 * 1000;
+
+// Same cost parameters for every hash: argon2id, 64 MiB, 3 passes (the library's defaults, RFC 9106's second choice).
+const HASH_OPTIONS = { type: argon2.argon2id } as const;
+let dummyHash: Promise<string> | undefined;
+
+export function hashPassword(password: string) {
+  return argon2.hash(password, HASH_OPTIONS);
+}
+
+async function getSessionId(request: Request): Promise<string | null> {
+  const session = await authSessionStorage().getSession(request.headers.get("Cookie"));
+  const id = session.get("sessionId");
+  return typeof id === "string" ? id : null;
+}
+
+/** The signed-in user, or null. One lookup of the session and one of the user. */
+export async function getUser(request: Request): Promise<SessionUser | null> {
+  const sessionId = await getSessionId(request);
+  if (!sessionId) return null;
+  const session = await findLiveSession(sessionId);
+  if (!session) return null;
+  return getSessionUserById(String(session.userId));
+}
+
+/** Sends a visitor to the login page (and back afterwards). */
+export async function requireUser(request: Request): Promise<SessionUser> {
+  const user = await getUser(request);
+  if (!user) {
+    const url = new URL(request.url);
+    const redirectTo = `${url.pathname}${url.search}`;
+    throw redirect(`/login?${new URLSearchParams({ redirectTo })}`);
+  }
+  return user;
+}
+
+export function forbidden(): never {
+  throw new Response("errors.forbidden", { status: 403, statusText: "Forbidden" });
+}
+
+/** The signed-in user, who must hold one of the roles; admins hold every role. */
+export async function requireRole(request: Request, roles: readonly Role[]): Promise<SessionUser> {
+  const user = await requireUser(request);
+  if (!hasRole(user, roles)) forbidden();
+  return user;
+}
+
+export function hasRole(user: SessionUser, roles: readonly Role[]) {
+  return user.role === "admin" || roles.includes(user.role);
+}
+
+/**
+ * Who may see an institution's private data: its own managers, the province officer of its
+ * province, ministry officers and admins. Nobody else — not a manager of another institution.
+ */
+export function canAccessInstitution(user: SessionUser, institution: { id: string; provinceSlug: string }) {
+  switch (user.role) {
+    case "admin":
+    case "ministry_officer":
+      return true;
+    case "province_officer":
+      return user.provinceSlug === institution.provinceSlug;
+    case "manager":
+      return user.institutionIds.includes(institution.id);
+    default:
+      return false;
+  }
+}
+
+export async function requireInstitutionAccess(request: Request, institution: { id: string; provinceSlug: string }) {
+  const user = await requireUser(request);
+  if (!canAccessInstitution(user, institution)) forbidden();
+  return user;
+}
+
+/** Province-wide views: that province's officer, ministry officers and admins. */
+export function canAccessProvince(user: SessionUser, provinceSlug: string) {
+  return user.role === "admin" || user.role === "ministry_officer" || (user.role === "province_officer" && user.provinceSlug === provinceSlug);
+}
+
+export async function requireProvinceAccess(request: Request, provinceSlug: string) {
+  const user = await requireUser(request);
+  if (!canAccessProvince(user, provinceSlug)) forbidden();
+  return user;
+}
+
+export type LoginResult = { ok: true; user: SessionUser } | { ok: false; reason: "invalid" } | { ok: false; reason: "locked"; minutes: number };
+
+/**
+ * Checks a password. Five failures in a row lock the account for 15 minutes; an unknown email costs
+ * the same time as a wrong password, so it cannot be told apart.
+ */
+export async function verifyLogin(email: string, password: string): Promise<LoginResult> {
+  const user = await findUserByEmail(email);
+  if (!user) {
+    dummyHash ??= hashPassword("not-a-real-password-for-timing");
+    await argon2.verify(await dummyHash, password);
+    return { ok: false, reason: "invalid" };
+  }
+  if (user.lockedUntil && user.lockedUntil.getTime() > Date.now()) {
+    return { ok: false, reason: "locked", minutes: Math.ceil((user.lockedUntil.getTime() - Date.now()) / 60_000) };
+  }
+  if (!(await argon2.verify(user.passwordHash, password))) {
+    await recordFailedLogin(user._id, { lockAfter: LOCK_AFTER_FAILURES, lockForMs: LOCK_FOR_MS });
+    return { ok: false, reason: "invalid" };
+  }
+  await clearFailedLogins(user._id);
+  const sessionUser = await getSessionUserById(String(user._id));
+  return sessionUser ? { ok: true, user: sessionUser } : { ok: false, reason: "invalid" };
+}
+
+export async function registerDonor(input: { email: string; name: string; password: string; locale: "vi" | "en" }) {
+  const existing = await findUserByEmail(input.email);
+  if (existing) return { ok: false as const, reason: "emailTaken" as const };
+  try {
+    const user = await createUser({ email: input.email, name: input.name, passwordHash: await hashPassword(input.password), role: "donor", locale: input.locale });
+    return { ok: true as const, user };
+  } catch (error) {
+    if ((error as { code?: number }).code === 11000) return { ok: false as const, reason: "emailTaken" as const };
+    throw error;
+  }
+}
+
+/**
+ * Signs a user in with a brand-new session id (the old one, if any, is ended: rotation on login)
+ * and returns the Set-Cookie header value.
+ */
+export async function startSession(request: Request, userId: string): Promise<string> {
+  const previous = await getSessionId(request);
+  if (previous) await deleteSession(previous);
+  const { id, expiresAt } = await createSession(userId, SESSION_TTL_MS);
+  const storage = authSessionStorage();
+  const cookieSession = await storage.getSession();
+  cookieSession.set("sessionId", id);
+  return storage.commitSession(cookieSession, { expires: expiresAt });
+}
+
+/** Ends the session in the database and clears the cookie; returns the Set-Cookie header value. */
+export async function endSession(request: Request): Promise<string> {
+  const sessionId = await getSessionId(request);
+  if (sessionId) await deleteSession(sessionId);
+  const storage = authSessionStorage();
+  return storage.destroySession(await storage.getSession(request.headers.get("Cookie")));
+}

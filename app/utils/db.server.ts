@@ -1,0 +1,25 @@
+import mongoose from "mongoose";
+import { env } from "./env.server";
+
+declare global {
+  var __gopsucDb: Promise<typeof mongoose> | undefined;
+}
+
+/** One connection per process, reused across dev rebuilds (indie-stack singleton). */
+export function connectDb(): Promise<typeof mongoose> {
+  globalThis.__gopsucDb ??= mongoose
+    .connect(env().MONGODB_URI, { serverSelectionTimeoutMS: 5000, autoIndex: true })
+    .catch((error) => {
+      globalThis.__gopsucDb = undefined;
+      throw error;
+    });
+  return globalThis.__gopsucDb;
+}
+
+/** Round-trip to the database: resolves with the latency in ms, or throws when it cannot be reached. */
+export async function pingDatabase(): Promise<number> {
+  const started = Date.now();
+  const connection = await connectDb();
+  await connection.connection.db!.admin().ping();
+  return Date.now() - started;
+}

@@ -1,0 +1,64 @@
+import { z } from "zod";
+
+/**
+ * The app's configuration, validated once at start-up (entry.server imports this module).
+ * Production refuses to start without its secrets; development gets its values from scripts/start.mjs.
+ */
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["production", "development", "test"]).default("development"),
+    MONGODB_URI: z
+      .string({ required_error: "MONGODB_URI is required: a mongodb:// or mongodb+srv:// address (npm start sets it for the embedded database)" })
+      .regex(/^mongodb(\+srv)?:\/\//, "MONGODB_URI must start with mongodb:// or mongodb+srv://"),
+    SESSION_SECRET: z.string().optional(),
+    APP_URL: z.string().url("APP_URL must be a full address such as https://gopsuc.vn").default("http://localhost:3000"),
+    STRIPE_SECRET_KEY: z.string().startsWith("sk_", "STRIPE_SECRET_KEY must start with sk_").optional(),
+    STRIPE_PUBLISHABLE_KEY: z.string().startsWith("pk_", "STRIPE_PUBLISHABLE_KEY must start with pk_").optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_", "STRIPE_WEBHOOK_SECRET must start with whsec_").optional(),
+    /** An explicit, labelled demo mode: card payments go to the msw Stripe handlers the tests use. */
+    DEMO_MODE: z.enum(["true", "false"]).default("false").transform((value) => value === "true"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === "production") {
+      if (!env.SESSION_SECRET || env.SESSION_SECRET.length < 32) {
+        ctx.addIssue({ code: "custom", path: ["SESSION_SECRET"], message: "SESSION_SECRET is required in production: at least 32 random characters" });
+      }
+      if (env.DEMO_MODE) {
+        ctx.addIssue({ code: "custom", path: ["DEMO_MODE"], message: "DEMO_MODE cannot be on in production" });
+      }
+    } else if (env.SESSION_SECRET !== undefined && env.SESSION_SECRET.length < 16) {
+      ctx.addIssue({ code: "custom", path: ["SESSION_SECRET"], message: "SESSION_SECRET must be at least 16 characters" });
+    }
+  });
+
+export type Env = z.infer<typeof schema> & { SESSION_SECRET: string };
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Góp Sức cannot start — fix its configuration:\n${problems.map((p) => `  • ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses an environment (process.env by default); throws a ConfigError naming every problem. */
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+  }
+  // Outside production a missing secret gets a per-process random one (sessions end at restart).
+  const SESSION_SECRET = result.data.SESSION_SECRET ?? crypto.randomUUID() + crypto.randomUUID();
+  return { ...result.data, SESSION_SECRET };
+}
+
+let cached: Env | undefined;
+export function env(): Env {
+  cached ??= parseEnv();
+  return cached;
+}
+
+/** What the browser may know. Nothing secret goes here. */
+export function publicEnv() {
+  const { NODE_ENV, DEMO_MODE } = env();
+  return { NODE_ENV, DEMO_MODE };
+}

@@ -1,0 +1,38 @@
+import { json } from "@remix-run/node";
+import type { z } from "zod";
+
+export type FieldErrors = Record<string, string[]>;
+export type FormFailure = { ok: false; errors: FieldErrors; formError?: string; values: Record<string, string> };
+
+function valuesOf(formData: FormData): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [key, value] of formData) {
+    if (typeof value === "string" && key !== "csrf" && !/password/i.test(key)) values[key] = value;
+  }
+  return values;
+}
+
+/**
+ * Validates a submitted form with the same zod schema the browser used. On failure: the field
+ * errors (translation keys) and what was typed (passwords excepted), to render the form again.
+ */
+export function parseForm<S extends z.ZodTypeAny>(schema: S, formData: FormData): { ok: true; data: z.output<S> } | FormFailure {
+  const raw: Record<string, unknown> = {};
+  for (const key of new Set(formData.keys())) {
+    const all = formData.getAll(key);
+    raw[key] = all.length > 1 ? all : all[0];
+  }
+  const result = schema.safeParse(raw);
+  if (result.success) return { ok: true, data: result.data };
+  const errors: FieldErrors = {};
+  for (const issue of result.error.issues) {
+    const field = issue.path.join(".") || "_form";
+    (errors[field] ??= []).push(issue.message);
+  }
+  return { ok: false, errors, values: valuesOf(formData) };
+}
+
+/** A 400 with the form's errors: the page shows them next to their fields; nothing was written. */
+export function formFailure(failure: Omit<FormFailure, "ok"> & { ok?: false }, status = 400) {
+  return json({ ok: false as const, errors: failure.errors, formError: failure.formError, values: failure.values }, { status });
+}

@@ -1,0 +1,76 @@
+import { createHash } from "node:crypto";
+import mongoose, { Schema, type InferSchemaType, type Types } from "mongoose";
+import { currency, objectId, vnd } from "./fields";
+
+export const DONATION_METHODS = ["card", "bank_transfer", "cash", "in_kind", "volunteer_hours"] as const;
+export type DonationMethod = (typeof DONATION_METHODS)[number];
+
+/** Default receipt number derived from the idempotency key, so it is always present and stable on retry. */
+export function receiptNumberFor(idempotencyKey: string): string {
+  return `R-${createHash("sha256").update(idempotencyKey).digest("hex").slice(0, 16).toUpperCase()}`;
+}
+
+const inKindItemSchema = new Schema(
+  {
+    item: { type: String, required: true, trim: true, maxlength: 200 },
+    quantity: {
+      type: Number,
+      required: true,
+      validate: { validator: (v: number) => Number.isSafeInteger(v) && v > 0, message: "Số lượng phải là số nguyên dương (quantity must be a positive whole number)" },
+    },
+    unitValue: vnd(),
+  },
+  { _id: false },
+);
+
+const donationSchema = new Schema(
+  {
+    /** E.g. the Stripe event/checkout id, or a hash of the bank statement line: the same payment is counted once. */
+    idempotencyKey: { type: String, required: true, trim: true, maxlength: 200 },
+    pledgeId: { type: objectId, ref: "Pledge", default: null },
+    programmeId: { type: objectId, ref: "Programme", required: true },
+    institutionId: { type: objectId, ref: "Institution", required: true },
+    /** Null for an anonymous walk-in gift. */
+    donorId: { type: objectId, ref: "Donor", default: null },
+    method: { type: String, enum: DONATION_METHODS, required: true },
+    amount: vnd(),
+    currency,
+    receivedAt: { type: Date, required: true },
+    /** Bank-transfer description / pledge reference / cash voucher number. */
+    reference: { type: String, trim: true, maxlength: 200, default: null },
+    provider: {
+      name: { type: String, trim: true, maxlength: 40, default: null },
+      paymentIntentId: { type: String, trim: true, maxlength: 200, default: null },
+      checkoutSessionId: { type: String, trim: true, maxlength: 200, default: null },
+    },
+    /** GridFS file ids (transfer slips, photos, hand-over minutes). */
+    evidenceFileIds: { type: [objectId], default: [] },
+    inKind: {
+      items: { type: [inKindItemSchema], default: [] },
+      valuationBasis: { type: String, trim: true, maxlength: 1000, default: null },
+    },
+    receiptNumber: { type: String, required: true, trim: true, maxlength: 40 },
+    /** The manager who recorded it; null when confirmed by a webhook. */
+    recordedBy: { type: objectId, ref: "User", default: null },
+  },
+  { timestamps: true },
+);
+
+donationSchema.pre("validate", function () {
+  if (!this.receiptNumber && this.idempotencyKey) this.receiptNumber = receiptNumberFor(this.idempotencyKey);
+});
+
+donationSchema.index({ idempotencyKey: 1 }, { unique: true });
+donationSchema.index({ receiptNumber: 1 }, { unique: true });
+donationSchema.index({ programmeId: 1, receivedAt: -1 });
+donationSchema.index({ institutionId: 1, receivedAt: -1 });
+donationSchema.index({ donorId: 1, receivedAt: -1 });
+donationSchema.index({ pledgeId: 1 });
+donationSchema.index({ "provider.paymentIntentId": 1 });
+
+export type DonationDoc = InferSchemaType<typeof donationSchema> & { _id: Types.ObjectId };
+export const Donation = (mongoose.models.Donation as mongoose.Model<DonationDoc> | undefined) ?? mongoose.model<DonationDoc>("Donation", donationSchema);
+
+export async function findDonationByIdempotencyKey(idempotencyKey: string) {
+  return Donation.findOne({ idempotencyKey }).lean();
+}

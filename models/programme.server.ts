@@ -1,0 +1,88 @@
+import mongoose, { Schema, type InferSchemaType, type Types } from "mongoose";
+import { currency, objectId, searchTextOf, vnd } from "./fields";
+import { CAMPAIGN_DAY_SLUGS } from "./reference/campaign-days";
+import { INSTITUTION_TYPE_SLUGS } from "./reference/institution-types";
+import { PROVINCE_SLUGS } from "./reference/provinces";
+import { THEME_SLUGS } from "./reference/themes";
+
+export const PROGRAMME_STATES = ["draft", "open", "closed"] as const;
+export type ProgrammeState = (typeof PROGRAMME_STATES)[number];
+
+const positiveInteger = {
+  validator: (v: number) => Number.isSafeInteger(v) && v > 0,
+  message: "Số lượng phải là số nguyên dương (quantity must be a positive whole number)",
+};
+
+const budgetLineSchema = new Schema(
+  {
+    code: { type: String, required: true, trim: true, maxlength: 40, match: /^[A-Za-z0-9._-]+$/ },
+    label: { type: String, required: true, trim: true, maxlength: 200 },
+    amount: vnd(),
+  },
+  { _id: false },
+);
+
+const inKindNeedSchema = new Schema(
+  {
+    item: { type: String, required: true, trim: true, maxlength: 200 },
+    unit: { type: String, required: true, trim: true, maxlength: 40 },
+    quantity: { type: Number, required: true, validate: positiveInteger },
+    unitValue: vnd(),
+  },
+  { _id: false },
+);
+
+const programmeSchema = new Schema(
+  {
+    institutionId: { type: objectId, ref: "Institution", required: true },
+    slug: { type: String, required: true, trim: true, lowercase: true, maxlength: 120, match: /^[a-z0-9]+(?:-[a-z0-9]+)*$/ },
+    title: { type: String, required: true, trim: true, maxlength: 200 },
+    summary: { type: String, trim: true, maxlength: 500, default: "" },
+    description: { type: String, trim: true, maxlength: 20000, default: "" },
+    /** Diacritics-free copy of title and summary, for search. */
+    searchText: { type: String, default: "", maxlength: 1000 },
+    themes: { type: [{ type: String, enum: THEME_SLUGS }], default: [] },
+    campaignDays: { type: [{ type: String, enum: CAMPAIGN_DAY_SLUGS }], default: [] },
+    startDate: { type: Date, required: true },
+    endDate: { type: Date, required: true },
+    goal: vnd(),
+    currency,
+    budgetLines: { type: [budgetLineSchema], default: [] },
+    inKindNeeds: { type: [inKindNeedSchema], default: [] },
+    /** A GridFS file id. */
+    coverImageId: { type: objectId, default: null },
+    state: { type: String, enum: PROGRAMME_STATES, required: true, default: "draft" },
+    /** Copied from the institution so the catalogue can filter without a join. */
+    provinceSlug: { type: String, enum: PROVINCE_SLUGS, required: true },
+    institutionType: { type: String, enum: INSTITUTION_TYPE_SLUGS, required: true },
+    publishedAt: { type: Date, default: null },
+  },
+  { timestamps: true },
+);
+
+programmeSchema.pre("validate", function () {
+  this.searchText = searchTextOf(this.title, this.summary).slice(0, 1000);
+  if (this.startDate && this.endDate && this.endDate.getTime() < this.startDate.getTime()) {
+    this.invalidate("endDate", "Ngày kết thúc phải sau ngày bắt đầu (end date must not be before start date)", this.endDate);
+  }
+  const codes = this.budgetLines.map((line) => line.code);
+  if (new Set(codes).size !== codes.length) {
+    this.invalidate("budgetLines", "Mã dòng ngân sách bị trùng (budget line codes must be unique)", codes.join(","));
+  }
+});
+
+programmeSchema.index({ slug: 1 }, { unique: true });
+programmeSchema.index({ state: 1, provinceSlug: 1, institutionType: 1, endDate: 1 });
+programmeSchema.index({ themes: 1 });
+programmeSchema.index({ campaignDays: 1 });
+programmeSchema.index({ endDate: 1 });
+programmeSchema.index({ institutionId: 1, state: 1 });
+programmeSchema.index({ searchText: 1 });
+
+export type ProgrammeDoc = InferSchemaType<typeof programmeSchema> & { _id: Types.ObjectId };
+export const Programme =
+  (mongoose.models.Programme as mongoose.Model<ProgrammeDoc> | undefined) ?? mongoose.model<ProgrammeDoc>("Programme", programmeSchema);
+
+export async function findProgrammeBySlug(slug: string) {
+  return Programme.findOne({ slug: slug.trim().toLowerCase() }).lean();
+}

@@ -1,0 +1,13 @@
+/** @type {import('@remix-run/dev').AppConfig} */
+export default {
+  appDirectory: "app",
+  assetsBuildDirectory: "public/build",
+  publicPath: "/build/",
+  serverBuildPath: "build/index.js",
+  serverModuleFormat: "esm",
+  serverPlatform: "node",
+  // Server-only packages stay external; everything our own code imports is bundled.
+  serverDependenciesToBundle: [],
+  watchPaths: ["models/**/*", "services/**/*"],
+  ignoredRouteFiles: ["**/.*", "**/*.test.*"],
+};

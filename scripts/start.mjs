@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// `npm start`: install, build, start the database (embedded unless MONGODB_URI is set), seed demo
+// data on the first run, and serve http://localhost:3000. Ctrl-C stops everything.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { startEmbeddedDatabase, withDatabaseName } from "./lib/database.mjs";
+import { ensureBuilt, ensureInstalled, localSessionSecret, root, run } from "./lib/setup.mjs";
+
+const dev = process.argv.includes("--dev");
+const port = process.env.PORT ?? "3000";
+
+async function main() {
+  ensureInstalled();
+  if (!dev) ensureBuilt();
+
+  let database = null;
+  let mongoUri = process.env.MONGODB_URI;
+  if (!mongoUri) {
+    database = await startEmbeddedDatabase({ dataDir: path.join(root, ".data/db"), persistent: true });
+    mongoUri = withDatabaseName(database.uri, "gopsuc");
+  } else {
+    console.log("• Using the database at MONGODB_URI");
+  }
+
+  const env = {
+    ...process.env,
+    MONGODB_URI: mongoUri,
+    SESSION_SECRET: process.env.SESSION_SECRET ?? localSessionSecret(),
+    APP_URL: process.env.APP_URL ?? `http://localhost:${port}`,
+    PORT: port,
+    NODE_ENV: dev ? "development" : (process.env.NODE_ENV ?? "production"),
+  };
+
+  let server = null;
+  let stopping = false;
+  const stop = async (code = 0) => {
+    if (stopping) return;
+    stopping = true;
+    console.log("\n• Stopping…");
+    if (server && server.exitCode === null) {
+      server.kill("SIGTERM");
+      await new Promise((resolve) => server.once("exit", resolve));
+    }
+    if (database) await database.stop();
+    console.log("• Stopped. Bye!");
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
+
+  try {
+    run("npx", ["tsx", "scripts/seed.ts"], { env });
+  } catch (error) {
+    console.error(`Seeding failed: ${error.message}`);
+    await stop(1);
+  }
+
+  const [command, args] = dev ? ["npx", ["remix", "dev"]] : ["npx", ["remix-serve", "./build/index.js"]];
+  server = spawn(command, args, { cwd: root, env, stdio: "inherit" });
+  server.once("exit", (code) => {
+    if (!stopping) void stop(code ?? 1);
+  });
+  console.log(`\n  Góp Sức is starting on ${env.APP_URL}  (Ctrl-C to stop)\n`);
+}
+
+main().catch((error) => {
+  console.error(`\n${error.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,44 @@
+/** Formatting of money and dates for Vietnamese and English readers (domain.md §5). */
+export type Locale = "vi" | "en";
+export const TIME_ZONE = "Asia/Ho_Chi_Minh";
+
+const vndFormatters: Record<Locale, Intl.NumberFormat> = {
+  vi: new Intl.NumberFormat("vi-VN", { style: "currency", currency: "VND" }),
+  en: new Intl.NumberFormat("en-US", { style: "currency", currency: "VND", currencyDisplay: "narrowSymbol" }),
+};
+
+/** 1000000 → "1.000.000 ₫" (vi, no-break space before ₫) or "₫1,000,000" (en). */
+export function formatVnd(amount: number, locale: Locale = "vi"): string {
+  if (!Number.isSafeInteger(amount)) throw new RangeError(`not a whole number of đồng: ${amount}`);
+  return vndFormatters[locale].format(amount);
+}
+
+/** Plain number grouping: 70.5 → "70,5" (vi) / "70.5" (en). */
+export function formatNumber(value: number, locale: Locale = "vi", maximumFractionDigits = 1): string {
+  return new Intl.NumberFormat(locale === "vi" ? "vi-VN" : "en-US", { maximumFractionDigits }).format(value);
+}
+
+function dateParts(date: Date) {
+  const parts = new Intl.DateTimeFormat("en-GB", { timeZone: TIME_ZONE, day: "2-digit", month: "2-digit", year: "numeric" }).formatToParts(date);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+  return { day: get("day"), month: get("month"), year: get("year") };
+}
+
+/** A date in Vietnam's time zone: "01/07/2025" (vi, dd/mm/yyyy) or "1 Jul 2025" (en). */
+export function formatDate(date: Date | string, locale: Locale = "vi"): string {
+  const d = typeof date === "string" ? new Date(date) : date;
+  if (locale === "vi") {
+    const { day, month, year } = dateParts(d);
+    return `${day}/${month}/${year}`;
+  }
+  return new Intl.DateTimeFormat("en-GB", { timeZone: TIME_ZONE, day: "numeric", month: "short", year: "numeric" }).format(d);
+}
+
+/** The place-and-date line of a Vietnamese certificate: "Hà Nội, ngày 05 tháng 01 năm 2025". */
+export function formatLongVietnameseDate(date: Date, place?: string): string {
+  const { day, month, year } = dateParts(date);
+  // Months 1–2 keep their leading zero (tháng 01, tháng 02); other months do not (tháng 3 … tháng 12).
+  const monthText = Number(month) <= 2 ? month : String(Number(month));
+  const text = `ngày ${day} tháng ${monthText} năm ${year}`;
+  return place ? `${place}, ${text}` : text;
+}

@@ -1,0 +1,104 @@
+import { describe, expect, test } from "vitest";
+import { User } from "#models/user.server";
+import { Session } from "#models/session.server";
+import { action as loginAction } from "~/routes/login";
+import { action as logoutAction } from "~/routes/logout";
+import { action as registerAction } from "~/routes/register";
+import { loader as accountLoader } from "~/routes/account";
+import { getUser, LOCK_AFTER_FAILURES } from "~/utils/auth.server";
+import { cookiePair, createTestUser, formRequest, getRequest, responseOf, sessionCookieFor } from "#tests/utils/requests";
+
+const args = (request: Request) => ({ request, params: {}, context: {} });
+
+describe("register", () => {
+  test("creates a donor with an argon2id hash, signs them in and sends them to their account", async () => {
+    const response = await responseOf(registerAction(args(await formRequest("/register", { name: "Lê Thị Hoa", email: "Hoa.Le@Example.vn", password: "mot-mat-khau-dai" }))));
+    expect(response.status).toBe(302);
+    expect(response.headers.get("Location")).toBe("/account");
+    const user = await User.findOne({ email: "hoa.le@example.vn" }).lean();
+    expect(user?.role).toBe("donor");
+    expect(user?.passwordHash).toMatch(/^\$argon2id\$/);
+    expect(user?.passwordHash).not.toContain("mot-mat-khau-dai");
+
+    const sessionCookie = response.headers.getSetCookie().find((c) => c.startsWith("__session="))!;
+    expect(sessionCookie).toMatch(/HttpOnly/i);
+    expect(sessionCookie).toMatch(/SameSite=Lax/i);
+    const signedIn = await getUser(getRequest("/account", cookiePair(sessionCookie)));
+    expect(signedIn?.email).toBe("hoa.le@example.vn");
+  });
+
+  test("bad input gets field messages and writes nothing", async () => {
+    const before = await User.countDocuments();
+    const response = await responseOf(registerAction(args(await formRequest("/register", { name: "<b>X</b>", email: "not-an-email", password: "short" }))));
+    expect(response.status).toBe(400);
+    const body = await response.json();
+    expect(body.errors).toMatchObject({ name: ["validation.noMarkup"], email: ["validation.email"], password: ["validation.passwordTooShort"] });
+    expect(body.values).not.toHaveProperty("password");
+    expect(await User.countDocuments()).toBe(before);
+  });
+
+  test("an email that is already registered is refused", async () => {
+    const existing = await createTestUser();
+    const response = await responseOf(registerAction(args(await formRequest("/register", { name: "Ai Đó", email: existing.email.toUpperCase(), password: "mot-mat-khau-dai" }))));
+    expect(response.status).toBe(400);
+    expect((await response.json()).errors.email).toEqual(["auth.emailTaken"]);
+  });
+
+  test("a form without its CSRF token is refused and writes nothing", async () => {
+    const before = await User.countDocuments();
+    const response = await responseOf(registerAction(args(await formRequest("/register", { name: "Kẻ Giả Mạo", email: "csrf@example.vn", password: "mot-mat-khau-dai" }, { csrf: false }))));
+    expect(response.status).toBe(403);
+    expect(await User.countDocuments()).toBe(before);
+  });
+});
+
+describe("log in and log out", () => {
+  test("the right password signs in with a new session id each time (rotation); log out ends it", async () => {
+    const user = await createTestUser({ email: "minh@example.vn" });
+    const oldCookie = await sessionCookieFor(user.id);
+    const response = await responseOf(loginAction(args(await formRequest("/login", { email: "minh@example.vn", password: user.password, redirectTo: "/account" }, { cookie: oldCookie }))));
+    expect(response.status).toBe(302);
+    const newCookie = cookiePair(response.headers.getSetCookie().find((c) => c.startsWith("__session="))!);
+    expect(newCookie).not.toBe(oldCookie);
+    // The session the visitor had before logging in no longer works.
+    expect(await getUser(getRequest("/", oldCookie))).toBeNull();
+    expect((await getUser(getRequest("/", newCookie)))?.id).toBe(user.id);
+
+    const out = await responseOf(logoutAction(args(await formRequest("/logout", {}, { cookie: newCookie }))));
+    expect(out.status).toBe(302);
+    expect(await getUser(getRequest("/", newCookie))).toBeNull();
+    expect(await Session.countDocuments({ userId: user.id })).toBe(0);
+  });
+
+  test("a wrong password is refused with one message that does not say whether the email exists", async () => {
+    await createTestUser({ email: "lan@example.vn" });
+    const wrong = await responseOf(loginAction(args(await formRequest("/login", { email: "lan@example.vn", password: "sai-mat-khau" }))));
+    const unknown = await responseOf(loginAction(args(await formRequest("/login", { email: "nobody@example.vn", password: "sai-mat-khau" }))));
+    expect(wrong.status).toBe(400);
+    expect((await wrong.json()).formError).toBe("auth.invalidCredentials");
+    expect((await unknown.json()).formError).toBe("auth.invalidCredentials");
+  });
+
+  test(`after ${LOCK_AFTER_FAILURES} wrong passwords the account is locked, even for the right one`, async () => {
+    const user = await createTestUser({ email: "khoa@example.vn" });
+    for (let i = 0; i < LOCK_AFTER_FAILURES; i += 1) {
+      await responseOf(loginAction(args(await formRequest("/login", { email: "khoa@example.vn", password: `sai-${i}` }))));
+    }
+    const response = await responseOf(loginAction(args(await formRequest("/login", { email: "khoa@example.vn", password: user.password }))));
+    expect(response.status).toBe(429);
+    expect((await response.json()).formError).toMatch(/tạm khóa.*15 phút/);
+    expect(response.headers.getSetCookie().some((c) => c.startsWith("__session="))).toBe(false);
+  });
+
+  test("an open redirect after login is not followed", async () => {
+    const user = await createTestUser({ email: "thu@example.vn" });
+    const response = await responseOf(loginAction(args(await formRequest("/login", { email: "thu@example.vn", password: user.password, redirectTo: "//evil.example.com" }))));
+    expect(response.headers.get("Location")).toBe("/account");
+  });
+
+  test("a private page sends a visitor to log in and brings them back", async () => {
+    const response = await responseOf(accountLoader(args(getRequest("/account?tab=pledges"))));
+    expect(response.status).toBe(302);
+    expect(response.headers.get("Location")).toBe(`/login?${new URLSearchParams({ redirectTo: "/account?tab=pledges" })}`);
+  });
+});

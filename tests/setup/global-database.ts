@@ -1,0 +1,31 @@
+import path from "node:path";
+import type { TestProject } from "vitest/node";
+import { startEmbeddedDatabase } from "../../scripts/lib/database.mjs";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    mongoServerUri: string;
+  }
+}
+
+/**
+ * One throwaway database server for the whole run: MONGODB_URI_TEST or MONGODB_URI when given
+ * (each test file still gets its own database on it), otherwise an embedded FerretDB on a free port
+ * with its data in a folder that is removed afterwards.
+ */
+export default async function setup(project: TestProject) {
+  const given = process.env.MONGODB_URI_TEST ?? process.env.MONGODB_URI;
+  if (given) {
+    project.provide("mongoServerUri", given);
+    return;
+  }
+  const db = await startEmbeddedDatabase({
+    dataDir: path.resolve(".data", `test-${process.pid}-${project.name}`),
+    persistent: false,
+    log: () => {},
+  });
+  project.provide("mongoServerUri", db.uri);
+  return async () => {
+    await db.stop();
+  };
+}

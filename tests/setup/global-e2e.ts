@@ -1,0 +1,61 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import mongoose from "mongoose";
+import type { TestProject } from "vitest/node";
+import { freePort, startEmbeddedDatabase, withDatabaseName } from "../../scripts/lib/database.mjs";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    baseUrl: string;
+    e2eMongoUri: string;
+  }
+}
+
+async function waitForHealthy(url: string, server: ChildProcess, output: () => string) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`the app exited (${server.exitCode}):\n${output()}`);
+    try {
+      const response = await fetch(`${url}/healthz`);
+      if (response.ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`the app did not become healthy:\n${output()}`);
+}
+
+/** The built app (npm test builds it first) served on a free port, on its own database. */
+export default async function setup(project: TestProject) {
+  const root = path.resolve(import.meta.dirname, "../..");
+  let database: { uri: string; stop: () => Promise<void> } | null = null;
+  let serverUri = process.env.MONGODB_URI_TEST ?? process.env.MONGODB_URI;
+  if (!serverUri) {
+    database = await startEmbeddedDatabase({ dataDir: path.join(root, ".data", `test-e2e-${process.pid}`), persistent: false, log: () => {} });
+    serverUri = database!.uri;
+  }
+  const mongoUri = withDatabaseName(serverUri, `gopsuc_e2e_${process.pid}`);
+  const port = await freePort();
+  const baseUrl = `http://localhost:${port}`;
+  let output = "";
+  const server = spawn(process.execPath, [path.join(root, "node_modules/@remix-run/serve/dist/cli.js"), "build/index.js"], {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", MONGODB_URI: mongoUri, APP_URL: baseUrl, SESSION_SECRET: `e2e-${crypto.randomUUID()}-${crypto.randomUUID()}` },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  server.stdout!.on("data", (chunk) => (output = (output + chunk).slice(-8000)));
+  server.stderr!.on("data", (chunk) => (output = (output + chunk).slice(-8000)));
+  await waitForHealthy(baseUrl, server, () => output);
+  project.provide("baseUrl", baseUrl);
+  project.provide("e2eMongoUri", mongoUri);
+
+  return async () => {
+    server.kill("SIGTERM");
+    await new Promise((resolve) => (server.exitCode !== null ? resolve(null) : server.once("exit", resolve)));
+    const connection = await mongoose.createConnection(mongoUri).asPromise();
+    await connection.dropDatabase().catch(() => {});
+    await connection.close();
+    if (database) await database.stop();
+  };
+}

@@ -1,0 +1,41 @@
+import { describe, expect, test } from "vitest";
+import { ConfigError, parseEnv } from "~/utils/env.server";
+
+const base = { MONGODB_URI: "mongodb://127.0.0.1:27017/gopsuc" };
+
+describe("configuration is checked at start-up", () => {
+  test("development runs with only a database address", () => {
+    const env = parseEnv({ ...base, NODE_ENV: "development" });
+    expect(env.MONGODB_URI).toBe(base.MONGODB_URI);
+    expect(env.SESSION_SECRET.length).toBeGreaterThanOrEqual(32);
+    expect(env.DEMO_MODE).toBe(false);
+  });
+
+  test("a missing database address is named", () => {
+    expect(() => parseEnv({ NODE_ENV: "development" })).toThrow(/MONGODB_URI is required/);
+  });
+
+  test("a database address that is not a MongoDB one is refused", () => {
+    expect(() => parseEnv({ MONGODB_URI: "postgres://x" })).toThrow(/must start with mongodb:\/\//);
+  });
+
+  test("production refuses to start without its session secret, and names every problem at once", () => {
+    try {
+      parseEnv({ NODE_ENV: "production", STRIPE_SECRET_KEY: "pk_wrong" });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const message = (error as Error).message;
+      expect(message).toMatch(/MONGODB_URI/);
+      expect(message).toMatch(/STRIPE_SECRET_KEY must start with sk_/);
+    }
+    expect(() => parseEnv({ ...base, NODE_ENV: "production" })).toThrow(/SESSION_SECRET is required in production/);
+    expect(() => parseEnv({ ...base, NODE_ENV: "production", SESSION_SECRET: "short" })).toThrow(/SESSION_SECRET/);
+  });
+
+  test("production starts with its secrets; demo mode is never allowed there", () => {
+    const secret = "a".repeat(40);
+    expect(parseEnv({ ...base, NODE_ENV: "production", SESSION_SECRET: secret }).SESSION_SECRET).toBe(secret);
+    expect(() => parseEnv({ ...base, NODE_ENV: "production", SESSION_SECRET: secret, DEMO_MODE: "true" })).toThrow(/DEMO_MODE/);
+  });
+});
