@@ -22,14 +22,14 @@ export const links: LinksFunction = () => [
 export const meta: MetaFunction = () => [{ title: "Góp Sức" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const [user, locale, { toast, headers: toastHeaders }, [csrfToken, csrfCookie]] = await Promise.all([
+  const [user, locale, { toast, setCookie: toastSetCookie }, [csrfToken, csrfCookie]] = await Promise.all([
     getUser(request),
     getLanguage(request),
     getToast(request),
     csrf().commitToken(request),
   ]);
   const headers = new Headers();
-  for (const cookie of toastHeaders?.getSetCookie() ?? []) headers.append("Set-Cookie", cookie);
+  if (toastSetCookie) headers.append("Set-Cookie", toastSetCookie);
   if (csrfCookie) headers.append("Set-Cookie", csrfCookie);
   const url = new URL(request.url);
   return json({ user, locale, toast, csrfToken, ENV: publicEnv(), path: `${url.pathname}${url.search}` }, { headers });

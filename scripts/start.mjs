@@ -3,7 +3,7 @@
 // data on the first run, and serve http://localhost:3000. Ctrl-C stops everything.
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { startEmbeddedDatabase, withDatabaseName } from "./lib/database.mjs";
+import { startEmbeddedDatabase, stopProcess, withDatabaseName } from "./lib/database.mjs";
 import { ensureBuilt, ensureInstalled, localSessionSecret, root, run } from "./lib/setup.mjs";
 
 const dev = process.argv.includes("--dev");
@@ -37,10 +37,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     console.log("\n• Stopping…");
-    if (server && server.exitCode === null) {
-      server.kill("SIGTERM");
-      await new Promise((resolve) => server.once("exit", resolve));
-    }
+    if (server) await stopProcess(server, 3000);
     if (database) await database.stop();
     console.log("• Stopped. Bye!");
     process.exit(code);

@@ -9,7 +9,7 @@ import { getUser, startSession, verifyLogin } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { formFailure, parseForm } from "~/utils/forms.server";
 import { getFixedT } from "~/utils/i18n.server";
-import { safeRedirect, toastHeaders } from "~/utils/session.server";
+import { safeRedirect, toastCookie } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Đăng nhập · Log in — Góp Sức" }];
 
@@ -30,7 +30,8 @@ export async function action({ request }: ActionFunctionArgs) {
     return formFailure({ errors: {}, formError, values: { email: parsed.data.email } }, result.reason === "locked" ? 429 : 400);
   }
   const t = await getFixedT(request);
-  const headers = await toastHeaders({ type: "success", message: t("auth.welcome", { name: result.user.name }) });
+  const headers = new Headers();
+  headers.append("Set-Cookie", await toastCookie({ type: "success", message: t("auth.welcome", { name: result.user.name }) }));
   headers.append("Set-Cookie", await startSession(request, result.user.id));
   return redirect(safeRedirect(parsed.data.redirectTo), { headers });
 }

@@ -3,7 +3,7 @@ import { redirect } from "@remix-run/node";
 import { endSession } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { getFixedT } from "~/utils/i18n.server";
-import { toastHeaders } from "~/utils/session.server";
+import { toastCookie } from "~/utils/session.server";
 
 export async function loader() {
   return redirect("/");
@@ -12,7 +12,8 @@ export async function loader() {
 export async function action({ request }: ActionFunctionArgs) {
   await validateCsrf(await request.formData(), request.headers);
   const t = await getFixedT(request);
-  const headers = await toastHeaders({ type: "info", message: t("auth.loggedOut") });
+  const headers = new Headers();
+  headers.append("Set-Cookie", await toastCookie({ type: "info", message: t("auth.loggedOut") }));
   headers.append("Set-Cookie", await endSession(request));
   return redirect("/", { headers });
 }

@@ -9,7 +9,7 @@ import { getUser, registerDonor, startSession } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { formFailure, parseForm } from "~/utils/forms.server";
 import { getFixedT, getLanguage } from "~/utils/i18n.server";
-import { safeRedirect, toastHeaders } from "~/utils/session.server";
+import { safeRedirect, toastCookie } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Đăng ký · Register — Góp Sức" }];
 
@@ -28,7 +28,8 @@ export async function action({ request }: ActionFunctionArgs) {
     return formFailure({ errors: { email: ["auth.emailTaken"] }, values: { name: parsed.data.name, email: parsed.data.email } });
   }
   const t = await getFixedT(request);
-  const headers = await toastHeaders({ type: "success", message: t("auth.registered", { name: result.user.name }) });
+  const headers = new Headers();
+  headers.append("Set-Cookie", await toastCookie({ type: "success", message: t("auth.registered", { name: result.user.name }) }));
   headers.append("Set-Cookie", await startSession(request, result.user.id));
   return redirect(safeRedirect(parsed.data.redirectTo), { headers });
 }

@@ -38,25 +38,26 @@ function toastSessionStorage() {
   return toastStorage;
 }
 
-/** A flash message shown once on the next page (already translated by the caller). */
-export async function toastHeaders(toast: Toast, request?: Request): Promise<Headers> {
+/** The Set-Cookie value of a flash message shown once on the next page (already translated by the caller). */
+export async function toastCookie(toast: Toast): Promise<string> {
   const storage = toastSessionStorage();
-  const session = await storage.getSession(request?.headers.get("Cookie"));
+  const session = await storage.getSession();
   session.flash("toast", toast);
-  return new Headers({ "Set-Cookie": await storage.commitSession(session) });
+  return storage.commitSession(session);
 }
 
 export async function redirectWithToast(url: string, toast: Toast, init: ResponseInit = {}) {
   const headers = new Headers(init.headers);
-  for (const cookie of (await toastHeaders(toast)).getSetCookie()) headers.append("Set-Cookie", cookie);
+  headers.append("Set-Cookie", await toastCookie(toast));
   return redirect(url, { ...init, headers });
 }
 
-export async function getToast(request: Request): Promise<{ toast: Toast | null; headers: Headers | null }> {
+/** The flash message waiting for this request, and the Set-Cookie value that clears it. */
+export async function getToast(request: Request): Promise<{ toast: Toast | null; setCookie: string | null }> {
   const storage = toastSessionStorage();
   const session = await storage.getSession(request.headers.get("Cookie"));
   const toast = (session.get("toast") as Toast | undefined) ?? null;
-  return { toast, headers: toast ? new Headers({ "Set-Cookie": await storage.destroySession(session) }) : null };
+  return { toast, setCookie: toast ? await storage.destroySession(session) : null };
 }
 
 /** Only same-site paths are followed after login (no open redirect). */

@@ -179,20 +179,22 @@ async function startFerretdb(binary, dataDir, log) {
   };
 }
 
-function stopChild(child, pidFile) {
+/** SIGTERM, then SIGKILL if the process has not exited after `graceMs`. Resolves once it is gone. */
+export function stopProcess(child, graceMs = 5000) {
   return new Promise((resolve) => {
-    const done = () => {
-      fs.rmSync(pidFile, { force: true });
-      resolve();
-    };
-    if (child.exitCode !== null || child.signalCode !== null) return done();
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
     child.once("exit", () => {
       clearTimeout(timer);
-      done();
+      resolve();
     });
     child.kill("SIGTERM");
   });
+}
+
+async function stopChild(child, pidFile) {
+  await stopProcess(child);
+  fs.rmSync(pidFile, { force: true });
 }
 
 async function startMongoMemoryServer(dataDir, persistent, log) {

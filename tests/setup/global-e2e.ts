@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import mongoose from "mongoose";
 import type { TestProject } from "vitest/node";
-import { freePort, startEmbeddedDatabase, withDatabaseName } from "../../scripts/lib/database.mjs";
+import { freePort, startEmbeddedDatabase, stopProcess, withDatabaseName } from "../../scripts/lib/database.mjs";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -51,8 +51,8 @@ export default async function setup(project: TestProject) {
   project.provide("e2eMongoUri", mongoUri);
 
   return async () => {
-    server.kill("SIGTERM");
-    await new Promise((resolve) => (server.exitCode !== null ? resolve(null) : server.once("exit", resolve)));
+    // remix-serve waits for keep-alive connections on SIGTERM; it gets 2 s, then SIGKILL.
+    await stopProcess(server, 2000);
     const connection = await mongoose.createConnection(mongoUri).asPromise();
     await connection.dropDatabase().catch(() => {});
     await connection.close();
