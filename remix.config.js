@@ -10,4 +10,10 @@ export default {
   serverDependenciesToBundle: [],
   watchPaths: ["models/**/*", "services/**/*"],
   ignoredRouteFiles: ["**/.*", "**/*.test.*"],
+  future: {
+    v3_fetcherPersist: true,
+    v3_relativeSplatPath: true,
+    v3_throwAbortReason: true,
+    v3_lazyRouteDiscovery: true,
+  },
 };

@@ -52,8 +52,9 @@ async function main() {
     await stop(1);
   }
 
-  const [command, args] = dev ? ["npx", ["remix", "dev"]] : ["npx", ["remix-serve", "./build/index.js"]];
-  server = spawn(command, args, { cwd: root, env, stdio: "inherit" });
+  // Spawned directly with node (not through npx), so stopping it reaches the server itself.
+  const cli = dev ? ["node_modules/@remix-run/dev/dist/cli.js", "dev"] : ["node_modules/@remix-run/serve/dist/cli.js", "./build/index.js"];
+  server = spawn(process.execPath, cli, { cwd: root, env, stdio: "inherit" });
   server.once("exit", (code) => {
     if (!stopping) void stop(code ?? 1);
   });

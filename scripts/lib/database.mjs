@@ -210,7 +210,10 @@ async function startMongoMemoryServer(dataDir, persistent, log) {
     instance: { ip: "127.0.0.1", port: await freePort(), ...(persistent ? { dbPath: dataDir, storageEngine: "wiredTiger" } : {}) },
   });
   log(`• mongod (mongodb-memory-server) on ${server.getUri()}`);
-  return { kind: "mongod", uri: server.getUri(), pid: server.instanceInfo?.instance?.mongodProcess?.pid, stop: () => server.stop({ doCleanup: !persistent }) };
+  return { kind: "mongod", uri: server.getUri(), pid: server.instanceInfo?.instance?.mongodProcess?.pid, stop: async () => {
+      await server.stop({ doCleanup: !persistent });
+    },
+  };
 }
 
 export const NO_DATABASE_MESSAGE = `Góp Sức needs a MongoDB-compatible database, and none could be started. Any one of these works:
