@@ -1,4 +1,8 @@
+import catalogueEn from "./locales/catalogue.en.json";
+import catalogueVi from "./locales/catalogue.vi.json";
 import en from "./locales/en.json";
+import manageEn from "./locales/manage.en.json";
+import manageVi from "./locales/manage.vi.json";
 import vi from "./locales/vi.json";
 
 export const SUPPORTED_LANGUAGES = ["vi", "en"] as const;
@@ -9,13 +13,19 @@ export function isLanguage(value: unknown): value is Language {
   return typeof value === "string" && (SUPPORTED_LANGUAGES as readonly string[]).includes(value);
 }
 
-/** One configuration for the server (per request) and the browser. Resources are small and bundled. */
+/**
+ * One configuration for the server (per request) and the browser. Resources are small and bundled;
+ * each area of the app keeps its strings in its own pair of files (top-level keys never overlap).
+ */
 export const i18nConfig = {
   supportedLngs: [...SUPPORTED_LANGUAGES],
   fallbackLng: DEFAULT_LANGUAGE,
   defaultNS: "common",
   ns: ["common"],
-  resources: { vi: { common: vi }, en: { common: en } },
+  resources: {
+    vi: { common: { ...vi, ...catalogueVi, ...manageVi } },
+    en: { common: { ...en, ...catalogueEn, ...manageEn } },
+  },
   interpolation: { escapeValue: false },
   react: { useSuspense: false },
 } as const;

@@ -55,12 +55,25 @@ const programmeSchema = new Schema(
     /** Copied from the institution so the catalogue can filter without a join. */
     provinceSlug: { type: String, enum: PROVINCE_SLUGS, required: true },
     institutionType: { type: String, enum: INSTITUTION_TYPE_SLUGS, required: true },
+    institutionName: { type: String, trim: true, maxlength: 200, default: "" },
+    institutionSlug: { type: String, trim: true, maxlength: 100, default: "" },
+    /** Kept equal to the institution's status === "approved" (services/institutions.ts updates it). */
+    institutionApproved: { type: Boolean, required: true, default: false },
+    /**
+     * Rolled-up totals for the catalogue's progress bars and "most needed" sort. Never trusted as
+     * the books: recomputeProgrammeTotals derives them again from the records (idempotent).
+     */
+    pledgedTotal: vnd({ default: 0 }),
+    receivedTotal: vnd({ default: 0 }),
+    /** goal − received, never below 0. */
+    remainingNeed: vnd({ default: 0 }),
     publishedAt: { type: Date, default: null },
   },
   { timestamps: true },
 );
 
 programmeSchema.pre("validate", function () {
+  this.remainingNeed = Math.max(0, (this.goal ?? 0) - (this.receivedTotal ?? 0));
   this.searchText = searchTextOf(this.title, this.summary).slice(0, 1000);
   if (this.startDate && this.endDate && this.endDate.getTime() < this.startDate.getTime()) {
     this.invalidate("endDate", "Ngày kết thúc phải sau ngày bắt đầu (end date must not be before start date)", this.endDate);
@@ -78,6 +91,8 @@ programmeSchema.index({ campaignDays: 1 });
 programmeSchema.index({ endDate: 1 });
 programmeSchema.index({ institutionId: 1, state: 1 });
 programmeSchema.index({ searchText: 1 });
+programmeSchema.index({ institutionApproved: 1, state: 1, publishedAt: -1 });
+programmeSchema.index({ institutionApproved: 1, state: 1, remainingNeed: -1 });
 
 export type ProgrammeDoc = InferSchemaType<typeof programmeSchema> & { _id: Types.ObjectId };
 export const Programme =
@@ -85,4 +100,27 @@ export const Programme =
 
 export async function findProgrammeBySlug(slug: string) {
   return Programme.findOne({ slug: slug.trim().toLowerCase() }).lean();
+}
+
+/**
+ * Derives a programme's pledged and received totals again from the records and stores them.
+ * Idempotent: running it twice, or after a retried event, gives the same numbers.
+ * (Pledged: active, overdue or fulfilled pledges; received: confirmed donations.)
+ */
+export async function recomputeProgrammeTotals(programmeId: Types.ObjectId | string) {
+  const id = new mongoose.Types.ObjectId(String(programmeId));
+  const [pledged] = await mongoose.model("Pledge").aggregate<{ total: number }>([
+    { $match: { programmeId: id, state: { $in: ["active", "overdue", "fulfilled"] } } },
+    { $group: { _id: null, total: { $sum: "$amount" } } },
+  ]);
+  const [received] = await mongoose.model("Donation").aggregate<{ total: number }>([
+    { $match: { programmeId: id } },
+    { $group: { _id: null, total: { $sum: "$amount" } } },
+  ]);
+  const programme = await Programme.findById(id).select("goal").lean();
+  if (!programme) return null;
+  const receivedTotal = received?.total ?? 0;
+  const totals = { pledgedTotal: pledged?.total ?? 0, receivedTotal, remainingNeed: Math.max(0, programme.goal - receivedTotal) };
+  await Programme.updateOne({ _id: id }, { $set: totals });
+  return totals;
 }

@@ -8,7 +8,7 @@ import { Donation, receiptNumberFor } from "#models/donation.server";
 import { Donor } from "#models/donor.server";
 import { Institution } from "#models/institution.server";
 import { Pledge } from "#models/pledge.server";
-import { Programme } from "#models/programme.server";
+import { Programme, recomputeProgrammeTotals } from "#models/programme.server";
 import { User, type Role } from "#models/user.server";
 import { slugify } from "#services/text";
 import { hashPassword } from "~/utils/auth.server";
@@ -98,6 +98,9 @@ export async function seed() {
       state: "state" in item ? item.state : "open",
       provinceSlug: inst.provinceSlug,
       institutionType: inst.type,
+      institutionName: inst.name,
+      institutionSlug: slugify(inst.name),
+      institutionApproved: !("pending" in inst),
       publishedAt: day(item.start),
     });
     programmes.set(item.title, { id: doc._id, institutionId });
@@ -163,6 +166,7 @@ export async function seed() {
     visibility: "name_and_amount",
     instalments: [1, 2, 3].map((seq) => ({ seq, dueDate: day(`2027-0${seq}-15`), amount: 20_000_000 })),
   });
+  for (const { id } of programmes.values()) await recomputeProgrammeTotals(id);
   return true;
 }
 
