@@ -50,6 +50,22 @@ const institutionSchema = new Schema(
     status: { type: String, enum: INSTITUTION_STATUSES, required: true, default: "pending" },
     statusReason: { type: String, trim: true, maxlength: 1000, default: null },
     managerIds: { type: [{ type: objectId, ref: "User" }], default: [] },
+    /** People asking to join as managers; an officer or a current manager decides. */
+    joinRequests: {
+      type: [
+        new Schema(
+          {
+            userId: { type: objectId, ref: "User", required: true },
+            name: { type: String, trim: true, maxlength: 120, required: true },
+            email: { type: String, trim: true, maxlength: 254, required: true },
+            message: { type: String, trim: true, maxlength: 1000, default: "" },
+            requestedAt: { type: Date, required: true, default: Date.now },
+          },
+          { _id: false },
+        ),
+      ],
+      default: [],
+    },
     decidedBy: { type: objectId, ref: "User", default: null },
     decidedAt: { type: Date, default: null },
   },
@@ -64,6 +80,7 @@ institutionSchema.index({ slug: 1 }, { unique: true });
 institutionSchema.index({ status: 1, provinceSlug: 1, type: 1 });
 institutionSchema.index({ searchText: 1 });
 institutionSchema.index({ managerIds: 1 });
+institutionSchema.index({ "joinRequests.userId": 1 });
 
 export type InstitutionDoc = InferSchemaType<typeof institutionSchema> & { _id: Types.ObjectId };
 export const Institution =

@@ -1,7 +1,7 @@
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useSubmit } from "@remix-run/react";
-import { useId, type FormEvent, type InputHTMLAttributes } from "react";
-import { useForm, type FieldValues, type UseFormRegister } from "react-hook-form";
+import { useId, type FormEvent, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from "react";
+import { useForm, type FieldErrors, type FieldValues, type UseFormRegister } from "react-hook-form";
 import { useTranslation } from "react-i18next";
 import type { z } from "zod";
 
@@ -22,22 +22,21 @@ export function useValidatedForm<S extends z.ZodTypeAny>(schema: S, defaultValue
   return { ...form, onSubmit };
 }
 
-type FieldProps = {
+type Common = {
   name: string;
   label: string;
   hint?: string;
   register?: UseFormRegister<FieldValues>;
   clientError?: string;
   serverErrors?: ServerErrors;
-} & InputHTMLAttributes<HTMLInputElement>;
+};
 
-/** A labelled input with its hint and its error (client or server), linked for screen readers. */
-export function Field({ name, label, hint, register, clientError, serverErrors, ...input }: FieldProps) {
+/** Label, hint and error (client or server) around a control, linked for screen readers. */
+function FieldShell({ name, label, hint, clientError, serverErrors, children }: Common & { children: (props: { id: string; "aria-invalid"?: true; "aria-describedby"?: string }) => ReactNode }) {
   const { t } = useTranslation();
   const id = useId();
   const error = clientError ?? serverErrors?.[name]?.[0];
   const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
-  const registered = register ? register(name) : { name };
   return (
     <div className={`field${error ? " field-invalid" : ""}`}>
       <label htmlFor={id}>{label}</label>
@@ -46,7 +45,7 @@ export function Field({ name, label, hint, register, clientError, serverErrors, 
           {hint}
         </p>
       ) : null}
-      <input id={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input} {...registered} />
+      {children({ id, "aria-invalid": error ? true : undefined, "aria-describedby": describedBy })}
       {error ? (
         <p className="field-error" id={`${id}-error`} role="alert">
           {t(error)}
@@ -54,6 +53,46 @@ export function Field({ name, label, hint, register, clientError, serverErrors, 
       ) : null}
     </div>
   );
+}
+
+function split<P extends Common>(props: P) {
+  const { name, label, hint, register, clientError, serverErrors, ...rest } = props;
+  return { shell: { name, label, hint, clientError, serverErrors }, control: { ...rest, ...(register ? register(name) : { name }) } };
+}
+
+export function Field(props: Common & InputHTMLAttributes<HTMLInputElement>) {
+  const { shell, control } = split(props);
+  return <FieldShell {...shell}>{(a11y) => <input {...a11y} {...control} />}</FieldShell>;
+}
+
+export function TextareaField(props: Common & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  const { shell, control } = split(props);
+  return <FieldShell {...shell}>{(a11y) => <textarea {...a11y} {...control} />}</FieldShell>;
+}
+
+export function SelectField({ options, ...props }: Common & SelectHTMLAttributes<HTMLSelectElement> & { options: Array<{ value: string; label: string }> }) {
+  const { shell, control } = split(props);
+  return (
+    <FieldShell {...shell}>
+      {(a11y) => (
+        <select {...a11y} {...control}>
+          {options.map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
+        </select>
+      )}
+    </FieldShell>
+  );
+}
+
+/** The first message for a field from react-hook-form's nested errors ("budgetLines.0.code"). */
+export function clientErrorAt(errors: FieldErrors, path: string): string | undefined {
+  let node: unknown = errors;
+  for (const part of path.split(".")) node = (node as Record<string, unknown> | undefined)?.[part];
+  const message = (node as { message?: unknown } | undefined)?.message;
+  return typeof message === "string" ? message : undefined;
 }
 
 export function FormError({ message }: { message?: string | null }) {

@@ -43,6 +43,8 @@ function AccountMenu() {
       <div className="account-menu-panel">
         <p className="account-role">{t(`roles.${user.role}`)}</p>
         <Link to="/account">{t("nav.account")}</Link>
+        <Link to="/manage">{t("nav.manage")}</Link>
+        {["admin", "ministry_officer", "province_officer"].includes(user.role) ? <Link to="/review/institutions">{t("nav.review")}</Link> : null}
         {user.role === "admin" ? <Link to="/admin/users">{t("nav.admin")}</Link> : null}
         <Form method="post" action="/logout">
           <AuthenticityTokenInput />
@@ -70,6 +72,7 @@ export function SiteHeader() {
           <NavLink to="/" end>
             {t("nav.home")}
           </NavLink>
+          <NavLink to="/programmes">{t("nav.programmes")}</NavLink>
         </nav>
         <div className="header-tools">
           <LanguageSwitch />

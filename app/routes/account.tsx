@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { provinceName } from "#models/reference/provinces";
 import { requireUser } from "~/utils/auth.server";
@@ -43,6 +43,14 @@ export default function AccountPage() {
         ) : null}
       </dl>
       <p>{user.role === "manager" ? t("account.nextStepsManager") : t("account.nextStepsDonor")}</p>
+      <p className="inline-form">
+        <Link to="/programmes" className="button">
+          {t("nav.programmes")}
+        </Link>
+        <Link to="/manage" className="button button-secondary">
+          {t("nav.manage")}
+        </Link>
+      </p>
     </section>
   );
 }

@@ -3,6 +3,7 @@ import argon2 from "argon2";
 import type { Role, SessionUser } from "#models/user.server";
 import { clearFailedLogins, createUser, findUserByEmail, getSessionUserById, recordFailedLogin } from "#models/user.server";
 import { createSession, deleteSession, findLiveSession } from "#models/session.server";
+import { canAccessInstitution, canAccessProvince, hasRole } from "#services/access";
 import { authSessionStorage, SESSION_TTL_MS } from "./session.server";
 
 export const LOCK_AFTER_FAILURES = 5;
@@ -53,37 +54,10 @@ export async function requireRole(request: Request, roles: readonly Role[]): Pro
   return user;
 }
 
-export function hasRole(user: SessionUser, roles: readonly Role[]) {
-  return user.role === "admin" || roles.includes(user.role);
-}
-
-/**
- * Who may see an institution's private data: its own managers, the province officer of its
- * province, ministry officers and admins. Nobody else — not a manager of another institution.
- */
-export function canAccessInstitution(user: SessionUser, institution: { id: string; provinceSlug: string }) {
-  switch (user.role) {
-    case "admin":
-    case "ministry_officer":
-      return true;
-    case "province_officer":
-      return user.provinceSlug === institution.provinceSlug;
-    case "manager":
-      return user.institutionIds.includes(institution.id);
-    default:
-      return false;
-  }
-}
-
 export async function requireInstitutionAccess(request: Request, institution: { id: string; provinceSlug: string }) {
   const user = await requireUser(request);
   if (!canAccessInstitution(user, institution)) forbidden();
   return user;
-}
-
-/** Province-wide views: that province's officer, ministry officers and admins. */
-export function canAccessProvince(user: SessionUser, provinceSlug: string) {
-  return user.role === "admin" || user.role === "ministry_officer" || (user.role === "province_officer" && user.provinceSlug === provinceSlug);
 }
 
 export async function requireProvinceAccess(request: Request, provinceSlug: string) {

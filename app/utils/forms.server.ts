@@ -4,7 +4,29 @@ import type { z } from "zod";
 export type FieldErrors = Record<string, string[]>;
 export type FormFailure = { ok: false; errors: FieldErrors; formError?: string; values: Record<string, string> };
 
-function valuesOf(formData: FormData): Record<string, string> {
+/**
+ * Repeating rows arrive as "budgetLines.0.code" (react-hook-form's field names): build
+ * { budgetLines: [{ code }] } so the zod schema sees the same shape in the browser and here.
+ */
+function setPath(target: Record<string, unknown>, path: string, value: unknown) {
+  const parts = path.split(".");
+  if (parts.some((part) => part === "__proto__" || part === "constructor" || part === "prototype")) return;
+  let node: Record<string, unknown> | unknown[] = target;
+  parts.forEach((part, i) => {
+    const last = i === parts.length - 1;
+    const key: string | number = /^\d+$/.test(part) ? Number(part) : part;
+    if (typeof key === "number" && key > 100) return;
+    const container = node as Record<string | number, unknown>;
+    if (last) {
+      container[key] = value;
+    } else {
+      container[key] ??= /^\d+$/.test(parts[i + 1]!) ? [] : {};
+      node = container[key] as Record<string, unknown>;
+    }
+  });
+}
+
+export function formValues(formData: FormData): Record<string, string> {
   const values: Record<string, string> = {};
   for (const [key, value] of formData) {
     if (typeof value === "string" && key !== "csrf" && !/password/i.test(key)) values[key] = value;
@@ -19,8 +41,9 @@ function valuesOf(formData: FormData): Record<string, string> {
 export function parseForm<S extends z.ZodTypeAny>(schema: S, formData: FormData): { ok: true; data: z.output<S> } | FormFailure {
   const raw: Record<string, unknown> = {};
   for (const key of new Set(formData.keys())) {
-    const all = formData.getAll(key);
-    raw[key] = all.length > 1 ? all : all[0];
+    if (key === "csrf") continue;
+    const all = formData.getAll(key).filter((v) => typeof v === "string");
+    setPath(raw, key, all.length > 1 ? all : all[0]);
   }
   const result = schema.safeParse(raw);
   if (result.success) return { ok: true, data: result.data };
@@ -29,7 +52,7 @@ export function parseForm<S extends z.ZodTypeAny>(schema: S, formData: FormData)
     const field = issue.path.join(".") || "_form";
     (errors[field] ??= []).push(issue.message);
   }
-  return { ok: false, errors, values: valuesOf(formData) };
+  return { ok: false, errors, values: formValues(formData) };
 }
 
 /** A 400 with the form's errors: the page shows them next to their fields; nothing was written. */

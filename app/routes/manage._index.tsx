@@ -1,0 +1,170 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { provinceName } from "#models/reference/provinces";
+import { formatDate, formatVnd } from "#services/format";
+import { decideJoinRequest, institutionsManagedBy } from "#services/institutions";
+import { changeProgrammeState, programmesOfInstitutions } from "#services/programmes";
+import { requireUser } from "~/utils/auth.server";
+import { validateCsrf } from "~/utils/csrf.server";
+import { getFixedT } from "~/utils/i18n.server";
+import { refusalMessage } from "~/utils/service-errors.server";
+import { redirectWithToast } from "~/utils/session.server";
+
+export const meta: MetaFunction = () => [{ title: "Quản lý · Manage — Góp Sức" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  const institutions = await institutionsManagedBy(user);
+  const programmes = await programmesOfInstitutions(institutions.filter((i) => i.status === "approved").map((i) => String(i._id)));
+  return json({
+    institutions: institutions.map((i) => ({
+      id: String(i._id),
+      name: i.name,
+      slug: i.slug,
+      status: i.status,
+      statusReason: i.statusReason,
+      province: provinceName(i.provinceSlug) ?? "",
+      joinRequests: i.joinRequests.map((r) => ({ userId: String(r.userId), name: r.name, email: r.email })),
+      programmes: programmes
+        .filter((p) => String(p.institutionId) === String(i._id))
+        .map((p) => ({ id: String(p._id), title: p.title, slug: p.slug, state: p.state, goal: p.goal, pledged: p.pledgedTotal, received: p.receivedTotal, endDate: p.endDate })),
+    })),
+  });
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const user = await requireUser(request);
+  const formData = await request.formData();
+  await validateCsrf(formData, request.headers);
+  const t = await getFixedT(request);
+  try {
+    if (formData.get("intent") === "join") {
+      const approve = formData.get("decision") === "approve";
+      await decideJoinRequest(user, String(formData.get("institutionId") ?? ""), String(formData.get("userId") ?? ""), approve);
+      return redirectWithToast("/manage", { type: "success", message: t(approve ? "review.joinApproved" : "review.joinRejected") });
+    }
+    const to = formData.get("to");
+    if (to !== "open" && to !== "closed") throw new Response("validation.invalidChoice", { status: 400 });
+    await changeProgrammeState(user, String(formData.get("programmeId") ?? ""), to);
+    return redirectWithToast("/manage", { type: "success", message: t(to === "open" ? "programmes.published" : "programmes.closed") });
+  } catch (error) {
+    if (error instanceof Response) throw error;
+    return redirectWithToast("/manage", { type: "error", message: t(refusalMessage(error)) });
+  }
+}
+
+export default function ManagePage() {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language === "en" ? "en" : "vi";
+  const { institutions } = useLoaderData<typeof loader>();
+  return (
+    <section className="stack">
+      <h1>{t("manage.title")}</h1>
+      {institutions.length === 0 ? (
+        <div className="card">
+          <p>{t("manage.noInstitution")}</p>
+          <Link to="/institutions/apply" className="button">
+            {t("manage.apply")}
+          </Link>
+        </div>
+      ) : (
+        <p>
+          <Link to="/institutions/apply">{t("manage.applyAnother")}</Link>
+        </p>
+      )}
+      {institutions.map((institution) => (
+        <article key={institution.id} className="card stack" aria-labelledby={`i-${institution.id}`}>
+          <header className="card-header">
+            <h2 id={`i-${institution.id}`}>{institution.name}</h2>
+            <span className={`badge badge-${institution.status}`}>{t(`institutions.status.${institution.status}`)}</span>
+          </header>
+          <p className="muted">{institution.province}</p>
+          {institution.status === "pending" ? <p>{t("manage.pendingNote")}</p> : null}
+          {institution.status === "rejected" ? <p>{t("manage.rejectedNote", { reason: institution.statusReason ?? "" })}</p> : null}
+          {institution.status === "approved" ? (
+            <>
+              <p>
+                <Link to={`/manage/programmes/new?institution=${institution.id}`} className="button button-small">
+                  {t("manage.newProgramme")}
+                </Link>
+              </p>
+              {institution.programmes.length === 0 ? <p className="muted">{t("manage.noProgrammes")}</p> : null}
+              {institution.programmes.length > 0 ? (
+                <div className="table-wrap">
+                  <table>
+                    <thead>
+                      <tr>
+                        <th scope="col">{t("programmes.title")}</th>
+                        <th scope="col">{t("programmes.stateLabel")}</th>
+                        <th scope="col">{t("programmes.goal")}</th>
+                        <th scope="col">{t("manage.pledged")}</th>
+                        <th scope="col">{t("manage.received")}</th>
+                        <th scope="col">{t("programmes.endDate")}</th>
+                        <th scope="col">{t("manage.actions")}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {institution.programmes.map((p) => (
+                        <tr key={p.id}>
+                          <td>
+                            <Link to={`/manage/programmes/${p.id}`}>{p.title}</Link>
+                          </td>
+                          <td>{t(`programmes.state.${p.state}`)}</td>
+                          <td className="num">{formatVnd(p.goal, lang)}</td>
+                          <td className="num">{formatVnd(p.pledged, lang)}</td>
+                          <td className="num">{formatVnd(p.received, lang)}</td>
+                          <td>{formatDate(p.endDate, lang)}</td>
+                          <td>
+                            {p.state !== "closed" ? (
+                              <Form method="post">
+                                <AuthenticityTokenInput />
+                                <input type="hidden" name="programmeId" value={p.id} />
+                                <input type="hidden" name="to" value={p.state === "draft" ? "open" : "closed"} />
+                                <button type="submit" className="button button-small">
+                                  {p.state === "draft" ? t("programmes.publish") : t("programmes.close")}
+                                </button>
+                              </Form>
+                            ) : null}
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              ) : null}
+              {institution.joinRequests.length > 0 ? (
+                <>
+                  <h3>{t("review.joinRequests")}</h3>
+                  <ul className="plain-list">
+                    {institution.joinRequests.map((r) => (
+                      <li key={r.userId}>
+                        <Form method="post" className="inline-form">
+                          <AuthenticityTokenInput />
+                          <input type="hidden" name="intent" value="join" />
+                          <input type="hidden" name="institutionId" value={institution.id} />
+                          <input type="hidden" name="userId" value={r.userId} />
+                          <span>
+                            {r.name} &lt;{r.email}&gt;
+                          </span>
+                          <button type="submit" name="decision" value="approve" className="button button-small">
+                            {t("review.approve")}
+                          </button>
+                          <button type="submit" name="decision" value="reject" className="button button-small button-secondary">
+                            {t("review.reject")}
+                          </button>
+                        </Form>
+                      </li>
+                    ))}
+                  </ul>
+                </>
+              ) : null}
+            </>
+          ) : null}
+        </article>
+      ))}
+    </section>
+  );
+}

@@ -1,0 +1,85 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { getProgrammeForManagement, updateProgramme } from "#services/programmes";
+import { ProgrammeForm } from "~/components/programme-form";
+import { forbidden, requireUser } from "~/utils/auth.server";
+import { getFixedT } from "~/utils/i18n.server";
+import { readProgrammeForm } from "~/utils/programme-form.server";
+import { orRespond, serviceFailure } from "~/utils/service-errors.server";
+import { redirectWithToast } from "~/utils/session.server";
+
+export const meta: MetaFunction = () => [{ title: "Sửa chương trình · Edit programme — Góp Sức" }];
+
+/** yyyy-mm-dd of a date in Vietnam (for date inputs). */
+function dateInput(date: Date) {
+  return new Date(date.getTime() + 7 * 60 * 60 * 1000).toISOString().slice(0, 10);
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  const { programme, canEdit } = await orRespond(getProgrammeForManagement(user, params.id ?? ""));
+  return json({
+    canEdit,
+    programme: {
+      id: String(programme._id),
+      slug: programme.slug,
+      state: programme.state,
+      title: programme.title,
+      summary: programme.summary,
+      description: programme.description,
+      themes: programme.themes,
+      campaignDays: programme.campaignDays,
+      startDate: dateInput(programme.startDate),
+      endDate: dateInput(programme.endDate),
+      goal: programme.goal,
+      budgetLines: programme.budgetLines.map((l) => ({ code: l.code, label: l.label, amount: l.amount })),
+      inKindNeeds: programme.inKindNeeds.map((n) => ({ item: n.item, unit: n.unit, quantity: n.quantity, unitValue: n.unitValue })),
+      coverImageId: programme.coverImageId ? String(programme.coverImageId) : null,
+    },
+  });
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUser(request);
+  const { programme, canEdit } = await orRespond(getProgrammeForManagement(user, params.id ?? ""));
+  if (!canEdit) forbidden();
+  const form = await readProgrammeForm(request, { institutionId: String(programme.institutionId), userId: user.id });
+  if (!form.ok) return form.response;
+  try {
+    await updateProgramme(user, String(programme._id), form.input, form.coverImageId);
+  } catch (error) {
+    return serviceFailure(error);
+  }
+  const t = await getFixedT(request);
+  return redirectWithToast("/manage", { type: "success", message: t("programmes.saved") });
+}
+
+export default function EditProgrammePage() {
+  const { t } = useTranslation();
+  const { programme, canEdit } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  return (
+    <section className="stack">
+      <p>
+        <Link to="/manage">← {t("manage.title")}</Link>
+      </p>
+      <h1>{programme.title}</h1>
+      <p className="muted">
+        {t(`programmes.state.${programme.state}`)}
+        {programme.state !== "draft" ? (
+          <>
+            {" · "}
+            <Link to={`/programmes/${programme.slug}`}>{t("programmes.viewPublic")}</Link>
+          </>
+        ) : null}
+      </p>
+      {canEdit && programme.state !== "closed" ? (
+        <ProgrammeForm initial={programme} failure={actionData && !actionData.ok ? actionData : null} submitLabel={t("programmes.save")} />
+      ) : (
+        <p>{t("programmes.readOnly")}</p>
+      )}
+    </section>
+  );
+}
