@@ -98,14 +98,15 @@ export async function requestToJoin(actor: SessionUser, institutionId: string, m
 /** An officer of the institution's province (or the ministry), or one of its current managers, decides a join request. */
 export async function decideJoinRequest(actor: SessionUser, institutionId: string, userId: string, approve: boolean) {
   if (!mongoose.isValidObjectId(institutionId) || !mongoose.isValidObjectId(userId)) throw notFound();
-  const institution = await Institution.findById(institutionId).select("managerIds joinRequests provinceSlug");
+  // The whole document: it is saved again, and its validate hook derives fields from all of it.
+  const institution = await Institution.findById(institutionId);
   if (!institution) throw notFound();
   if (!canReviewInstitution(actor, institution) && !canManageProgrammes(actor, institutionId)) throw forbidden();
   if (!institution.joinRequests.some((r) => String(r.userId) === userId)) throw notFound();
-  await Institution.updateOne(
-    { _id: institution._id },
-    { $pull: { joinRequests: { userId: new mongoose.Types.ObjectId(userId) } }, ...(approve ? { $addToSet: { managerIds: new mongoose.Types.ObjectId(userId) } } : {}) },
-  );
+  // Read-modify-save of one document (FerretDB v1 does not implement $pull with a condition).
+  institution.set("joinRequests", institution.joinRequests.filter((r) => String(r.userId) !== userId));
+  if (approve && !institution.managerIds.some((id) => String(id) === userId)) institution.managerIds.push(new mongoose.Types.ObjectId(userId));
+  await institution.save();
   if (approve) await grantManagement([userId], institution._id);
   await recordAudit({ actor, action: approve ? "institution.join_approve" : "institution.join_reject", subjectType: "Institution", subjectId: institution._id, institutionId: institution._id, provinceSlug: institution.provinceSlug, details: { userId } });
 }

@@ -77,6 +77,70 @@ export default function ProgrammePage() {
       </header>
 
       <div className="programme-layout">
+        <aside className="programme-aside" aria-labelledby="progress-title">
+          <div className="card">
+            <h2 id="progress-title">{t("programmePage.progress")}</h2>
+            <ProgressBar goal={programme.goal} received={programme.receivedTotal} pledged={programme.pledgedTotal} locale={locale} variant="full" />
+            {programme.state === "open" ? (
+              <Link to={`/programmes/${programme.slug}/pledge`} className="button button-block" data-testid="pledge-cta">
+                {t("programmePage.pledgeCta")}
+              </Link>
+            ) : (
+              <p className="notice">{t("programmePage.closedNotice")}</p>
+            )}
+          </div>
+          <div className="card">
+            <h2 className="h3">{t("programmePage.facts")}</h2>
+            <dl className="facts facts-stacked">
+              <div>
+                <dt>{t("programmePage.dates")}</dt>
+                <dd>
+                  {formatDate(programme.startDate, locale)} – {formatDate(programme.endDate, locale)}
+                </dd>
+              </div>
+              <div>
+                <dt>{t("programmePage.institution")}</dt>
+                <dd>
+                  {programme.institutionSlug ? <Link to={`/institutions/${programme.institutionSlug}`}>{programme.institutionName}</Link> : programme.institutionName}
+                </dd>
+              </div>
+              <div>
+                <dt>{t("programmePage.province")}</dt>
+                <dd>
+                  <Link to={`/programmes?province=${programme.provinceSlug}`}>{provinceLabel(programme.provinceSlug)}</Link>
+                </dd>
+              </div>
+              {programme.themes.length > 0 ? (
+                <div>
+                  <dt>{t("programmePage.themes")}</dt>
+                  <dd>
+                    <ul className="tags">
+                      {programme.themes.map((theme) => (
+                        <li key={theme}>
+                          <Link to={`/programmes?theme=${theme}`}>{themeName(theme, locale)}</Link>
+                        </li>
+                      ))}
+                    </ul>
+                  </dd>
+                </div>
+              ) : null}
+              {programme.campaignDays.length > 0 ? (
+                <div>
+                  <dt>{t("programmePage.campaignDays")}</dt>
+                  <dd>
+                    <ul className="plain-list">
+                      {programme.campaignDays.map((day) => (
+                        <li key={day}>
+                          <Link to={`/programmes?day=${day}`}>{campaignDayName(day, locale)}</Link>
+                        </li>
+                      ))}
+                    </ul>
+                  </dd>
+                </div>
+              ) : null}
+            </dl>
+          </div>
+        </aside>
         <div className="programme-main">
           <section aria-labelledby="about-title">
             <h2 id="about-title">{t("programmePage.about")}</h2>
@@ -197,70 +261,6 @@ export default function ProgrammePage() {
           </section>
         </div>
 
-        <aside className="programme-aside" aria-labelledby="progress-title">
-          <div className="card">
-            <h2 id="progress-title">{t("programmePage.progress")}</h2>
-            <ProgressBar goal={programme.goal} received={programme.receivedTotal} pledged={programme.pledgedTotal} locale={locale} variant="full" />
-            {programme.state === "open" ? (
-              <Link to={`/programmes/${programme.slug}/pledge`} className="button button-block" data-testid="pledge-cta">
-                {t("programmePage.pledgeCta")}
-              </Link>
-            ) : (
-              <p className="notice">{t("programmePage.closedNotice")}</p>
-            )}
-          </div>
-          <div className="card">
-            <h2 className="h3">{t("programmePage.facts")}</h2>
-            <dl className="facts facts-stacked">
-              <div>
-                <dt>{t("programmePage.dates")}</dt>
-                <dd>
-                  {formatDate(programme.startDate, locale)} – {formatDate(programme.endDate, locale)}
-                </dd>
-              </div>
-              <div>
-                <dt>{t("programmePage.institution")}</dt>
-                <dd>
-                  {programme.institutionSlug ? <Link to={`/institutions/${programme.institutionSlug}`}>{programme.institutionName}</Link> : programme.institutionName}
-                </dd>
-              </div>
-              <div>
-                <dt>{t("programmePage.province")}</dt>
-                <dd>
-                  <Link to={`/programmes?province=${programme.provinceSlug}`}>{provinceLabel(programme.provinceSlug)}</Link>
-                </dd>
-              </div>
-              {programme.themes.length > 0 ? (
-                <div>
-                  <dt>{t("programmePage.themes")}</dt>
-                  <dd>
-                    <ul className="tags">
-                      {programme.themes.map((theme) => (
-                        <li key={theme}>
-                          <Link to={`/programmes?theme=${theme}`}>{themeName(theme, locale)}</Link>
-                        </li>
-                      ))}
-                    </ul>
-                  </dd>
-                </div>
-              ) : null}
-              {programme.campaignDays.length > 0 ? (
-                <div>
-                  <dt>{t("programmePage.campaignDays")}</dt>
-                  <dd>
-                    <ul className="plain-list">
-                      {programme.campaignDays.map((day) => (
-                        <li key={day}>
-                          <Link to={`/programmes?day=${day}`}>{campaignDayName(day, locale)}</Link>
-                        </li>
-                      ))}
-                    </ul>
-                  </dd>
-                </div>
-              ) : null}
-            </dl>
-          </div>
-        </aside>
       </div>
     </article>
   );

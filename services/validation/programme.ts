@@ -69,6 +69,8 @@ export const programmeSchema = z
     inKindNeeds: rows(inKindNeedSchema, MAX_IN_KIND_NEEDS),
   })
   .superRefine((value, ctx) => {
+    // zod still runs this after a field failed ("dirty"), so only compare what parsed.
+    if (!(value.startDate instanceof Date) || !(value.endDate instanceof Date) || !Array.isArray(value.budgetLines)) return;
     if (value.endDate.getTime() < value.startDate.getTime()) ctx.addIssue({ code: "custom", path: ["endDate"], message: "validation.endBeforeStart" });
     const codes = value.budgetLines.map((line) => line.code.toUpperCase());
     if (new Set(codes).size !== codes.length) ctx.addIssue({ code: "custom", path: ["budgetLines"], message: "validation.budgetCodeDuplicate" });

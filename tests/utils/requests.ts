@@ -75,3 +75,19 @@ export async function responseOf(promise: Promise<unknown>): Promise<Response> {
     throw error;
   }
 }
+
+/** A multipart POST (forms with files), with a valid CSRF token. */
+export async function multipartRequest(path: string, fields: Record<string, string | string[] | Blob>, options: { cookie?: string; csrf?: boolean; filename?: string } = {}) {
+  const body = new FormData();
+  let cookie = options.cookie;
+  if (options.csrf !== false) {
+    const pair = await csrfPair();
+    body.append("csrf", pair.token);
+    cookie = joinCookies(cookie, pair.cookie);
+  }
+  for (const [key, value] of Object.entries(fields)) {
+    if (value instanceof Blob) body.append(key, value, options.filename ?? "upload.bin");
+    else for (const v of Array.isArray(value) ? value : [value]) body.append(key, v);
+  }
+  return new Request(`${BASE}${path}`, { method: "POST", body, headers: cookie ? { Cookie: cookie } : {} });
+}
