@@ -307,13 +307,17 @@ export async function countApprovedInstitutions(): Promise<number> {
   return row?.count ?? 0;
 }
 
-/** Public programmes: how many, and the total received across them ($match → $group $sum). */
+/**
+ * Public programmes: how many, and the total received across them ($match → $group $sum).
+ * Two pipelines with one accumulator each: FerretDB v1.24 computes only the first accumulator of a
+ * $group and returns 0 for the others (checked against the embedded server in the tests).
+ */
 export async function publicProgrammeTotals(): Promise<{ programmes: number; received: number }> {
-  const [row] = await Programme.aggregate<{ programmes: number; received: number }>([
-    { $match: publicProgrammeFilter() },
-    { $group: { _id: null, programmes: { $sum: 1 }, received: { $sum: "$receivedTotal" } } },
+  const [[count], [received]] = await Promise.all([
+    Programme.aggregate<{ value: number }>([{ $match: publicProgrammeFilter() }, { $group: { _id: null, value: { $sum: 1 } } }]),
+    Programme.aggregate<{ value: number }>([{ $match: publicProgrammeFilter() }, { $group: { _id: null, value: { $sum: "$receivedTotal" } } }]),
   ]);
-  return { programmes: row?.programmes ?? 0, received: row?.received ?? 0 };
+  return { programmes: count?.value ?? 0, received: received?.value ?? 0 };
 }
 
 /** Provinces that have open public programmes, with how many each. */

@@ -1,8 +1,9 @@
 import mongoose, { Schema, type InferSchemaType, type Types } from "mongoose";
 import { objectId } from "./fields";
 
-export const ROLES = ["donor", "manager", "province_officer", "ministry_officer", "admin"] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from "./reference/roles";
+
+export { ROLES, type Role };
 
 const userSchema = new Schema(
   {

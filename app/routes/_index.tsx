@@ -2,8 +2,9 @@ import type { MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { getHomeCatalogue } from "#services/catalogue";
+import { getHomeCatalogue } from "~/utils/catalogue.server";
 import { formatDate, formatNumber, formatVnd } from "#services/format";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { campaignDayName, catalogueLinks, provinceLabel, useLocale } from "~/components/catalogue-helpers";
 import { ProgrammeGrid } from "~/components/programme-card";
 
@@ -119,4 +120,9 @@ export default function HomePage() {
       </section>
     </>
   );
+}
+
+/** Errors (a 404 for a programme that is not public) render inside the site's layout. */
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
 }

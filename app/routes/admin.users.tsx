@@ -4,14 +4,14 @@ import { Form, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { z } from "zod";
-import { recordAudit } from "#models/audit-event.server";
 import { PROVINCES, PROVINCE_SLUGS } from "#models/reference/provinces";
-import { listUsers, ROLES, setUserRole } from "#models/user.server";
+import { ROLES } from "#models/reference/roles";
 import { requireRole } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { parseForm } from "~/utils/forms.server";
 import { getFixedT, getLanguage } from "~/utils/i18n.server";
 import { redirectWithToast } from "~/utils/session.server";
+import { listUsers, recordAudit, setUserRole } from "~/utils/domain.server";
 
 export const meta: MetaFunction = () => [{ title: "Quản trị người dùng · Users — Góp Sức" }];
 
@@ -80,7 +80,7 @@ export default function AdminUsersPage() {
                       {t("admin.role")}
                     </label>
                     <select id={`role-${user.id}`} name="role" defaultValue={user.role}>
-                      {["donor", "manager", "province_officer", "ministry_officer", "admin"].map((role) => (
+                      {ROLES.map((role) => (
                         <option key={role} value={role}>
                           {t(`roles.${role}`)}
                         </option>

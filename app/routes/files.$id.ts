@@ -1,8 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
-import { findFile, openFileStream } from "#models/file.server";
 import { canAccessInstitution } from "#services/access";
 import { getUser } from "~/utils/auth.server";
+import { findFile, openFileStream } from "~/utils/domain.server";
 
 /**
  * Files from GridFS. Programme covers are public; evidence and receipts only for those who may see

@@ -2,7 +2,8 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { getInstitutionPage } from "#services/catalogue";
+import { getInstitutionPage } from "~/utils/catalogue.server";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { catalogueLinks, CoverImage, institutionLevelName, institutionTypeName, Paragraphs, provinceLabel, useLocale } from "~/components/catalogue-helpers";
 import { ProgrammeGrid } from "~/components/programme-card";
 
@@ -27,6 +28,9 @@ export default function InstitutionPage() {
   const locale = useLocale();
   const { contact } = institution;
   const hasContact = Boolean(contact.email || contact.phone || contact.website);
+  const province = provinceLabel(institution.provinceSlug);
+  // The address usually names the province already ("47 Bà Triệu, Hoàn Kiếm, Hà Nội").
+  const place = !institution.address ? province : institution.address.includes(province) ? institution.address : `${institution.address} · ${province}`;
   return (
     <article className="institution-page">
       <nav aria-label={t("catalogue.breadcrumb")} className="breadcrumb">
@@ -35,7 +39,7 @@ export default function InstitutionPage() {
             <Link to="/">{t("nav.home")}</Link>
           </li>
           <li>
-            <Link to={`/programmes?province=${institution.provinceSlug}`}>{provinceLabel(institution.provinceSlug)}</Link>
+            <Link to="/programmes">{t("catalogue.title")}</Link>
           </li>
           <li>
             <span aria-current="page">{institution.name}</span>
@@ -49,10 +53,7 @@ export default function InstitutionPage() {
             {institutionTypeName(institution.type, locale)} · {institutionLevelName(institution.level, locale)}
           </p>
           <h1>{institution.name}</h1>
-          <p className="muted">
-            {institution.address ? `${institution.address} · ` : null}
-            {provinceLabel(institution.provinceSlug)}
-          </p>
+          <p className="muted">{place}</p>
         </div>
       </header>
 
@@ -126,4 +127,9 @@ export default function InstitutionPage() {
       </section>
     </article>
   );
+}
+
+/** Errors (a 404 for a programme that is not public) render inside the site's layout. */
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
 }

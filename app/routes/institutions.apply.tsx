@@ -6,7 +6,6 @@ import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { BANKS } from "#models/reference/banks";
 import { INSTITUTION_LEVELS, INSTITUTION_TYPES } from "#models/reference/institution-types";
 import { PROVINCES, provinceName } from "#models/reference/provinces";
-import { applyForInstitution, findApprovedInstitutions, requestToJoin } from "#services/institutions";
 import { toSearchText } from "#services/text";
 import { institutionApplicationSchema, joinRequestSchema } from "#services/validation/institution";
 import { Field, FormError, SelectField, TextareaField, useValidatedForm } from "~/components/forms";
@@ -16,6 +15,7 @@ import { formFailure, formValues, parseForm } from "~/utils/forms.server";
 import { getFixedT } from "~/utils/i18n.server";
 import { serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
+import { applyForInstitution, findApprovedInstitutions, requestToJoin } from "~/utils/domain.server";
 
 export const meta: MetaFunction = () => [{ title: "Đăng ký thiết chế · Register an institution — Góp Sức" }];
 

@@ -5,13 +5,12 @@ import { useTranslation } from "react-i18next";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { provinceName } from "#models/reference/provinces";
 import { formatDate, formatVnd } from "#services/format";
-import { decideJoinRequest, institutionsManagedBy } from "#services/institutions";
-import { changeProgrammeState, programmesOfInstitutions } from "#services/programmes";
 import { requireUser } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { getFixedT } from "~/utils/i18n.server";
 import { refusalMessage } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
+import { changeProgrammeState, decideJoinRequest, institutionsManagedBy, programmesOfInstitutions } from "~/utils/domain.server";
 
 export const meta: MetaFunction = () => [{ title: "Quản lý · Manage — Góp Sức" }];
 

@@ -2,13 +2,13 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { getProgrammeForManagement, updateProgramme } from "#services/programmes";
 import { ProgrammeForm } from "~/components/programme-form";
 import { forbidden, requireUser } from "~/utils/auth.server";
 import { getFixedT } from "~/utils/i18n.server";
 import { readProgrammeForm } from "~/utils/programme-form.server";
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
+import { getProgrammeForManagement, updateProgramme } from "~/utils/domain.server";
 
 export const meta: MetaFunction = () => [{ title: "Sửa chương trình · Edit programme — Góp Sức" }];
 

@@ -3,13 +3,13 @@ import { json } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { canManageProgrammes } from "#services/access";
-import { createProgramme } from "#services/programmes";
 import { ProgrammeForm } from "~/components/programme-form";
 import { forbidden, requireRole } from "~/utils/auth.server";
 import { getFixedT } from "~/utils/i18n.server";
 import { readProgrammeForm } from "~/utils/programme-form.server";
 import { serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
+import { createProgramme } from "~/utils/domain.server";
 
 export const meta: MetaFunction = () => [{ title: "Chương trình mới · New programme — Góp Sức" }];
 

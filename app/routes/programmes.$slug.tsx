@@ -2,8 +2,9 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { getProgrammePage } from "#services/catalogue";
+import { getProgrammePage } from "~/utils/catalogue.server";
 import { formatDate, formatNumber, formatVnd } from "#services/format";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { campaignDayName, catalogueLinks, CoverImage, institutionTypeName, Paragraphs, provinceLabel, themeName, useLocale } from "~/components/catalogue-helpers";
 import { TimeLeft } from "~/components/programme-card";
 import { ProgressBar } from "~/components/progress-bar";
@@ -244,7 +245,7 @@ export default function ProgrammePage() {
                   <tbody>
                     {ledger.entries.map((entry) => (
                       <tr key={entry.id}>
-                        <td>{formatDate(entry.receivedAt, locale)}</td>
+                        <td className="nowrap">{formatDate(entry.receivedAt, locale)}</td>
                         <td className={entry.anonymous ? "muted" : undefined}>{entry.donorName}</td>
                         <td className="num">{entry.amount === null ? <span className="muted">{t("programmePage.ledger.amountHidden")}</span> : vnd(entry.amount)}</td>
                       </tr>
@@ -264,4 +265,9 @@ export default function ProgrammePage() {
       </div>
     </article>
   );
+}
+
+/** Errors (a 404 for a programme that is not public) render inside the site's layout. */
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
 }

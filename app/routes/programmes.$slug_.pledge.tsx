@@ -2,7 +2,8 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { getPledgePlaceholder } from "#services/catalogue";
+import { getPledgePlaceholder } from "~/utils/catalogue.server";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { catalogueLinks } from "~/components/catalogue-helpers";
 
 // `$slug_` keeps this page out of the programme page's layout: /programmes/:slug/pledge is a page of its own.
@@ -101,4 +102,9 @@ export default function PledgePlaceholderPage() {
       </div>
     </article>
   );
+}
+
+/** Errors (a 404 for a programme that is not public) render inside the site's layout. */
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
 }

@@ -7,9 +7,10 @@ import { CAMPAIGN_DAYS } from "#models/reference/campaign-days";
 import { INSTITUTION_TYPES } from "#models/reference/institution-types";
 import { PROVINCES } from "#models/reference/provinces";
 import { THEMES } from "#models/reference/themes";
-import { catalogueFromSearchParams } from "#services/catalogue";
+import { catalogueFromSearchParams } from "~/utils/catalogue.server";
 import { formatNumber } from "#services/format";
 import { CATALOGUE_SORTS, CATALOGUE_STATES, catalogueHref, type CatalogueQuery } from "#services/validation/catalogue";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { byName, catalogueLinks, useLocale } from "~/components/catalogue-helpers";
 import { Pagination } from "~/components/pagination";
 import { ProgrammeGrid } from "~/components/programme-card";
@@ -153,7 +154,7 @@ export default function ProgrammesPage() {
           <p className="results-count" role="status" data-testid="result-count">
             {total === 0
               ? t("catalogue.count.none")
-              : items.length > 0
+              : items.length > 0 && pageCount > 1
                 ? t("catalogue.count.range", { from: formatNumber(first, locale, 0), to: formatNumber(first + items.length - 1, locale, 0), total: formatNumber(total, locale, 0), count: total })
                 : t("catalogue.count.total", { total: formatNumber(total, locale, 0), count: total })}
           </p>
@@ -167,7 +168,7 @@ export default function ProgrammesPage() {
             <p>
               <Link to={hrefFor(pageCount)} className="button button-secondary">
                 {t("catalogue.beyondEnd.lastPage")}
-              </Link>{" "}
+              </Link>
               <Link to={hrefFor(1)}>{t("catalogue.beyondEnd.firstPage")}</Link>
             </p>
           </div>
@@ -190,4 +191,9 @@ export default function ProgrammesPage() {
       </section>
     </div>
   );
+}
+
+/** Errors (a 404 for a programme that is not public) render inside the site's layout. */
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
 }

@@ -7,7 +7,6 @@ import { findBankByBin } from "#models/reference/banks";
 import { INSTITUTION_LEVELS, INSTITUTION_TYPES } from "#models/reference/institution-types";
 import { provinceName } from "#models/reference/provinces";
 import { formatDate } from "#services/format";
-import { decideInstitution, decideJoinRequest, reviewQueue } from "#services/institutions";
 import { decisionSchema } from "#services/validation/institution";
 import { FormError } from "~/components/forms";
 import { requireRole } from "~/utils/auth.server";
@@ -16,6 +15,7 @@ import { formFailure, parseForm } from "~/utils/forms.server";
 import { getFixedT } from "~/utils/i18n.server";
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
+import { decideInstitution, decideJoinRequest, reviewQueue } from "~/utils/domain.server";
 
 export const meta: MetaFunction = () => [{ title: "Duyệt thiết chế · Review institutions — Góp Sức" }];
 

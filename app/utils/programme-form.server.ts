@@ -1,9 +1,9 @@
-import { storeImage } from "#services/uploads";
 import { programmeSchema, type ProgrammeInput } from "#services/validation/programme";
 import { validateCsrf } from "./csrf.server";
 import { formFailure, formValues, parseForm } from "./forms.server";
 import { readMultipartForm, uploadedFile } from "./uploads.server";
 import { serviceFailure } from "./service-errors.server";
+import { storeImage } from "#services/uploads";
 
 type Parsed = { ok: true; input: ProgrammeInput; coverImageId: string | undefined } | { ok: false; response: Response };
 

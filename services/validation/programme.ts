@@ -13,7 +13,11 @@ const plainText = (max: number, min = 0) =>
 
 /** Checkbox groups arrive as one string or several; always an array here. */
 const list = <S extends z.ZodTypeAny>(item: S) =>
-  z.preprocess((value) => (value === undefined || value === "" ? [] : Array.isArray(value) ? value : [value]), z.array(item));
+  z.preprocess((value) => {
+    // react-hook-form gives false (or null) for a group with nothing ticked; a form post gives nothing.
+    if (value === undefined || value === null || value === false || value === "") return [];
+    return Array.isArray(value) ? value : [value];
+  }, z.array(item));
 
 /** yyyy-mm-dd from a date input → midnight in Vietnam (UTC+7). */
 const dateField = z

@@ -75,12 +75,15 @@ describe("a manager puts a programme up and a visitor finds it", () => {
     await manager.getByRole("link", { name: "Tạo chương trình" }).click();
     await manager.getByLabel("Tên chương trình").fill(title);
     await manager.getByLabel("Tóm tắt").fill("Dạy nông dân dùng điện thoại tra cứu kỹ thuật canh tác và bán hàng trực tuyến.");
-    await manager.getByLabel("Kỹ năng số").check();
+    await manager.getByLabel("Kỹ năng số", { exact: true }).check();
     await manager.getByLabel("Ngày bắt đầu").fill("2026-12-01");
     await manager.getByLabel("Ngày kết thúc").fill("2027-10-10");
     await manager.getByLabel("Mục tiêu huy động (đồng)").fill("80.000.000");
     await manager.getByRole("button", { name: "Lưu nháp" }).click();
-    await manager.waitForURL(`${baseUrl()}/manage`);
+    await manager.waitForURL(`${baseUrl()}/manage`, { timeout: 10_000 }).catch(async (error) => {
+      await screenshot(manager, "failed-programme-form");
+      throw error;
+    });
     const row = manager.locator("tr", { has: manager.getByRole("link", { name: title }) });
     await row.getByRole("button", { name: "Công bố" }).click();
     await manager.getByText("Đã công bố chương trình.").waitFor();

@@ -1,4 +1,4 @@
-import { Types } from "mongoose";
+import type { Types } from "mongoose";
 import { describe, expect, test } from "vitest";
 import { Donation } from "#models/donation.server";
 import { Donor } from "#models/donor.server";
@@ -364,7 +364,7 @@ describe("the programme page", () => {
 
     // In English the anonymous benefactor has an English name.
     const english = await (await programmeLoader(args("/programmes/so-cai?lng=en", { slug: "so-cai" }))).json();
-    expect(english.ledger.entries[3].donorName).toBe("Anonymous benefactor");
+    expect(english.ledger.entries[3]?.donorName).toBe("Anonymous benefactor");
   });
 
   test("in-kind needs show how many are covered by pledges that are not cancelled", async () => {

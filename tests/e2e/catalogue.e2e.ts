@@ -1,0 +1,74 @@
+import mongoose from "mongoose";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { Institution } from "#models/institution.server";
+import { Programme } from "#models/programme.server";
+import { baseUrl, launchBrowser, screenshot } from "./browser";
+
+const DAY = 24 * 60 * 60 * 1000;
+const tag = Date.now().toString(36);
+
+describe("the public catalogue in the browser", () => {
+  let browser: Browser;
+  let page: Page;
+  const approvedSlug = `thu-vien-hoang-mai-${tag}`;
+  const programmeSlug = `thu-vien-so-hoang-mai-${tag}`;
+  const draftSlug = `ban-nhap-hoang-mai-${tag}`;
+
+  beforeAll(async () => {
+    await mongoose.connect(inject("e2eMongoUri"));
+    const institution = await Institution.create({
+      name: "Thư viện Hoàng Mai",
+      slug: approvedSlug,
+      type: "library",
+      level: "commune",
+      provinceSlug: "ha-noi",
+      address: "Hoàng Mai, Hà Nội",
+      status: "approved",
+      bankAccount: { bankBin: "970436", accountNumber: "0011223344", accountName: "THU VIEN HOANG MAI" },
+    });
+    const base = {
+      institutionId: institution._id,
+      startDate: new Date(Date.now() - 10 * DAY),
+      endDate: new Date(Date.now() + 60 * DAY),
+      goal: 80_000_000,
+      provinceSlug: "ha-noi",
+      institutionType: "library",
+      institutionName: institution.name,
+      institutionSlug: institution.slug,
+      institutionApproved: true,
+      themes: ["digital-skills"],
+      publishedAt: new Date(),
+    };
+    await Programme.create({ ...base, slug: programmeSlug, title: "Thư viện số Hoàng Mai", summary: "Máy tính cho người cao tuổi.", description: "Đoạn một.\n\nĐoạn hai.", state: "open" });
+    await Programme.create({ ...base, slug: draftSlug, title: "Thư viện số Hoàng Mai (bản nháp)", state: "draft" });
+    browser = await launchBrowser();
+    page = await browser.newPage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await mongoose.disconnect();
+  });
+
+  test("search without diacritics, open a programme, reach the pledge page; drafts stay hidden", async () => {
+    await page.goto(`${baseUrl()}/programmes`);
+    await page.getByLabel("Tìm chương trình").fill("thu vien so hoang mai");
+    await page.getByRole("button", { name: "Tìm", exact: true }).click();
+    await page.waitForURL(/q=thu\+vien\+so\+hoang\+mai/);
+    const cards = page.getByTestId("programme-card");
+    await cards.first().waitFor();
+    expect(await cards.count()).toBe(1);
+    await screenshot(page, "catalogue-e2e-search-vi");
+
+    await page.getByRole("link", { name: "Thư viện số Hoàng Mai" }).click();
+    await page.waitForURL(`${baseUrl()}/programmes/${programmeSlug}`);
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Thư viện số Hoàng Mai");
+    expect(await page.getByRole("progressbar").getAttribute("aria-valuetext")).toContain("80.000.000");
+    await page.getByTestId("pledge-cta").click();
+    await page.waitForURL(`${baseUrl()}/programmes/${programmeSlug}/pledge`);
+    expect(await page.getByTestId("bank-details").textContent()).toContain("0011223344");
+
+    const draft = await page.goto(`${baseUrl()}/programmes/${draftSlug}`);
+    expect(draft?.status()).toBe(404);
+  });
+});
