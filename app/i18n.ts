@@ -3,6 +3,12 @@ import catalogueVi from "./locales/catalogue.vi.json";
 import en from "./locales/en.json";
 import manageEn from "./locales/manage.en.json";
 import manageVi from "./locales/manage.vi.json";
+import giftsEn from "./locales/gifts.en.json";
+import giftsVi from "./locales/gifts.vi.json";
+import pledgeEn from "./locales/pledge.en.json";
+import pledgeVi from "./locales/pledge.vi.json";
+import reconcileEn from "./locales/reconcile.en.json";
+import reconcileVi from "./locales/reconcile.vi.json";
 import vi from "./locales/vi.json";
 
 export const SUPPORTED_LANGUAGES = ["vi", "en"] as const;
@@ -23,8 +29,8 @@ export const i18nConfig = {
   defaultNS: "common",
   ns: ["common"],
   resources: {
-    vi: { common: { ...vi, ...catalogueVi, ...manageVi } },
-    en: { common: { ...en, ...catalogueEn, ...manageEn } },
+    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi } },
+    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn } },
   },
   interpolation: { escapeValue: false },
   react: { useSuspense: false },

@@ -35,6 +35,8 @@ const ledgerEntrySchema = new Schema(
     sourceId: { type: objectId, default: null },
     reversesEntryId: { type: objectId, ref: "LedgerEntry", default: null },
     donorId: { type: objectId, ref: "Donor", default: null },
+    /** The pledge the money fulfils, when there is one (for fulfilment, derived from the ledger). */
+    pledgeId: { type: objectId, ref: "Pledge", default: null },
     description: { type: String, trim: true, maxlength: 500, default: "" },
     prevHash: { type: String, required: true, match: /^(?:[0-9a-f]{64}|GENESIS)$/ },
     hash: { type: String, required: true, match: /^[0-9a-f]{64}$/ },
@@ -65,6 +67,7 @@ ledgerEntrySchema.index({ institutionId: 1, sequence: 1 }, { unique: true });
 ledgerEntrySchema.index({ programmeId: 1, occurredAt: 1 });
 ledgerEntrySchema.index({ sourceType: 1, sourceId: 1 });
 ledgerEntrySchema.index({ donorId: 1, occurredAt: 1 });
+ledgerEntrySchema.index({ pledgeId: 1 });
 
 export type LedgerEntryDoc = InferSchemaType<typeof ledgerEntrySchema> & { _id: Types.ObjectId };
 export const LedgerEntry =

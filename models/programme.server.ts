@@ -4,6 +4,9 @@ import { CAMPAIGN_DAY_SLUGS } from "./reference/campaign-days";
 import { INSTITUTION_TYPE_SLUGS } from "./reference/institution-types";
 import { PROVINCE_SLUGS } from "./reference/provinces";
 import { THEME_SLUGS } from "./reference/themes";
+// Registered for recomputeProgrammeTotals (no import cycle: neither imports this file).
+import "./ledger-entry.server";
+import "./pledge.server";
 
 export const PROGRAMME_STATES = ["draft", "open", "closed"] as const;
 export type ProgrammeState = (typeof PROGRAMME_STATES)[number];
@@ -102,10 +105,13 @@ export async function findProgrammeBySlug(slug: string) {
   return Programme.findOne({ slug: slug.trim().toLowerCase() }).lean();
 }
 
+/** Ledger kinds that count as money (or value) received for a programme; expenditures do not. */
+export const RECEIVED_KINDS = ["donation_received", "in_kind_received", "volunteer_hours", "refund", "correction"] as const;
+
 /**
- * Derives a programme's pledged and received totals again from the records and stores them.
- * Idempotent: running it twice, or after a retried event, gives the same numbers.
- * (Pledged: active, overdue or fulfilled pledges; received: confirmed donations.)
+ * Derives a programme's pledged and received totals again and stores them. Received comes from the
+ * ledger (the books), pledged from the pledges. Idempotent: running it twice, or after a retried
+ * event, gives the same numbers. One accumulator per $group (FerretDB v1 computes only the first).
  */
 export async function recomputeProgrammeTotals(programmeId: Types.ObjectId | string) {
   const id = new mongoose.Types.ObjectId(String(programmeId));
@@ -113,13 +119,13 @@ export async function recomputeProgrammeTotals(programmeId: Types.ObjectId | str
     { $match: { programmeId: id, state: { $in: ["active", "overdue", "fulfilled"] } } },
     { $group: { _id: null, total: { $sum: "$amount" } } },
   ]);
-  const [received] = await mongoose.model("Donation").aggregate<{ total: number }>([
-    { $match: { programmeId: id } },
+  const [received] = await mongoose.model("LedgerEntry").aggregate<{ total: number }>([
+    { $match: { programmeId: id, kind: { $in: [...RECEIVED_KINDS] } } },
     { $group: { _id: null, total: { $sum: "$amount" } } },
   ]);
   const programme = await Programme.findById(id).select("goal").lean();
   if (!programme) return null;
-  const receivedTotal = received?.total ?? 0;
+  const receivedTotal = Math.max(0, received?.total ?? 0);
   const totals = { pledgedTotal: pledged?.total ?? 0, receivedTotal, remainingNeed: Math.max(0, programme.goal - receivedTotal) };
   await Programme.updateOne({ _id: id }, { $set: totals });
   return totals;

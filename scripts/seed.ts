@@ -4,12 +4,12 @@
  * Run by `npm start`; by hand: `MONGODB_URI=... npm run seed`.
  */
 import mongoose from "mongoose";
-import { Donation, receiptNumberFor } from "#models/donation.server";
 import { Donor } from "#models/donor.server";
 import { Institution } from "#models/institution.server";
 import { Pledge } from "#models/pledge.server";
 import { Programme, recomputeProgrammeTotals } from "#models/programme.server";
 import { User, type Role } from "#models/user.server";
+import { recordDonation } from "#services/donations";
 import { slugify } from "#services/text";
 import { hashPassword } from "~/utils/auth.server";
 
@@ -139,12 +139,9 @@ export async function seed() {
       amount,
       visibility,
       consent: donor.kind === "individual" && visibility !== "anonymous" ? { text: "Tôi đồng ý công khai tên của tôi trên trang chương trình.", givenAt: day("2026-10-01") } : null,
-      state: "fulfilled",
     });
-    const idempotencyKey = `seed:${pledge.reference}`;
-    await Donation.create({
-      idempotencyKey,
-      receiptNumber: receiptNumberFor(idempotencyKey),
+    await recordDonation({
+      idempotencyKey: `seed:${pledge.reference}`,
       pledgeId: pledge._id,
       programmeId: programme.id,
       institutionId: programme.institutionId,

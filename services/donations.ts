@@ -1,0 +1,157 @@
+import mongoose, { type Types } from "mongoose";
+import { Donation, receiptNumberFor, type DonationMethod } from "#models/donation.server";
+import { LedgerEntry, type LedgerEntryKind } from "#models/ledger-entry.server";
+import { Pledge } from "#models/pledge.server";
+import { recomputeProgrammeTotals } from "#models/programme.server";
+import { appendLedgerEntry, ledgerSum } from "./ledger";
+
+/**
+ * Money coming in. Every confirmed gift — a Stripe payment, a reconciled bank transfer, cash, goods
+ * or volunteer hours recorded by a manager — goes through recordDonation. The donation insert is the
+ * money event, keyed by a unique idempotency key (e.g. "stripe:pi_…", "bank:<line hash>"); every later
+ * step is idempotent too, so a retried webhook or a re-imported statement counts once, and a call that
+ * crashed half-way is completed by the retry.
+ */
+export type DonationInput = {
+  idempotencyKey: string;
+  programmeId: Types.ObjectId | string;
+  institutionId: Types.ObjectId | string;
+  pledgeId?: Types.ObjectId | string | null;
+  donorId?: Types.ObjectId | string | null;
+  method: DonationMethod;
+  amount: number;
+  receivedAt: Date;
+  reference?: string | null;
+  provider?: { name?: string; paymentIntentId?: string; checkoutSessionId?: string };
+  evidenceFileIds?: string[];
+  inKind?: { items: Array<{ item: string; quantity: number; unitValue: number }>; valuationBasis?: string | null };
+  recordedBy?: string | null;
+};
+
+const LEDGER_KIND: Record<DonationMethod, LedgerEntryKind> = {
+  card: "donation_received",
+  bank_transfer: "donation_received",
+  cash: "donation_received",
+  in_kind: "in_kind_received",
+  volunteer_hours: "volunteer_hours",
+};
+
+function isDuplicate(error: unknown) {
+  return (error as { code?: number }).code === 11000;
+}
+
+export async function recordDonation(input: DonationInput): Promise<{ donationId: string; receiptNumber: string; duplicate: boolean }> {
+  if (!Number.isSafeInteger(input.amount) || input.amount <= 0) throw new RangeError(`a donation is a positive whole number of đồng: ${input.amount}`);
+  let duplicate = false;
+  let donation = await Donation.findOne({ idempotencyKey: input.idempotencyKey }).lean();
+  if (donation) {
+    duplicate = true;
+  } else {
+    try {
+      donation = (
+        await Donation.create({
+          idempotencyKey: input.idempotencyKey,
+          receiptNumber: receiptNumberFor(input.idempotencyKey),
+          pledgeId: input.pledgeId ?? null,
+          programmeId: input.programmeId,
+          institutionId: input.institutionId,
+          donorId: input.donorId ?? null,
+          method: input.method,
+          amount: input.amount,
+          receivedAt: input.receivedAt,
+          reference: input.reference ?? null,
+          provider: input.provider ?? {},
+          evidenceFileIds: input.evidenceFileIds ?? [],
+          inKind: input.inKind ?? { items: [] },
+          recordedBy: input.recordedBy ?? null,
+        })
+      ).toObject();
+    } catch (error) {
+      if (!isDuplicate(error)) throw error;
+      duplicate = true;
+      donation = await Donation.findOne({ idempotencyKey: input.idempotencyKey }).lean();
+    }
+  }
+  if (!donation) throw new Error("donation vanished after insert");
+  await appendLedgerEntry({
+    institutionId: donation.institutionId,
+    programmeId: donation.programmeId,
+    kind: LEDGER_KIND[donation.method],
+    amount: donation.amount,
+    occurredAt: donation.receivedAt,
+    idempotencyKey: `donation:${donation.idempotencyKey}`,
+    sourceType: "donation",
+    sourceId: donation._id,
+    donorId: donation.donorId,
+    pledgeId: donation.pledgeId,
+    description: donation.reference ?? "",
+  });
+  await settle(donation.programmeId, donation.pledgeId);
+  return { donationId: String(donation._id), receiptNumber: donation.receiptNumber, duplicate };
+}
+
+/**
+ * A refund (Stripe) or a correction (manager): a new negative entry reversing part or all of a
+ * donation. The donation record itself is never changed. Idempotent by its key.
+ */
+export async function recordReversal(input: { donationId: Types.ObjectId | string; amount: number; idempotencyKey: string; kind: "refund" | "correction"; occurredAt: Date; reason?: string }) {
+  if (!Number.isSafeInteger(input.amount) || input.amount <= 0) throw new RangeError(`a reversal is a positive whole number of đồng: ${input.amount}`);
+  const donation = await Donation.findById(input.donationId).lean();
+  if (!donation) throw new Error(`no donation ${String(input.donationId)}`);
+  const original = await LedgerEntry.findOne({ idempotencyKey: `donation:${donation.idempotencyKey}` }).select("_id").lean();
+  if (!original) throw new Error(`donation ${String(donation._id)} has no ledger entry yet`);
+  // Never reverse more than was received, however many refunds arrive.
+  const alreadyReversed = -(await ledgerSum({ reversesEntryId: original._id, idempotencyKey: { $ne: input.idempotencyKey } }));
+  const amount = Math.min(input.amount, Math.max(0, donation.amount - alreadyReversed));
+  if (amount === 0 && !(await LedgerEntry.exists({ idempotencyKey: input.idempotencyKey }))) return { reversed: 0 };
+  await appendLedgerEntry({
+    institutionId: donation.institutionId,
+    programmeId: donation.programmeId,
+    kind: input.kind,
+    amount: -amount,
+    occurredAt: input.occurredAt,
+    idempotencyKey: input.idempotencyKey,
+    sourceType: "donation",
+    sourceId: donation._id,
+    reversesEntryId: original._id,
+    donorId: donation.donorId,
+    pledgeId: donation.pledgeId,
+    description: input.reason ?? "",
+  });
+  await settle(donation.programmeId, donation.pledgeId);
+  return { reversed: amount };
+}
+
+/** After any money event: the pledge's fulfilment and the programme's totals, derived again from the ledger. */
+async function settle(programmeId: Types.ObjectId, pledgeId: Types.ObjectId | null | undefined) {
+  if (pledgeId) await refreshPledgeFulfilment(pledgeId);
+  await recomputeProgrammeTotals(programmeId);
+}
+
+/**
+ * Allocates what the ledger says was paid against a pledge to its instalments in order, and sets
+ * the pledge's state: fulfilled when paid in full, overdue when an instalment is past due and unpaid,
+ * active otherwise (a cancelled pledge stays cancelled). Derived, so it can run any number of times.
+ */
+export async function refreshPledgeFulfilment(pledgeId: Types.ObjectId | string, now = new Date()) {
+  const pledge = await Pledge.findById(pledgeId);
+  if (!pledge) return null;
+  let paid = Math.max(0, await ledgerSum({ pledgeId: new mongoose.Types.ObjectId(String(pledgeId)) }));
+  let overdue = false;
+  for (const instalment of pledge.instalments) {
+    const share = Math.min(paid, instalment.amount);
+    paid -= share;
+    instalment.paidAmount = share;
+    if (share >= instalment.amount) instalment.status = "paid";
+    else if (instalment.dueDate.getTime() < now.getTime()) {
+      instalment.status = "overdue";
+      overdue = true;
+    } else instalment.status = "pending";
+  }
+  if (pledge.state !== "cancelled") {
+    const totalPaid = Math.max(0, await ledgerSum({ pledgeId: pledge._id }));
+    pledge.state = totalPaid >= pledge.amount ? "fulfilled" : overdue ? "overdue" : "active";
+  }
+  await pledge.save();
+  return pledge.toObject();
+}
