@@ -10,11 +10,13 @@ import { i18nConfig } from "./i18n";
 import { connectDb } from "./utils/db.server";
 import { env } from "./utils/env.server";
 import { getLanguage } from "./utils/i18n.server";
+import { startDemoStripe } from "./utils/stripe.server";
 
 // Configuration is checked once, when the server loads: a missing or bad value stops start-up here
 // with a message naming it. Then the one database connection is opened.
 env();
 connectDb().catch((error: Error) => console.error(`Database connection failed: ${error.message}`));
+void startDemoStripe();
 
 const ABORT_DELAY = 5_000;
 

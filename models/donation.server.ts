@@ -41,7 +41,7 @@ const donationSchema = new Schema(
     provider: {
       name: { type: String, trim: true, maxlength: 40, default: null },
       paymentIntentId: { type: String, trim: true, maxlength: 200, default: null },
-      checkoutSessionId: { type: String, trim: true, maxlength: 200, default: null },
+      checkoutSessionId: { type: String, trim: true, maxlength: 500, default: null },
     },
     /** GridFS file ids (transfer slips, photos, hand-over minutes). */
     evidenceFileIds: { type: [objectId], default: [] },

@@ -23,8 +23,9 @@ const schema = z
       if (!env.SESSION_SECRET || env.SESSION_SECRET.length < 32) {
         ctx.addIssue({ code: "custom", path: ["SESSION_SECRET"], message: "SESSION_SECRET is required in production: at least 32 random characters" });
       }
-      if (env.DEMO_MODE) {
-        ctx.addIssue({ code: "custom", path: ["DEMO_MODE"], message: "DEMO_MODE cannot be on in production" });
+      // The labelled demo (simulated Stripe) may run locally (npm start), never on a public address.
+      if (env.DEMO_MODE && !/^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?$/.test(env.APP_URL)) {
+        ctx.addIssue({ code: "custom", path: ["DEMO_MODE"], message: "DEMO_MODE cannot be on in production (only on http://localhost)" });
       }
     } else if (env.SESSION_SECRET !== undefined && env.SESSION_SECRET.length < 16) {
       ctx.addIssue({ code: "custom", path: ["SESSION_SECRET"], message: "SESSION_SECRET must be at least 16 characters" });

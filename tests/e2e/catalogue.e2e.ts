@@ -62,7 +62,7 @@ describe("the public catalogue in the browser", () => {
 
     await page.getByRole("link", { name: "Thư viện số Hoàng Mai" }).click();
     await page.waitForURL(`${baseUrl()}/programmes/${programmeSlug}`);
-    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Thư viện số Hoàng Mai");
+    await page.getByRole("heading", { level: 1, name: "Thư viện số Hoàng Mai" }).waitFor();
     expect(await page.getByRole("progressbar").getAttribute("aria-valuetext")).toContain("80.000.000");
     await page.getByTestId("pledge-cta").click();
     await page.waitForURL(`${baseUrl()}/programmes/${programmeSlug}/pledge`);

@@ -1,8 +1,9 @@
 import { setupServer } from "msw/node";
+import { stripeHandlers } from "./stripe";
 
 /**
- * The network boundary for tests and demo mode. One handler file per outside provider is added
- * here (Stripe, in the payments issue); a request nothing handles is an error, not a warning.
+ * The network boundary for tests and demo mode: one handler file per outside provider (Stripe).
+ * A request nothing handles is an error, not a warning.
  */
-export const handlers = [];
+export const handlers = [...stripeHandlers];
 export const server = setupServer(...handlers);

@@ -1,0 +1,140 @@
+import mongoose, { type Types } from "mongoose";
+import { recordAudit } from "#models/audit-event.server";
+import { Donation } from "#models/donation.server";
+import { Donor, donorUniqueKey } from "#models/donor.server";
+import { findFile } from "#models/file.server";
+import { findPledgeByReference } from "#models/pledge.server";
+import { Programme } from "#models/programme.server";
+import type { SessionUser } from "#models/user.server";
+import { canManageProgrammes } from "./access";
+import { recordDonation } from "./donations";
+import { forbidden, invalid, notFound, ServiceError } from "./errors";
+import type { OfflineDonorInput, OfflineGiftInput } from "./validation/offline-gift";
+
+/**
+ * A gift that arrived outside the platform — cash at the desk, a transfer the manager saw on the
+ * statement, goods handed over, hours given by a volunteer expert — recorded by one of the
+ * institution's managers, with evidence attached. The money event itself is recordDonation's, keyed
+ * `offline:<clientToken>`: the token is generated when the form is rendered, so a form submitted
+ * twice (a double click, a resubmitted page) records one gift.
+ */
+export type OfflineGiftResult = { donationId: string; receiptNumber: string; duplicate: boolean; programmeId: string; institutionId: string };
+
+function isDuplicateKey(error: unknown) {
+  return (error as { code?: number }).code === 11000;
+}
+
+/** The programme, if the actor may record gifts for it: its institution's managers (and admins); open or closed, not a draft. */
+async function programmeForRecording(actor: SessionUser, programmeId: string) {
+  if (!mongoose.isValidObjectId(programmeId)) throw notFound();
+  const programme = await Programme.findById(programmeId).select("institutionId provinceSlug state").lean();
+  if (!programme) throw notFound();
+  if (!canManageProgrammes(actor, String(programme.institutionId))) throw forbidden();
+  // Money can arrive after a programme closed (a late instalment, goods delivered late), so closed is fine.
+  if (programme.state === "draft") throw invalid({}, "gifts.programmeDraft");
+  return programme;
+}
+
+/**
+ * The donor of an offline gift: an organisation is found by its tax code, anyone else by their email,
+ * or created. An anonymous walk-in gift has no donor (null).
+ */
+async function findOrCreateDonor(donor: OfflineDonorInput): Promise<Types.ObjectId | null> {
+  if (donor.type === "anonymous" || donor.type === "pledge_donor") return null;
+  const fields =
+    donor.type === "organisation"
+      ? { kind: "organisation" as const, legalName: donor.legalName, taxCode: donor.taxCode, email: donor.email, phone: donor.phone }
+      : { kind: "individual" as const, fullName: donor.fullName, email: donor.email, phone: donor.phone };
+  const id = new mongoose.Types.ObjectId();
+  const uniqueKey = donorUniqueKey({ _id: id, ...fields });
+  const find = () => Donor.findOne({ uniqueKey }).select("kind").lean();
+  const existing = uniqueKey.startsWith("id:") ? null : await find();
+  if (existing) {
+    if (existing.kind !== fields.kind) throw invalid({ email: ["gifts.validation.emailOtherDonor"] });
+    return existing._id;
+  }
+  try {
+    const created = await Donor.create({ _id: id, ...fields });
+    return created._id;
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+    const raced = await find(); // created by a concurrent request a moment ago
+    if (!raced) throw error;
+    return raced._id;
+  }
+}
+
+/** Evidence must be files uploaded as evidence for this institution (not another institution's file ids). */
+async function checkEvidenceIds(evidenceFileIds: string[], institutionId: string) {
+  for (const fileId of evidenceFileIds) {
+    const file = await findFile(fileId);
+    if (!file || file.metadata.kind !== "evidence" || file.metadata.institutionId !== institutionId) throw invalid({ evidence: ["gifts.validation.evidenceType"] });
+  }
+}
+
+export async function recordOfflineGift(actor: SessionUser, programmeId: string, input: OfflineGiftInput, evidenceFileIds: string[] = []): Promise<OfflineGiftResult> {
+  const programme = await programmeForRecording(actor, programmeId);
+  const institutionId = String(programme.institutionId);
+  const idempotencyKey = `offline:${input.clientToken}`;
+
+  // The same form again: no new donor, no new gift; recordDonation completes a call that stopped half-way.
+  const already = await Donation.findOne({ idempotencyKey }).lean();
+  if (already) {
+    if (String(already.programmeId) !== String(programme._id)) throw new ServiceError("conflict", "gifts.tokenUsed");
+    const result = await recordDonation({
+      idempotencyKey,
+      programmeId: already.programmeId,
+      institutionId: already.institutionId,
+      method: already.method,
+      amount: already.amount,
+      receivedAt: already.receivedAt,
+    });
+    return { ...result, duplicate: true, programmeId: String(programme._id), institutionId };
+  }
+
+  await checkEvidenceIds(evidenceFileIds, institutionId);
+
+  let pledge: Awaited<ReturnType<typeof findPledgeByReference>> = null;
+  if (input.pledgeReference) {
+    pledge = await findPledgeByReference(input.pledgeReference);
+    if (!pledge || String(pledge.programmeId) !== String(programme._id)) throw invalid({ pledgeReference: ["gifts.validation.pledgeNotFound"] });
+    if (pledge.state === "cancelled") throw invalid({ pledgeReference: ["gifts.validation.pledgeCancelled"] });
+  }
+  const donorId = pledge ? pledge.donorId : await findOrCreateDonor(input.donor);
+
+  const result = await recordDonation({
+    idempotencyKey,
+    programmeId: programme._id,
+    institutionId: programme.institutionId,
+    pledgeId: pledge?._id ?? null,
+    donorId,
+    method: input.method,
+    amount: input.amount,
+    receivedAt: input.receivedAt,
+    reference: input.voucher ?? pledge?.reference ?? null,
+    provider: { name: "offline" },
+    evidenceFileIds,
+    inKind: input.method === "in_kind" ? { items: input.items, valuationBasis: input.valuationBasis } : undefined,
+    recordedBy: actor.id,
+  });
+  if (!result.duplicate) {
+    await recordAudit({
+      actor,
+      action: "donation.record_offline",
+      subjectType: "Donation",
+      subjectId: result.donationId,
+      institutionId: programme.institutionId,
+      provinceSlug: programme.provinceSlug,
+      details: {
+        method: input.method,
+        amount: input.amount,
+        receiptNumber: result.receiptNumber,
+        pledgeReference: pledge?.reference ?? null,
+        evidenceFileIds,
+        // Donation has no field for hours yet: the hours and the rate behind the amount are kept here.
+        ...(input.hours ? { hours: input.hours.hours, ratePerHour: input.hours.ratePerHour } : {}),
+      },
+    });
+  }
+  return { ...result, programmeId: String(programme._id), institutionId };
+}

@@ -1,0 +1,124 @@
+import { recordAudit } from "#models/audit-event.server";
+import { Donor } from "#models/donor.server";
+import { Pledge, type PledgeKind } from "#models/pledge.server";
+import { Programme, recomputeProgrammeTotals } from "#models/programme.server";
+import type { SessionUser } from "#models/user.server";
+import { forbidden, invalid, notFound } from "./errors";
+import { CONSENT_TEXT, type PledgeInput } from "./validation/pledge";
+
+const VN_OFFSET_MS = 7 * 60 * 60 * 1000;
+
+/** The same day of the month `months` later, in Vietnam's calendar (31 Jan + 1 month → 28/29 Feb). */
+export function addMonthsVietnam(date: Date, months: number): Date {
+  const local = new Date(date.getTime() + VN_OFFSET_MS);
+  const y = local.getUTCFullYear();
+  const m = local.getUTCMonth() + months;
+  const lastDay = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+  const d = Math.min(local.getUTCDate(), lastDay);
+  return new Date(Date.UTC(y, m, d, local.getUTCHours(), local.getUTCMinutes()) - VN_OFFSET_MS);
+}
+
+/**
+ * Splits a total into `count` instalments of whole đồng that add up exactly: the remainder of the
+ * division goes, one đồng each, to the first instalments (10.000.001 in 3 → 3.333.334, 3.333.334, 3.333.333).
+ */
+export function instalmentSchedule(total: number, count: number, frequency: "monthly" | "quarterly", firstDue: Date) {
+  if (!Number.isSafeInteger(total) || total <= 0) throw new RangeError("total must be a positive whole number of đồng");
+  if (!Number.isInteger(count) || count < 1 || count > total) throw new RangeError("bad instalment count");
+  const base = Math.floor(total / count);
+  const remainder = total - base * count;
+  const step = frequency === "monthly" ? 1 : 3;
+  return Array.from({ length: count }, (_, i) => ({
+    seq: i + 1,
+    amount: base + (i < remainder ? 1 : 0),
+    dueDate: addMonthsVietnam(firstDue, i * step),
+  }));
+}
+
+/** The donor profile this user pledges as: theirs if it exists, created otherwise. */
+async function donorFor(actor: SessionUser, input: PledgeInput) {
+  if (input.donorKind === "organisation") {
+    const existing = await Donor.findOne({ uniqueKey: `tax:${input.taxCode}` });
+    if (existing && existing.userId && String(existing.userId) !== actor.id) throw invalid({ taxCode: ["pledge.validation.taxCodeTaken"] });
+    const donor = existing ?? new Donor({ kind: "organisation", taxCode: input.taxCode });
+    donor.set({ userId: actor.id, legalName: input.legalName, representative: { name: input.representative ?? null }, address: input.address ?? null, provinceSlug: input.provinceSlug ?? null, email: input.email, phone: input.phone ?? null });
+    await donor.save();
+    return donor;
+  }
+  const existing = await Donor.findOne({ userId: actor.id, kind: "individual" });
+  const donor = existing ?? new Donor({ kind: "individual", userId: actor.id });
+  donor.set({ fullName: input.fullName, address: input.address ?? null, provinceSlug: input.provinceSlug ?? null, email: input.email, phone: input.phone ?? null });
+  await donor.save();
+  return donor;
+}
+
+/** A pledge to an open, public programme. Returns its reference code (what goes into a transfer description). */
+export async function createPledge(actor: SessionUser, programmeSlug: string, input: PledgeInput, now = new Date()) {
+  const programme = await Programme.findOne({ slug: programmeSlug, institutionApproved: true, state: { $in: ["open", "closed"] } }).lean();
+  if (!programme) throw notFound();
+  if (programme.state !== "open") throw invalid({}, "pledge.closedProgramme");
+  if (actor.role !== "donor" && actor.role !== "admin" && actor.role !== "manager") throw forbidden("pledge.officersCannotPledge");
+  const donor = await donorFor(actor, input);
+
+  const kind = input.kind as PledgeKind;
+  let amount = input.amount ?? 0;
+  const extra: Record<string, unknown> = {};
+  if (kind === "cash_instalments") {
+    extra.instalments = instalmentSchedule(amount, input.instalmentCount!, input.frequency!, addMonthsVietnam(now, 0));
+  } else if (kind === "in_kind") {
+    amount = input.quantity! * input.unitValue!;
+    extra.inKindItems = [{ item: input.item!, quantity: input.quantity!, unitValue: input.unitValue! }];
+  } else if (kind === "volunteer_hours") {
+    amount = input.hours! * input.ratePerHour!;
+    extra.volunteerHours = { hours: input.hours!, ratePerHour: input.ratePerHour! };
+  }
+  if (!Number.isSafeInteger(amount) || amount <= 0) throw invalid({ amount: ["validation.amountTooLarge"] });
+  const consent = donor.kind === "individual" && input.visibility !== "anonymous" ? { text: CONSENT_TEXT.vi, givenAt: now } : null;
+
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    try {
+      const pledge = await Pledge.create({ programmeId: programme._id, institutionId: programme.institutionId, donorId: donor._id, kind, amount, visibility: input.visibility, consent, ...extra });
+      await recomputeProgrammeTotals(programme._id);
+      await recordAudit({ actor, action: "pledge.create", subjectType: "Pledge", subjectId: pledge._id, institutionId: programme.institutionId, details: { reference: pledge.reference, amount, kind } });
+      return { reference: pledge.reference, id: String(pledge._id) };
+    } catch (error) {
+      // A reference collision (1 in 10^12) just draws another one.
+      if ((error as { code?: number }).code !== 11000) throw error;
+    }
+  }
+  throw new Error("could not draw a unique pledge reference");
+}
+
+/** A pledge for its own donor (or a manager/officer who can see its institution). */
+export async function getPledgeForViewer(actor: SessionUser, reference: string, canSeeInstitution: (institution: { id: string; provinceSlug: string }) => boolean) {
+  const pledge = await Pledge.findOne({ reference: reference.toUpperCase() }).lean();
+  if (!pledge) throw notFound();
+  const [donor, programme] = await Promise.all([Donor.findById(pledge.donorId).lean(), Programme.findById(pledge.programmeId).lean()]);
+  if (!programme) throw notFound();
+  const ownDonor = donor?.userId && String(donor.userId) === actor.id;
+  if (!ownDonor && !canSeeInstitution({ id: String(pledge.institutionId), provinceSlug: programme.provinceSlug })) throw forbidden();
+  return { pledge, donor, programme };
+}
+
+/** What is due next on a pledge: the first unpaid instalment's remainder, or the whole outstanding amount. */
+export function nextDue(pledge: { kind: string; amount: number; state: string; instalments: Array<{ seq: number; amount: number; paidAmount: number; dueDate: Date }> }, paidTotal: number) {
+  if (pledge.state === "cancelled" || pledge.state === "fulfilled") return null;
+  if (pledge.kind === "cash_instalments") {
+    const open = pledge.instalments.find((i) => i.paidAmount < i.amount);
+    return open ? { amount: open.amount - open.paidAmount, instalmentSeq: open.seq, dueDate: open.dueDate } : null;
+  }
+  if (pledge.kind !== "cash_once") return null;
+  const outstanding = pledge.amount - paidTotal;
+  return outstanding > 0 ? { amount: outstanding, instalmentSeq: null, dueDate: null } : null;
+}
+
+/** The signed-in donor's pledges, newest first. */
+export async function pledgesOfUser(actor: SessionUser) {
+  const donors = await Donor.find({ userId: actor.id }).select("_id").lean();
+  if (donors.length === 0) return [];
+  const pledges = await Pledge.find({ donorId: { $in: donors.map((d) => d._id) } }).sort({ createdAt: -1 }).limit(100).lean();
+  const programmes = await Programme.find({ _id: { $in: pledges.map((p) => p.programmeId) } }).select("title slug").lean();
+  const byId = new Map(programmes.map((p) => [String(p._id), p]));
+  return pledges.map((p) => ({ pledge: p, programme: byId.get(String(p.programmeId)) ?? null }));
+}
+

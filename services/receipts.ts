@@ -1,0 +1,289 @@
+/**
+ * The donation receipt ("Biên nhận tài trợ") as an A4 PDF, in Vietnamese.
+ *
+ * Server-only (reads font files, uses pdfkit): routes reach it through an app/utils/*.server.ts bridge
+ * (docs/decisions/0004). The font is Noto Serif, embedded (subset) from the
+ * @expo-google-fonts/noto-serif package: it has every Vietnamese letter and "₫" (docs/decisions/0005).
+ * The output is deterministic for a given input: the PDF's dates and file id come from `issuedAt`.
+ */
+import { createRequire } from "node:module";
+import PDFDocument from "pdfkit";
+import QRCode from "qrcode";
+import type { DonationMethod } from "#models/donation.server";
+import { formatDate, formatLongVietnameseDate, formatNumber, formatVnd } from "./format";
+import { vndInWords } from "./number-words";
+
+export type ReceiptData = {
+  receiptNumber: string;
+  /** When the receipt is issued: the place-and-date line and the PDF's own dates. */
+  issuedAt: Date;
+  donor: { name: string; taxCode?: string | null; address?: string | null };
+  institution: { name: string; address: string; provinceName: string };
+  programme: { title: string };
+  /** Whole đồng (for gifts in kind: their valued total). */
+  amount: number;
+  method: DonationMethod;
+  /** Overrides the default Vietnamese label of `method`. */
+  methodLabel?: string;
+  receivedAt: Date;
+  /** Bank-transfer description, pledge reference or cash voucher number. */
+  reference: string;
+  inKindItems?: Array<{ item: string; quantity: number; unitValue: number }>;
+  valuationBasis?: string | null;
+  /** Public page where anyone can check this receipt against the ledger; drawn as text and a QR code. */
+  verifyUrl?: string;
+};
+
+export const RECEIPT_METHOD_LABELS: Record<DonationMethod, string> = {
+  card: "Thẻ thanh toán",
+  bank_transfer: "Chuyển khoản ngân hàng",
+  cash: "Tiền mặt",
+  in_kind: "Hiện vật",
+  volunteer_hours: "Giờ công tình nguyện",
+};
+
+const FONT_PACKAGE = "@expo-google-fonts/noto-serif";
+const FONT_FILES = {
+  regular: "400Regular/NotoSerif_400Regular.ttf",
+  bold: "700Bold/NotoSerif_700Bold.ttf",
+  italic: "400Regular_Italic/NotoSerif_400Regular_Italic.ttf",
+} as const;
+type FontName = keyof typeof FONT_FILES;
+
+let fontPaths: Record<FontName, string> | undefined;
+/** Resolved at run time from node_modules, so it works from the source tree, tests and the server build. */
+export function receiptFontPaths(): Record<FontName, string> {
+  if (!fontPaths) {
+    const require = createRequire(import.meta.url);
+    fontPaths = {
+      regular: require.resolve(`${FONT_PACKAGE}/${FONT_FILES.regular}`),
+      bold: require.resolve(`${FONT_PACKAGE}/${FONT_FILES.bold}`),
+      italic: require.resolve(`${FONT_PACKAGE}/${FONT_FILES.italic}`),
+    };
+  }
+  return fontPaths;
+}
+
+// A4 portrait, in points. Left margin wider, as Vietnamese administrative documents have it.
+const PAGE = { width: 595.28, height: 841.89 };
+const MARGIN = { top: 50, bottom: 74, left: 70, right: 56 };
+const CONTENT_WIDTH = PAGE.width - MARGIN.left - MARGIN.right;
+const FOOTER_RULE_Y = PAGE.height - MARGIN.bottom + 14;
+const LABEL_WIDTH = 118;
+const BODY_SIZE = 11.5;
+const INK = "#111111";
+const MUTED = "#555555";
+const RULE = "#9a9a9a";
+const HEADER_FILL = "#eeeeee";
+
+const nfc = (text: string) => text.normalize("NFC").trim();
+
+export async function renderDonationReceiptPdf(receipt: ReceiptData): Promise<Buffer> {
+  if (!Number.isSafeInteger(receipt.amount) || receipt.amount < 0) throw new RangeError(`not a whole number of đồng: ${receipt.amount}`);
+  const fonts = receiptFontPaths();
+  const verifyQr = receipt.verifyUrl
+    ? await QRCode.toBuffer(receipt.verifyUrl, { type: "png", errorCorrectionLevel: "M", margin: 0, width: 240 })
+    : null;
+
+  const receiptNumber = nfc(receipt.receiptNumber);
+  const doc = new PDFDocument({
+    size: "A4",
+    margins: MARGIN,
+    bufferPages: true,
+    font: fonts.regular,
+    lang: "vi-VN",
+    displayTitle: true,
+    info: {
+      Title: `Biên nhận tài trợ ${receiptNumber}`,
+      Author: nfc(receipt.institution.name),
+      Subject: `${nfc(receipt.programme.title)} — ${formatVnd(receipt.amount)}`,
+      Creator: "Góp Sức",
+      Producer: "Góp Sức (PDFKit)",
+      CreationDate: receipt.issuedAt,
+      ModDate: receipt.issuedAt,
+    },
+  });
+  doc.registerFont("regular", fonts.regular);
+  doc.registerFont("bold", fonts.bold);
+  doc.registerFont("italic", fonts.italic);
+
+  const chunks: Buffer[] = [];
+  doc.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const finished = new Promise<Buffer>((resolve, reject) => {
+    doc.on("end", () => resolve(Buffer.concat(chunks)));
+    doc.on("error", reject);
+  });
+
+  const left = MARGIN.left;
+  const bottomLimit = () => PAGE.height - MARGIN.bottom;
+  /** Starts a new page when `height` points no longer fit on this one; says whether it did. */
+  const ensureSpace = (height: number): boolean => {
+    if (doc.y + height <= bottomLimit()) return false;
+    doc.addPage();
+    doc.y = MARGIN.top;
+    return true;
+  };
+  const centred = (text: string, font: FontName, size: number, gapAfter = 0) => {
+    doc.font(font).fontSize(size).fillColor(INK).text(text, left, doc.y, { width: CONTENT_WIDTH, align: "center" });
+    doc.y += gapAfter;
+  };
+  const hRule = (y: number, x1 = left, x2 = left + CONTENT_WIDTH, color = RULE, width = 0.6) => {
+    doc.save().moveTo(x1, y).lineTo(x2, y).lineWidth(width).strokeColor(color).stroke().restore();
+  };
+  const section = (title: string) => {
+    ensureSpace(60);
+    doc.y += 4;
+    doc.font("bold").fontSize(10).fillColor(MUTED).text(title, left, doc.y, { width: CONTENT_WIDTH, characterSpacing: 0.6 });
+    hRule(doc.y + 1);
+    doc.y += 5;
+  };
+  /** A label on the left and its value beside it, wrapping within the value column. */
+  const row = (label: string, value: string, font: FontName = "regular", size = BODY_SIZE) => {
+    const valueX = left + LABEL_WIDTH;
+    const valueWidth = CONTENT_WIDTH - LABEL_WIDTH;
+    doc.font(font).fontSize(size);
+    const valueHeight = doc.heightOfString(value, { width: valueWidth });
+    ensureSpace(valueHeight);
+    const y = doc.y;
+    doc.font("regular").fontSize(BODY_SIZE).fillColor(MUTED).text(label, left, y + (size - BODY_SIZE) * 0.8, { width: LABEL_WIDTH - 8 });
+    doc.font(font).fontSize(size).fillColor(INK).text(value, valueX, y, { width: valueWidth });
+    doc.y = y + valueHeight + 2.5;
+  };
+
+  // National header, centred; the motto underlined by a rule as long as the motto.
+  centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "bold", 12.5);
+  const motto = "Độc lập - Tự do - Hạnh phúc";
+  centred(motto, "bold", 13);
+  const mottoWidth = doc.font("bold").fontSize(13).widthOfString(motto);
+  hRule(doc.y + 1, left + (CONTENT_WIDTH - mottoWidth) / 2, left + (CONTENT_WIDTH + mottoWidth) / 2, INK, 0.8);
+  doc.y += 24;
+
+  centred("BIÊN NHẬN TÀI TRỢ", "bold", 19, 2);
+  centred(`Số: ${receiptNumber}`, "regular", 11.5, 10);
+
+  section("BÊN NHẬN TÀI TRỢ");
+  row("Đơn vị:", nfc(receipt.institution.name), "bold");
+  row("Địa chỉ:", nfc(receipt.institution.address));
+
+  section("BÊN TÀI TRỢ");
+  row("Nhà tài trợ:", nfc(receipt.donor.name), "bold");
+  if (receipt.donor.taxCode) row("Mã số thuế:", nfc(receipt.donor.taxCode));
+  if (receipt.donor.address) row("Địa chỉ:", nfc(receipt.donor.address));
+
+  section("KHOẢN TÀI TRỢ");
+  row("Chương trình:", nfc(receipt.programme.title));
+  row("Số tiền:", formatVnd(receipt.amount), "bold", 13);
+  row("Bằng chữ:", vndInWords(receipt.amount), "italic");
+  row("Hình thức:", nfc(receipt.methodLabel ?? RECEIPT_METHOD_LABELS[receipt.method]));
+  row("Ngày nhận:", formatDate(receipt.receivedAt));
+  row("Mã tham chiếu:", nfc(receipt.reference));
+
+  if (receipt.inKindItems && receipt.inKindItems.length > 0) {
+    section("DANH MỤC HIỆN VẬT");
+    drawItemsTable(doc, receipt.inKindItems, ensureSpace);
+    if (receipt.valuationBasis) {
+      const text = `Cơ sở định giá: ${nfc(receipt.valuationBasis)}`;
+      doc.font("italic").fontSize(10.5);
+      ensureSpace(doc.heightOfString(text, { width: CONTENT_WIDTH }));
+      doc.fillColor(INK).text(text, left, doc.y, { width: CONTENT_WIDTH });
+    }
+  }
+
+  // Acknowledgement, then the place-and-date line and the signature block on the right half. They stay
+  // together on one page: the block needs ~45 pt of text plus room to sign and stamp above the footer rule.
+  doc.y += 10;
+  const thanks = `${nfc(receipt.institution.name)} xác nhận đã nhận khoản tài trợ nêu trên và trân trọng cảm ơn ${nfc(receipt.donor.name)}.`;
+  doc.font("regular").fontSize(BODY_SIZE);
+  const thanksHeight = doc.heightOfString(thanks, { width: CONTENT_WIDTH });
+  const signatureGap = 14;
+  const signatureHeight = 90;
+  if (doc.y + thanksHeight + signatureGap + signatureHeight > FOOTER_RULE_Y) {
+    doc.addPage();
+    doc.y = MARGIN.top;
+  }
+  doc.font("regular").fontSize(BODY_SIZE).fillColor(INK).text(thanks, left, doc.y, { width: CONTENT_WIDTH, align: "justify" });
+  doc.y += signatureGap;
+  const blockTop = doc.y;
+  const signX = left + CONTENT_WIDTH * 0.42;
+  const signWidth = CONTENT_WIDTH - CONTENT_WIDTH * 0.42;
+  doc.font("italic").fontSize(BODY_SIZE).fillColor(INK)
+    .text(formatLongVietnameseDate(receipt.issuedAt, nfc(receipt.institution.provinceName)), signX, blockTop, { width: signWidth, align: "center" });
+  doc.font("bold").fontSize(BODY_SIZE).text("ĐẠI DIỆN ĐƠN VỊ NHẬN TÀI TRỢ", signX, doc.y + 2, { width: signWidth, align: "center" });
+  doc.font("italic").fontSize(10).fillColor(MUTED).text("(Ký, ghi rõ họ tên và đóng dấu)", signX, doc.y, { width: signWidth, align: "center" });
+
+  if (verifyQr) {
+    const size = 72;
+    doc.image(verifyQr, left, blockTop + 2, { width: size, height: size });
+    doc.font("italic").fontSize(8.5).fillColor(MUTED)
+      .text("Quét mã để đối chiếu biên nhận với sổ cái công khai", left + size + 8, blockTop + size - 22, { width: signX - left - size - 24 });
+  }
+
+  // Footer on every page: the public-ledger note, the verification link, page numbers when > 1 page.
+  const range = doc.bufferedPageRange();
+  const footerNote = "Khoản tài trợ này được ghi nhận trong sổ cái công khai của Góp Sức.";
+  for (let index = range.start; index < range.start + range.count; index++) {
+    doc.switchToPage(index);
+    const previousBottom = doc.page.margins.bottom;
+    doc.page.margins.bottom = 0; // writing inside the bottom margin must not start a new page
+    const footerTop = FOOTER_RULE_Y + 6;
+    hRule(FOOTER_RULE_Y);
+    const line = receipt.verifyUrl ? `${footerNote}\nTra cứu: ${receipt.verifyUrl}` : footerNote;
+    const numberWidth = range.count > 1 ? 60 : 0;
+    doc.font("regular").fontSize(8.5).fillColor(MUTED).text(line, left, footerTop, { width: CONTENT_WIDTH - numberWidth });
+    if (range.count > 1) {
+      doc.text(`Trang ${index - range.start + 1}/${range.count}`, left + CONTENT_WIDTH - numberWidth, footerTop, { width: numberWidth, align: "right" });
+    }
+    doc.page.margins.bottom = previousBottom;
+  }
+
+  doc.end();
+  return finished;
+}
+
+function drawItemsTable(
+  doc: PDFKit.PDFDocument,
+  items: NonNullable<ReceiptData["inKindItems"]>,
+  ensureSpace: (height: number) => boolean,
+): void {
+  const columns = [
+    { title: "STT", width: 30, align: "center" as const },
+    { title: "Hiện vật", width: CONTENT_WIDTH - 30 - 58 - 96 - 106, align: "left" as const },
+    { title: "Số lượng", width: 58, align: "right" as const },
+    { title: "Đơn giá", width: 96, align: "right" as const },
+    { title: "Thành tiền", width: 106, align: "right" as const },
+  ];
+  const pad = 4;
+  const size = 10;
+  const rowHeight = (cells: string[], font: FontName) => {
+    doc.font(font).fontSize(size);
+    return Math.max(...cells.map((cell, i) => doc.heightOfString(cell, { width: (columns[i]?.width ?? 0) - 2 * pad }))) + 2 * pad;
+  };
+  const header = columns.map((c) => c.title);
+  const drawRow = (cells: string[], font: FontName, fill?: string) => {
+    const height = rowHeight(cells, font);
+    // A row that moves to a new page takes the column titles with it.
+    if (ensureSpace(height) && cells !== header) drawRow(header, "bold", HEADER_FILL);
+    const y = doc.y;
+    if (fill) doc.save().rect(MARGIN.left, y, CONTENT_WIDTH, height).fill(fill).restore();
+    let x = MARGIN.left;
+    cells.forEach((cell, i) => {
+      const column = columns[i];
+      if (!column) return;
+      doc.font(font).fontSize(size).fillColor(INK).text(cell, x + pad, y + pad, { width: column.width - 2 * pad, align: column.align });
+      x += column.width;
+    });
+    doc.save().moveTo(MARGIN.left, y + height).lineTo(MARGIN.left + CONTENT_WIDTH, y + height).lineWidth(0.5).strokeColor(RULE).stroke().restore();
+    doc.y = y + height;
+  };
+
+  ensureSpace(rowHeight(header, "bold") + 40); // no column titles alone at the foot of a page
+  drawRow(header, "bold", HEADER_FILL);
+  let total = 0;
+  items.forEach((entry, index) => {
+    const lineTotal = entry.quantity * entry.unitValue;
+    total += lineTotal;
+    drawRow([String(index + 1), nfc(entry.item), formatNumber(entry.quantity, "vi", 0), formatVnd(entry.unitValue), formatVnd(lineTotal)], "regular");
+  });
+  drawRow(["", "Tổng giá trị", "", "", formatVnd(total)], "bold");
+  doc.y += 6;
+}

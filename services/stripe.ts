@@ -1,0 +1,92 @@
+import Stripe from "stripe";
+import { z } from "zod";
+
+/**
+ * The one module that talks to Stripe. VND is a zero-decimal currency at Stripe, so an amount of
+ * đồng is passed as is (no ×100). Stripe takes at most eight digits per charge (₫99,999,999) and at
+ * least the equivalent of US$0.50; larger gifts are steered to bank transfer (VietQR).
+ * See docs/decisions/0006-payments.md.
+ */
+export const STRIPE_MIN_VND = 20_000;
+export const STRIPE_MAX_VND = 99_999_999;
+
+export type StripeConfig = { secretKey?: string; webhookSecret?: string; demo: boolean; appUrl: string };
+
+/** Keys used in the labelled demo mode, where the msw Stripe handlers answer instead of Stripe. */
+export const DEMO_STRIPE = { secretKey: "sk_test_gopsuc_demo_mode", webhookSecret: "whsec_gopsuc_demo_mode_not_a_secret" } as const;
+
+export type CardAvailability = { available: true } | { available: false; reason: "not_configured" };
+
+function keys(config: StripeConfig) {
+  if (config.secretKey && config.webhookSecret) return { secretKey: config.secretKey, webhookSecret: config.webhookSecret };
+  if (config.demo) return DEMO_STRIPE;
+  return null;
+}
+
+export function cardAvailability(config: StripeConfig): CardAvailability {
+  return keys(config) ? { available: true } : { available: false, reason: "not_configured" };
+}
+
+let client: { key: string; stripe: Stripe } | undefined;
+function stripeClient(config: StripeConfig) {
+  const k = keys(config);
+  if (!k) throw new Error("Stripe is not configured: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET");
+  if (client?.key !== k.secretKey) client = { key: k.secretKey, stripe: new Stripe(k.secretKey, { maxNetworkRetries: 1, timeout: 20_000 }) };
+  return client.stripe;
+}
+
+export type CardAmountCheck = { ok: true } | { ok: false; reason: "below_minimum" | "above_maximum" };
+export function checkCardAmount(amount: number): CardAmountCheck {
+  if (amount < STRIPE_MIN_VND) return { ok: false, reason: "below_minimum" };
+  if (amount > STRIPE_MAX_VND) return { ok: false, reason: "above_maximum" };
+  return { ok: true };
+}
+
+const sessionReply = z.object({ id: z.string(), url: z.string().url() });
+
+/** A hosted Checkout page for one payment towards a pledge; the app never sees card data. */
+export async function createCheckoutSession(
+  config: StripeConfig,
+  input: { amount: number; pledgeId: string; pledgeReference: string; instalmentSeq: number | null; programmeTitle: string; customerEmail?: string | null; locale: "vi" | "en" },
+) {
+  const check = checkCardAmount(input.amount);
+  if (!check.ok) throw new RangeError(check.reason);
+  const metadata = { pledgeId: input.pledgeId, pledgeReference: input.pledgeReference, instalmentSeq: input.instalmentSeq === null ? "" : String(input.instalmentSeq) };
+  const session = await stripeClient(config).checkout.sessions.create(
+    {
+      mode: "payment",
+      client_reference_id: input.pledgeReference,
+      customer_email: input.customerEmail ?? undefined,
+      locale: input.locale,
+      line_items: [{ quantity: 1, price_data: { currency: "vnd", unit_amount: input.amount, product_data: { name: `${input.programmeTitle} — ${input.pledgeReference}` } } }],
+      metadata,
+      payment_intent_data: { metadata, description: `Góp Sức ${input.pledgeReference}` },
+      success_url: `${config.appUrl}/pledges/${input.pledgeReference}?paid=1`,
+      cancel_url: `${config.appUrl}/pledges/${input.pledgeReference}?cancelled=1`,
+    },
+    { idempotencyKey: `checkout:${input.pledgeReference}:${input.instalmentSeq ?? "all"}:${input.amount}:${Math.floor(Date.now() / 60_000)}` },
+  );
+  return sessionReply.parse(session);
+}
+
+export class WebhookSignatureError extends Error {
+  name = "WebhookSignatureError";
+}
+
+/** Verifies a webhook's signature on the raw body (and its age: Stripe's default tolerance, 5 minutes). */
+export function verifyWebhook(config: StripeConfig, rawBody: string, signature: string | null): Stripe.Event {
+  const k = keys(config);
+  if (!k) throw new Error("Stripe is not configured");
+  if (!signature) throw new WebhookSignatureError("missing Stripe-Signature header");
+  try {
+    return stripeClient(config).webhooks.constructEvent(rawBody, signature, k.webhookSecret);
+  } catch (error) {
+    throw new WebhookSignatureError((error as Error).message);
+  }
+}
+
+const signer = new Stripe(DEMO_STRIPE.secretKey);
+/** Signs a payload the way Stripe does (for the demo checkout page and for tests). */
+export function signWebhookPayload(secret: string, payload: string, timestamp = Math.floor(Date.now() / 1000)) {
+  return signer.webhooks.generateTestHeaderString({ payload, secret, timestamp });
+}

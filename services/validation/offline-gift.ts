@@ -1,0 +1,208 @@
+import { z } from "zod";
+import { emailField, personNameField, phoneField, vndAmountField } from "./fields";
+import { isValidEnterpriseTaxCode } from "./tax-code";
+
+/**
+ * An offline gift as a manager records it (cash, bank transfer, in-kind goods, volunteer hours).
+ * One schema for the browser (react-hook-form) and the action. Which fields count depends on the
+ * method and on the donor type, so those fields are checked in superRefine — after the rest, even when
+ * the rest has errors, so every message shows at once — and the typed result is built in transform.
+ * Messages are translation keys (app/locales/vi.json "validation.*", app/locales/gifts.*.json "gifts.*").
+ */
+export const OFFLINE_METHODS = ["cash", "bank_transfer", "in_kind", "volunteer_hours"] as const;
+export type OfflineMethod = (typeof OFFLINE_METHODS)[number];
+export const OFFLINE_DONOR_TYPES = ["organisation", "individual", "anonymous"] as const;
+export type OfflineDonorType = (typeof OFFLINE_DONOR_TYPES)[number];
+
+export const MAX_GIFT_ITEMS = 20;
+export const MAX_VOLUNTEER_HOURS = 10_000;
+/** Same shape as models/pledge.server.ts PLEDGE_REFERENCE_SHAPE (not imported: it would bring mongoose to the browser). */
+const PLEDGE_REFERENCE = /^[A-Z0-9]{4,20}$/;
+
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, "validation.tooLong")
+    .refine((value) => !/[<>]/.test(value), "validation.noMarkup");
+/** Absent, null and "" all mean "not given". */
+const optionalText = (max: number) => z.preprocess((value) => (value == null ? "" : value), text(max));
+const choice = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { errorMap: () => ({ message: "validation.invalidChoice" }) });
+
+/** yyyy-mm-dd from a date input → midnight in Vietnam (UTC+7); not later than today. */
+const receivedAtField = z
+  .string({ required_error: "validation.required" })
+  .trim()
+  .min(1, "validation.required")
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "validation.date")
+  .transform((value, ctx) => {
+    const [year, month, day] = value.split("-").map(Number) as [number, number, number];
+    const utc = new Date(Date.UTC(year, month - 1, day));
+    if (utc.getUTCFullYear() !== year || utc.getUTCMonth() !== month - 1 || utc.getUTCDate() !== day || year < 2000) {
+      ctx.addIssue({ code: "custom", message: "validation.date" });
+      return z.NEVER;
+    }
+    const date = new Date(utc.getTime() - 7 * 60 * 60 * 1000);
+    if (date.getTime() > Date.now()) {
+      ctx.addIssue({ code: "custom", message: "gifts.validation.receivedInFuture" });
+      return z.NEVER;
+    }
+    return date;
+  });
+
+const positiveAmount = vndAmountField.refine((amount) => amount > 0, "validation.amountPositive");
+
+export const giftItemSchema = z.object({
+  item: text(200).refine((value) => value.length > 0, "validation.required"),
+  quantity: z.coerce.number({ invalid_type_error: "validation.quantity" }).int("validation.quantity").positive("validation.quantity").max(1_000_000, "validation.quantity"),
+  unitValue: positiveAmount,
+});
+export type GiftItem = z.infer<typeof giftItemSchema>;
+
+const isBlankRow = (row: unknown) => !row || (typeof row === "object" && Object.values(row as Record<string, unknown>).every((v) => v === undefined || v === null || String(v).trim() === ""));
+const itemRows = z.preprocess(
+  (value) => (Array.isArray(value) ? value.filter((row) => !isBlankRow(row)) : []),
+  z.array(giftItemSchema).min(1, "gifts.validation.itemsRequired").max(MAX_GIFT_ITEMS, "validation.tooMany"),
+);
+
+/** Hours, whole or with one decimal ("1,5" or "1.5"), as tenths of an hour so the amount is exact. */
+const hoursField = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const textValue = String(value).trim().replace(",", ".");
+  if (!/^\d+(\.\d)?$/.test(textValue)) {
+    ctx.addIssue({ code: "custom", message: "gifts.validation.hours" });
+    return z.NEVER;
+  }
+  const tenths = Math.round(Number(textValue) * 10);
+  if (tenths <= 0 || tenths > MAX_VOLUNTEER_HOURS * 10) {
+    ctx.addIssue({ code: "custom", message: "gifts.validation.hours" });
+    return z.NEVER;
+  }
+  return tenths;
+});
+
+const organisationSchema = z.object({
+  legalName: text(200).refine((value) => value.length >= 2, "validation.required"),
+  taxCode: optionalText(20).refine((value) => value === "" || isValidEnterpriseTaxCode(value), "validation.taxCode"),
+});
+const individualSchema = z.object({ fullName: personNameField });
+const contactSchema = z.object({
+  email: z.preprocess((value) => (value == null ? "" : value), z.literal("").or(emailField)),
+  phone: z.preprocess((value) => (value == null ? "" : String(value).trim()), z.literal("").or(phoneField)),
+});
+
+const baseSchema = z.object({
+  /** A random token put in the form when it is rendered: the same form submitted twice records once. */
+  clientToken: z.string({ required_error: "gifts.validation.clientToken" }).regex(/^[A-Za-z0-9_-]{16,64}$/, "gifts.validation.clientToken"),
+  method: choice(OFFLINE_METHODS),
+  receivedAt: receivedAtField,
+  donorType: choice(OFFLINE_DONOR_TYPES),
+  /** The pledge this gift pays (optional); the gift is then recorded under the pledge's donor. */
+  pledgeReference: z.preprocess(
+    (value) => (typeof value === "string" ? value.replace(/\s+/g, "").toUpperCase() : value == null ? "" : value),
+    z.string().refine((value) => value === "" || PLEDGE_REFERENCE.test(value), "gifts.validation.pledgeReference"),
+  ),
+  /** Cash voucher (phiếu thu) or bank statement number. */
+  voucher: optionalText(100),
+  // Checked in superRefine, by method and donor type.
+  legalName: z.unknown().optional(),
+  taxCode: z.unknown().optional(),
+  fullName: z.unknown().optional(),
+  email: z.unknown().optional(),
+  phone: z.unknown().optional(),
+  amount: z.unknown().optional(),
+  items: z.unknown().optional(),
+  valuationBasis: z.unknown().optional(),
+  hours: z.unknown().optional(),
+  ratePerHour: z.unknown().optional(),
+});
+type Base = z.infer<typeof baseSchema>;
+
+/** Runs a part's schema and copies its issues onto the whole form (same field paths). */
+function part<S extends z.ZodTypeAny>(schema: S, value: unknown, ctx: z.RefinementCtx, prefix: Array<string | number> = []): z.output<S> | undefined {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: [...prefix, ...issue.path] });
+  return undefined;
+}
+
+function methodPart(value: Base, ctx: z.RefinementCtx) {
+  switch (value.method) {
+    case "cash":
+    case "bank_transfer": {
+      const amount = part(positiveAmount, value.amount ?? "", ctx, ["amount"]);
+      return amount === undefined ? undefined : { amount, items: [] as GiftItem[], valuationBasis: null, hours: null };
+    }
+    case "in_kind": {
+      const items = part(itemRows, value.items, ctx, ["items"]);
+      const basis = part(optionalText(1000).refine((v) => v.length >= 3, "gifts.validation.valuationRequired"), value.valuationBasis, ctx, ["valuationBasis"]);
+      if (!items || basis === undefined) return undefined;
+      const amount = items.reduce((sum, item) => sum + item.quantity * item.unitValue, 0);
+      if (!Number.isSafeInteger(amount)) {
+        ctx.addIssue({ code: "custom", path: ["items"], message: "validation.amountTooLarge" });
+        return undefined;
+      }
+      return { amount, items, valuationBasis: basis, hours: null };
+    }
+    case "volunteer_hours": {
+      const tenths = part(hoursField, value.hours ?? "", ctx, ["hours"]);
+      const rate = part(positiveAmount, value.ratePerHour ?? "", ctx, ["ratePerHour"]);
+      if (tenths === undefined || rate === undefined) return undefined;
+      const tenfold = tenths * rate;
+      if (!Number.isSafeInteger(tenfold) || tenfold % 10 !== 0) {
+        ctx.addIssue({ code: "custom", path: ["hours"], message: "gifts.validation.hoursAmountWhole" });
+        return undefined;
+      }
+      return { amount: tenfold / 10, items: [] as GiftItem[], valuationBasis: null, hours: { hours: tenths / 10, ratePerHour: rate } };
+    }
+    default:
+      return undefined;
+  }
+}
+
+export type OfflineDonorInput =
+  | { type: "organisation"; legalName: string; taxCode: string | null; email: string | null; phone: string | null }
+  | { type: "individual"; fullName: string; email: string | null; phone: string | null }
+  | { type: "anonymous" }
+  /** A pledge reference was given: the gift goes under the pledge's donor. */
+  | { type: "pledge_donor" };
+
+function donorPart(value: Base, ctx: z.RefinementCtx): OfflineDonorInput | undefined {
+  // With a pledge reference the gift goes under the pledge's donor: the donor fields are not used.
+  if (value.pledgeReference) return { type: "pledge_donor" };
+  if (value.donorType === "anonymous") return { type: "anonymous" };
+  const contact = part(contactSchema, { email: value.email, phone: value.phone }, ctx);
+  if (value.donorType === "organisation") {
+    const organisation = part(organisationSchema, { legalName: value.legalName ?? "", taxCode: value.taxCode }, ctx);
+    if (!organisation || !contact) return undefined;
+    return { type: "organisation", legalName: organisation.legalName, taxCode: organisation.taxCode || null, email: contact.email || null, phone: contact.phone || null };
+  }
+  if (value.donorType === "individual") {
+    const individual = part(individualSchema, { fullName: value.fullName ?? "" }, ctx);
+    if (!individual || !contact) return undefined;
+    return { type: "individual", fullName: individual.fullName, email: contact.email || null, phone: contact.phone || null };
+  }
+  return undefined;
+}
+
+export const offlineGiftSchema = baseSchema
+  .superRefine((value, ctx) => {
+    // Runs even when a base field failed ("dirty"), so all messages show at once.
+    methodPart(value, ctx);
+    donorPart(value, ctx);
+  })
+  .transform((value, ctx) => {
+    const money = methodPart(value, ctx);
+    const donor = donorPart(value, ctx);
+    if (!money || !donor) return z.NEVER;
+    return {
+      clientToken: value.clientToken,
+      method: value.method,
+      receivedAt: value.receivedAt,
+      pledgeReference: value.pledgeReference || null,
+      voucher: value.voucher || null,
+      donor,
+      ...money,
+    };
+  });
+
+export type OfflineGiftInput = z.output<typeof offlineGiftSchema>;

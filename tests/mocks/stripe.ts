@@ -1,0 +1,80 @@
+import { http, HttpResponse } from "msw";
+
+/**
+ * Stripe's API at the network boundary, for tests, e2e and the labelled demo mode. Checkout Sessions
+ * carry what the demo checkout page needs in their id, so no state is kept here.
+ */
+export type DemoSession = { amount: number; currency: string; metadata: Record<string, string>; successUrl: string; cancelUrl: string; reference: string | null };
+
+export function encodeDemoSession(s: DemoSession) {
+  return `cs_test_${Buffer.from(JSON.stringify([s.amount, s.metadata, s.successUrl, s.cancelUrl, s.reference])).toString("base64url")}`;
+}
+
+export function decodeDemoSession(id: string): DemoSession | null {
+  if (!id.startsWith("cs_test_")) return null;
+  try {
+    const [amount, metadata, successUrl, cancelUrl, reference] = JSON.parse(Buffer.from(id.slice("cs_test_".length), "base64url").toString("utf8"));
+    return { amount, currency: "vnd", metadata, successUrl, cancelUrl, reference };
+  } catch {
+    return null;
+  }
+}
+
+export const createdCheckoutSessions: Array<{ body: URLSearchParams; idempotencyKey: string | null }> = [];
+
+export const stripeHandlers = [
+  http.post("https://api.stripe.com/v1/checkout/sessions", async ({ request }) => {
+    const body = new URLSearchParams(await request.text());
+    createdCheckoutSessions.push({ body, idempotencyKey: request.headers.get("Idempotency-Key") });
+    if (!request.headers.get("Authorization")?.startsWith("Bearer sk_")) {
+      return HttpResponse.json({ error: { type: "invalid_request_error", message: "Invalid API Key provided" } }, { status: 401 });
+    }
+    const amount = Number(body.get("line_items[0][price_data][unit_amount]"));
+    const currency = body.get("line_items[0][price_data][currency]") ?? "";
+    if (currency !== "vnd" || !Number.isSafeInteger(amount) || amount > 99_999_999) {
+      return HttpResponse.json({ error: { type: "invalid_request_error", param: "line_items[0][price_data][unit_amount]", message: "Amount must be no more than ₫99,999,999" } }, { status: 400 });
+    }
+    const metadata: Record<string, string> = {};
+    for (const [key, value] of body) {
+      const match = /^metadata\[(.+)\]$/.exec(key);
+      if (match) metadata[match[1]!] = value;
+    }
+    const successUrl = body.get("success_url") ?? "";
+    const session = { amount, currency, metadata, successUrl, cancelUrl: body.get("cancel_url") ?? "", reference: body.get("client_reference_id") };
+    const id = encodeDemoSession(session);
+    return HttpResponse.json({
+      id,
+      object: "checkout.session",
+      mode: "payment",
+      status: "open",
+      payment_status: "unpaid",
+      amount_total: amount,
+      currency,
+      metadata,
+      client_reference_id: session.reference,
+      url: `${new URL(successUrl).origin}/demo/stripe-checkout/${id}`,
+    });
+  }),
+];
+
+/** A Checkout Session as Stripe sends it in a checkout.session.* event. */
+export function checkoutSessionObject(session: DemoSession, overrides: { id: string; paymentIntent: string; paymentStatus?: "paid" | "unpaid" }) {
+  return {
+    id: overrides.id,
+    object: "checkout.session",
+    mode: "payment",
+    status: "complete",
+    payment_status: overrides.paymentStatus ?? "paid",
+    payment_intent: overrides.paymentIntent,
+    amount_total: session.amount,
+    currency: session.currency,
+    metadata: session.metadata,
+    client_reference_id: session.reference,
+    created: Math.floor(Date.now() / 1000),
+  };
+}
+
+/** An event envelope as Stripe delivers it. */
+export function stripeEvent(type: string, object: Record<string, unknown>, id = `evt_${crypto.randomUUID().replace(/-/g, "")}`) {
+  return { id, object: "event", api_version: "2025-01-01", created: Math.floor(Date.now() / 1000), livemode: false, pending_webhooks: 1, type, data: { object } };
+}
