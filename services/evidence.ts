@@ -1,6 +1,9 @@
 import { fileTypeFromBuffer } from "file-type";
 import { deleteFile, saveFile } from "#models/file.server";
 import { ServiceError } from "./errors";
+import { EVIDENCE_TYPES, MAX_EVIDENCE_BYTES, MAX_EVIDENCE_FILES } from "./validation/offline-gift";
+
+export { EVIDENCE_TYPES, MAX_EVIDENCE_BYTES, MAX_EVIDENCE_FILES };
 
 /**
  * Evidence for an offline gift (a cash voucher, a transfer slip, a photo of the hand-over, the signed
@@ -8,9 +11,6 @@ import { ServiceError } from "./errors";
  * type the browser claimed — at most 5 MB, stored in GridFS with kind "evidence" and the institution's
  * id, so /files/:id serves it only to people who may see that institution's private data.
  */
-export const MAX_EVIDENCE_BYTES = 5 * 1024 * 1024;
-export const MAX_EVIDENCE_FILES = 3;
-export const EVIDENCE_TYPES = ["image/jpeg", "image/png", "image/webp", "application/pdf"] as const;
 
 type Upload = { name: string; size: number; arrayBuffer(): Promise<ArrayBuffer> };
 type Checked = { bytes: Uint8Array; mime: string; ext: string; name: string };

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import mongoose, { type Types } from "mongoose";
 import { recordAudit } from "#models/audit-event.server";
 import { Donation } from "#models/donation.server";
@@ -19,6 +20,11 @@ import type { OfflineDonorInput, OfflineGiftInput } from "./validation/offline-g
  * twice (a double click, a resubmitted page) records one gift.
  */
 export type OfflineGiftResult = { donationId: string; receiptNumber: string; duplicate: boolean; programmeId: string; institutionId: string };
+
+/** The hidden token put in a freshly rendered gift form (128 random bits, URL-safe). */
+export function newClientToken(): string {
+  return randomBytes(16).toString("base64url");
+}
 
 function isDuplicateKey(error: unknown) {
   return (error as { code?: number }).code === 11000;

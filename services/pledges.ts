@@ -1,9 +1,13 @@
 import { recordAudit } from "#models/audit-event.server";
+import { Donation } from "#models/donation.server";
 import { Donor } from "#models/donor.server";
+import { Institution } from "#models/institution.server";
 import { Pledge, type PledgeKind } from "#models/pledge.server";
 import { Programme, recomputeProgrammeTotals } from "#models/programme.server";
 import type { SessionUser } from "#models/user.server";
 import { forbidden, invalid, notFound } from "./errors";
+import { ledgerSum } from "./ledger";
+import { buildVietQrPayload } from "./vietqr";
 import { CONSENT_TEXT, type PledgeInput } from "./validation/pledge";
 
 const VN_OFFSET_MS = 7 * 60 * 60 * 1000;
@@ -122,3 +126,27 @@ export async function pledgesOfUser(actor: SessionUser) {
   return pledges.map((p) => ({ pledge: p, programme: byId.get(String(p.programmeId)) ?? null }));
 }
 
+
+/**
+ * Everything the pledge page shows its donor: the pledge and its instalments, what was paid
+ * (from the ledger), the gifts with their receipt numbers, what is due next, and where to transfer.
+ */
+export async function pledgeDetails(actor: SessionUser, reference: string, canSeeInstitution: (institution: { id: string; provinceSlug: string }) => boolean) {
+  const { pledge, donor, programme } = await getPledgeForViewer(actor, reference, canSeeInstitution);
+  const [institution, donations, paid] = await Promise.all([
+    Institution.findById(pledge.institutionId).select("name slug bankAccount address provinceSlug").lean(),
+    Donation.find({ pledgeId: pledge._id }).sort({ receivedAt: 1 }).select("receiptNumber amount method receivedAt").lean(),
+    ledgerSum({ pledgeId: pledge._id }),
+  ]);
+  const due = nextDue(pledge, paid);
+  let vietQr: { payload: string; amount: number } | null = null;
+  if (due && institution?.bankAccount) {
+    vietQr = { payload: buildVietQrPayload({ bankBin: institution.bankAccount.bankBin, accountNumber: institution.bankAccount.accountNumber, amount: due.amount, description: pledge.reference }), amount: due.amount };
+  }
+  return { pledge, donor, programme, institution, donations, paid, due, vietQr, isOwner: Boolean(donor?.userId && String(donor.userId) === actor.id) };
+}
+
+/** The donor profile a signed-in user last pledged as, to pre-fill the pledge form. */
+export async function donorProfileOf(actor: SessionUser) {
+  return Donor.findOne({ userId: actor.id }).sort({ updatedAt: -1 }).lean();
+}

@@ -35,9 +35,9 @@ async function donorNames(ids: Array<Id | null | undefined>) {
   return new Map(donors.map((d) => [String(d._id), { name: donorName(d) ?? "", taxCode: d.taxCode ?? null }]));
 }
 
-/** Σ of a field per group key (one accumulator: FerretDB v1 computes only the first). */
-async function sumBy(model: mongoose.Model<never>, pipeline: mongoose.PipelineStage[]): Promise<Map<string, number>> {
-  const rows = await model.aggregate<{ _id: unknown; total: number }>(pipeline);
+/** Σ of the ledger's amounts per value of a field (one accumulator: FerretDB v1 computes only the first). */
+async function ledgerSumBy(match: Record<string, unknown>, field: "kind" | "pledgeId"): Promise<Map<string, number>> {
+  const rows = await LedgerEntry.aggregate<{ _id: unknown; total: number }>([{ $match: match }, { $group: { _id: `$${field}`, total: { $sum: "$amount" } } }]);
   return new Map(rows.map((row) => [String(row._id), row.total]));
 }
 
@@ -67,21 +67,16 @@ export async function programmeFinance(actor: SessionUser, programmeId: string, 
   const id = programme._id;
 
   // Received: the books. Per kind, so the page can say how much was money, goods and hours.
-  const receivedByKind = await sumBy(LedgerEntry as unknown as mongoose.Model<never>, [
-    { $match: { programmeId: id, kind: { $in: [...RECEIVED_KINDS] } } },
-    { $group: { _id: "$kind", total: { $sum: "$amount" } } },
-  ]);
+  const receivedMatch = { programmeId: id, kind: { $in: [...RECEIVED_KINDS] } };
+  const received = Math.max(0, await ledgerSum(receivedMatch));
+  const receivedByKind = await ledgerSumBy(receivedMatch, "kind");
   const kindTotal = (kind: LedgerEntryKind) => receivedByKind.get(kind) ?? 0;
-  const received = Math.max(0, [...receivedByKind.values()].reduce((sum, v) => sum + v, 0));
 
   // Pledged and outstanding: the pledges that still stand, and what the ledger says was paid on each.
   const pledges = await Pledge.find({ programmeId: id, state: { $in: [...ACTIVE_PLEDGE_STATES] } })
     .select("reference donorId amount instalments state")
     .lean();
-  const paidByPledge = await sumBy(LedgerEntry as unknown as mongoose.Model<never>, [
-    { $match: { programmeId: id, pledgeId: { $ne: null } } },
-    { $group: { _id: "$pledgeId", total: { $sum: "$amount" } } },
-  ]);
+  const paidByPledge = await ledgerSumBy({ programmeId: id, pledgeId: { $ne: null } }, "pledgeId");
   const names = await donorNames(pledges.map((p) => p.donorId));
   let pledged = 0;
   let outstanding = 0;
@@ -111,23 +106,21 @@ export async function programmeFinance(actor: SessionUser, programmeId: string, 
   }
   overdue.sort((a, b) => a.dueDate.getTime() - b.dueDate.getTime() || a.reference.localeCompare(b.reference) || a.seq - b.seq);
 
-  // In-kind goods received, per item name, against the programme's needs (names matched without case or diacritics).
-  const receivedItems = await Donation.aggregate<{ _id: string; total: number }>([
-    { $match: { programmeId: id, method: "in_kind" } },
-    { $unwind: "$inKind.items" },
-    { $group: { _id: "$inKind.items.item", total: { $sum: "$inKind.items.quantity" } } },
-    { $sort: { _id: 1 } },
-  ]);
+  // In-kind goods received, per item name, against the programme's needs (names matched without case or
+  // diacritics). Summed here rather than with $unwind: FerretDB v1 unwinds a nested array ("$inKind.items")
+  // into a top-level field, unlike MongoDB, and in-kind gifts per programme are few.
   const inKind: InKindProgress[] = programme.inKindNeeds.map((need) => ({ item: need.item, unit: need.unit, needed: need.quantity, received: 0 }));
   const byKey = new Map(inKind.map((row) => [toSearchText(row.item), row]));
-  for (const row of receivedItems) {
-    const key = toSearchText(String(row._id));
-    const existing = byKey.get(key);
-    if (existing) existing.received += row.total;
-    else {
-      const extra = { item: String(row._id), unit: null, needed: null, received: row.total };
-      byKey.set(key, extra);
-      inKind.push(extra);
+  for await (const gift of Donation.find({ programmeId: id, method: "in_kind" }).select("inKind.items").lean().cursor()) {
+    for (const item of gift.inKind?.items ?? []) {
+      const key = toSearchText(item.item);
+      let row = byKey.get(key);
+      if (!row) {
+        row = { item: item.item, unit: null, needed: null, received: 0 };
+        byKey.set(key, row);
+        inKind.push(row);
+      }
+      row.received += item.quantity;
     }
   }
 
@@ -220,7 +213,7 @@ function safeText(value: string | null | undefined): string {
   return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
-function itemsText(items: DonationDoc["inKind"]["items"] | undefined) {
+function itemsText(items: Array<{ item: string; quantity: number; unitValue: number }> | undefined) {
   return (items ?? []).map((i) => `${i.item}: ${i.quantity} × ${i.unitValue}`).join("; ");
 }
 
@@ -318,5 +311,3 @@ export async function financeExport(actor: SessionUser, institutionId: string, l
 export async function financeCsv(actor: SessionUser, institutionId: string, labels?: CsvLabels): Promise<string> {
   return (await financeExport(actor, institutionId, labels)).csv;
 }
-
-export { ledgerSum };

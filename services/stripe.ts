@@ -7,10 +7,18 @@ import { z } from "zod";
  * least the equivalent of US$0.50; larger gifts are steered to bank transfer (VietQR).
  * See docs/decisions/0006-payments.md.
  */
-export const STRIPE_MIN_VND = 20_000;
-export const STRIPE_MAX_VND = 99_999_999;
+import { STRIPE_MAX_VND, STRIPE_MIN_VND } from "./payment-limits";
 
-export type StripeConfig = { secretKey?: string; webhookSecret?: string; demo: boolean; appUrl: string };
+export { STRIPE_MAX_VND, STRIPE_MIN_VND };
+
+export type StripeConfig = {
+  secretKey?: string;
+  webhookSecret?: string;
+  demo: boolean;
+  appUrl: string;
+  /** Demo mode only: where the SDK's requests go instead of api.stripe.com (the msw handlers). */
+  fetch?: typeof fetch;
+};
 
 /** Keys used in the labelled demo mode, where the msw Stripe handlers answer instead of Stripe. */
 export const DEMO_STRIPE = { secretKey: "sk_test_gopsuc_demo_mode", webhookSecret: "whsec_gopsuc_demo_mode_not_a_secret" } as const;
@@ -31,7 +39,10 @@ let client: { key: string; stripe: Stripe } | undefined;
 function stripeClient(config: StripeConfig) {
   const k = keys(config);
   if (!k) throw new Error("Stripe is not configured: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET");
-  if (client?.key !== k.secretKey) client = { key: k.secretKey, stripe: new Stripe(k.secretKey, { maxNetworkRetries: 1, timeout: 20_000 }) };
+  if (client?.key !== k.secretKey) {
+    const httpClient = config.fetch ? Stripe.createFetchHttpClient(config.fetch) : undefined;
+    client = { key: k.secretKey, stripe: new Stripe(k.secretKey, { maxNetworkRetries: 1, timeout: 20_000, ...(httpClient ? { httpClient } : {}) }) };
+  }
   return client.stripe;
 }
 

@@ -55,9 +55,11 @@ function FieldShell({ name, label, hint, clientError, serverErrors, children }: 
   );
 }
 
-function split<P extends Common>(props: P) {
+function split<P extends Common & { onChange?: (event: never) => unknown }>(props: P) {
   const { name, label, hint, register, clientError, serverErrors, ...rest } = props;
-  return { shell: { name, label, hint, clientError, serverErrors }, control: { ...rest, ...(register ? register(name) : { name }) } };
+  // The page's own onChange (to show or hide fields) runs as well as react-hook-form's.
+  const registered = register ? register(name, rest.onChange ? { onChange: rest.onChange as (event: unknown) => void } : undefined) : { name };
+  return { shell: { name, label, hint, clientError, serverErrors }, control: { ...rest, ...registered } };
 }
 
 export function Field(props: Common & InputHTMLAttributes<HTMLInputElement>) {

@@ -3,17 +3,26 @@ import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { provinceName } from "#models/reference/provinces";
+import { formatDate, formatVnd } from "#services/format";
 import { requireUser } from "~/utils/auth.server";
+import { pledgesOfUser } from "~/utils/domain.server";
+import { getLanguage } from "~/utils/i18n.server";
 
 export const meta: MetaFunction = () => [{ title: "Tài khoản · Account — Góp Sức" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  return json({ user, provinceName: user.provinceSlug ? provinceName(user.provinceSlug) : null });
+  const pledges = await pledgesOfUser(user);
+  return json({
+    user,
+    provinceName: user.provinceSlug ? provinceName(user.provinceSlug) : null,
+    pledges: pledges.map(({ pledge, programme }) => ({ reference: pledge.reference, amount: pledge.amount, state: pledge.state, kind: pledge.kind, programmeTitle: programme?.title ?? "", createdAt: pledge.createdAt as Date })),
+    locale: await getLanguage(request),
+  });
 }
 
 export default function AccountPage() {
-  const { user, provinceName } = useLoaderData<typeof loader>();
+  const { user, provinceName, pledges, locale } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
   return (
     <section>
@@ -43,6 +52,27 @@ export default function AccountPage() {
         ) : null}
       </dl>
       <p>{user.role === "manager" ? t("account.nextStepsManager") : t("account.nextStepsDonor")}</p>
+      <section aria-labelledby="my-pledges" className="stack">
+        <h2 id="my-pledges">{t("pledge.myPledges")}</h2>
+        {pledges.length === 0 ? <p className="muted">{t("pledge.noPledges")}</p> : (
+          <div className="table-wrap">
+            <table>
+              <thead><tr><th scope="col">{t("pledge.reference")}</th><th scope="col">{t("pledge.programme")}</th><th scope="col" className="num">{t("pledge.total")}</th><th scope="col">{t("pledge.status")}</th><th scope="col">{t("pledge.date")}</th></tr></thead>
+              <tbody>
+                {pledges.map((p) => (
+                  <tr key={p.reference}>
+                    <td><Link to={`/pledges/${p.reference}`}><code>{p.reference}</code></Link></td>
+                    <td>{p.programmeTitle}</td>
+                    <td className="num">{formatVnd(p.amount, locale)}</td>
+                    <td>{t(`pledge.state.${p.state}`)}</td>
+                    <td>{formatDate(p.createdAt, locale)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
       <p className="inline-form">
         <Link to="/programmes" className="button">
           {t("nav.programmes")}

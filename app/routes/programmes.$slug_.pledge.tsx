@@ -1,110 +1,219 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { getPledgePlaceholder } from "~/utils/catalogue.server";
-import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { useHydrated } from "remix-utils/use-hydrated";
+import { PROVINCES } from "#models/reference/provinces";
+import { formatVnd } from "#services/format";
+import { STRIPE_MAX_VND } from "#services/payment-limits";
+import { CONSENT_TEXT, pledgeSchema } from "#services/validation/pledge";
 import { catalogueLinks } from "~/components/catalogue-helpers";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { Field, FormError, SelectField, useValidatedForm } from "~/components/forms";
+import { getUser, requireUser } from "~/utils/auth.server";
+import { validateCsrf } from "~/utils/csrf.server";
+import { createPledge, donorProfileOf, getPledgeProgramme } from "~/utils/domain.server";
+import { formFailure, formValues, parseForm } from "~/utils/forms.server";
+import { getFixedT } from "~/utils/i18n.server";
+import { serviceFailure } from "~/utils/service-errors.server";
+import { redirectWithToast } from "~/utils/session.server";
 
-// `$slug_` keeps this page out of the programme page's layout: /programmes/:slug/pledge is a page of its own.
 export const links = catalogueLinks;
-
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.programme.title} · Cam kết · Pledge — Góp Sức` : "Góp Sức" }];
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
-/**
- * The "Pledge support" call to action's destination, until online pledging opens: what will come,
- * and the institution's bank account as text for a transfer today. No forms. Invisible programmes 404.
- */
-export async function loader({ params }: LoaderFunctionArgs) {
-  const slug = (params.slug ?? "").toLowerCase();
-  if (!SLUG.test(slug) || slug.length > 120) throw new Response("errors.notFound", { status: 404, statusText: "Not Found" });
-  const page = await getPledgePlaceholder(slug);
-  if (!page) throw new Response("errors.notFound", { status: 404, statusText: "Not Found" });
-  return json(page);
+async function programmeOr404(slug: string | undefined) {
+  const clean = (slug ?? "").toLowerCase();
+  const page = SLUG.test(clean) && clean.length <= 120 ? await getPledgeProgramme(clean) : null;
+  if (!page) throw new Response("errors.notFound", { status: 404 });
+  return page;
 }
 
-export default function PledgePlaceholderPage() {
-  const { programme, bank } = useLoaderData<typeof loader>();
-  const { t } = useTranslation();
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const page = await programmeOr404(params.slug);
+  const user = await getUser(request);
+  const donor = user ? await donorProfileOf(user) : null;
+  const url = new URL(request.url);
+  return json({
+    ...page,
+    signedIn: Boolean(user),
+    loginUrl: `/login?${new URLSearchParams({ redirectTo: url.pathname })}`,
+    registerUrl: `/register?${new URLSearchParams({ redirectTo: url.pathname })}`,
+    defaults: {
+      donorKind: donor?.kind ?? "organisation",
+      legalName: donor?.legalName ?? "",
+      taxCode: donor?.taxCode ?? "",
+      representative: donor?.representative?.name ?? "",
+      fullName: donor?.fullName ?? user?.name ?? "",
+      address: donor?.address ?? "",
+      provinceSlug: donor?.provinceSlug ?? "",
+      email: donor?.email ?? user?.email ?? "",
+      phone: donor?.phone ?? "",
+    },
+  });
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUser(request);
+  const page = await programmeOr404(params.slug);
+  const formData = await request.formData();
+  await validateCsrf(formData, request.headers);
+  const parsed = parseForm(pledgeSchema, formData);
+  if (!parsed.ok) return formFailure({ ...parsed, formError: "validation.fixErrors" });
+  try {
+    const { reference } = await createPledge(user, page.programme.slug, parsed.data);
+    const t = await getFixedT(request);
+    return redirectWithToast(`/pledges/${reference}`, { type: "success", message: t("pledge.created", { reference }) });
+  } catch (error) {
+    return serviceFailure(error, formValues(formData));
+  }
+}
+
+export default function PledgePage() {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language === "en" ? "en" : "vi";
+  const data = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const failure = actionData && !actionData.ok ? actionData : null;
+  const form = useValidatedForm(pledgeSchema, { ...data.defaults, kind: "cash_once", visibility: "anonymous", frequency: "monthly" });
+  const [donorKind, setDonorKind] = useState(failure?.values.donorKind ?? data.defaults.donorKind);
+  const [kind, setKind] = useState(failure?.values.kind ?? "cash_once");
+  const errors = form.formState.errors;
+  // Without JavaScript every group is shown (the server ignores what the chosen kind does not use).
+  const hydrated = useHydrated();
+  const showDonor = (value: string) => !hydrated || donorKind === value;
+  const showKind = (...values: string[]) => !hydrated || values.includes(kind);
+  const props = (name: string) => ({
+    name,
+    register: form.register,
+    clientError: errors[name]?.message as string | undefined,
+    serverErrors: failure?.errors,
+    defaultValue: failure?.values[name] ?? (data.defaults as Record<string, string>)[name],
+  });
+
+  if (!data.signedIn) {
+    return (
+      <article className="card narrow stack">
+        <h1>{t("pledge.title", { title: data.programme.title })}</h1>
+        <p>{t("pledge.signInFirst")}</p>
+        <p className="inline-form">
+          <Link className="button" to={data.loginUrl}>
+            {t("nav.login")}
+          </Link>
+          <Link className="button button-secondary" to={data.registerUrl}>
+            {t("nav.register")}
+          </Link>
+        </p>
+      </article>
+    );
+  }
+  if (data.programme.state !== "open") {
+    return (
+      <article className="card narrow">
+        <h1>{t("pledge.title", { title: data.programme.title })}</h1>
+        <p>{t("pledge.closedProgramme")}</p>
+      </article>
+    );
+  }
   return (
-    <article className="pledge-page">
-      <nav aria-label={t("catalogue.breadcrumb")} className="breadcrumb">
-        <ol>
-          <li>
-            <Link to="/programmes">{t("catalogue.title")}</Link>
-          </li>
-          <li>
-            <Link to={`/programmes/${programme.slug}`}>{programme.title}</Link>
-          </li>
-          <li>
-            <span aria-current="page">{t("pledgePage.crumb")}</span>
-          </li>
-        </ol>
-      </nav>
-      <div className="card pledge-card">
-        <h1>{t("pledgePage.title", { title: programme.title })}</h1>
-        {programme.state === "closed" ? (
-          <p className="notice">{t("pledgePage.closed")}</p>
-        ) : (
-          <>
-            <p className="lead-muted">{t("pledgePage.soon")}</p>
-            <h2>{t("pledgePage.comingTitle")}</h2>
-            <ul className="check-list">
-              <li>{t("pledgePage.coming1")}</li>
-              <li>{t("pledgePage.coming2")}</li>
-              <li>{t("pledgePage.coming3")}</li>
-            </ul>
-            <h2>{t("pledgePage.bankTitle")}</h2>
-            {bank ? (
-              <>
-                <p>{t("pledgePage.bankIntro", { institution: bank.institutionName })}</p>
-                <dl className="facts bank-details" data-testid="bank-details">
-                  <div>
-                    <dt>{t("pledgePage.bank")}</dt>
-                    <dd>
-                      {bank.bankShortName ? (
-                        <>
-                          <strong>{bank.bankShortName}</strong>
-                          {bank.bankName ? ` — ${bank.bankName}` : null}
-                        </>
-                      ) : (
-                        bank.bankBin
-                      )}
-                    </dd>
-                  </div>
-                  <div>
-                    <dt>{t("pledgePage.accountNumber")}</dt>
-                    <dd className="mono">{bank.accountNumber}</dd>
-                  </div>
-                  <div>
-                    <dt>{t("pledgePage.accountName")}</dt>
-                    <dd className="mono">{bank.accountName}</dd>
-                  </div>
-                </dl>
-                <p className="muted">{t("pledgePage.bankNote")}</p>
-              </>
-            ) : (
-              <p>{t("pledgePage.noBank", { institution: programme.institutionName })}</p>
-            )}
-          </>
-        )}
-        <p>
-          <Link to={`/programmes/${programme.slug}`}>{t("pledgePage.back")}</Link>
-          {programme.institutionSlug ? (
+    <article className="stack pledge-form-page">
+      <p>
+        <Link to={`/programmes/${data.programme.slug}`}>← {data.programme.title}</Link>
+      </p>
+      <h1>{t("pledge.title", { title: data.programme.title })}</h1>
+      <Form method="post" noValidate onSubmit={form.onSubmit} className="card">
+        <AuthenticityTokenInput />
+        <FormError message={failure?.formError ?? (form.formState.isSubmitted && !form.formState.isValid ? "validation.fixErrors" : null)} />
+        <fieldset>
+          <legend>{t("pledge.who")}</legend>
+          <div className="radio-row">
+            {(["organisation", "individual"] as const).map((value) => (
+              <label key={value} className="checkbox">
+                <input type="radio" value={value} {...form.register("donorKind", { onChange: (e) => setDonorKind(e.target.value) })} defaultChecked={donorKind === value} />
+                {t(`pledge.donorKind.${value}`)}
+              </label>
+            ))}
+          </div>
+          {showDonor("organisation") ? (
             <>
-              {" · "}
-              <Link to={`/institutions/${programme.institutionSlug}`}>{programme.institutionName}</Link>
+              <Field {...props("legalName")} label={t("pledge.legalName")} />
+              <Field {...props("taxCode")} label={t("pledge.taxCode")} hint={t("pledge.taxCodeHint")} inputMode="numeric" />
+              <Field {...props("representative")} label={t("pledge.representative")} />
             </>
           ) : null}
-        </p>
-      </div>
+          {showDonor("individual") ? <Field {...props("fullName")} label={t("pledge.fullName")} /> : null}
+          <Field {...props("address")} label={t("pledge.address")} />
+          <SelectField {...props("provinceSlug")} label={t("pledge.province")} options={[{ value: "", label: "—" }, ...PROVINCES.map((p) => ({ value: p.slug, label: p.name }))]} />
+          <div className="two-columns">
+            <Field {...props("email")} type="email" label={t("pledge.email")} />
+            <Field {...props("phone")} type="tel" label={t("pledge.phone")} />
+          </div>
+        </fieldset>
+
+        <fieldset>
+          <legend>{t("pledge.what")}</legend>
+          <SelectField
+            {...props("kind")}
+            defaultValue={kind}
+            label={t("pledge.kindLabel")}
+            onChange={(e) => setKind(e.target.value)}
+            options={(["cash_once", "cash_instalments", "in_kind", "volunteer_hours"] as const).map((value) => ({ value, label: t(`pledge.kind.${value}`) }))}
+          />
+          {showKind("cash_once", "cash_instalments") ? <Field {...props("amount")} inputMode="numeric" label={t("pledge.amount")} hint={t("pledge.amountHint", { max: formatVnd(STRIPE_MAX_VND, lang) })} /> : null}
+          {showKind("cash_instalments") ? (
+            <div className="two-columns">
+              <Field {...props("instalmentCount")} type="number" min={2} max={12} label={t("pledge.instalmentCount")} />
+              <SelectField {...props("frequency")} label={t("pledge.frequency")} options={[{ value: "monthly", label: t("pledge.monthly") }, { value: "quarterly", label: t("pledge.quarterly") }]} />
+            </div>
+          ) : null}
+          {showKind("in_kind") ? (
+            <div className="row-fields">
+              <Field {...props("item")} label={t("pledge.item")} />
+              <Field {...props("quantity")} inputMode="numeric" label={t("pledge.quantity")} />
+              <Field {...props("unitValue")} inputMode="numeric" label={t("pledge.unitValue")} />
+            </div>
+          ) : null}
+          {showKind("volunteer_hours") ? (
+            <div className="two-columns">
+              <Field {...props("hours")} inputMode="numeric" label={t("pledge.hours")} />
+              <Field {...props("ratePerHour")} inputMode="numeric" label={t("pledge.ratePerHour")} />
+            </div>
+          ) : null}
+        </fieldset>
+
+        <fieldset>
+          <legend>{t("pledge.visibilityLabel")}</legend>
+          {(["name_and_amount", "name_only", "anonymous"] as const).map((value) => (
+            <label key={value} className="checkbox">
+              <input type="radio" value={value} defaultChecked={(failure?.values.visibility ?? "anonymous") === value} {...form.register("visibility")} />
+              {t(`pledge.visibility.${value}`)}
+            </label>
+          ))}
+          {showDonor("individual") ? (
+            <label className="checkbox consent">
+              <input type="checkbox" value="yes" {...form.register("consent")} />
+              {CONSENT_TEXT[lang]}
+            </label>
+          ) : null}
+          {errors.consent?.message || failure?.errors.consent ? (
+            <p className="field-error" role="alert">
+              {t(String(errors.consent?.message ?? failure?.errors.consent?.[0]))}
+            </p>
+          ) : null}
+        </fieldset>
+        <button type="submit" className="button" disabled={navigation.state === "submitting"}>
+          {t("pledge.submit")}
+        </button>
+      </Form>
     </article>
   );
 }
 
-/** Errors (a 404 for a programme that is not public) render inside the site's layout. */
 export function ErrorBoundary() {
   return <GeneralErrorBoundary />;
 }
+

@@ -43,7 +43,8 @@ export class ConfigError extends Error {
 
 /** Parses an environment (process.env by default); throws a ConfigError naming every problem. */
 export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
-  const result = schema.safeParse(source);
+  // An empty variable (STRIPE_SECRET_KEY= in a .env file) means "not set".
+  const result = schema.safeParse(Object.fromEntries(Object.entries(source).filter(([, value]) => value !== "")));
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
   }

@@ -15,6 +15,10 @@ export const OFFLINE_DONOR_TYPES = ["organisation", "individual", "anonymous"] a
 export type OfflineDonorType = (typeof OFFLINE_DONOR_TYPES)[number];
 
 export const MAX_GIFT_ITEMS = 20;
+/** Evidence files: images or PDF, checked by content on the server (services/evidence.ts); limits shared with the browser. */
+export const MAX_EVIDENCE_BYTES = 5 * 1024 * 1024;
+export const MAX_EVIDENCE_FILES = 3;
+export const EVIDENCE_TYPES = ["image/jpeg", "image/png", "image/webp", "application/pdf"] as const;
 export const MAX_VOLUNTEER_HOURS = 10_000;
 /** Same shape as models/pledge.server.ts PLEDGE_REFERENCE_SHAPE (not imported: it would bring mongoose to the browser). */
 const PLEDGE_REFERENCE = /^[A-Z0-9]{4,20}$/;
@@ -206,3 +210,11 @@ export const offlineGiftSchema = baseSchema
   });
 
 export type OfflineGiftInput = z.output<typeof offlineGiftSchema>;
+
+/** The amount the form's money fields come to (for the live total in the browser), or null while incomplete. */
+export function previewGiftAmount(values: Record<string, unknown>): number | null {
+  const method = OFFLINE_METHODS.find((m) => m === values.method);
+  if (!method) return null;
+  const silent = { addIssue: () => undefined, path: [] } as unknown as z.RefinementCtx;
+  return methodPart({ ...values, method, valuationBasis: "(preview)" } as Base, silent)?.amount ?? null;
+}

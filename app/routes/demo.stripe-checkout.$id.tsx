@@ -1,0 +1,66 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, useLoaderData } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { formatVnd } from "#services/format";
+import { checkoutSessionObject, decodeDemoSession, stripeEvent } from "../../tests/mocks/stripe";
+import { env } from "~/utils/env.server";
+import { DEMO_STRIPE, signWebhookPayload, stripeConfig } from "~/utils/stripe.server";
+
+export const meta: MetaFunction = () => [{ title: "DEMO Stripe Checkout — Góp Sức" }];
+
+/**
+ * The labelled demo stand-in for Stripe's hosted Checkout page (DEMO_MODE only, never with real keys).
+ * "Pay" sends our own webhook endpoint a checkout.session.completed event signed exactly as Stripe
+ * signs it, so the money path is the real one from the webhook on.
+ */
+function demoSession(id: string | undefined) {
+  const config = stripeConfig();
+  if (!config.demo || config.secretKey) throw new Response("errors.notFound", { status: 404 });
+  const session = id ? decodeDemoSession(id) : null;
+  if (!session) throw new Response("errors.notFound", { status: 404 });
+  return session;
+}
+
+export async function loader({ params }: LoaderFunctionArgs) {
+  const session = demoSession(params.id);
+  return json({ amount: session.amount, reference: session.reference, cancelUrl: session.cancelUrl });
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const session = demoSession(params.id);
+  const formData = await request.formData();
+  if (formData.get("outcome") !== "pay") return redirect(session.cancelUrl);
+  const paymentIntent = `pi_demo_${params.id!.slice(-24)}`;
+  const payload = JSON.stringify(stripeEvent("checkout.session.completed", checkoutSessionObject(session, { id: params.id!, paymentIntent })));
+  const response = await fetch(`${env().APP_URL}/webhooks/stripe`, {
+    method: "POST",
+    body: payload,
+    headers: { "Content-Type": "application/json", "Stripe-Signature": signWebhookPayload(DEMO_STRIPE.webhookSecret, payload) },
+  });
+  if (!response.ok) throw new Response(`demo webhook failed: ${response.status}`, { status: 502 });
+  return redirect(session.successUrl);
+}
+
+export default function DemoCheckout() {
+  const { t } = useTranslation();
+  const { amount, reference } = useLoaderData<typeof loader>();
+  return (
+    <section className="card narrow stack demo-checkout">
+      <p className="demo-label">{t("pledge.demoCheckoutLabel")}</p>
+      <h1>{t("pledge.demoCheckoutTitle")}</h1>
+      <p>
+        {reference} · <strong>{formatVnd(amount, "vi")}</strong>
+      </p>
+      <p className="muted">{t("pledge.demoCheckoutHint")}</p>
+      <Form method="post" className="inline-form">
+        <button type="submit" name="outcome" value="pay" className="button">
+          {t("pledge.demoPay", { amount: formatVnd(amount, "vi") })}
+        </button>
+        <button type="submit" name="outcome" value="cancel" className="button button-secondary">
+          {t("pledge.demoCancel")}
+        </button>
+      </Form>
+    </section>
+  );
+}

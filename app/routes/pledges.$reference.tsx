@@ -1,0 +1,185 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { findBankByBin } from "#models/reference/banks";
+import { canAccessInstitution } from "#services/access";
+import { formatDate, formatVnd } from "#services/format";
+import { requireUser } from "~/utils/auth.server";
+import { validateCsrf } from "~/utils/csrf.server";
+import { pledgeDetails, vietQrPngDataUrl } from "~/utils/domain.server";
+import { getFixedT, getLanguage } from "~/utils/i18n.server";
+import { orRespond } from "~/utils/service-errors.server";
+import { redirectWithToast } from "~/utils/session.server";
+import { STRIPE_MAX_VND } from "#services/payment-limits";
+import { cardAvailability, checkCardAmount, createCheckoutSession, stripeConfig } from "~/utils/stripe.server";
+
+export const meta: MetaFunction = () => [{ title: "Cam kết · Pledge — Góp Sức" }];
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  const details = await orRespond(pledgeDetails(user, params.reference ?? "", (i) => canAccessInstitution(user, i)));
+  const { pledge, programme, institution, donations, paid, due, vietQr, isOwner } = details;
+  const card = cardAvailability(stripeConfig());
+  const cardCheck = due ? checkCardAmount(due.amount) : null;
+  const bank = institution?.bankAccount;
+  return json({
+    isOwner,
+    demo: stripeConfig().demo && !stripeConfig().secretKey,
+    pledge: {
+      reference: pledge.reference,
+      kind: pledge.kind,
+      amount: pledge.amount,
+      state: pledge.state,
+      visibility: pledge.visibility,
+      createdAt: pledge.createdAt as Date,
+      instalments: pledge.instalments.map((i) => ({ seq: i.seq, dueDate: i.dueDate, amount: i.amount, paidAmount: i.paidAmount, status: i.status })),
+      inKindItems: pledge.inKindItems.map((i) => ({ item: i.item, quantity: i.quantity, unitValue: i.unitValue })),
+    },
+    programme: { title: programme.title, slug: programme.slug },
+    institutionName: institution?.name ?? "",
+    paid,
+    due,
+    card: { available: card.available, amountOk: cardCheck?.ok ?? false, reason: card.available ? (cardCheck && !cardCheck.ok ? cardCheck.reason : null) : card.reason },
+    transfer: bank && vietQr
+      ? { qr: await vietQrPngDataUrl(vietQr.payload), payload: vietQr.payload, amount: vietQr.amount, bank: findBankByBin(bank.bankBin)?.shortName ?? bank.bankBin, accountNumber: bank.accountNumber, accountName: bank.accountName, description: pledge.reference }
+      : null,
+    donations: donations.map((d) => ({ receiptNumber: d.receiptNumber, amount: d.amount, method: d.method, receivedAt: d.receivedAt })),
+    locale: await getLanguage(request),
+  });
+}
+
+/** "Pay by card": a Stripe Checkout page for what is due now. */
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUser(request);
+  const formData = await request.formData();
+  await validateCsrf(formData, request.headers);
+  const t = await getFixedT(request);
+  const { pledge, programme, donor, due, isOwner } = await orRespond(pledgeDetails(user, params.reference ?? "", (i) => canAccessInstitution(user, i)));
+  const back = `/pledges/${pledge.reference}`;
+  if (!isOwner) throw new Response("errors.forbidden", { status: 403 });
+  if (!due) return redirectWithToast(back, { type: "info", message: t("pledge.nothingDue") });
+  if (!cardAvailability(stripeConfig()).available) return redirectWithToast(back, { type: "error", message: t("pledge.cardUnavailable") });
+  const check = checkCardAmount(due.amount);
+  if (!check.ok) return redirectWithToast(back, { type: "error", message: t(check.reason === "above_maximum" ? "pledge.cardTooLarge" : "pledge.cardTooSmall", { max: formatVnd(STRIPE_MAX_VND, await getLanguage(request)) }) });
+  try {
+    const session = await createCheckoutSession(stripeConfig(), {
+      amount: due.amount,
+      pledgeId: String(pledge._id),
+      pledgeReference: pledge.reference,
+      instalmentSeq: due.instalmentSeq,
+      programmeTitle: programme.title,
+      customerEmail: donor?.email ?? user.email,
+      locale: await getLanguage(request),
+    });
+    return redirect(session.url);
+  } catch (error) {
+    console.warn(`Stripe checkout failed for ${pledge.reference}: ${(error as Error).message}`);
+    return redirectWithToast(back, { type: "error", message: t("pledge.cardFailed") });
+  }
+}
+
+export default function PledgeDetailPage() {
+  const { t } = useTranslation();
+  const data = useLoaderData<typeof loader>();
+  const [params] = useSearchParams();
+  const lang = data.locale;
+  return (
+    <article className="stack pledge-detail">
+      <p>
+        <Link to={`/programmes/${data.programme.slug}`}>← {data.programme.title}</Link>
+      </p>
+      <header className="card-header">
+        <h1>
+          {t("pledge.detailTitle")} <span className="reference">{data.pledge.reference}</span>
+        </h1>
+        <span className={`badge badge-pledge-${data.pledge.state}`} data-testid="pledge-state">
+          {t(`pledge.state.${data.pledge.state}`)}
+        </span>
+      </header>
+      {params.get("paid") ? <p className="notice" role="status">{t("pledge.paidNotice")}</p> : null}
+      {params.get("cancelled") ? <p className="notice" role="status">{t("pledge.cancelledNotice")}</p> : null}
+      <dl className="facts card">
+        <div><dt>{t("pledge.programme")}</dt><dd>{data.programme.title} · {data.institutionName}</dd></div>
+        <div><dt>{t("pledge.kindLabel")}</dt><dd>{t(`pledge.kind.${data.pledge.kind}`)}</dd></div>
+        <div><dt>{t("pledge.total")}</dt><dd data-testid="pledge-total">{formatVnd(data.pledge.amount, lang)}</dd></div>
+        <div><dt>{t("pledge.paid")}</dt><dd data-testid="pledge-paid">{formatVnd(data.paid, lang)}</dd></div>
+        <div><dt>{t("pledge.visibilityLabel")}</dt><dd>{t(`pledge.visibility.${data.pledge.visibility}`)}</dd></div>
+      </dl>
+
+      {data.pledge.instalments.length > 0 ? (
+        <section aria-labelledby="instalments">
+          <h2 id="instalments">{t("pledge.instalments")}</h2>
+          <div className="table-wrap">
+            <table>
+              <thead><tr><th scope="col">#</th><th scope="col">{t("pledge.dueDate")}</th><th scope="col" className="num">{t("pledge.amount")}</th><th scope="col" className="num">{t("pledge.paid")}</th><th scope="col">{t("pledge.status")}</th></tr></thead>
+              <tbody>
+                {data.pledge.instalments.map((i) => (
+                  <tr key={i.seq}>
+                    <td>{i.seq}</td>
+                    <td>{formatDate(i.dueDate, lang)}</td>
+                    <td className="num">{formatVnd(i.amount, lang)}</td>
+                    <td className="num">{formatVnd(i.paidAmount, lang)}</td>
+                    <td>{t(`pledge.instalmentStatus.${i.status}`)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      ) : null}
+
+      {data.due && data.isOwner ? (
+        <section aria-labelledby="pay" className="stack">
+          <h2 id="pay">{t("pledge.payTitle", { amount: formatVnd(data.due.amount, lang) })}</h2>
+          <div className="two-columns">
+            <div className="card stack">
+              <h3>{t("pledge.payByCard")}</h3>
+              {data.card.available && data.card.amountOk ? (
+                <Form method="post">
+                  <AuthenticityTokenInput />
+                  <button type="submit" className="button">{t("pledge.payByCardButton", { amount: formatVnd(data.due.amount, lang) })}</button>
+                  {data.demo ? <p className="muted">{t("pledge.demoCard")}</p> : null}
+                </Form>
+              ) : (
+                <p className="notice">{data.card.reason === "not_configured" ? t("pledge.cardUnavailable") : data.card.reason === "above_maximum" ? t("pledge.cardTooLarge", { max: formatVnd(STRIPE_MAX_VND, lang) }) : t("pledge.cardTooSmall")}</p>
+              )}
+            </div>
+            {data.transfer ? (
+              <div className="card stack" data-testid="vietqr">
+                <h3>{t("pledge.payByTransfer")}</h3>
+                <img src={data.transfer.qr} alt={t("pledge.qrAlt", { amount: formatVnd(data.transfer.amount, lang), reference: data.transfer.description })} width={220} height={220} />
+                <dl className="facts">
+                  <div><dt>{t("pledge.bank")}</dt><dd>{data.transfer.bank}</dd></div>
+                  <div><dt>{t("pledge.accountNumber")}</dt><dd><code>{data.transfer.accountNumber}</code></dd></div>
+                  <div><dt>{t("pledge.accountName")}</dt><dd>{data.transfer.accountName}</dd></div>
+                  <div><dt>{t("pledge.amount")}</dt><dd>{formatVnd(data.transfer.amount, lang)}</dd></div>
+                  <div><dt>{t("pledge.transferDescription")}</dt><dd><code data-testid="transfer-description">{data.transfer.description}</code></dd></div>
+                </dl>
+                <p className="muted">{t("pledge.transferHint")}</p>
+              </div>
+            ) : null}
+          </div>
+        </section>
+      ) : null}
+
+      <section aria-labelledby="payments">
+        <h2 id="payments">{t("pledge.payments")}</h2>
+        {data.donations.length === 0 ? <p className="muted">{t("pledge.noPayments")}</p> : (
+          <ul className="plain-list">
+            {data.donations.map((d) => (
+              <li key={d.receiptNumber} className="card payment-row">
+                <span>{formatDate(d.receivedAt, lang)} · {t(`pledge.method.${d.method}`)} · <strong>{formatVnd(d.amount, lang)}</strong></span>
+                <a href={`/receipts/${d.receiptNumber}.pdf`} className="button button-small button-secondary" download>
+                  {t("pledge.receipt")}
+                </a>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </article>
+  );
+}
+

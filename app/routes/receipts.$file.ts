@@ -1,0 +1,22 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { requireUser } from "~/utils/auth.server";
+import { receiptPdfFor } from "~/utils/domain.server";
+import { env } from "~/utils/env.server";
+import { orRespond } from "~/utils/service-errors.server";
+
+/** /receipts/R-XXXX.pdf — the donation receipt, for its donor or those who keep the institution's books. */
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  // Remix has no partial dynamic segments, so the ".pdf" arrives inside the parameter.
+  const match = /^(R-[0-9A-F]{16})\.PDF$/.exec((params.file ?? "").toUpperCase());
+  if (!match) throw new Response("errors.notFound", { status: 404 });
+  const number = match[1]!;
+  const pdf = await orRespond(receiptPdfFor(user, number, env().APP_URL));
+  return new Response(new Uint8Array(pdf), {
+    headers: {
+      "Content-Type": "application/pdf",
+      "Content-Disposition": `attachment; filename="bien-nhan-${number}.pdf"`,
+      "Cache-Control": "private, no-store",
+    },
+  });
+}

@@ -1,0 +1,17 @@
+/**
+ * Bank statement reconciliation for the routes (see docs/decisions/0004-server-only-imports.md:
+ * routes reach services only through app/utils/*.server.ts bridges).
+ */
+export {
+  assignLine,
+  confirmStatement,
+  decodeStatementFile,
+  ignoreLine,
+  MAX_STATEMENT_BYTES,
+  previewStatement,
+  reconciliationAccess,
+  StatementError,
+  statementHeaders,
+  unmatchedQueue,
+} from "#services/reconciliation";
+export type { ColumnMapping, ColumnRole, ConfirmResult, PreviewLine, QueueLine, StatementPreview, StatementProblem } from "#services/reconciliation";

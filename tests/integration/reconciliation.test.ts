@@ -1,0 +1,447 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, test } from "vitest";
+import { AuditEvent } from "#models/audit-event.server";
+import { BankStatementLine } from "#models/bank-statement-line.server";
+import { Donation } from "#models/donation.server";
+import { Donor } from "#models/donor.server";
+import { Pledge, newPledgeReference } from "#models/pledge.server";
+import { Programme } from "#models/programme.server";
+import { ledgerSum } from "#services/ledger";
+import { nextDueAmount, parseBankAmount, parseBankDate, previewStatement, referencesIn } from "#services/reconciliation";
+import { action, loader } from "~/routes/manage.institutions.$id.reconcile";
+import { createInstitution } from "#tests/fixtures/domain";
+import { createTestUser, formRequest, getRequest, multipartRequest, responseOf, sessionCookieFor } from "#tests/utils/requests";
+
+const SAMPLE = readFileSync(path.join(import.meta.dirname, "../fixtures/statements/vietcombank-sample.csv"), "utf8");
+// The references written in the sample; each test swaps in its own pledges' references.
+const SAMPLE_REFS = { cash: "GS7K2M9QXA", instalments: "GS3PX8V6WN", differs: "GSM4T9B2HK", foreign: "GSZZ8Q4R1D" };
+
+let worldCount = 0;
+
+/** Institution A (with a manager, a donor, a programme and three pledges) and institution B with one pledge. */
+async function world() {
+  worldCount += 1;
+  const a = await createInstitution({ name: "Thư viện Đối Soát" });
+  const b = await createInstitution({ name: "Bảo tàng Khác", type: "museum" });
+  const manager = await createTestUser({ role: "manager", institutionIds: [String(a._id)] });
+  const cookie = await sessionCookieFor(manager.id);
+  const donor = await Donor.create({ kind: "organisation", legalName: "Công ty CP Sách Vina", email: `vina${worldCount}.${Date.now()}@example.vn` });
+  const programmeFor = (institution: typeof a, title: string) =>
+    Programme.create({
+      institutionId: institution._id,
+      slug: `doi-soat-${worldCount}-${institution.slug}`,
+      title,
+      startDate: new Date("2026-11-01"),
+      endDate: new Date("2027-06-30"),
+      goal: 200_000_000,
+      state: "open",
+      provinceSlug: institution.provinceSlug,
+      institutionType: institution.type,
+      institutionName: institution.name,
+      institutionSlug: institution.slug,
+      institutionApproved: true,
+    });
+  const programme = await programmeFor(a, "Tủ sách thiếu nhi");
+  const programmeB = await programmeFor(b, "Bảo tàng mở");
+  const refs = { cash: newPledgeReference(), instalments: newPledgeReference(), differs: newPledgeReference(), foreign: newPledgeReference() };
+  const base = { programmeId: programme._id, institutionId: a._id, donorId: donor._id };
+  const cash = await Pledge.create({ ...base, reference: refs.cash, kind: "cash_once", amount: 5_000_000 });
+  const instalments = await Pledge.create({
+    ...base,
+    reference: refs.instalments,
+    kind: "cash_instalments",
+    amount: 60_000_000,
+    instalments: [1, 2, 3].map((seq) => ({ seq, dueDate: new Date(`2027-0${seq}-15`), amount: 20_000_000 })),
+  });
+  const differs = await Pledge.create({ ...base, reference: refs.differs, kind: "cash_once", amount: 10_000_000 });
+  const foreign = await Pledge.create({ programmeId: programmeB._id, institutionId: b._id, donorId: donor._id, reference: refs.foreign, kind: "cash_once", amount: 3_000_000 });
+  let csv = SAMPLE;
+  for (const key of Object.keys(SAMPLE_REFS) as Array<keyof typeof SAMPLE_REFS>) {
+    csv = csv.replaceAll(SAMPLE_REFS[key], refs[key]).replaceAll(SAMPLE_REFS[key].toLowerCase(), refs[key].toLowerCase());
+  }
+  const pagePath = `/manage/institutions/${a._id}/reconcile`;
+  return { a, b, manager, cookie, donor, programme, programmeB, refs, cash, instalments, differs, foreign, csv, pagePath };
+}
+
+type World = Awaited<ReturnType<typeof world>>;
+
+const csvBlob = (text: string, type = "text/csv") => new Blob([text], { type });
+const run = (fn: typeof action, request: Request, id: string) => responseOf(fn({ request, params: { id }, context: {} }));
+
+async function previewVia(w: World, fields: Record<string, string | Blob>, options: { cookie?: string; filename?: string } = {}) {
+  const response = await run(action, await multipartRequest(w.pagePath, { intent: "preview", ...fields }, { cookie: options.cookie ?? w.cookie, filename: options.filename ?? "saoke-vcb.csv" }), String(w.a._id));
+  return { response, body: response.headers.get("Content-Type")?.includes("json") ? await response.json() : null };
+}
+
+async function confirmVia(w: World, csvText: string, fields: Record<string, string> = {}, cookie = w.cookie) {
+  return run(action, await multipartRequest(w.pagePath, { intent: "confirm", layout: "vietcombank", csvText, fileName: "saoke-vcb.csv", ...fields }, { cookie }), String(w.a._id));
+}
+
+const statusesByLine = (lines: Array<{ fileLine: number; status: string }>) => Object.fromEntries(lines.map((l) => [l.fileLine, l.status]));
+const count = async () => ({ lines: await BankStatementLine.countDocuments(), donations: await Donation.countDocuments(), audits: await AuditEvent.countDocuments({ action: /^reconciliation\./ }) });
+
+describe("reading bank numbers, dates and references", () => {
+  test("Vietnamese and English number formats are whole đồng; fractions and bad grouping are refused", () => {
+    expect(["1.000.000", "1,000,000", "1000000", "+1.000.000", "1.000.000 VND", "1,000,000.00", "1.000.000,00"].map(parseBankAmount)).toEqual(Array(7).fill(1_000_000));
+    expect(parseBankAmount("-500.000")).toBe(-500_000);
+    expect(parseBankAmount("")).toBeNull();
+    for (const bad of ["1.000,50", "1.0000", "1,5", "abc", "12.34.56"]) expect(parseBankAmount(bad)).toBeNaN();
+  });
+
+  test("dd/mm/yyyy [HH:mm[:ss]] is read in Vietnam's time zone; impossible dates are refused", () => {
+    expect(parseBankDate("01/12/2026")?.toISOString()).toBe("2026-11-30T17:00:00.000Z");
+    expect(parseBankDate("01/12/2026 00:15:00")?.toISOString()).toBe("2026-11-30T17:15:00.000Z");
+    expect(parseBankDate("5/1/2027 7:05")?.toISOString()).toBe("2027-01-05T00:05:00.000Z");
+    for (const bad of ["31/02/2026", "12/31/2026", "1", "5.000.000", "hôm qua"]) expect(parseBankDate(bad)).toBeNull();
+  });
+
+  test("references are found case-insensitively, with spaces stripped or prefixes added, and O/I/L read as 0/1", () => {
+    expect(referencesIn("CT DEN:512312345678 GS7K2M9QXA ung ho thu vien")).toEqual(["GS7K2M9QXA"]);
+    expect(referencesIn("MBVCB.4821337712.gs7k2m9qxa.ung ho")).toEqual(["GS7K2M9QXA"]);
+    expect(referencesIn("IBFT GS7K2M9QXAUNGHO")).toContain("GS7K2M9QXA");
+    expect(referencesIn("ung ho GS 7K2M-9QXA")).toContain("GS7K2M9QXA");
+    expect(referencesIn("GS7K2M9QXO")).toEqual(["GS7K2M9QX0"]);
+    expect(referencesIn("Lai tien gui thang 12")).toEqual([]);
+  });
+
+  test("the next amount due: the unpaid part of the next instalment, or what is outstanding", () => {
+    const instalments = { kind: "cash_instalments" as const, amount: 60, instalments: [1, 2, 3].map((seq) => ({ seq, amount: 20, paidAmount: 0, status: "pending" as const, dueDate: new Date() })) };
+    expect([0, 20, 25, 60].map((paid) => nextDueAmount(instalments, paid))).toEqual([20, 20, 15, 0]);
+    expect(nextDueAmount({ kind: "cash_once", amount: 10, instalments: [] }, 7)).toBe(3);
+  });
+});
+
+describe("importing a Vietcombank statement", () => {
+  test("lines are matched by reference and amount, previewed without writing, then recorded on confirmation", async () => {
+    const w = await world();
+    const before = await count();
+    const { response, body } = await previewVia(w, { layout: "vietcombank", statement: csvBlob(w.csv) });
+    expect(response.status).toBe(200);
+    expect(body.step).toBe("preview");
+    expect(statusesByLine(body.preview.lines)).toEqual({ 9: "matched", 11: "unmatched", 12: "matched", 13: "amount_differs", 14: "unmatched", 16: "unmatched" });
+    expect(body.preview.skipped).toEqual({ debit: 2, other: 2 });
+    expect(body.preview.summary).toMatchObject({ total: 6, matched: 2, amountDiffers: 1, unmatched: 3, alreadyImported: 0, recordableAmount: 25_000_000 });
+    const differs = body.preview.lines.find((l: { fileLine: number }) => l.fileLine === 13);
+    expect(differs.pledge).toMatchObject({ reference: w.refs.differs, expected: 10_000_000, donorName: "Công ty CP Sách Vina", programmeTitle: "Tủ sách thiếu nhi" });
+    expect(await count()).toEqual(before); // a preview writes nothing
+
+    const confirmed = await confirmVia(w, body.csvText);
+    expect(confirmed.status).toBe(302);
+    expect(confirmed.headers.get("Location")).toBe(w.pagePath);
+
+    const donations = await Donation.find({ institutionId: w.a._id }).sort({ receivedAt: 1 }).lean();
+    expect(donations.map((d) => [d.reference, d.amount, d.method])).toEqual([
+      [w.refs.cash, 5_000_000, "bank_transfer"],
+      [w.refs.instalments, 20_000_000, "bank_transfer"],
+    ]);
+    expect(donations[0]!.receivedAt.toISOString()).toBe("2026-11-30T17:15:00.000Z");
+    expect(donations[0]).toMatchObject({ donorId: w.donor._id, programmeId: w.programme._id, pledgeId: w.cash._id, recordedBy: expect.anything() });
+    expect(donations.every((d) => d.idempotencyKey.startsWith("bank:"))).toBe(true);
+
+    // The programme's progress and the pledges' fulfilment moved with the ledger.
+    expect(await ledgerSum({ institutionId: w.a._id })).toBe(25_000_000);
+    expect((await Programme.findById(w.programme._id).lean())?.receivedTotal).toBe(25_000_000);
+    expect((await Pledge.findById(w.cash._id).lean())?.state).toBe("fulfilled");
+    const instalments = await Pledge.findById(w.instalments._id).lean();
+    expect(instalments?.instalments.map((i) => [i.status, i.paidAmount])).toEqual([
+      ["paid", 20_000_000],
+      ["pending", 0],
+      ["pending", 0],
+    ]);
+    // The amount that differs was not accepted: nothing recorded, the line waits with its reference.
+    expect(await Donation.countDocuments({ pledgeId: w.differs._id })).toBe(0);
+
+    const lines = await BankStatementLine.find({ institutionId: w.a._id }).sort({ fileLine: 1 }).lean();
+    expect(lines.map((l) => [l.fileLine, l.status, l.foundReference])).toEqual([
+      [9, "matched", w.refs.cash],
+      [11, "unmatched", null],
+      [12, "matched", w.refs.instalments],
+      [13, "unmatched", w.refs.differs],
+      [14, "unmatched", null],
+      [16, "unmatched", null],
+    ]);
+    expect(lines.every((l) => /^[0-9a-f]{64}$/.test(l.lineKey) && String(l.importId) === String(lines[0]!.importId))).toBe(true);
+    expect(String(lines[0]!.donationId)).toBe(String(donations[0]!._id));
+    expect(await AuditEvent.countDocuments({ action: "reconciliation.import", institutionId: w.a._id })).toBe(1);
+
+    // The queue on the page: the four lines nobody could match, newest first.
+    const page = await responseOf(loader({ request: getRequest(w.pagePath, w.cookie), params: { id: String(w.a._id) }, context: {} }));
+    const data = await page.json();
+    expect(data.queue.total).toBe(4);
+    expect(data.queue.lines.map((l: { amount: number }) => l.amount)).toEqual([125_000, 3_000_000, 7_000_000, 2_000_000]);
+  });
+
+  test("a reference of another institution's pledge is unmatched, and that pledge is untouched", async () => {
+    const w = await world();
+    const { body } = await previewVia(w, { layout: "vietcombank", statement: csvBlob(w.csv) });
+    const foreignLine = body.preview.lines.find((l: { description: string }) => l.description.includes(w.refs.foreign));
+    expect(foreignLine).toMatchObject({ status: "unmatched", pledge: null });
+    await confirmVia(w, body.csvText);
+    expect(await Donation.countDocuments({ pledgeId: w.foreign._id })).toBe(0);
+    expect((await Programme.findById(w.programmeB._id).lean())?.receivedTotal).toBe(0);
+    expect(await ledgerSum({ institutionId: w.b._id })).toBe(0);
+  });
+
+  test("an amount that differs is flagged, and recorded only when the manager accepts it", async () => {
+    const w = await world();
+    const { body } = await previewVia(w, { layout: "vietcombank", statement: csvBlob(w.csv) });
+    const response = await confirmVia(w, body.csvText, { acceptAmountDiffers: "on" });
+    expect(response.status).toBe(302);
+    const donation = await Donation.findOne({ pledgeId: w.differs._id }).lean();
+    expect(donation).toMatchObject({ amount: 7_000_000, method: "bank_transfer", reference: w.refs.differs });
+    const pledge = await Pledge.findById(w.differs._id).lean();
+    expect(pledge?.state).toBe("active"); // 7 of 10 million: a partial payment
+    expect(await ledgerSum({ pledgeId: w.differs._id })).toBe(7_000_000);
+    expect((await Programme.findById(w.programme._id).lean())?.receivedTotal).toBe(32_000_000);
+    expect((await BankStatementLine.findOne({ donationId: donation!._id }).lean())?.status).toBe("matched");
+    expect(await BankStatementLine.countDocuments({ institutionId: w.a._id, status: "unmatched" })).toBe(3);
+  });
+
+  test("importing the same statement again adds nothing and shows every line as already imported", async () => {
+    const w = await world();
+    const first = await previewVia(w, { layout: "vietcombank", statement: csvBlob(w.csv) });
+    await confirmVia(w, first.body.csvText);
+    const after = { ...(await count()), ledger: await ledgerSum({ institutionId: w.a._id }), received: (await Programme.findById(w.programme._id).lean())?.receivedTotal };
+
+    // The same file uploaded again, as it left the bank…
+    const again = await previewVia(w, { layout: "vietcombank", statement: csvBlob(w.csv) });
+    expect(again.body.preview.summary).toMatchObject({ total: 6, alreadyImported: 6, matched: 0, unmatched: 0, amountDiffers: 0 });
+    expect(new Set(again.body.preview.lines.map((l: { status: string }) => l.status))).toEqual(new Set(["already_imported"]));
+    expect(again.body.preview.lines.find((l: { fileLine: number }) => l.fileLine === 9).importedStatus).toBe("matched");
+    // …confirmed anyway (with amounts that differ accepted, line endings changed by a browser round trip),
+    const response = await confirmVia(w, again.body.csvText.replace(/\r\n/g, "\n"), { acceptAmountDiffers: "on" });
+    expect(response.status).toBe(302);
+    // …and read with a hand-made column mapping of the same columns.
+    const mapped = await previewVia(w, { layout: "custom", dateColumn: "1", creditColumn: "4", descriptionColumn: "5", debitColumn: "3", referenceColumn: "2", statement: csvBlob(w.csv) });
+    expect(mapped.body.preview.summary.alreadyImported).toBe(6);
+
+    expect({ ...(await count()), ledger: await ledgerSum({ institutionId: w.a._id }), received: (await Programme.findById(w.programme._id).lean())?.receivedTotal }).toEqual({
+      ...after,
+      audits: after.audits + 1, // the second import is on record, with nothing in it
+    });
+    const audit = await AuditEvent.findOne({ action: "reconciliation.import", institutionId: w.a._id }).sort({ at: -1, _id: -1 }).lean();
+    expect(audit?.details).toMatchObject({ recorded: 0, queued: 0, alreadyImported: 6 });
+  });
+
+  test("identical lines in one statement are two gifts, and stay two on re-import", async () => {
+    const w = await world();
+    const csv = [
+      "Ngày giao dịch,Số tham chiếu,Số tiền ghi nợ,Số tiền ghi có,Mô tả",
+      `01/12/2026,,,"20.000.000","${w.refs.instalments} dot 1"`,
+      `01/12/2026,,,"20.000.000","${w.refs.instalments} dot 1"`,
+    ].join("\n");
+    const { body } = await previewVia(w, { layout: "vietcombank", statement: csvBlob(csv) });
+    // The second line meets the second instalment.
+    expect(body.preview.lines.map((l: { status: string }) => l.status)).toEqual(["matched", "matched"]);
+    await confirmVia(w, body.csvText);
+    await confirmVia(w, body.csvText);
+    expect(await Donation.countDocuments({ pledgeId: w.instalments._id })).toBe(2);
+    expect((await Pledge.findById(w.instalments._id).lean())?.instalments.map((i) => i.status)).toEqual(["paid", "paid", "pending"]);
+  });
+});
+
+describe("the queue of unmatched lines", () => {
+  async function imported() {
+    const w = await world();
+    const { body } = await previewVia(w, { layout: "vietcombank", statement: csvBlob(w.csv) });
+    await confirmVia(w, body.csvText);
+    const line = (amount: number) => BankStatementLine.findOne({ institutionId: w.a._id, amount }).lean().then((l) => l!);
+    return { ...w, line };
+  }
+  const post = (w: World, fields: Record<string, string>, cookie = w.cookie) => formRequest(w.pagePath, fields, { cookie }).then((request) => run(action, request, String(w.a._id)));
+
+  test("assigning a line to a pledge records the donation once, however often it is sent", async () => {
+    const w = await imported();
+    const line = await w.line(2_000_000);
+    const ledgerBefore = await ledgerSum({ institutionId: w.a._id });
+    // Typed as people type: lower case, with a space.
+    const first = await post(w, { intent: "assign", lineId: String(line._id), reference: ` ${w.refs.differs.slice(0, 5).toLowerCase()} ${w.refs.differs.slice(5).toLowerCase()} ` });
+    expect(first.status).toBe(302);
+    const second = await post(w, { intent: "assign", lineId: String(line._id), reference: w.refs.differs });
+    expect(second.status).toBe(302);
+
+    const donations = await Donation.find({ idempotencyKey: `bank:${line.lineKey}` }).lean();
+    expect(donations).toHaveLength(1);
+    expect(donations[0]).toMatchObject({ amount: 2_000_000, pledgeId: w.differs._id, donorId: w.donor._id, method: "bank_transfer", reference: w.refs.differs });
+    expect(await ledgerSum({ institutionId: w.a._id })).toBe(ledgerBefore + 2_000_000);
+    expect(await BankStatementLine.findById(line._id).lean()).toMatchObject({ status: "assigned", foundReference: w.refs.differs });
+    expect(String((await BankStatementLine.findById(line._id).lean())?.donationId)).toBe(String(donations[0]!._id));
+    expect(await AuditEvent.countDocuments({ action: "reconciliation.assign", subjectId: String(line._id) })).toBe(1);
+    expect((await Programme.findById(w.programme._id).lean())?.receivedTotal).toBe(27_000_000);
+
+    // Assigned lines leave the queue; the same line cannot then go to another pledge.
+    const page = await (await responseOf(loader({ request: getRequest(w.pagePath, w.cookie), params: { id: String(w.a._id) }, context: {} }))).json();
+    expect(page.queue.total).toBe(3);
+    const elsewhere = await post(w, { intent: "assign", lineId: String(line._id), reference: w.refs.cash });
+    expect(elsewhere.status).toBe(409);
+    expect((await elsewhere.json()).errors.reference).toEqual(["reconcile.errors.alreadyRecorded"]);
+    expect(await Donation.countDocuments({ idempotencyKey: `bank:${line.lineKey}` })).toBe(1);
+  });
+
+  test("an unknown reference, another institution's reference or a blank one is refused with a message", async () => {
+    const w = await imported();
+    const line = await w.line(3_000_000);
+    const before = await count();
+    for (const [reference, message] of [
+      [w.refs.foreign, "reconcile.errors.referenceNotFound"],
+      ["GS00000000", "reconcile.errors.referenceNotFound"],
+      ["", "validation.required"],
+      ["<script>", "reconcile.errors.referenceShape"],
+    ] as const) {
+      const response = await post(w, { intent: "assign", lineId: String(line._id), reference });
+      expect(response.status).toBe(400);
+      const body = await response.json();
+      expect(body).toMatchObject({ step: "queue", lineId: String(line._id) });
+      expect(body.errors.reference).toEqual([message]);
+    }
+    expect(await count()).toEqual(before);
+    expect((await BankStatementLine.findById(line._id).lean())?.status).toBe("unmatched");
+  });
+
+  test("a line that is not a gift is ignored with a reason, and leaves the queue", async () => {
+    const w = await imported();
+    const interest = await w.line(125_000);
+    const blank = await post(w, { intent: "ignore", lineId: String(interest._id), reason: " " });
+    expect(blank.status).toBe(400);
+    expect((await blank.json()).errors.reason).toEqual(["validation.reasonRequired"]);
+    const ok = await post(w, { intent: "ignore", lineId: String(interest._id), reason: "Lãi tiền gửi tháng 12" });
+    expect(ok.status).toBe(302);
+    expect(await BankStatementLine.findById(interest._id).lean()).toMatchObject({ status: "ignored", ignoredReason: "Lãi tiền gửi tháng 12" });
+    const page = await (await responseOf(loader({ request: getRequest(w.pagePath, w.cookie), params: { id: String(w.a._id) }, context: {} }))).json();
+    expect(page.queue.lines.map((l: { amount: number }) => l.amount)).not.toContain(125_000);
+    // A recorded line cannot be ignored.
+    const matched = await w.line(5_000_000);
+    const refused = await post(w, { intent: "ignore", lineId: String(matched._id), reason: "Nhầm" });
+    expect(refused.status).toBe(409);
+    expect((await BankStatementLine.findById(matched._id).lean())?.status).toBe("matched");
+  });
+});
+
+describe("who may reconcile", () => {
+  test("a manager of another institution gets 403 everywhere, and nothing is written", async () => {
+    const w = await world();
+    const { body } = await previewVia(w, { layout: "vietcombank", statement: csvBlob(w.csv) });
+    await confirmVia(w, body.csvText);
+    const line = await BankStatementLine.findOne({ institutionId: w.a._id, status: "unmatched" }).lean();
+    const before = { ...(await count()), ledger: await ledgerSum({ institutionId: w.a._id }) };
+
+    const other = await createTestUser({ role: "manager", institutionIds: [String(w.b._id)] });
+    const cookie = await sessionCookieFor(other.id);
+    const page = await responseOf(loader({ request: getRequest(w.pagePath, cookie), params: { id: String(w.a._id) }, context: {} }));
+    expect(page.status).toBe(403);
+    expect((await previewVia(w, { layout: "vietcombank", statement: csvBlob(w.csv) }, { cookie })).response.status).toBe(403);
+    expect((await confirmVia(w, w.csv, { acceptAmountDiffers: "on" }, cookie)).status).toBe(403);
+    const assign = await run(action, await formRequest(w.pagePath, { intent: "assign", lineId: String(line!._id), reference: w.refs.differs }, { cookie }), String(w.a._id));
+    expect(assign.status).toBe(403);
+    // Through their own page, with A's line: still refused.
+    const bPath = `/manage/institutions/${w.b._id}/reconcile`;
+    const sneaky = await run(action, await formRequest(bPath, { intent: "assign", lineId: String(line!._id), reference: w.refs.foreign }, { cookie }), String(w.b._id));
+    expect(sneaky.status).toBe(403);
+    const ignore = await run(action, await formRequest(bPath, { intent: "ignore", lineId: String(line!._id), reason: "Không phải của tôi" }, { cookie }), String(w.b._id));
+    expect(ignore.status).toBe(403);
+
+    // Donors and visitors neither.
+    const donor = await createTestUser({ role: "donor" });
+    expect((await confirmVia(w, w.csv, {}, await sessionCookieFor(donor.id))).status).toBe(403);
+    const visitor = await responseOf(loader({ request: getRequest(w.pagePath), params: { id: String(w.a._id) }, context: {} }));
+    expect(visitor.status).toBe(302);
+    expect(visitor.headers.get("Location")).toMatch(/^\/login/);
+
+    expect({ ...(await count()), ledger: await ledgerSum({ institutionId: w.a._id }) }).toEqual(before);
+    expect((await BankStatementLine.findById(line!._id).lean())?.status).toBe("unmatched");
+  });
+
+  test("services refuse too, whatever the route did", async () => {
+    const w = await world();
+    const other = await createTestUser({ role: "manager", institutionIds: [String(w.b._id)] });
+    const sessionUser = { id: other.id, email: other.email, name: other.name, role: "manager" as const, institutionIds: [String(w.b._id)], provinceSlug: null };
+    await expect(previewStatement(sessionUser, String(w.a._id), w.csv, { layout: "vietcombank" })).rejects.toMatchObject({ code: "forbidden" });
+    await expect(previewStatement(sessionUser, "not-an-id", w.csv, { layout: "vietcombank" })).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  test("a form without its CSRF token is refused", async () => {
+    const w = await world();
+    const request = await multipartRequest(w.pagePath, { intent: "confirm", layout: "vietcombank", csvText: w.csv }, { cookie: w.cookie, csrf: false });
+    expect((await run(action, request, String(w.a._id))).status).toBe(403);
+    expect(await BankStatementLine.countDocuments({ institutionId: w.a._id })).toBe(0);
+  });
+});
+
+describe("statements that cannot be read", () => {
+  test("a malformed file, a wrong layout or wrong columns get a clear message and write nothing", async () => {
+    const w = await world();
+    const before = await count();
+    const expectUploadError = async (fields: Record<string, string | Blob>, filename: string, message: { field?: string; form?: string }) => {
+      const { response, body } = await previewVia(w, fields, { filename });
+      expect(response.status).toBe(400);
+      if (message.field) expect(body.errors.statement).toEqual([message.field]);
+      if (message.form) expect(body.formError).toBe(message.form);
+      return body;
+    };
+
+    await expectUploadError({ layout: "vietcombank", statement: csvBlob('Ngày giao dịch,Số tiền ghi có,Mô tả\n01/12/2026,"5.000.000,"ung ho\n') }, "saoke.csv", { form: "reconcile.errors.csvUnreadable" });
+    await expectUploadError({ layout: "vietcombank", statement: new Blob([Uint8Array.from([0x4e, 0x67, 0xe0, 0x79, 0x2c, 0x53, 0xf4])], { type: "text/csv" }) }, "saoke.csv", { field: "reconcile.errors.encoding" });
+    await expectUploadError({ layout: "vietcombank", statement: new Blob(["%PDF-1.7"], { type: "application/pdf" }) }, "saoke.pdf", { field: "reconcile.errors.notCsv" });
+    await expectUploadError({ layout: "vietcombank", statement: csvBlob("") }, "empty.csv", { field: "reconcile.validation.fileRequired" });
+    await expectUploadError({ layout: "vietcombank", statement: csvBlob("x".repeat(5 * 1024 * 1024 + 10)) }, "big.csv", { field: "reconcile.errors.tooLarge" });
+
+    // Another bank's columns under the Vietcombank layout: the page offers the file's columns to choose from.
+    const otherBank = "Ngày;Nội dung;Số tiền;Mã GD\n01/12/2026;Ung ho thu vien;+5.000.000;FT1\n";
+    const wrongLayout = await previewVia(w, { layout: "vietcombank", statement: csvBlob(otherBank) });
+    expect(wrongLayout.response.status).toBe(400);
+    expect(wrongLayout.body).toMatchObject({ step: "map", formError: "reconcile.errors.presetNotFound", headers: ["Ngày", "Nội dung", "Số tiền", "Mã GD"] });
+
+    // Wrong columns: the description as the date — every line named, nothing written.
+    const wrongColumns = await previewVia(w, { layout: "custom", dateColumn: "5", creditColumn: "4", descriptionColumn: "1", statement: csvBlob(w.csv) });
+    expect(wrongColumns.response.status).toBe(400);
+    expect(wrongColumns.body.formError).toBe("reconcile.errors.rowsUnreadable");
+    expect(wrongColumns.body.params).toEqual({ count: 6 }); // rows whose "date" has digits; descriptions without any are not transactions
+    expect(wrongColumns.body.problems[0]).toEqual({ line: 9, problem: "date", value: expect.stringContaining("CT DEN") });
+    // Amounts in a text column.
+    const amountsWrong = await previewVia(w, { layout: "custom", dateColumn: "1", creditColumn: "5", descriptionColumn: "2", statement: csvBlob(w.csv) });
+    expect(amountsWrong.body.problems[0]).toMatchObject({ line: 9, problem: "amount" });
+    // One column for two things, or a column that is not there.
+    const same = await previewVia(w, { layout: "custom", dateColumn: "1", creditColumn: "1", descriptionColumn: "9", statement: csvBlob(w.csv) });
+    expect(same.body.errors).toEqual({ creditColumn: ["reconcile.validation.sameColumn"], descriptionColumn: ["validation.invalidChoice"] });
+    // A confirmation with a tampered statement is refused the same way.
+    const tampered = await confirmVia(w, w.csv.replace("01/12/2026 00:15:00", "32/12/2026"));
+    expect(tampered.status).toBe(400);
+    expect((await tampered.json()).problems).toEqual([{ line: 9, problem: "date", value: "32/12/2026" }]);
+
+    expect(await count()).toEqual(before);
+  });
+});
+
+describe("other banks: choosing the columns", () => {
+  test("a semicolon file with one signed amount column is read once the manager picks its columns", async () => {
+    const w = await world();
+    const csv = [
+      "\uFEFFSao kê tài khoản 113000123456",
+      "Ngày;Nội dung;Số tiền;Mã GD",
+      `01/12/2026 09:00;Ung ho ${w.refs.cash.toLowerCase()};+5,000,000;FT26335001`,
+      "02/12/2026;Phi quan ly tai khoan;-11,000;FT26336002",
+      `05/12/2026;"CK ${w.refs.instalments}; dot 1";20,000,000;FT26339003`,
+    ].join("\r\n");
+    // First upload with "choose the columns": the page shows the file's columns, with a guess.
+    const first = await previewVia(w, { layout: "custom", statement: csvBlob(csv) }, { filename: "techcom.csv" });
+    expect(first.response.status).toBe(200);
+    expect(first.body).toMatchObject({ step: "map", headers: ["Ngày", "Nội dung", "Số tiền", "Mã GD"], fileName: "techcom.csv", errors: {} });
+    expect(first.body.values).toMatchObject({ dateColumn: "0", descriptionColumn: "1" });
+    // The manager picks them; the text travels in the page (no file again).
+    const second = await previewVia(w, { layout: "custom", dateColumn: "0", creditColumn: "2", descriptionColumn: "1", referenceColumn: "3", debitColumn: "", csvText: first.body.csvText, fileName: "techcom.csv" });
+    expect(second.response.status).toBe(200);
+    expect(second.body.preview.lines.map((l: { status: string; amount: number; bankRef: string }) => [l.status, l.amount, l.bankRef])).toEqual([
+      ["matched", 5_000_000, "FT26335001"],
+      ["matched", 20_000_000, "FT26339003"],
+    ]);
+    expect(second.body.preview.skipped.debit).toBe(1);
+    const confirmed = await run(
+      action,
+      await multipartRequest(w.pagePath, { intent: "confirm", csvText: second.body.csvText, ...second.body.mapping }, { cookie: w.cookie }),
+      String(w.a._id),
+    );
+    expect(confirmed.status).toBe(302);
+    expect(await ledgerSum({ institutionId: w.a._id })).toBe(25_000_000);
+  });
+});
