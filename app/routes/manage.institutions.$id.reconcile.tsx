@@ -248,11 +248,12 @@ const BADGE: Record<string, string> = {
 };
 // "đã nhập" in neutral grey (not a state needing attention); 9.7:1 contrast.
 const NEUTRAL_BADGE = { background: "#e9ecef", color: "#343a40" };
+const NO_WRAP = { whiteSpace: "nowrap" } as const;
 
 function StatusBadge({ status }: { status: string }) {
   const { t } = useTranslation();
   return (
-    <span className={BADGE[status] ?? "badge"} style={status === "already_imported" ? NEUTRAL_BADGE : undefined}>
+    <span className={BADGE[status] ?? "badge"} style={status === "already_imported" ? { ...NEUTRAL_BADGE, ...NO_WRAP } : NO_WRAP}>
       {t(`reconcile.status.${status}`)}
     </span>
   );
@@ -310,11 +311,10 @@ function MapCard({ data }: { data: Shown<"map"> }) {
   const options = data.headers.map((name, index) => ({ value: String(index), label: t("reconcile.map.column", { letter: columnLetter(index), name: name || t("reconcile.map.unnamed") }) }));
   const required = [{ value: "", label: "—" }, ...options];
   const optional = [{ value: "", label: t("reconcile.map.none") }, ...options];
-  const select = (field: (typeof COLUMN_FIELDS)[number], choices: typeof options, hint?: string) => (
+  const select = (field: (typeof COLUMN_FIELDS)[number], choices: typeof options) => (
     <SelectField
       name={field}
       label={t(`reconcile.map.${field}`)}
-      hint={hint}
       register={register}
       defaultValue={data.values[field] ?? ""}
       clientError={clientErrorAt(formState.errors, field)}
@@ -329,6 +329,7 @@ function MapCard({ data }: { data: Shown<"map"> }) {
         <Link to=".">{t("reconcile.startOver")}</Link>
       </div>
       <p>{t("reconcile.map.lead", { file: data.fileName || "CSV" })}</p>
+      <p className="muted">{t("reconcile.map.creditHint")}</p>
       {data.formError ? (
         <div className="form-error" role="alert">
           <p style={{ margin: 0 }}>{t(data.formError, data.params)}</p>
@@ -343,7 +344,7 @@ function MapCard({ data }: { data: Shown<"map"> }) {
         <input type="hidden" name="csvText" value={data.csvText} />
         <div className="two-columns">
           {select("dateColumn", required)}
-          {select("creditColumn", required, t("reconcile.map.creditHint"))}
+          {select("creditColumn", required)}
           {select("descriptionColumn", required)}
           {select("debitColumn", optional)}
           {select("referenceColumn", optional)}
@@ -371,32 +372,30 @@ function PreviewCard({ data, lang }: { data: Shown<"preview">; lang: Locale }) {
       <p className="muted">
         {t("reconcile.preview.file", { file: data.fileName || "CSV" })} · {t(`reconcile.layouts.${preview.layout}`)}
       </p>
-      <dl className="stats" style={{ marginBlock: "0.5rem" }}>
+      <dl style={{ display: "flex", flexWrap: "wrap", gap: "0.5rem 1.75rem", margin: 0 }}>
         {(
           [
             ["matched", summary.matched],
-            ["amountDiffers", summary.amountDiffers],
+            ["amount_differs", summary.amountDiffers],
             ["unmatched", summary.unmatched],
-            ["alreadyImported", summary.alreadyImported],
+            ["already_imported", summary.alreadyImported],
           ] as const
-        ).map(([key, value]) => (
-          <div key={key} className="stat">
-            <dt>{t(`reconcile.summary.${key}`)}</dt>
-            <dd style={{ margin: 0 }}>
-              <strong>{value}</strong>
-            </dd>
+        ).map(([status, value]) => (
+          <div key={status} style={{ display: "flex", alignItems: "center", gap: "0.5rem" }}>
+            <dt>
+              <StatusBadge status={status} />
+            </dt>
+            <dd style={{ margin: 0, fontWeight: 700, fontSize: "1.15rem" }}>{value}</dd>
           </div>
         ))}
-        <div className="stat">
-          <dt>{t("reconcile.summary.recordable")}</dt>
-          <dd style={{ margin: 0 }}>
-            <strong>{formatVnd(summary.recordableAmount, lang)}</strong>
-          </dd>
+        <div style={{ display: "flex", alignItems: "center", gap: "0.5rem" }}>
+          <dt>{t("reconcile.summary.recordable")}:</dt>
+          <dd style={{ margin: 0, fontWeight: 700, fontSize: "1.15rem", ...NO_WRAP }}>{formatVnd(summary.recordableAmount, lang)}</dd>
         </div>
       </dl>
       {preview.skipped.debit + preview.skipped.other > 0 ? <p className="muted">{t("reconcile.preview.skipped", preview.skipped)}</p> : null}
       <div className="table-wrap">
-        <table>
+        <table style={{ minWidth: "50rem" }}>
           <caption className="visually-hidden">{t("reconcile.preview.caption")}</caption>
           <thead>
             <tr>
@@ -551,7 +550,7 @@ function QueueCard({ lines, total, failure, lang }: { lines: QueueItem[]; total:
         <>
           {total > lines.length ? <p className="muted">{t("reconcile.queue.more", { shown: lines.length, total })}</p> : null}
           <div className="table-wrap">
-            <table>
+            <table style={{ minWidth: "46rem" }}>
               <caption className="visually-hidden">{t("reconcile.queue.caption")}</caption>
               <thead>
                 <tr>

@@ -31,11 +31,18 @@ const text = (max: number) =>
     .refine((value) => !/[<>]/.test(value), "validation.noMarkup");
 /** Absent, null and "" all mean "not given". */
 const optionalText = (max: number) => z.preprocess((value) => (value == null ? "" : value), text(max));
-const choice = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { errorMap: () => ({ message: "validation.invalidChoice" }) });
+/**
+ * One of a list. A refinement rather than z.enum: a failed refinement leaves the object "dirty", not
+ * "aborted", so superRefine below still runs and every other message shows too.
+ */
+const choice = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.preprocess((value) => (value == null ? "" : value), z.string().refine((value): value is T[number] => (values as readonly string[]).includes(value), "validation.invalidChoice"));
 
 /** yyyy-mm-dd from a date input → midnight in Vietnam (UTC+7); not later than today. */
-const receivedAtField = z
-  .string({ required_error: "validation.required" })
+const receivedAtField = z.preprocess(
+  (value) => (value == null ? "" : value),
+  z
+  .string()
   .trim()
   .min(1, "validation.required")
   .regex(/^\d{4}-\d{2}-\d{2}$/, "validation.date")
@@ -52,7 +59,8 @@ const receivedAtField = z
       return z.NEVER;
     }
     return date;
-  });
+  }),
+);
 
 const positiveAmount = vndAmountField.refine((amount) => amount > 0, "validation.amountPositive");
 
@@ -96,7 +104,7 @@ const contactSchema = z.object({
 
 const baseSchema = z.object({
   /** A random token put in the form when it is rendered: the same form submitted twice records once. */
-  clientToken: z.string({ required_error: "gifts.validation.clientToken" }).regex(/^[A-Za-z0-9_-]{16,64}$/, "gifts.validation.clientToken"),
+  clientToken: z.preprocess((value) => (value == null ? "" : value), z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, "gifts.validation.clientToken")),
   method: choice(OFFLINE_METHODS),
   receivedAt: receivedAtField,
   donorType: choice(OFFLINE_DONOR_TYPES),

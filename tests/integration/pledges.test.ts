@@ -1,0 +1,128 @@
+import { describe, expect, test } from "vitest";
+import { Donor } from "#models/donor.server";
+import { Pledge } from "#models/pledge.server";
+import { Programme } from "#models/programme.server";
+import { action as pledgeAction, loader as pledgeLoader } from "~/routes/programmes.$slug_.pledge";
+import { action as payAction, loader as pledgePageLoader } from "~/routes/pledges.$reference";
+import { loader as receiptLoader } from "~/routes/receipts.$file";
+import { recordDonation } from "#services/donations";
+import { parseVietQrPayload } from "#services/vietqr";
+import { createInstitution } from "#tests/fixtures/domain";
+import { createdCheckoutSessions } from "#tests/mocks/stripe";
+import { createTestUser, formRequest, getRequest, responseOf, sessionCookieFor } from "#tests/utils/requests";
+
+async function openProgramme(state: "open" | "closed" | "draft" = "open") {
+  const institution = await createInstitution({ name: "Thư viện Hải Phòng" });
+  const slug = `thu-vien-so-${String(institution._id).slice(-6)}`;
+  await Programme.create({ institutionId: institution._id, slug, title: "Thư viện số", startDate: new Date("2026-01-01"), endDate: new Date("2027-12-31"), goal: 200_000_000, state, provinceSlug: "ha-noi", institutionType: "library", institutionName: institution.name, institutionSlug: institution.slug, institutionApproved: true });
+  return { institution, slug };
+}
+
+const organisation = { donorKind: "organisation", legalName: "Công ty Cổ phần Sách Vina", taxCode: "0100109106", email: "csr@sachvina.vn", visibility: "name_and_amount" };
+const run = async (fn: typeof pledgeAction, request: Request, params: Record<string, string>) => responseOf(fn({ request, params, context: {} }));
+
+describe("pledging", () => {
+  test("a tax code already registered by another account cannot be used", async () => {
+    const { slug } = await openProgramme();
+    const first = await sessionCookieFor((await createTestUser()).id);
+    const second = await sessionCookieFor((await createTestUser()).id);
+    const body = { ...organisation, taxCode: "1000000227", kind: "cash_once", amount: "1.000.000" };
+    expect((await run(pledgeAction, await formRequest(`/programmes/${slug}/pledge`, body, { cookie: first }), { slug })).status).toBe(302);
+    const response = await run(pledgeAction, await formRequest(`/programmes/${slug}/pledge`, body, { cookie: second }), { slug });
+    expect(response.status).toBe(400);
+    expect((await response.json()).errors.taxCode).toEqual(["pledge.validation.taxCodeTaken"]);
+  });
+
+  test("an organisation pledges in 3 monthly instalments that add up exactly", async () => {
+    const { slug } = await openProgramme();
+    const donor = await createTestUser();
+    const cookie = await sessionCookieFor(donor.id);
+    const response = await run(pledgeAction, await formRequest(`/programmes/${slug}/pledge`, { ...organisation, kind: "cash_instalments", amount: "10.000.001", instalmentCount: "3", frequency: "monthly" }, { cookie }), { slug });
+    expect(response.status).toBe(302);
+    const reference = response.headers.get("Location")!.split("/").pop()!;
+    expect(reference).toMatch(/^GS[0-9A-Z]{8}$/);
+    const pledge = await Pledge.findOne({ reference }).lean();
+    expect(pledge?.instalments.map((i) => i.amount)).toEqual([3_333_334, 3_333_334, 3_333_333]);
+    expect((await Donor.findById(pledge!.donorId).lean())).toMatchObject({ kind: "organisation", taxCode: "0100109106", userId: expect.anything() });
+    expect((await Programme.findOne({ slug }).lean())?.pledgedTotal).toBe(10_000_001);
+
+    // The pledge page offers a VietQR code for the first instalment, carrying the reference.
+    const page = await (await responseOf(pledgePageLoader({ request: getRequest(`/pledges/${reference}`, cookie), params: { reference }, context: {} }))).json();
+    const qr = parseVietQrPayload(page.transfer.payload);
+    expect(qr).toMatchObject({ bankBin: "970415", accountNumber: "113000123456", amount: 3_333_334, description: reference });
+  });
+
+  const bad: Array<[string, Record<string, string>, string, string]> = [
+    ["a tax code with a wrong check digit", { taxCode: "0100109107" }, "taxCode", "validation.taxCode"],
+    ["an amount with decimals", { amount: "5000000,5" }, "amount", "validation.amountWholeDong"],
+    ["one instalment", { kind: "cash_instalments", amount: "5000000", instalmentCount: "1", frequency: "monthly" }, "instalmentCount", "pledge.validation.instalmentCount"],
+    ["an individual named in public without consent", { donorKind: "individual", fullName: "Nguyễn Văn A", visibility: "name_only" }, "consent", "pledge.validation.consentRequired"],
+  ];
+  test.each(bad)("%s is refused with its message and writes nothing", async (_label, override, field, message) => {
+    const { slug } = await openProgramme();
+    const donor = await createTestUser();
+    const before = await Pledge.countDocuments();
+    const response = await run(pledgeAction, await formRequest(`/programmes/${slug}/pledge`, { ...organisation, kind: "cash_once", amount: "5.000.000", ...override }, { cookie: await sessionCookieFor(donor.id) }), { slug });
+    expect(response.status).toBe(400);
+    expect((await response.json()).errors[field]).toContain(message);
+    expect(await Pledge.countDocuments()).toBe(before);
+  });
+
+  test("an individual who consents is named, and the consent is recorded with its wording and time", async () => {
+    const { slug } = await openProgramme();
+    const donor = await createTestUser();
+    const response = await run(pledgeAction, await formRequest(`/programmes/${slug}/pledge`, { donorKind: "individual", fullName: "Trần Thị Lan", email: "lan@example.vn", kind: "cash_once", amount: "500.000", visibility: "name_only", consent: "yes" }, { cookie: await sessionCookieFor(donor.id) }), { slug });
+    const reference = response.headers.get("Location")!.split("/").pop()!;
+    const pledge = await Pledge.findOne({ reference }).lean();
+    expect(pledge?.visibility).toBe("name_only");
+    expect(pledge?.consent?.text).toMatch(/đồng ý/);
+    expect(pledge?.consent?.givenAt).toBeInstanceOf(Date);
+  });
+
+  test("a closed or draft programme takes no pledges; a visitor is asked to sign in", async () => {
+    const closed = await openProgramme("closed");
+    const donor = await createTestUser();
+    const response = await run(pledgeAction, await formRequest(`/programmes/${closed.slug}/pledge`, { ...organisation, kind: "cash_once", amount: "5.000.000" }, { cookie: await sessionCookieFor(donor.id) }), { slug: closed.slug });
+    expect(response.status).toBe(400);
+    const draft = await openProgramme("draft");
+    expect((await responseOf(pledgeLoader({ request: getRequest(`/programmes/${draft.slug}/pledge`), params: { slug: draft.slug }, context: {} }))).status).toBe(404);
+    const anonymous = await run(pledgeAction, await formRequest(`/programmes/${closed.slug}/pledge`, { ...organisation, kind: "cash_once", amount: "5.000.000" }), { slug: closed.slug });
+    expect(anonymous.status).toBe(302);
+    expect(anonymous.headers.get("Location")).toMatch(/^\/login/);
+  });
+});
+
+describe("paying and receipts", () => {
+  test("a card payment above Stripe's limit is refused with a message steering to transfer; nothing is sent to Stripe", async () => {
+    const { slug } = await openProgramme();
+    const donor = await createTestUser();
+    const cookie = await sessionCookieFor(donor.id);
+    const created = await run(pledgeAction, await formRequest(`/programmes/${slug}/pledge`, { ...organisation, taxCode: "1000000019", kind: "cash_once", amount: "150.000.000" }, { cookie }), { slug });
+    const reference = created.headers.get("Location")!.split("/").pop()!;
+    process.env.STRIPE_SECRET_KEY = "sk_test_pledge_tests";
+    process.env.STRIPE_WEBHOOK_SECRET = "whsec_pledge_tests_0000000000";
+    const calls = createdCheckoutSessions.length;
+    const response = await responseOf(payAction({ request: await formRequest(`/pledges/${reference}`, {}, { cookie }), params: { reference }, context: {} }));
+    expect(response.status).toBe(302);
+    expect(response.headers.get("Location")).toBe(`/pledges/${reference}`);
+    expect(response.headers.get("Set-Cookie")).toBeTruthy();
+    expect(createdCheckoutSessions.length).toBe(calls);
+  });
+
+  test("another donor can neither see a pledge nor download its receipt", async () => {
+    const { slug, institution } = await openProgramme();
+    const owner = await createTestUser();
+    const ownerCookie = await sessionCookieFor(owner.id);
+    const created = await run(pledgeAction, await formRequest(`/programmes/${slug}/pledge`, { ...organisation, taxCode: "1000000153", kind: "cash_once", amount: "2.000.000" }, { cookie: ownerCookie }), { slug });
+    const reference = created.headers.get("Location")!.split("/").pop()!;
+    const pledge = await Pledge.findOne({ reference }).lean();
+    const { receiptNumber } = await recordDonation({ idempotencyKey: `bank:test:${reference}`, pledgeId: pledge!._id, programmeId: pledge!.programmeId, institutionId: institution._id, donorId: pledge!.donorId, method: "bank_transfer", amount: 2_000_000, receivedAt: new Date(), reference });
+
+    const stranger = await sessionCookieFor((await createTestUser()).id);
+    expect((await responseOf(pledgePageLoader({ request: getRequest(`/pledges/${reference}`, stranger), params: { reference }, context: {} }))).status).toBe(403);
+    expect((await responseOf(receiptLoader({ request: getRequest(`/receipts/${receiptNumber}.pdf`, stranger), params: { file: `${receiptNumber}.pdf` }, context: {} }))).status).toBe(403);
+    const receipt = await responseOf(receiptLoader({ request: getRequest(`/receipts/${receiptNumber}.pdf`, ownerCookie), params: { file: `${receiptNumber}.pdf` }, context: {} }));
+    expect(receipt.headers.get("Content-Type")).toBe("application/pdf");
+    expect(Buffer.from(await receipt.arrayBuffer()).subarray(0, 5).toString()).toBe("%PDF-");
+  });
+});
