@@ -29,7 +29,10 @@ async function main() {
     APP_URL: process.env.APP_URL ?? `http://localhost:${port}`,
     PORT: port,
     NODE_ENV: dev ? "development" : (process.env.NODE_ENV ?? "production"),
+    // Without Stripe keys the local app runs the labelled demo: card payments are simulated.
+    DEMO_MODE: process.env.DEMO_MODE ?? (process.env.STRIPE_SECRET_KEY ? "false" : "true"),
   };
+  if (env.DEMO_MODE === "true") console.log("• No STRIPE_SECRET_KEY: card payments run in DEMO mode (simulated Stripe, labelled on every page).");
 
   let server = null;
   let stopping = false;

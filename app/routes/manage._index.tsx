@@ -85,9 +85,12 @@ export default function ManagePage() {
           {institution.status === "rejected" ? <p>{t("manage.rejectedNote", { reason: institution.statusReason ?? "" })}</p> : null}
           {institution.status === "approved" ? (
             <>
-              <p>
+              <p className="inline-form">
                 <Link to={`/manage/programmes/new?institution=${institution.id}`} className="button button-small">
                   {t("manage.newProgramme")}
+                </Link>
+                <Link to={`/manage/institutions/${institution.id}/reconcile`} className="button button-small button-secondary">
+                  {t("manage.reconcile")}
                 </Link>
               </p>
               {institution.programmes.length === 0 ? <p className="muted">{t("manage.noProgrammes")}</p> : null}
@@ -110,6 +113,12 @@ export default function ManagePage() {
                         <tr key={p.id}>
                           <td>
                             <Link to={`/manage/programmes/${p.id}`}>{p.title}</Link>
+                            {p.state !== "draft" ? (
+                              <>
+                                {" · "}
+                                <Link to={`/manage/programmes/${p.id}/finance`}>{t("manage.finance")}</Link>
+                              </>
+                            ) : null}
                           </td>
                           <td>{t(`programmes.state.${p.state}`)}</td>
                           <td className="num">{formatVnd(p.goal, lang)}</td>
