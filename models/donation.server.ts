@@ -49,6 +49,11 @@ const donationSchema = new Schema(
       items: { type: [inKindItemSchema], default: [] },
       valuationBasis: { type: String, trim: true, maxlength: 1000, default: null },
     },
+    /** For volunteer expert hours: what the amount is made of (hours × the declared value of an hour). */
+    volunteerHours: {
+      type: new Schema({ hours: { type: Number, required: true, min: 0, max: 100000 }, ratePerHour: vnd() }, { _id: false }),
+      default: null,
+    },
     receiptNumber: { type: String, required: true, trim: true, maxlength: 40 },
     /** The manager who recorded it; null when confirmed by a webhook. */
     recordedBy: { type: objectId, ref: "User", default: null },

@@ -25,6 +25,7 @@ export type DonationInput = {
   provider?: { name?: string; paymentIntentId?: string; checkoutSessionId?: string };
   evidenceFileIds?: string[];
   inKind?: { items: Array<{ item: string; quantity: number; unitValue: number }>; valuationBasis?: string | null };
+  volunteerHours?: { hours: number; ratePerHour: number } | null;
   recordedBy?: string | null;
 };
 
@@ -63,6 +64,7 @@ export async function recordDonation(input: DonationInput): Promise<{ donationId
           provider: input.provider ?? {},
           evidenceFileIds: input.evidenceFileIds ?? [],
           inKind: input.inKind ?? { items: [] },
+          volunteerHours: input.volunteerHours ?? null,
           recordedBy: input.recordedBy ?? null,
         })
       ).toObject();

@@ -1,25 +1,12 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
-import { canAccessInstitution } from "#services/access";
 import { getUser } from "~/utils/auth.server";
-import { findFile, openFileStream } from "~/utils/domain.server";
+import { fileForViewer, openFileStream } from "~/utils/domain.server";
+import { orRespond } from "~/utils/service-errors.server";
 
-/**
- * Files from GridFS. Programme covers are public; evidence and receipts only for those who may see
- * the institution's private data.
- */
+/** Files from GridFS: covers for everyone, evidence only for those who keep or check the books. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const file = await findFile(params.id ?? "");
-  if (!file) throw new Response("errors.notFound", { status: 404 });
-  const isPublic = file.metadata.kind === "cover";
-  if (!isPublic) {
-    const user = await getUser(request);
-    const institutionId = file.metadata.institutionId;
-    // Province scoping for officers needs the institution's province; managers and ministry need only its id.
-    if (!user || !institutionId || !canAccessInstitution(user, { id: institutionId, provinceSlug: "" })) {
-      throw new Response("errors.forbidden", { status: 403 });
-    }
-  }
+  const { file, isPublic } = await orRespond(fileForViewer(await getUser(request), params.id ?? ""));
   return new Response(createReadableStreamFromReadable(openFileStream(file.id)), {
     headers: {
       "Content-Type": file.metadata.contentType,

@@ -181,7 +181,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (intent === "confirm") {
     const csvText = String(formData.get("csvText") ?? "");
     const chosen = mappingFrom(formData);
-    if (!csvText.trim() || !chosen.ok) return reply(fileFailure("reconcile.validation.fileRequired"), 400);
+    if (!csvText.trim()) return reply(fileFailure("reconcile.validation.fileRequired"), 400);
+    if (!chosen.ok) return reply(contentFailure("reconcile.errors.mapping"), 400);
     try {
       const result = await confirmStatement(user, institutionId, csvText, chosen.mapping, {
         acceptAmountDiffers: formData.get("acceptAmountDiffers") === "on",
@@ -413,7 +414,7 @@ function PreviewCard({ data, lang }: { data: Shown<"preview">; lang: Locale }) {
             {preview.lines.map((line) => (
               <tr key={line.lineKey}>
                 <td className="num">{line.fileLine}</td>
-                <td>{formatDate(line.bookedAt, lang)}</td>
+                <td style={NO_WRAP}>{formatDate(line.bookedAt, lang)}</td>
                 <td className="num">{formatVnd(line.amount, lang)}</td>
                 <td style={{ maxWidth: "28rem", overflowWrap: "anywhere" }}>
                   {line.description}
@@ -424,7 +425,7 @@ function PreviewCard({ data, lang }: { data: Shown<"preview">; lang: Locale }) {
                     <>
                       <strong>{line.pledge.reference}</strong>
                       <div style={{ fontSize: "0.9rem" }}>{[line.pledge.donorName, line.pledge.programmeTitle].filter(Boolean).join(" · ")}</div>
-                      {line.match === "amount_differs" ? (
+                      {line.status === "amount_differs" ? (
                         <div className="muted" style={{ fontSize: "0.85rem" }}>
                           {line.pledge.expected > 0 ? t("reconcile.preview.expected", { amount: formatVnd(line.pledge.expected, lang) }) : t("reconcile.preview.nothingDue")}
                         </div>
@@ -567,7 +568,7 @@ function QueueCard({ lines, total, failure, lang }: { lines: QueueItem[]; total:
                   const mine = failure && failure.lineId === line.id ? failure : null;
                   return (
                     <tr key={line.id}>
-                      <td style={{ verticalAlign: "top" }}>{formatDate(line.bookedAt, lang)}</td>
+                      <td style={{ verticalAlign: "top", ...NO_WRAP }}>{formatDate(line.bookedAt, lang)}</td>
                       <td className="num" style={{ verticalAlign: "top" }}>
                         {formatVnd(line.amount, lang)}
                       </td>

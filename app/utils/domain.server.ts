@@ -4,7 +4,8 @@
  * models → mongoose out of the browser bundle (see docs/decisions/0004-server-only-imports.md).
  */
 export { recordAudit } from "#models/audit-event.server";
-export { findFile, openFileStream } from "#models/file.server";
+export { openFileStream } from "#models/file.server";
+export { fileForViewer } from "#services/files";
 export { listUsers, setUserRole } from "#models/user.server";
 export { applyForInstitution, decideInstitution, decideJoinRequest, findApprovedInstitutions, institutionsManagedBy, requestToJoin, reviewQueue } from "#services/institutions";
 export { changeProgrammeState, createProgramme, getProgrammeForManagement, programmesOfInstitutions, updateProgramme } from "#services/programmes";

@@ -42,24 +42,24 @@ const choice = <T extends readonly [string, ...string[]]>(values: T) =>
 const receivedAtField = z.preprocess(
   (value) => (value == null ? "" : value),
   z
-  .string()
-  .trim()
-  .min(1, "validation.required")
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "validation.date")
-  .transform((value, ctx) => {
-    const [year, month, day] = value.split("-").map(Number) as [number, number, number];
-    const utc = new Date(Date.UTC(year, month - 1, day));
-    if (utc.getUTCFullYear() !== year || utc.getUTCMonth() !== month - 1 || utc.getUTCDate() !== day || year < 2000) {
-      ctx.addIssue({ code: "custom", message: "validation.date" });
-      return z.NEVER;
-    }
-    const date = new Date(utc.getTime() - 7 * 60 * 60 * 1000);
-    if (date.getTime() > Date.now()) {
-      ctx.addIssue({ code: "custom", message: "gifts.validation.receivedInFuture" });
-      return z.NEVER;
-    }
-    return date;
-  }),
+    .string()
+    .trim()
+    .min(1, "validation.required")
+    .regex(/^\d{4}-\d{2}-\d{2}$/, "validation.date")
+    .transform((value, ctx) => {
+      const [year, month, day] = value.split("-").map(Number) as [number, number, number];
+      const utc = new Date(Date.UTC(year, month - 1, day));
+      if (utc.getUTCFullYear() !== year || utc.getUTCMonth() !== month - 1 || utc.getUTCDate() !== day || year < 2000) {
+        ctx.addIssue({ code: "custom", message: "validation.date" });
+        return z.NEVER;
+      }
+      const date = new Date(utc.getTime() - 7 * 60 * 60 * 1000);
+      if (date.getTime() > Date.now()) {
+        ctx.addIssue({ code: "custom", message: "gifts.validation.receivedInFuture" });
+        return z.NEVER;
+      }
+      return date;
+    }),
 );
 
 const positiveAmount = vndAmountField.refine((amount) => amount > 0, "validation.amountPositive");
@@ -97,10 +97,17 @@ const organisationSchema = z.object({
   taxCode: optionalText(20).refine((value) => value === "" || isValidEnterpriseTaxCode(value), "validation.taxCode"),
 });
 const individualSchema = z.object({ fullName: personNameField });
-const contactSchema = z.object({
-  email: z.preprocess((value) => (value == null ? "" : value), z.literal("").or(emailField)),
-  phone: z.preprocess((value) => (value == null ? "" : String(value).trim()), z.literal("").or(phoneField)),
-});
+/** An optional field that, when filled in, must pass the shared field schema (with its own message). */
+const optional = <S extends z.ZodTypeAny>(field: S) =>
+  z
+    .preprocess((value) => (value == null ? "" : String(value).trim()), z.string())
+    .superRefine((value, ctx) => {
+      if (value === "") return;
+      const result = field.safeParse(value);
+      if (!result.success) for (const issue of result.error.issues) ctx.addIssue({ code: "custom", message: issue.message });
+    })
+    .transform((value) => (value === "" ? "" : (field.parse(value) as string)));
+const contactSchema = z.object({ email: optional(emailField), phone: optional(phoneField) });
 
 const baseSchema = z.object({
   /** A random token put in the form when it is rendered: the same form submitted twice records once. */

@@ -102,8 +102,9 @@ describe("a manager records an in-kind gift", () => {
     await page.getByRole("button", { name: "Ghi nhận khoản đóng góp" }).click();
     await page.waitForURL(`${baseUrl()}/manage/programmes/${programmeId}/finance`);
 
-    expect(await text(page.getByRole("status").first())).toContain("Đã ghi nhận khoản đóng góp 10.350.000 ₫");
-    expect(await text(page.getByTestId("figure-received"))).toContain("Đã nhận10.350.000 ₫");
+    // The toast, and the received figure moved (waited for: the page arrives by a client-side navigation).
+    await page.getByText(/Đã ghi nhận khoản đóng góp 10\.350\.000\s₫/).waitFor();
+    await page.getByTestId("figure-received").getByText(/^10\.350\.000\s₫$/).waitFor();
     const gifts = page.getByTestId("recent-gifts");
     expect(await gifts.textContent()).toContain("Công ty Cổ phần Sách Vina");
     expect(await gifts.textContent()).toContain("Hóa đơn mua hàng số 0001234");

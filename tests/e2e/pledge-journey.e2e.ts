@@ -1,4 +1,4 @@
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import mongoose from "mongoose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Institution } from "#models/institution.server";
@@ -43,7 +43,7 @@ describe("J1 — a business pledges in instalments and pays the first by card (d
   });
 });
 
-async function journey(page: import("playwright-core").Page) {
+async function journey(page: Page) {
     await page.goto(`${baseUrl()}/programmes/${slug}`);
     await page.getByTestId("pledge-cta").click();
     await page.getByRole("main").getByRole("link", { name: "Đăng ký" }).click();

@@ -5,6 +5,7 @@ import { Donor } from "#models/donor.server";
 import { Institution } from "#models/institution.server";
 import { Pledge } from "#models/pledge.server";
 import { Programme, recomputeProgrammeTotals } from "#models/programme.server";
+import { recordDonation } from "#services/donations";
 import { nextCampaignDay } from "#models/reference/campaign-days";
 import { loader as homeLoader } from "~/routes/_index";
 import { loader as institutionLoader } from "~/routes/institutions.$slug";
@@ -194,7 +195,7 @@ describe("sorting", () => {
     const big = await makeProgramme(inst, { slug: "can-nhieu", goal: 500_000_000 });
     const halfFunded = await makeProgramme(inst, { slug: "da-nhan-nhieu", goal: 600_000_000 });
     const donor = await Donor.create({ kind: "organisation", legalName: "Công ty Thử", taxCode: "0100109106" });
-    await Donation.create({ idempotencyKey: "sort-1", programmeId: halfFunded._id, institutionId: inst._id, donorId: donor._id, method: "bank_transfer", amount: 450_000_000, receivedAt: new Date() });
+    await recordDonation({ idempotencyKey: "sort-1", programmeId: halfFunded._id, institutionId: inst._id, donorId: donor._id, method: "bank_transfer", amount: 450_000_000, receivedAt: new Date() });
     await recomputeProgrammeTotals(halfFunded._id);
     // remaining: big 500M, small 50M, halfFunded 150M
     expect(slugsOf(await catalogue("/programmes?sort=most-needed"))).toEqual([big.slug, halfFunded.slug, small.slug]);
@@ -247,7 +248,7 @@ describe("visibility: drafts and programmes of unapproved institutions are never
     const ofRejected = await makeProgramme(rejected, { slug: "bi-tu-choi", title: "Góc đọc bí mật bị từ chối", campaignDays: [day], state: "closed" });
     const donor = await Donor.create({ kind: "organisation", legalName: "Công ty Thử", taxCode: "0100109106" });
     for (const [i, p] of [visible, draft, ofPending].entries()) {
-      await Donation.create({ idempotencyKey: `vis-${i}`, programmeId: p._id, institutionId: p.institutionId, donorId: donor._id, method: "cash", amount: 1_000_000 * (i + 1), receivedAt: new Date() });
+      await recordDonation({ idempotencyKey: `vis-${i}`, programmeId: p._id, institutionId: p.institutionId, donorId: donor._id, method: "cash", amount: 1_000_000 * (i + 1), receivedAt: new Date() });
       await recomputeProgrammeTotals(p._id);
     }
 
@@ -327,7 +328,7 @@ describe("the programme page", () => {
       const pledge = visibility
         ? await Pledge.create({ programmeId: programme._id, institutionId: inst._id, donorId: donor._id, kind: "cash_once", amount, visibility, state: "fulfilled", ...extra })
         : null;
-      await Donation.create({
+      await recordDonation({
         idempotencyKey: `ledger-${n}`,
         pledgeId: pledge?._id ?? null,
         programmeId: programme._id,

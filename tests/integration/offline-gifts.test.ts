@@ -335,6 +335,18 @@ describe("recording offline gifts", () => {
     ["a malformed pledge reference", { pledgeReference: "GS-12" }, "pledgeReference", "gifts.validation.pledgeReference"],
     ["markup in the voucher", { voucher: "<b>PT</b>" }, "voucher", "validation.noMarkup"],
   ];
+  test("every mistake is reported at once, even with an unknown method", async () => {
+    const response = await post(programmeId, giftFields({ method: "crypto", taxCode: "0100109107", receivedAt: vnDate(2), email: "khong-phai-email" }), { cookie: manager.cookie });
+    expect(response.status).toBe(400);
+    const { errors } = await response.json();
+    expect(errors).toMatchObject({
+      method: ["validation.invalidChoice"],
+      taxCode: ["validation.taxCode"],
+      receivedAt: ["gifts.validation.receivedInFuture"],
+      email: ["validation.email"],
+    });
+  });
+
   test.each(badInputs)("%s is refused with its message, and nothing is written", async (_label, override, field, message) => {
     const before = await snapshot();
     const response = await post(programmeId, giftFields(override), { cookie: manager.cookie, files: [pngFile()] });
