@@ -66,7 +66,9 @@ describe("the public catalogue in the browser", () => {
     expect(await page.getByRole("progressbar").getAttribute("aria-valuetext")).toContain("80.000.000");
     await page.getByTestId("pledge-cta").click();
     await page.waitForURL(`${baseUrl()}/programmes/${programmeSlug}/pledge`);
-    expect(await page.getByTestId("bank-details").textContent()).toContain("0011223344");
+    // A visitor is asked to sign in first, and comes back here afterwards.
+    await page.getByText("Để cam kết tài trợ, vui lòng đăng nhập").waitFor();
+    expect(await page.getByRole("main").getByRole("link", { name: "Đăng nhập" }).getAttribute("href")).toContain(encodeURIComponent(`/programmes/${programmeSlug}/pledge`));
 
     const draft = await page.goto(`${baseUrl()}/programmes/${draftSlug}`);
     expect(draft?.status()).toBe(404);

@@ -1,0 +1,76 @@
+import mongoose from "mongoose";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { Donor } from "#models/donor.server";
+import { Institution } from "#models/institution.server";
+import { Pledge } from "#models/pledge.server";
+import { Programme } from "#models/programme.server";
+import { User } from "#models/user.server";
+import { baseUrl, launchBrowser, screenshot } from "./browser";
+import { createAccount } from "./db";
+
+const stamp = Date.now().toString(36);
+const PASSWORD = "mat-khau-e2e-2026";
+
+describe("J2 — a manager reconciles a bank statement", () => {
+  let browser: Browser;
+  let page: Page;
+  let programmeId: string;
+  let reference: string;
+  const email = `ketoan.${stamp}@baotang.vn`;
+
+  beforeAll(async () => {
+    process.env.SESSION_SECRET ??= "e2e-only-secret-for-password-hashing-0000";
+    process.env.MONGODB_URI ??= "mongodb://127.0.0.1/unused";
+    const manager = await createAccount("manager", email, PASSWORD, "Vũ Minh Kế");
+    const institution = await Institution.create({ name: `Bảo tàng Quảng Ninh ${stamp}`, slug: `bao-tang-quang-ninh-${stamp}`, type: "museum", level: "provincial", provinceSlug: "quang-ninh", address: "Hạ Long", status: "approved", managerIds: [manager.id], bankAccount: { bankBin: "970436", accountNumber: "1130001234567", accountName: "BAO TANG QUANG NINH" } });
+    await User.updateOne({ _id: manager.id }, { $set: { institutionIds: [institution._id] } });
+    const programme = await Programme.create({ institutionId: institution._id, slug: `di-san-bien-${stamp}`, title: `Di sản biển cho học sinh ${stamp}`, startDate: new Date("2026-09-01"), endDate: new Date("2027-09-01"), goal: 80_000_000, state: "open", provinceSlug: "quang-ninh", institutionType: "museum", institutionName: institution.name, institutionSlug: institution.slug, institutionApproved: true });
+    programmeId = String(programme._id);
+    const donor = await Donor.create({ kind: "organisation", legalName: "Công ty Than Hạ Long", taxCode: "1000000298" });
+    const pledge = await Pledge.create({ programmeId: programme._id, institutionId: institution._id, donorId: donor._id, kind: "cash_once", amount: 15_000_000, visibility: "name_and_amount" });
+    reference = pledge.reference;
+    browser = await launchBrowser();
+    page = await browser.newPage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await mongoose.disconnect();
+  });
+
+  test("upload, preview (matched / unmatched), confirm; the same statement again adds nothing", async () => {
+    const csv = [
+      "STT,Ngày giao dịch,Số tham chiếu,Số tiền ghi nợ,Số tiền ghi có,Mô tả",
+      `1,10/12/2026 09:15:00,5201 - 11111,,"15.000.000","CT DEN:5123 ${reference.toLowerCase()} ung ho bao tang"`,
+      `2,11/12/2026 10:00:00,5202 - 22222,,"3.000.000","NGUYEN THI HA ung ho"`,
+      `3,11/12/2026 11:00:00,5203 - 33333,"22.000",,"Phi dich vu"`,
+    ].join("\n");
+    await page.goto(`${baseUrl()}/login`);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Mật khẩu").fill(PASSWORD);
+    await page.getByRole("button", { name: "Đăng nhập" }).click();
+    await page.waitForURL(`${baseUrl()}/account`);
+    await page.goto(`${baseUrl()}/manage`);
+    await page.getByRole("link", { name: "Đối soát sao kê ngân hàng" }).click();
+
+    const upload = async () => {
+      await page.getByLabel("Tệp sao kê (CSV)").setInputFiles({ name: "saoke-vcb.csv", mimeType: "text/csv", buffer: Buffer.from(`\ufeff${csv}`, "utf8") });
+      await page.getByRole("button", { name: "Xem trước" }).click();
+    };
+    await upload();
+    await page.getByRole("button", { name: "Xác nhận nhập sao kê" }).waitFor();
+    expect(await page.getByText("khớp", { exact: true }).count()).toBeGreaterThan(0);
+    expect(await page.getByText("không khớp", { exact: true }).count()).toBeGreaterThan(0);
+    await screenshot(page, "30-reconcile-preview");
+    await page.getByRole("button", { name: "Xác nhận nhập sao kê" }).click();
+    await page.getByText(/Đã nhập sao kê: ghi nhận 1 khoản/).waitFor();
+    await page.getByText(/Hàng chờ xử lý \(1\)/).waitFor();
+    await screenshot(page, "31-reconcile-queue");
+    expect((await Programme.findById(programmeId).lean())?.receivedTotal).toBe(15_000_000);
+
+    // Importing the same statement again adds nothing.
+    await upload();
+    await page.getByText("Mọi dòng của sao kê này đã được nhập trước đây", { exact: false }).waitFor();
+    expect((await Programme.findById(programmeId).lean())?.receivedTotal).toBe(15_000_000);
+  });
+});
