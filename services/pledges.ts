@@ -5,7 +5,10 @@ import { Institution } from "#models/institution.server";
 import { Pledge, type PledgeKind } from "#models/pledge.server";
 import { Programme, recomputeProgrammeTotals } from "#models/programme.server";
 import type { SessionUser } from "#models/user.server";
+import { Types } from "mongoose";
+import { canManageProgrammes } from "./access";
 import { forbidden, invalid, notFound } from "./errors";
+import { refreshPledgeFulfilment } from "./donations";
 import { ledgerSum } from "./ledger";
 import { buildVietQrPayload } from "./vietqr";
 import { CONSENT_TEXT, type PledgeInput } from "./validation/pledge";
@@ -132,7 +135,10 @@ export async function pledgesOfUser(actor: SessionUser) {
  * (from the ledger), the gifts with their receipt numbers, what is due next, and where to transfer.
  */
 export async function pledgeDetails(actor: SessionUser, reference: string, canSeeInstitution: (institution: { id: string; provinceSlug: string }) => boolean) {
-  const { pledge, donor, programme } = await getPledgeForViewer(actor, reference, canSeeInstitution);
+  const viewed = await getPledgeForViewer(actor, reference, canSeeInstitution);
+  // Overdue is a matter of the calendar: derive the instalments' state again as the page is read.
+  const pledge = (await refreshPledgeFulfilment(viewed.pledge._id)) ?? viewed.pledge;
+  const { donor, programme } = viewed;
   const [institution, donations, paid] = await Promise.all([
     Institution.findById(pledge.institutionId).select("name slug bankAccount address provinceSlug").lean(),
     Donation.find({ pledgeId: pledge._id }).sort({ receivedAt: 1 }).select("receiptNumber amount method receivedAt").lean(),
@@ -143,10 +149,33 @@ export async function pledgeDetails(actor: SessionUser, reference: string, canSe
   if (due && institution?.bankAccount) {
     vietQr = { payload: buildVietQrPayload({ bankBin: institution.bankAccount.bankBin, accountNumber: institution.bankAccount.accountNumber, amount: due.amount, description: pledge.reference }), amount: due.amount };
   }
-  return { pledge, donor, programme, institution, donations, paid, due, vietQr, isOwner: Boolean(donor?.userId && String(donor.userId) === actor.id) };
+  return { pledge, donor, programme, institution, donations, paid, due, vietQr, isOwner: Boolean(donor?.userId && String(donor.userId) === actor.id), canManage: canManageProgrammes(actor, String(pledge.institutionId)) };
 }
 
 /** The donor profile a signed-in user last pledged as, to pre-fill the pledge form. */
 export async function donorProfileOf(actor: SessionUser) {
   return Donor.findOne({ userId: actor.id }).sort({ updatedAt: -1 }).lean();
+}
+
+/**
+ * Cancels a pledge: its donor may, while nothing has been paid; a manager of the institution may,
+ * with a reason. What was already received stays in the ledger. Audited.
+ */
+export async function cancelPledge(actor: SessionUser, reference: string, reason: string | null) {
+  const pledge = await Pledge.findOne({ reference: reference.toUpperCase() });
+  if (!pledge) throw notFound();
+  if (pledge.state === "cancelled" || pledge.state === "fulfilled") throw invalid({}, "pledge.cannotCancel");
+  const donor = await Donor.findById(pledge.donorId).select("userId").lean();
+  const isDonor = Boolean(donor?.userId && String(donor.userId) === actor.id);
+  const isManager = canManageProgrammes(actor, String(pledge.institutionId));
+  if (!isDonor && !isManager) throw forbidden();
+  if (isManager && !isDonor && !reason) throw invalid({ reason: ["validation.reasonRequired"] }, "validation.reasonRequired");
+  if (!isManager && (await ledgerSum({ pledgeId: pledge._id })) > 0) throw invalid({}, "pledge.cannotCancelPaid");
+  pledge.state = "cancelled";
+  pledge.cancelledReason = reason;
+  pledge.cancelledBy = new Types.ObjectId(actor.id);
+  pledge.cancelledAt = new Date();
+  await pledge.save();
+  await recomputeProgrammeTotals(pledge.programmeId);
+  await recordAudit({ actor, action: "pledge.cancel", subjectType: "Pledge", subjectId: pledge._id, institutionId: pledge.institutionId, details: { reference: pledge.reference, reason } });
 }

@@ -8,9 +8,9 @@ import { canAccessInstitution } from "#services/access";
 import { formatDate, formatVnd } from "#services/format";
 import { requireUser } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
-import { pledgeDetails, vietQrPngDataUrl } from "~/utils/domain.server";
+import { cancelPledge, pledgeDetails, vietQrPngDataUrl } from "~/utils/domain.server";
 import { getFixedT, getLanguage } from "~/utils/i18n.server";
-import { orRespond } from "~/utils/service-errors.server";
+import { orRespond, refusalMessage } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
 import { STRIPE_MAX_VND } from "#services/payment-limits";
 import { cardAvailability, checkCardAmount, createCheckoutSession, stripeConfig } from "~/utils/stripe.server";
@@ -20,12 +20,15 @@ export const meta: MetaFunction = () => [{ title: "Cam kết · Pledge — Góp 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const details = await orRespond(pledgeDetails(user, params.reference ?? "", (i) => canAccessInstitution(user, i)));
-  const { pledge, programme, institution, donations, paid, due, vietQr, isOwner } = details;
+  const { pledge, programme, institution, donations, paid, due, vietQr, isOwner, canManage } = details;
   const card = cardAvailability(stripeConfig());
   const cardCheck = due ? checkCardAmount(due.amount) : null;
   const bank = institution?.bankAccount;
   return json({
     isOwner,
+    canCancel: pledge.state !== "cancelled" && pledge.state !== "fulfilled" && ((isOwner && paid === 0) || canManage),
+    cancelNeedsReason: canManage && !isOwner,
+    cancelledReason: pledge.cancelledReason ?? null,
     demo: stripeConfig().demo && !stripeConfig().secretKey,
     pledge: {
       reference: pledge.reference,
@@ -56,6 +59,16 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const formData = await request.formData();
   await validateCsrf(formData, request.headers);
   const t = await getFixedT(request);
+  if (formData.get("intent") === "cancel") {
+    const reference = (params.reference ?? "").toUpperCase();
+    const reason = String(formData.get("reason") ?? "").trim().slice(0, 1000) || null;
+    try {
+      await cancelPledge(user, reference, reason);
+    } catch (error) {
+      return redirectWithToast(`/pledges/${reference}`, { type: "error", message: t(refusalMessage(error)) });
+    }
+    return redirectWithToast(`/pledges/${reference}`, { type: "success", message: t("pledge.cancelled") });
+  }
   const { pledge, programme, donor, due, isOwner } = await orRespond(pledgeDetails(user, params.reference ?? "", (i) => canAccessInstitution(user, i)));
   const back = `/pledges/${pledge.reference}`;
   if (!isOwner) throw new Response("errors.forbidden", { status: 403 });
@@ -162,6 +175,20 @@ export default function PledgeDetailPage() {
             ) : null}
           </div>
         </section>
+      ) : null}
+
+      {data.cancelledReason ? <p className="notice">{t("pledge.cancelledBecause", { reason: data.cancelledReason })}</p> : null}
+      {data.canCancel ? (
+        <details className="card cancel-pledge">
+          <summary>{t("pledge.cancelTitle")}</summary>
+          <Form method="post" className="stack">
+            <AuthenticityTokenInput />
+            <input type="hidden" name="intent" value="cancel" />
+            <label htmlFor="cancel-reason">{t(data.cancelNeedsReason ? "pledge.cancelReasonRequired" : "pledge.cancelReason")}</label>
+            <textarea id="cancel-reason" name="reason" rows={2} maxLength={1000} required={data.cancelNeedsReason} />
+            <button type="submit" className="button button-secondary">{t("pledge.cancelButton")}</button>
+          </Form>
+        </details>
       ) : null}
 
       <section aria-labelledby="payments">

@@ -126,3 +126,34 @@ describe("paying and receipts", () => {
     expect(Buffer.from(await receipt.arrayBuffer()).subarray(0, 5).toString()).toBe("%PDF-");
   });
 });
+
+describe("cancelling", () => {
+  test("the donor cancels before paying; a manager cancels with a reason; totals follow", async () => {
+    const { slug, institution } = await openProgramme();
+    const owner = await createTestUser();
+    const cookie = await sessionCookieFor(owner.id);
+    const create = async (taxCode: string) => {
+      const r = await run(pledgeAction, await formRequest(`/programmes/${slug}/pledge`, { ...organisation, taxCode, kind: "cash_once", amount: "4.000.000" }, { cookie }), { slug });
+      return r.headers.get("Location")!.split("/").pop()!;
+    };
+    const first = await create("1000000361");
+    expect((await Programme.findOne({ slug }).lean())?.pledgedTotal).toBe(4_000_000);
+    await responseOf(payAction({ request: await formRequest(`/pledges/${first}`, { intent: "cancel" }, { cookie }), params: { reference: first }, context: {} }));
+    expect((await Pledge.findOne({ reference: first }).lean())?.state).toBe("cancelled");
+    expect((await Programme.findOne({ slug }).lean())?.pledgedTotal).toBe(0);
+
+    // Once something is paid, only the institution can cancel, and it must say why.
+    const second = await create("1000000361");
+    const pledge = await Pledge.findOne({ reference: second }).lean();
+    await recordDonation({ idempotencyKey: `bank:cancel:${second}`, pledgeId: pledge!._id, programmeId: pledge!.programmeId, institutionId: institution._id, donorId: pledge!.donorId, method: "bank_transfer", amount: 1_000_000, receivedAt: new Date(), reference: second });
+    await responseOf(payAction({ request: await formRequest(`/pledges/${second}`, { intent: "cancel" }, { cookie }), params: { reference: second }, context: {} }));
+    expect((await Pledge.findOne({ reference: second }).lean())?.state).toBe("active");
+    const manager = await sessionCookieFor((await createTestUser({ role: "manager", institutionIds: [String(institution._id)] })).id);
+    await responseOf(payAction({ request: await formRequest(`/pledges/${second}`, { intent: "cancel", reason: "" }, { cookie: manager }), params: { reference: second }, context: {} }));
+    expect((await Pledge.findOne({ reference: second }).lean())?.state).toBe("active");
+    await responseOf(payAction({ request: await formRequest(`/pledges/${second}`, { intent: "cancel", reason: "Doanh nghiệp đổi kế hoạch tài trợ" }, { cookie: manager }), params: { reference: second }, context: {} }));
+    expect(await Pledge.findOne({ reference: second }).lean()).toMatchObject({ state: "cancelled", cancelledReason: "Doanh nghiệp đổi kế hoạch tài trợ" });
+    // What was received stays received.
+    expect((await Programme.findOne({ slug }).lean())?.receivedTotal).toBe(1_000_000);
+  });
+});
