@@ -5,6 +5,7 @@ import { useTranslation } from "react-i18next";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { provinceName } from "#models/reference/provinces";
 import { formatDate, formatVnd } from "#services/format";
+import { JoinRequestDecision } from "~/components/join-request";
 import { requireUser } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { getFixedT } from "~/utils/i18n.server";
@@ -149,21 +150,7 @@ export default function ManagePage() {
                   <ul className="plain-list">
                     {institution.joinRequests.map((r) => (
                       <li key={r.userId}>
-                        <Form method="post" className="inline-form">
-                          <AuthenticityTokenInput />
-                          <input type="hidden" name="intent" value="join" />
-                          <input type="hidden" name="institutionId" value={institution.id} />
-                          <input type="hidden" name="userId" value={r.userId} />
-                          <span>
-                            {r.name} &lt;{r.email}&gt;
-                          </span>
-                          <button type="submit" name="decision" value="approve" className="button button-small">
-                            {t("review.approve")}
-                          </button>
-                          <button type="submit" name="decision" value="reject" className="button button-small button-secondary">
-                            {t("review.reject")}
-                          </button>
-                        </Form>
+                        <JoinRequestDecision institutionId={institution.id} request={r} />
                       </li>
                     ))}
                   </ul>

@@ -9,6 +9,7 @@ import { provinceName } from "#models/reference/provinces";
 import { formatDate } from "#services/format";
 import { decisionSchema } from "#services/validation/institution";
 import { FormError } from "~/components/forms";
+import { JoinRequestDecision } from "~/components/join-request";
 import { requireRole } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { formFailure, parseForm } from "~/utils/forms.server";
@@ -122,21 +123,7 @@ export default function ReviewInstitutionsPage() {
           <ul className="plain-list">
             {i.joinRequests.map((r) => (
               <li key={r.userId}>
-                <Form method="post" className="inline-form">
-                  <AuthenticityTokenInput />
-                  <input type="hidden" name="intent" value="join" />
-                  <input type="hidden" name="institutionId" value={i.id} />
-                  <input type="hidden" name="userId" value={r.userId} />
-                  <span>
-                    {r.name} &lt;{r.email}&gt; {r.message ? `— “${r.message}”` : ""}
-                  </span>
-                  <button type="submit" name="decision" value="approve" className="button button-small">
-                    {t("review.approve")}
-                  </button>
-                  <button type="submit" name="decision" value="reject" className="button button-small button-secondary">
-                    {t("review.reject")}
-                  </button>
-                </Form>
+                <JoinRequestDecision institutionId={i.id} request={r} />
               </li>
             ))}
           </ul>
