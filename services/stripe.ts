@@ -1,5 +1,6 @@
 import Stripe from "stripe";
 import { z } from "zod";
+import { STRIPE_MAX_VND, STRIPE_MIN_VND } from "./payment-limits";
 
 /**
  * The one module that talks to Stripe. VND is a zero-decimal currency at Stripe, so an amount of
@@ -7,8 +8,6 @@ import { z } from "zod";
  * least the equivalent of US$0.50; larger gifts are steered to bank transfer (VietQR).
  * See docs/decisions/0006-payments.md.
  */
-import { STRIPE_MAX_VND, STRIPE_MIN_VND } from "./payment-limits";
-
 export { STRIPE_MAX_VND, STRIPE_MIN_VND };
 
 export type StripeConfig = {

@@ -6,6 +6,8 @@ import { action as pledgeAction, loader as pledgeLoader } from "~/routes/program
 import { action as payAction, loader as pledgePageLoader } from "~/routes/pledges.$reference";
 import { loader as receiptLoader } from "~/routes/receipts.$file";
 import { recordDonation } from "#services/donations";
+import { cardAvailability } from "#services/stripe";
+import { getToast } from "~/utils/session.server";
 import { parseVietQrPayload } from "#services/vietqr";
 import { createInstitution } from "#tests/fixtures/domain";
 import { createdCheckoutSessions } from "#tests/mocks/stripe";
@@ -16,6 +18,16 @@ async function openProgramme(state: "open" | "closed" | "draft" = "open") {
   const slug = `thu-vien-so-${String(institution._id).slice(-6)}`;
   await Programme.create({ institutionId: institution._id, slug, title: "Thư viện số", startDate: new Date("2026-01-01"), endDate: new Date("2027-12-31"), goal: 200_000_000, state, provinceSlug: "ha-noi", institutionType: "library", institutionName: institution.name, institutionSlug: institution.slug, institutionApproved: true });
   return { institution, slug };
+}
+
+// Card payments configured for this file (the app reads its configuration once per process).
+process.env.STRIPE_SECRET_KEY = "sk_test_pledge_tests";
+process.env.STRIPE_WEBHOOK_SECRET = "whsec_pledge_tests_0000000000";
+
+/** The flash message a redirect carries, as the next page would show it. */
+async function toastOf(response: Response) {
+  const cookie = response.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  return (await getToast(new Request("http://localhost/", { headers: { Cookie: cookie } }))).toast;
 }
 
 const organisation = { donorKind: "organisation", legalName: "Công ty Cổ phần Sách Vina", taxCode: "0100109106", email: "csr@sachvina.vn", visibility: "name_and_amount" };
@@ -99,14 +111,30 @@ describe("paying and receipts", () => {
     const cookie = await sessionCookieFor(donor.id);
     const created = await run(pledgeAction, await formRequest(`/programmes/${slug}/pledge`, { ...organisation, taxCode: "1000000019", kind: "cash_once", amount: "150.000.000" }, { cookie }), { slug });
     const reference = created.headers.get("Location")!.split("/").pop()!;
-    process.env.STRIPE_SECRET_KEY = "sk_test_pledge_tests";
-    process.env.STRIPE_WEBHOOK_SECRET = "whsec_pledge_tests_0000000000";
     const calls = createdCheckoutSessions.length;
     const response = await responseOf(payAction({ request: await formRequest(`/pledges/${reference}`, {}, { cookie }), params: { reference }, context: {} }));
     expect(response.status).toBe(302);
     expect(response.headers.get("Location")).toBe(`/pledges/${reference}`);
-    expect(response.headers.get("Set-Cookie")).toBeTruthy();
+    expect((await toastOf(response))?.message).toMatch(/vượt mức tối đa cho thẻ \(99\.999\.999\s₫\)\. Vui lòng chuyển khoản qua VietQR/);
     expect(createdCheckoutSessions.length).toBe(calls);
+    // The pledge page says the same before anyone presses a button, and offers the VietQR transfer instead.
+    const page = await (await responseOf(pledgePageLoader({ request: getRequest(`/pledges/${reference}`, cookie), params: { reference }, context: {} }))).json();
+    expect(page.card).toEqual({ available: true, amountOk: false, reason: "above_maximum" });
+    expect(page.transfer.amount).toBe(150_000_000);
+  });
+
+  test("a card payment within the limit goes to Stripe Checkout for the amount due, in VND", async () => {
+    const { slug } = await openProgramme();
+    const cookie = await sessionCookieFor((await createTestUser()).id);
+    const created = await run(pledgeAction, await formRequest(`/programmes/${slug}/pledge`, { ...organisation, taxCode: "1000000435", kind: "cash_instalments", amount: "9.000.000", instalmentCount: "3", frequency: "quarterly" }, { cookie }), { slug });
+    const reference = created.headers.get("Location")!.split("/").pop()!;
+    const response = await responseOf(payAction({ request: await formRequest(`/pledges/${reference}`, {}, { cookie }), params: { reference }, context: {} }));
+    expect(response.headers.get("Location")).toMatch(/\/demo\/stripe-checkout\/cs_test_/);
+    const sent = createdCheckoutSessions.at(-1)!.body;
+    expect(sent.get("line_items[0][price_data][currency]")).toBe("vnd");
+    expect(sent.get("line_items[0][price_data][unit_amount]")).toBe("3000000");
+    expect(sent.get("metadata[pledgeReference]")).toBe(reference);
+    expect(sent.get("metadata[instalmentSeq]")).toBe("1");
   });
 
   test("another donor can neither see a pledge nor download its receipt", async () => {
@@ -156,4 +184,9 @@ describe("cancelling", () => {
     // What was received stays received.
     expect((await Programme.findOne({ slug }).lean())?.receivedTotal).toBe(1_000_000);
   });
+});
+
+test("without Stripe keys and outside demo mode, card payment is unavailable with its reason", () => {
+  expect(cardAvailability({ demo: false, appUrl: "https://gopsuc.vn" })).toEqual({ available: false, reason: "not_configured" });
+  expect(cardAvailability({ demo: true, appUrl: "http://localhost:3000" })).toEqual({ available: true });
 });
