@@ -6,7 +6,7 @@ import { STRIPE_MAX_VND, STRIPE_MIN_VND } from "./payment-limits";
  * The one module that talks to Stripe. VND is a zero-decimal currency at Stripe, so an amount of
  * đồng is passed as is (no ×100). Stripe takes at most eight digits per charge (₫99,999,999) and at
  * least the equivalent of US$0.50; larger gifts are steered to bank transfer (VietQR).
- * See docs/decisions/0006-payments.md.
+ * See docs/decisions/0006-payments-and-totals.md.
  */
 export { STRIPE_MAX_VND, STRIPE_MIN_VND };
 

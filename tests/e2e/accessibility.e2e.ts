@@ -1,0 +1,46 @@
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import type { Browser } from "playwright-core";
+import mongoose from "mongoose";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { Institution } from "#models/institution.server";
+import { Programme } from "#models/programme.server";
+import { baseUrl, launchBrowser } from "./browser";
+import { connectE2eDatabase } from "./db";
+
+const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const stamp = Date.now().toString(36);
+
+type Violation = { id: string; impact: string; help: string; nodes: Array<{ target: string[] }> };
+
+/** WCAG 2.1 A and AA rules (axe-core) on public pages, in both languages: no serious or critical violation. */
+describe("accessibility (axe-core, WCAG 2.1 AA)", () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    await connectE2eDatabase();
+    const institution = await Institution.create({ name: `Bảo tàng Cà Mau ${stamp}`, slug: `bao-tang-ca-mau-${stamp}`, type: "museum", level: "provincial", provinceSlug: "ca-mau", address: "Cà Mau", status: "approved", bankAccount: { bankBin: "970418", accountNumber: "7410000123456", accountName: "BAO TANG CA MAU" } });
+    await Programme.create({ institutionId: institution._id, slug: `rung-ngap-man-${stamp}`, title: `Rừng ngập mặn kể chuyện ${stamp}`, summary: "Giáo dục di sản thiên nhiên cho học sinh.", startDate: new Date("2026-09-01"), endDate: new Date("2027-09-01"), goal: 60_000_000, state: "open", themes: ["heritage-education"], inKindNeeds: [{ item: "Kính lúp", unit: "chiếc", quantity: 40, unitValue: 120_000 }], provinceSlug: "ca-mau", institutionType: "museum", institutionName: institution.name, institutionSlug: institution.slug, institutionApproved: true, publishedAt: new Date() });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await mongoose.disconnect();
+  });
+
+  const pages = ["/", "/programmes", `/programmes/rung-ngap-man-${stamp}`, `/institutions/bao-tang-ca-mau-${stamp}`, "/login", "/register"];
+  for (const lng of ["vi", "en"]) {
+    test.each(pages)(`%s (${lng})`, async (path) => {
+      const page = await browser.newPage();
+      await page.goto(`${baseUrl()}${path}${path.includes("?") ? "&" : "?"}lng=${lng}`);
+      await page.addScriptTag({ content: axeSource });
+      const violations = (await page.evaluate(async () => {
+        const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: unknown[] }> } }).axe;
+        const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+        return result.violations;
+      })) as Violation[];
+      await page.close();
+      const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+      expect(serious).toEqual([]);
+    });
+  }
+});
