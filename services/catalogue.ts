@@ -190,7 +190,7 @@ export async function getProgrammePage(slug: string, now: Date = new Date()): Pr
 }
 
 export type PledgePlaceholderPage = {
-  programme: Pick<ProgrammeDetailRow, "slug" | "title" | "state" | "institutionName" | "institutionSlug">;
+  programme: Pick<ProgrammeDetailRow, "slug" | "title" | "state" | "institutionName" | "institutionSlug" | "inKindNeeds">;
   bank: { institutionName: string; bankShortName: string | null; bankName: string | null; bankBin: string; accountNumber: string; accountName: string } | null;
 };
 
@@ -201,7 +201,7 @@ export async function getPledgePlaceholder(slug: string): Promise<PledgePlacehol
   const bank = await findPublicBankDetails(programme.institutionId);
   const known = bank ? findBankByBin(bank.bankBin) : undefined;
   return {
-    programme: { slug: programme.slug, title: programme.title, state: programme.state, institutionName: programme.institutionName, institutionSlug: programme.institutionSlug },
+    programme: { slug: programme.slug, title: programme.title, state: programme.state, institutionName: programme.institutionName, institutionSlug: programme.institutionSlug, inKindNeeds: programme.inKindNeeds },
     bank: bank ? { ...bank, bankShortName: known?.shortName ?? null, bankName: known?.name ?? null } : null,
   };
 }

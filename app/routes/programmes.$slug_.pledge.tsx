@@ -172,7 +172,15 @@ export default function PledgePage() {
           ) : null}
           {showKind("in_kind") ? (
             <div className="row-fields">
-              <Field {...props("item")} label={t("pledge.item")} />
+              {/* The programme's needs are offered by name, so what is pledged counts against them. */}
+              <datalist id="needs">
+                {data.programme.inKindNeeds.map((need) => (
+                  <option key={need.item} value={need.item}>
+                    {need.item} — {need.quantity} {need.unit} × {formatVnd(need.unitValue, lang)}
+                  </option>
+                ))}
+              </datalist>
+              <Field {...props("item")} list="needs" label={t("pledge.item")} />
               <Field {...props("quantity")} inputMode="numeric" label={t("pledge.quantity")} />
               <Field {...props("unitValue")} inputMode="numeric" label={t("pledge.unitValue")} />
             </div>

@@ -80,6 +80,17 @@ describe("pledging", () => {
     expect(await Pledge.countDocuments()).toBe(before);
   });
 
+  test("goods in kind are pledged against the programme's needs, valued at quantity × declared value", async () => {
+    const { slug } = await openProgramme();
+    await Programme.updateOne({ slug }, { $set: { inKindNeeds: [{ item: "Máy tính bảng", unit: "chiếc", quantity: 20, unitValue: 6_000_000 }] } });
+    const cookie = await sessionCookieFor((await createTestUser()).id);
+    const form = await (await responseOf(pledgeLoader({ request: getRequest(`/programmes/${slug}/pledge`, cookie), params: { slug }, context: {} }))).json();
+    expect(form.programme.inKindNeeds).toEqual([{ item: "Máy tính bảng", unit: "chiếc", quantity: 20, unitValue: 6_000_000 }]);
+    const response = await run(pledgeAction, await formRequest(`/programmes/${slug}/pledge`, { ...organisation, taxCode: "1000000298", kind: "in_kind", item: "Máy tính bảng", quantity: "5", unitValue: "6.000.000" }, { cookie }), { slug });
+    const reference = response.headers.get("Location")!.split("/").pop()!;
+    expect(await Pledge.findOne({ reference }).lean()).toMatchObject({ kind: "in_kind", amount: 30_000_000, inKindItems: [{ item: "Máy tính bảng", quantity: 5, unitValue: 6_000_000 }] });
+  });
+
   test("an individual who consents is named, and the consent is recorded with its wording and time", async () => {
     const { slug } = await openProgramme();
     const donor = await createTestUser();
