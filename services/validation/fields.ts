@@ -49,7 +49,8 @@ export const vndAmountField = z.union([z.number(), z.string()]).transform((value
     const text = value.replace(/[\s\u00a0]|₫|đ$|VND$/gi, "");
     if (text === "") return fail("validation.required");
     if (/^-/.test(text)) return fail("validation.amountNegative");
-    if (/^\d+[.,]\d{1,2}$/.test(text)) return fail("validation.amountWholeDong");
+    // A decimal part — "1000,5", "25.000.000,5" (vi) or "1,000.50" (en) — is a fraction of a đồng.
+    if (/^(\d+|\d{1,3}(\.\d{3})+),\d+$/.test(text) || /^(\d+|\d{1,3}(,\d{3})+)\.\d{1,2}$/.test(text)) return fail("validation.amountWholeDong");
     // Thousands grouped with "." (vi) or "," (en), consistently, or no grouping at all.
     if (!/^(\d+|\d{1,3}(\.\d{3})+|\d{1,3}(,\d{3})+)$/.test(text)) return fail("validation.amountNotNumber");
     amount = Number(text.replace(/[.,]/g, ""));

@@ -18,6 +18,8 @@ describe("amounts of đồng typed into forms", () => {
   });
   test("decimals, negatives and nonsense are refused with their own message", () => {
     expect(amount("1000,5")).toBe("validation.amountWholeDong");
+    expect(amount("25.000.000,5")).toBe("validation.amountWholeDong");
+    expect(amount("1,000.50")).toBe("validation.amountWholeDong");
     expect(amount(1000.5)).toBe("validation.amountWholeDong");
     expect(amount("-5000")).toBe("validation.amountNegative");
     expect(amount("1.0000")).toBe("validation.amountNotNumber");
