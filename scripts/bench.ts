@@ -17,7 +17,6 @@ import { catalogueFromSearchParams } from "#services/catalogue";
 import { recordDonation } from "#services/donations";
 import { verifyLedgerChain } from "#services/ledger";
 import { searchTextOf } from "#models/fields";
-// @ts-expect-error plain .mjs module
 import { startEmbeddedDatabase, withDatabaseName } from "./lib/database.mjs";
 
 const PROGRAMMES = Number(process.env.BENCH_PROGRAMMES ?? 20_000);
