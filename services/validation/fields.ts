@@ -64,3 +64,39 @@ export const taxCodeField = z
   .string()
   .trim()
   .refine(isValidEnterpriseTaxCode, "validation.taxCode");
+
+/** Free text: trimmed, at most `max` characters, at least `min` (0: may be empty), no markup. */
+export const plainText = (max: number, min = 0) =>
+  z
+    .string({ required_error: "validation.required" })
+    .trim()
+    .max(max, "validation.tooLong")
+    .refine((value) => value.length >= min, "validation.required")
+    .refine((value) => !/[<>]/.test(value), "validation.noMarkup");
+
+/** An optional field: an empty input means "not given" (undefined), anything else must pass `schema`. */
+export const optionalField = <S extends z.ZodTypeAny>(schema: S) =>
+  z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), schema.optional());
+
+/** An amount of đồng that must be more than zero. */
+export const positiveVndAmountField = vndAmountField.refine((amount) => amount > 0, "validation.amountPositive");
+
+/** yyyy-mm-dd from a date input → that day's midnight in Vietnam (UTC+7); impossible dates refused. */
+export const dateInputField = z
+  .string({ required_error: "validation.required" })
+  .trim()
+  .min(1, "validation.required")
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "validation.date")
+  .transform((value, ctx) => {
+    const [year, month, day] = value.split("-").map(Number) as [number, number, number];
+    const utc = new Date(Date.UTC(year, month - 1, day));
+    if (utc.getUTCFullYear() !== year || utc.getUTCMonth() !== month - 1 || utc.getUTCDate() !== day) {
+      ctx.addIssue({ code: "custom", message: "validation.date" });
+      return z.NEVER;
+    }
+    return new Date(utc.getTime() - 7 * 60 * 60 * 1000);
+  });
+
+/** A repeating form row left entirely empty (dropped before validation). */
+export const isBlankRow = (row: unknown) =>
+  !row || (typeof row === "object" && Object.values(row as Record<string, unknown>).every((v) => v === undefined || v === null || String(v).trim() === ""));

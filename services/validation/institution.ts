@@ -3,21 +3,10 @@ import { BANK_BINS } from "#models/reference/banks";
 import { INSTITUTION_LEVEL_SLUGS, INSTITUTION_TYPE_SLUGS } from "#models/reference/institution-types";
 import { PROVINCE_SLUGS } from "#models/reference/provinces";
 import { toSearchText } from "../text";
-import { emailField, phoneField } from "./fields";
+import { emailField, optionalField as optional, phoneField, plainText } from "./fields";
 
 const choice = <T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values as unknown as [T[number], ...T[number][]], { errorMap: () => ({ message: "validation.invalidChoice" }) });
-
-const plainText = (max: number, min = 0) =>
-  z
-    .string()
-    .trim()
-    .max(max, "validation.tooLong")
-    .refine((value) => value.length >= min, min > 0 ? "validation.required" : "validation.required")
-    .refine((value) => !/[<>]/.test(value), "validation.noMarkup");
-
-const optional = <S extends z.ZodTypeAny>(schema: S) =>
-  z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), schema.optional());
 
 /** The application a manager files for a new institution (and edits while it is pending). */
 export const institutionApplicationSchema = z

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { emailField, personNameField, phoneField, vndAmountField } from "./fields";
+import { dateInputField, emailField, isBlankRow, personNameField, phoneField, plainText, positiveVndAmountField } from "./fields";
 import { isValidEnterpriseTaxCode } from "./tax-code";
 
 /**
@@ -23,12 +23,7 @@ export const MAX_VOLUNTEER_HOURS = 10_000;
 /** Same shape as models/pledge.server.ts PLEDGE_REFERENCE_SHAPE (not imported: it would bring mongoose to the browser). */
 const PLEDGE_REFERENCE = /^[A-Z0-9]{4,20}$/;
 
-const text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max, "validation.tooLong")
-    .refine((value) => !/[<>]/.test(value), "validation.noMarkup");
+const text = (max: number) => plainText(max);
 /** Absent, null and "" all mean "not given". */
 const optionalText = (max: number) => z.preprocess((value) => (value == null ? "" : value), text(max));
 /**
@@ -38,31 +33,16 @@ const optionalText = (max: number) => z.preprocess((value) => (value == null ? "
 const choice = <T extends readonly [string, ...string[]]>(values: T) =>
   z.preprocess((value) => (value == null ? "" : value), z.string().refine((value): value is T[number] => (values as readonly string[]).includes(value), "validation.invalidChoice"));
 
-/** yyyy-mm-dd from a date input → midnight in Vietnam (UTC+7); not later than today. */
+/** The day the gift was received: a real date, from 2000 on, not later than today. */
 const receivedAtField = z.preprocess(
   (value) => (value == null ? "" : value),
-  z
-    .string()
-    .trim()
-    .min(1, "validation.required")
-    .regex(/^\d{4}-\d{2}-\d{2}$/, "validation.date")
-    .transform((value, ctx) => {
-      const [year, month, day] = value.split("-").map(Number) as [number, number, number];
-      const utc = new Date(Date.UTC(year, month - 1, day));
-      if (utc.getUTCFullYear() !== year || utc.getUTCMonth() !== month - 1 || utc.getUTCDate() !== day || year < 2000) {
-        ctx.addIssue({ code: "custom", message: "validation.date" });
-        return z.NEVER;
-      }
-      const date = new Date(utc.getTime() - 7 * 60 * 60 * 1000);
-      if (date.getTime() > Date.now()) {
-        ctx.addIssue({ code: "custom", message: "gifts.validation.receivedInFuture" });
-        return z.NEVER;
-      }
-      return date;
-    }),
+  dateInputField
+    // zod runs refinements even after the transform refused the value, so only check real dates.
+    .refine((date) => !(date instanceof Date) || date.getTime() >= Date.UTC(2000, 0, 1) - 7 * 60 * 60 * 1000, "validation.date")
+    .refine((date) => !(date instanceof Date) || date.getTime() <= Date.now(), "gifts.validation.receivedInFuture"),
 );
 
-const positiveAmount = vndAmountField.refine((amount) => amount > 0, "validation.amountPositive");
+const positiveAmount = positiveVndAmountField;
 
 export const giftItemSchema = z.object({
   item: text(200).refine((value) => value.length > 0, "validation.required"),
@@ -71,7 +51,6 @@ export const giftItemSchema = z.object({
 });
 export type GiftItem = z.infer<typeof giftItemSchema>;
 
-const isBlankRow = (row: unknown) => !row || (typeof row === "object" && Object.values(row as Record<string, unknown>).every((v) => v === undefined || v === null || String(v).trim() === ""));
 const itemRows = z.preprocess(
   (value) => (Array.isArray(value) ? value.filter((row) => !isBlankRow(row)) : []),
   z.array(giftItemSchema).min(1, "gifts.validation.itemsRequired").max(MAX_GIFT_ITEMS, "validation.tooMany"),

@@ -1,16 +1,11 @@
 import { z } from "zod";
 import { PROVINCE_SLUGS } from "#models/reference/provinces";
 import { isValidEnterpriseTaxCode } from "./tax-code";
-import { emailField, phoneField, vndAmountField } from "./fields";
+import { emailField, optionalField, phoneField, plainText, positiveVndAmountField } from "./fields";
 
-const text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max, "validation.tooLong")
-    .refine((v) => !/[<>]/.test(v), "validation.noMarkup");
-const optional = <S extends z.ZodTypeAny>(schema: S) => z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema.optional());
-const positiveAmount = vndAmountField.refine((a) => a > 0, "validation.amountPositive");
+const text = (max: number) => plainText(max);
+const optional = optionalField;
+const positiveAmount = positiveVndAmountField;
 
 /** The pledge form: who gives (organisation or individual), what, and how they appear in public. */
 export const pledgeSchema = z

@@ -1,15 +1,7 @@
 import { z } from "zod";
 import { CAMPAIGN_DAY_SLUGS } from "#models/reference/campaign-days";
 import { THEME_SLUGS } from "#models/reference/themes";
-import { vndAmountField } from "./fields";
-
-const plainText = (max: number, min = 0) =>
-  z
-    .string({ required_error: "validation.required" })
-    .trim()
-    .max(max, "validation.tooLong")
-    .refine((value) => value.length >= min, "validation.required")
-    .refine((value) => !/[<>]/.test(value), "validation.noMarkup");
+import { dateInputField, isBlankRow, plainText, positiveVndAmountField, vndAmountField } from "./fields";
 
 /** Checkbox groups arrive as one string or several; always an array here. */
 const list = <S extends z.ZodTypeAny>(item: S) =>
@@ -19,28 +11,12 @@ const list = <S extends z.ZodTypeAny>(item: S) =>
     return Array.isArray(value) ? value : [value];
   }, z.array(item));
 
-/** yyyy-mm-dd from a date input → midnight in Vietnam (UTC+7). */
-const dateField = z
-  .string({ required_error: "validation.required" })
-  .trim()
-  .min(1, "validation.required")
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "validation.date")
-  .transform((value, ctx) => {
-    const [year, month, day] = value.split("-").map(Number) as [number, number, number];
-    const utc = new Date(Date.UTC(year, month - 1, day));
-    if (utc.getUTCFullYear() !== year || utc.getUTCMonth() !== month - 1 || utc.getUTCDate() !== day) {
-      ctx.addIssue({ code: "custom", message: "validation.date" });
-      return z.NEVER;
-    }
-    return new Date(utc.getTime() - 7 * 60 * 60 * 1000);
-  });
-
-const isBlankRow = (row: unknown) => !row || (typeof row === "object" && Object.values(row as Record<string, unknown>).every((v) => v === undefined || String(v).trim() === ""));
 /** Repeating rows (budget lines, in-kind needs): blank rows are dropped before validation. */
 const rows = <S extends z.ZodTypeAny>(row: S, max: number) =>
   z.preprocess((value) => (Array.isArray(value) ? value.filter((r) => !isBlankRow(r)) : []), z.array(row).max(max, "validation.tooMany"));
 
-const positiveAmount = vndAmountField.refine((amount) => amount > 0, "validation.amountPositive");
+const positiveAmount = positiveVndAmountField;
+const dateField = dateInputField;
 
 export const budgetLineSchema = z.object({
   code: z.string().trim().regex(/^[A-Za-z0-9._-]{1,40}$/, "validation.budgetCode"),
