@@ -9,6 +9,8 @@ import pledgeEn from "./locales/pledge.en.json";
 import pledgeVi from "./locales/pledge.vi.json";
 import reconcileEn from "./locales/reconcile.en.json";
 import reconcileVi from "./locales/reconcile.vi.json";
+import receiptEn from "./locales/receipt.en.json";
+import receiptVi from "./locales/receipt.vi.json";
 import vi from "./locales/vi.json";
 
 export const SUPPORTED_LANGUAGES = ["vi", "en"] as const;
@@ -29,8 +31,8 @@ export const i18nConfig = {
   defaultNS: "common",
   ns: ["common"],
   resources: {
-    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi } },
-    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn } },
+    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi } },
+    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn } },
   },
   interpolation: { escapeValue: false },
   react: { useSuspense: false },

@@ -70,7 +70,7 @@ export default function App() {
         <a className="skip-link" href="#main">
           {t("app.skipToContent")}
         </a>
-        {ENV.DEMO_MODE ? <div className="demo-banner">DEMO — Stripe is simulated; no real money moves.</div> : null}
+        {ENV.DEMO_MODE ? <div className="demo-banner">{t("app.demoBanner")}</div> : null}
         <SiteHeader />
         {toast ? <ToastMessage toast={toast} /> : null}
         <main id="main" className="container" tabIndex={-1}>

@@ -25,8 +25,15 @@ const MAX_SKIP = 100_000;
 const MAX_LEDGER_ROWS = 100;
 
 export type ProgrammeCriteria = {
+  /**
+   * 00:00 today in Asia/Ho_Chi_Minh. An "open" programme whose end date is before it has ended: it
+   * is listed and counted as closed (the programme accepts pledges through its whole end day).
+   */
+  today: Date;
   /** Regex sources (already escaped) that must all match Programme.searchText. */
   searchPatterns?: string[];
+  /** "only": the patterns must all match the title too; "exclude": not all of them match the title. */
+  titleMatch?: "only" | "exclude";
   provinceSlug?: string;
   institutionType?: string;
   theme?: string;
@@ -50,26 +57,40 @@ const SORTS: Record<ProgrammeSort, Record<string, 1 | -1>> = {
 };
 
 /** The visibility rule as a filter: approved institution, open or closed (never draft). */
-export function publicProgrammeFilter(state: PublicProgrammeState | "all" = "all"): FilterQuery<ProgrammeDoc> {
-  return { institutionApproved: true, state: state === "all" ? { $in: [...PUBLIC_PROGRAMME_STATES] } : state };
+export function publicProgrammeFilter(): FilterQuery<ProgrammeDoc> {
+  return { institutionApproved: true, state: { $in: [...PUBLIC_PROGRAMME_STATES] } };
+}
+
+/**
+ * A public state as the public sees it on `today` (00:00 in Vietnam): "open" = open and its end day
+ * not yet over (takes pledges); "closed" = closed by its manager, or open but past its end day.
+ */
+export function publicStateFilter(state: PublicProgrammeState | "all", today: Date): FilterQuery<ProgrammeDoc> {
+  if (state === "open") return { state: "open", endDate: { $gte: today } };
+  if (state === "closed") return { $or: [{ state: "closed" }, { state: "open", endDate: { $lt: today } }] };
+  return { state: { $in: [...PUBLIC_PROGRAMME_STATES] } };
 }
 
 function programmeFilter(criteria: ProgrammeCriteria): FilterQuery<ProgrammeDoc> {
-  const filter: FilterQuery<ProgrammeDoc> = publicProgrammeFilter(criteria.state ?? "all");
+  const filter: FilterQuery<ProgrammeDoc> = publicProgrammeFilter();
+  // Each condition is its own $and member, so conditions on the same field (endDate, state) never overwrite each other.
+  const and: FilterQuery<ProgrammeDoc>[] = [publicStateFilter(criteria.state ?? "all", criteria.today)];
   if (criteria.provinceSlug) filter.provinceSlug = criteria.provinceSlug;
   if (criteria.institutionType) filter.institutionType = criteria.institutionType;
   if (criteria.theme) filter.themes = criteria.theme;
   if (criteria.campaignDay) filter.campaignDays = criteria.campaignDay;
   if (criteria.institutionId) filter.institutionId = new mongoose.Types.ObjectId(String(criteria.institutionId));
-  if (criteria.endsOnOrAfter || criteria.endsBefore) {
-    filter.endDate = {
-      ...(criteria.endsOnOrAfter ? { $gte: criteria.endsOnOrAfter } : {}),
-      ...(criteria.endsBefore ? { $lt: criteria.endsBefore } : {}),
-    };
-  }
+  if (criteria.endsOnOrAfter) and.push({ endDate: { $gte: criteria.endsOnOrAfter } });
+  if (criteria.endsBefore) and.push({ endDate: { $lt: criteria.endsBefore } });
   const patterns = criteria.searchPatterns ?? [];
   // Case-sensitive on purpose: searchText is already lower-case and diacritics-free, and so is the query.
-  if (patterns.length > 0) filter.$and = patterns.map((source) => ({ searchText: { $regex: source } }));
+  if (patterns.length > 0) {
+    and.push(...patterns.map((source) => ({ searchText: { $regex: source } })));
+    const inTitle = { $and: patterns.map((source) => ({ titleSearchText: { $regex: source } })) };
+    if (criteria.titleMatch === "only") and.push(inTitle);
+    if (criteria.titleMatch === "exclude") and.push({ $nor: [inTitle] });
+  }
+  filter.$and = and;
   return filter;
 }
 
@@ -265,7 +286,7 @@ export async function findLedgerDonations(programmeId: string, limit = 50): Prom
   const id = new mongoose.Types.ObjectId(programmeId);
   const [donations, total] = await Promise.all([
     Donation.find({ programmeId: id })
-      .select("amount receivedAt method donorId pledgeId")
+      .select("amount receivedAt method donorId pledgeId donorSnapshot")
       .sort({ receivedAt: -1, _id: -1 })
       .limit(Math.max(1, Math.min(limit, MAX_LEDGER_ROWS)))
       .lean(),
@@ -289,16 +310,25 @@ export async function findLedgerDonations(programmeId: string, limit = 50): Prom
       method: donation.method,
       visibility: (pledge?.visibility as Visibility | undefined) ?? null,
       consentActive: Boolean(pledge?.consent?.givenAt && !pledge.consent.withdrawnAt),
-      donor: donor
-        ? {
-            kind: donor.kind as DonorKind,
-            name: (donor.kind === "organisation" ? donor.legalName : donor.fullName) ?? null,
-            erased: Boolean(donor.erasedAt),
-          }
-        : null,
+      donor: ledgerDonor(donation.donorSnapshot, donor),
     };
   });
   return { rows, total };
+}
+
+/**
+ * Who gave a gift, for the public: the donor as copied onto the gift when it was confirmed (a receipt
+ * is a record of that moment), or for older gifts without that copy, the donor's record. An erased
+ * donor is marked so, whatever the copy says.
+ */
+export function ledgerDonor(
+  snapshot: { kind?: string | null; name?: string | null } | null | undefined,
+  donor: { kind: string; legalName?: string | null; fullName?: string | null; erasedAt?: Date | null } | null | undefined,
+): LedgerDonationRow["donor"] {
+  if (!donor) return null;
+  const erased = Boolean(donor.erasedAt);
+  if (snapshot?.name) return { kind: (snapshot.kind === "organisation" ? "organisation" : "individual") as DonorKind, name: snapshot.name, erased };
+  return { kind: donor.kind as DonorKind, name: (donor.kind === "organisation" ? donor.legalName : donor.fullName) ?? null, erased };
 }
 
 /** Approved institutions: how many there are ($match → $group $sum). */
@@ -308,22 +338,24 @@ export async function countApprovedInstitutions(): Promise<number> {
 }
 
 /**
- * Public programmes: how many, and the total received across them ($match → $group $sum).
+ * The home page's figures: how many programmes take pledges today — exactly what the catalogue
+ * lists by default (/programmes, state "open") — and the total received across every public
+ * programme ($match → $group $sum).
  * Two pipelines with one accumulator each: FerretDB v1.24 computes only the first accumulator of a
  * $group and returns 0 for the others (checked against the embedded server in the tests).
  */
-export async function publicProgrammeTotals(): Promise<{ programmes: number; received: number }> {
+export async function publicProgrammeTotals(today: Date): Promise<{ programmes: number; received: number }> {
   const [[count], [received]] = await Promise.all([
-    Programme.aggregate<{ value: number }>([{ $match: publicProgrammeFilter() }, { $group: { _id: null, value: { $sum: 1 } } }]),
+    Programme.aggregate<{ value: number }>([{ $match: programmeFilter({ today, state: "open" }) }, { $group: { _id: null, value: { $sum: 1 } } }]),
     Programme.aggregate<{ value: number }>([{ $match: publicProgrammeFilter() }, { $group: { _id: null, value: { $sum: "$receivedTotal" } } }]),
   ]);
   return { programmes: count?.value ?? 0, received: received?.value ?? 0 };
 }
 
-/** Provinces that have open public programmes, with how many each. */
-export async function openProgrammeCountsByProvince(): Promise<Array<{ provinceSlug: ProvinceSlug; count: number }>> {
+/** Provinces that have programmes taking pledges today, with how many each (as /programmes?province= lists them). */
+export async function openProgrammeCountsByProvince(today: Date): Promise<Array<{ provinceSlug: ProvinceSlug; count: number }>> {
   const rows = await Programme.aggregate<{ _id: string; count: number }>([
-    { $match: publicProgrammeFilter("open") },
+    { $match: programmeFilter({ today, state: "open" }) },
     { $group: { _id: "$provinceSlug", count: { $sum: 1 } } },
     { $sort: { count: -1, _id: 1 } },
     { $limit: 100 },

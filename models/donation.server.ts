@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import mongoose, { Schema, type InferSchemaType, type Types } from "mongoose";
 import { currency, objectId, vnd } from "./fields";
+import { donorSnapshotSchema } from "./pledge.server";
 
 export const DONATION_METHODS = ["card", "bank_transfer", "cash", "in_kind", "volunteer_hours"] as const;
 export type DonationMethod = (typeof DONATION_METHODS)[number];
@@ -57,6 +58,8 @@ const donationSchema = new Schema(
     receiptNumber: { type: String, required: true, trim: true, maxlength: 40 },
     /** The manager who recorded it; null when confirmed by a webhook. */
     recordedBy: { type: objectId, ref: "User", default: null },
+    /** The donor as they were when the gift was confirmed: what its receipt and the public ledger show. */
+    donorSnapshot: { type: donorSnapshotSchema, default: null },
   },
   { timestamps: true },
 );

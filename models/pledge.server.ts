@@ -67,6 +67,22 @@ const consentSchema = new Schema(
   { _id: false },
 );
 
+/**
+ * Who gave, as the donor typed it when pledging (or as the records said when a gift was confirmed):
+ * a receipt is a record of that moment, so later edits of the donor's profile never change it. Only an
+ * erasure request (Law 91/2025/QH15) anonymises it.
+ */
+export const donorSnapshotSchema = new Schema(
+  {
+    kind: { type: String, enum: ["organisation", "individual"], required: true },
+    name: { type: String, trim: true, maxlength: 200, default: null },
+    taxCode: { type: String, trim: true, maxlength: 20, default: null },
+    address: { type: String, trim: true, maxlength: 300, default: null },
+    representative: { type: String, trim: true, maxlength: 120, default: null },
+  },
+  { _id: false },
+);
+
 const pledgeSchema = new Schema(
   {
     reference: { type: String, required: true, trim: true, uppercase: true, match: PLEDGE_REFERENCE_SHAPE, default: newPledgeReference },
@@ -83,6 +99,10 @@ const pledgeSchema = new Schema(
     visibility: { type: String, enum: VISIBILITIES, required: true, default: "anonymous" },
     /** Consent to publish an individual's name/amount (null when none was asked or given). */
     consent: { type: consentSchema, default: null },
+    /** The signed-in person who made the pledge (for an organisation, one of possibly many who act for it). */
+    pledgedBy: { type: objectId, ref: "User", default: null },
+    /** The donor's details as typed on this pledge (several people may pledge for one organisation). */
+    donorSnapshot: { type: donorSnapshotSchema, default: null },
     state: { type: String, enum: PLEDGE_STATES, required: true, default: "active" },
     cancelledReason: { type: String, trim: true, maxlength: 1000, default: null },
     cancelledBy: { type: objectId, ref: "User", default: null },
@@ -106,6 +126,7 @@ pledgeSchema.index({ reference: 1 }, { unique: true });
 pledgeSchema.index({ programmeId: 1, state: 1 });
 pledgeSchema.index({ institutionId: 1, state: 1 });
 pledgeSchema.index({ donorId: 1, createdAt: -1 });
+pledgeSchema.index({ pledgedBy: 1, createdAt: -1 });
 pledgeSchema.index({ state: 1, "instalments.dueDate": 1 });
 
 export type PledgeDoc = InferSchemaType<typeof pledgeSchema> & { _id: Types.ObjectId };

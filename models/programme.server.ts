@@ -2,7 +2,7 @@ import mongoose, { Schema, type InferSchemaType, type Types } from "mongoose";
 import { currency, objectId, searchTextOf, vnd } from "./fields";
 import { CAMPAIGN_DAY_SLUGS } from "./reference/campaign-days";
 import { INSTITUTION_TYPE_SLUGS } from "./reference/institution-types";
-import { PROVINCE_SLUGS } from "./reference/provinces";
+import { PROVINCE_SLUGS, provinceName } from "./reference/provinces";
 import { THEME_SLUGS } from "./reference/themes";
 // Registered for recomputeProgrammeTotals (no import cycle: neither imports this file).
 import "./ledger-entry.server";
@@ -42,8 +42,10 @@ const programmeSchema = new Schema(
     title: { type: String, required: true, trim: true, maxlength: 200 },
     summary: { type: String, trim: true, maxlength: 500, default: "" },
     description: { type: String, trim: true, maxlength: 20000, default: "" },
-    /** Diacritics-free copy of title and summary, for search. */
+    /** Diacritics-free copy of title, summary, institution name and province name, for search (programmeSearchText). */
     searchText: { type: String, default: "", maxlength: 1000 },
+    /** Diacritics-free copy of the title alone, so that title matches rank first. */
+    titleSearchText: { type: String, default: "", maxlength: 400 },
     themes: { type: [{ type: String, enum: THEME_SLUGS }], default: [] },
     campaignDays: { type: [{ type: String, enum: CAMPAIGN_DAY_SLUGS }], default: [] },
     startDate: { type: Date, required: true },
@@ -75,9 +77,23 @@ const programmeSchema = new Schema(
   { timestamps: true },
 );
 
+/**
+ * What search reads: the title, summary, the institution's name (copied, decision 0003) and the
+ * province's name, diacritics-free; and the title alone, for ranking. Derived on every save and by
+ * syncInstitutionCopies when the institution changes — never written by hand.
+ */
+export function programmeSearchText(p: { title?: string | null; summary?: string | null; institutionName?: string | null; provinceSlug?: string | null }) {
+  return {
+    searchText: searchTextOf(p.title, p.summary, p.institutionName, provinceName(p.provinceSlug)).slice(0, 1000),
+    titleSearchText: searchTextOf(p.title).slice(0, 400),
+  };
+}
+
 programmeSchema.pre("validate", function () {
   this.remainingNeed = Math.max(0, (this.goal ?? 0) - (this.receivedTotal ?? 0));
-  this.searchText = searchTextOf(this.title, this.summary).slice(0, 1000);
+  const search = programmeSearchText(this);
+  this.searchText = search.searchText;
+  this.titleSearchText = search.titleSearchText;
   if (this.startDate && this.endDate && this.endDate.getTime() < this.startDate.getTime()) {
     this.invalidate("endDate", "Ngày kết thúc phải sau ngày bắt đầu (end date must not be before start date)", this.endDate);
   }
@@ -94,6 +110,7 @@ programmeSchema.index({ campaignDays: 1 });
 programmeSchema.index({ endDate: 1 });
 programmeSchema.index({ institutionId: 1, state: 1 });
 programmeSchema.index({ searchText: 1 });
+programmeSchema.index({ titleSearchText: 1 });
 programmeSchema.index({ institutionApproved: 1, state: 1, publishedAt: -1 });
 programmeSchema.index({ institutionApproved: 1, state: 1, remainingNeed: -1 });
 
@@ -103,6 +120,42 @@ export const Programme =
 
 export async function findProgrammeBySlug(slug: string) {
   return Programme.findOne({ slug: slug.trim().toLowerCase() }).lean();
+}
+
+/**
+ * Rewrites what every programme of an institution copies from it (decision 0003): name, slug,
+ * approval, and the search text that includes the name. One updateMany for the plain copies, then one
+ * bulk write of derived search texts (FerretDB v1 has no pipeline updates), in bounded batches.
+ */
+export async function syncInstitutionCopies(institution: { _id: Types.ObjectId | string; name: string; slug: string; status: string }) {
+  const institutionId = new mongoose.Types.ObjectId(String(institution._id));
+  await Programme.updateMany(
+    { institutionId },
+    { $set: { institutionApproved: institution.status === "approved", institutionName: institution.name, institutionSlug: institution.slug } },
+  );
+  await refreshProgrammeSearchText({ institutionId });
+}
+
+/**
+ * Derives searchText/titleSearchText again for the programmes matching `filter` (all of an
+ * institution's, or those written before titleSearchText existed: `{ titleSearchText: { $exists: false } }`).
+ * Idempotent. Returns how many were rewritten.
+ */
+export async function refreshProgrammeSearchText(filter: mongoose.FilterQuery<ProgrammeDoc>, batchSize = 500) {
+  let lastId: Types.ObjectId | null = null;
+  let count = 0;
+  for (;;) {
+    const docs: Array<Pick<ProgrammeDoc, "_id" | "title" | "summary" | "institutionName" | "provinceSlug">> = await Programme.find({ ...filter, ...(lastId ? { _id: { $gt: lastId } } : {}) })
+      .select("title summary institutionName provinceSlug")
+      .sort({ _id: 1 })
+      .limit(batchSize)
+      .lean();
+    if (docs.length === 0) return count;
+    await Programme.bulkWrite(docs.map((doc) => ({ updateOne: { filter: { _id: doc._id }, update: { $set: programmeSearchText(doc) } } })));
+    count += docs.length;
+    lastId = docs[docs.length - 1]!._id;
+    if (docs.length < batchSize) return count;
+  }
 }
 
 /** Ledger kinds that count as money (or value) received for a programme; expenditures do not. */

@@ -7,7 +7,7 @@ import mongoose from "mongoose";
 import { Donor } from "#models/donor.server";
 import { Institution } from "#models/institution.server";
 import { Pledge } from "#models/pledge.server";
-import { Programme, recomputeProgrammeTotals } from "#models/programme.server";
+import { Programme, recomputeProgrammeTotals, refreshProgrammeSearchText } from "#models/programme.server";
 import { User, type Role } from "#models/user.server";
 import { recordDonation } from "#services/donations";
 import { slugify } from "#services/text";
@@ -183,6 +183,9 @@ async function main() {
   await Promise.all(Object.values(mongoose.models).map((model) => model.init()));
   const seeded = await seed();
   console.log(seeded ? "• Demo data written (first run)." : "• Demo data already present; nothing written.");
+  // Programmes stored before search covered the institution and province get their search text once.
+  const refreshed = await refreshProgrammeSearchText({ titleSearchText: { $exists: false } });
+  if (refreshed > 0) console.log(`• Search text brought up to date for ${refreshed} programme(s).`);
   console.log(`\n  Demo logins (password: ${DEMO_PASSWORD})`);
   for (const [role, email] of LOGINS) console.log(`    ${role.padEnd(30)} ${email}`);
   await mongoose.disconnect();

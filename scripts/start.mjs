@@ -32,7 +32,6 @@ async function main() {
     // Without Stripe keys the local app runs the labelled demo: card payments are simulated.
     DEMO_MODE: process.env.DEMO_MODE ?? (process.env.STRIPE_SECRET_KEY ? "false" : "true"),
   };
-  if (env.DEMO_MODE === "true") console.log("• No STRIPE_SECRET_KEY: card payments run in DEMO mode (simulated Stripe, labelled on every page).");
 
   let server = null;
   let stopping = false;
@@ -57,7 +56,9 @@ async function main() {
 
   // Spawned directly with node (not through npx), so stopping it reaches the server itself.
   const cli = dev ? ["node_modules/@remix-run/dev/dist/cli.js", "dev"] : ["node_modules/@remix-run/serve/dist/cli.js", "./build/index.js"];
-  server = spawn(process.execPath, cli, { cwd: root, env, stdio: "inherit" });
+  // Its own process group (detached): Ctrl-C reaches only this script, which then stops the server once
+  // (a second signal from the terminal made remix-serve print ERR_SERVER_NOT_RUNNING) and the database.
+  server = spawn(process.execPath, cli, { cwd: root, env, stdio: "inherit", detached: true });
   server.once("exit", (code) => {
     if (!stopping) void stop(code ?? 1);
   });

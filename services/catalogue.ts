@@ -19,6 +19,7 @@ import {
   type ProgrammeCardRow,
   type ProgrammeCriteria,
   type ProgrammeDetailRow,
+  type ProgrammeSort,
   type PublicInstitutionRow,
 } from "#models/catalogue.server";
 import { findBankByBin } from "#models/reference/banks";
@@ -51,14 +52,29 @@ export function daysLeft(endDate: Date, now: Date): number {
   return Math.round((startOfVietnamDay(endDate).getTime() - startOfVietnamDay(now).getTime()) / DAY_MS);
 }
 
+/**
+ * Whether a programme takes pledges at `now`: it is open and its end day (a calendar day in
+ * Asia/Ho_Chi_Minh) is not over — pledges are accepted through the whole end day. An open programme
+ * past its end date is closed for pledges everywhere, automatically, without anyone changing it.
+ */
+export function isAcceptingPledges(programme: { state: string; endDate: Date | string }, now: Date = new Date()): boolean {
+  return programme.state === "open" && daysLeft(new Date(programme.endDate), now) >= 0;
+}
+
+/** The state the public sees: "closed" also for an open programme whose end day is over. */
+export function publicState<S extends string>(programme: { state: S; endDate: Date | string }, now: Date = new Date()): S | "closed" {
+  return programme.state === "open" && !isAcceptingPledges(programme, now) ? "closed" : programme.state;
+}
+
 export type ProgrammeCard = ProgrammeCardRow & { daysLeft: number };
 
 function withDaysLeft(now: Date) {
-  return (row: ProgrammeCardRow): ProgrammeCard => ({ ...row, daysLeft: daysLeft(row.endDate, now) });
+  return (row: ProgrammeCardRow): ProgrammeCard => ({ ...row, state: publicState(row, now), daysLeft: daysLeft(row.endDate, now) });
 }
 
-export function criteriaOf(query: CatalogueQuery): ProgrammeCriteria {
+export function criteriaOf(query: CatalogueQuery, now: Date = new Date()): ProgrammeCriteria {
   return {
+    today: startOfVietnamDay(now),
     searchPatterns: searchPatterns(query.q),
     provinceSlug: query.province,
     institutionType: query.type,
@@ -78,35 +94,48 @@ export type CatalogueResult = {
   pageCount: number;
 };
 
+/** One run of the result list: the programmes matching `criteria`, in `sort` order. */
+type Segment = { criteria: ProgrammeCriteria; sort: ProgrammeSort };
+
 /**
- * One page of the catalogue. "Closing soon" lists programmes that have not ended yet by end date
- * (soonest first), then those already over (most recently ended first), paginated across both.
+ * One page across segments listed one after the other (each counted, then only the segments the
+ * page overlaps are read, with their own skip and limit). Every query is a plain find or count, so
+ * it runs on FerretDB v1 (no $facet, no computed sort keys).
+ */
+async function pageAcross(segments: Segment[], skip: number, pageSize: number): Promise<{ items: ProgrammeCardRow[]; total: number }> {
+  const counts = await Promise.all(segments.map((segment) => countPublicProgrammes(segment.criteria)));
+  const reads: Array<Promise<ProgrammeCardRow[]>> = [];
+  let offset = 0;
+  for (const [index, segment] of segments.entries()) {
+    const count = counts[index]!;
+    const from = Math.max(0, skip - offset);
+    const upTo = Math.min(count, skip + pageSize - offset);
+    if (upTo > from) reads.push(findPublicProgrammes(segment.criteria, { sort: segment.sort, skip: from, limit: upTo - from }));
+    offset += count;
+  }
+  return { items: (await Promise.all(reads)).flat(), total: offset };
+}
+
+/**
+ * One page of the catalogue. A search lists the programmes whose title matches every word first,
+ * then those matched only through the summary, institution or province. "Closing soon" lists
+ * programmes that have not ended yet by end date (soonest first), then those already over (most
+ * recently ended first). Pagination runs across all of them.
  */
 export async function searchCatalogue(query: CatalogueQuery, now: Date = new Date(), pageSize = CATALOGUE_PAGE_SIZE): Promise<Omit<CatalogueResult, "ignored">> {
-  const criteria = criteriaOf(query);
+  const criteria = criteriaOf(query, now);
   const skip = (query.page - 1) * pageSize;
-  let items: ProgrammeCardRow[];
-  let total: number;
-  if (query.sort === "closing-soon") {
-    const today = startOfVietnamDay(now);
-    const running = { ...criteria, endsOnOrAfter: today };
-    const ended = { ...criteria, endsBefore: today };
-    const [runningCount, endedCount] = await Promise.all([countPublicProgrammes(running), countPublicProgrammes(ended)]);
-    total = runningCount + endedCount;
-    const fromRunning = Math.max(0, Math.min(pageSize, runningCount - skip));
-    const [first, second] = await Promise.all([
-      fromRunning > 0 ? findPublicProgrammes(running, { sort: "ending-first", skip, limit: fromRunning }) : [],
-      pageSize - fromRunning > 0 && endedCount > 0
-        ? findPublicProgrammes(ended, { sort: "ending-last", skip: Math.max(0, skip - runningCount), limit: pageSize - fromRunning })
-        : [],
-    ]);
-    items = [...first, ...second];
-  } else {
-    [total, items] = await Promise.all([
-      countPublicProgrammes(criteria),
-      findPublicProgrammes(criteria, { sort: query.sort === "most-needed" ? "most-needed" : "newest", skip, limit: pageSize }),
-    ]);
-  }
+  const ranks: ProgrammeCriteria[] =
+    (criteria.searchPatterns ?? []).length > 0 ? [{ ...criteria, titleMatch: "only" }, { ...criteria, titleMatch: "exclude" }] : [criteria];
+  const segments: Segment[] = ranks.flatMap((rank): Segment[] =>
+    query.sort === "closing-soon"
+      ? [
+          { criteria: { ...rank, endsOnOrAfter: criteria.today }, sort: "ending-first" },
+          { criteria: { ...rank, endsBefore: criteria.today }, sort: "ending-last" },
+        ]
+      : [{ criteria: rank, sort: query.sort === "most-needed" ? "most-needed" : "newest" }],
+  );
+  const { items, total } = await pageAcross(segments, skip, pageSize);
   return {
     query,
     items: items.map(withDaysLeft(now)),
@@ -140,22 +169,22 @@ export type LedgerEntryView = {
 
 /**
  * Applies a donor's consent to one received gift (domain.md §8, Law 91/2025/QH15):
- * - no pledge (an offline gift with no recorded choice), anonymous, an erased donor, or an
- *   individual without active consent → the anonymous benefactor, amount shown;
+ * - anonymous, an erased donor, or an individual without an active recorded consent (an offline
+ *   gift from a person has none) → the anonymous benefactor, amount shown;
  * - name_only → the name, amount hidden; name_and_amount → both.
- * Company names are not personal data, so an organisation needs only its visibility choice.
+ * Company names are not personal data, so an organisation is named unless it chose to be anonymous —
+ * an offline gift from a company (no recorded choice) shows its name and amount.
  */
 export function publicLedgerEntry(row: LedgerDonationRow): LedgerEntryView {
   const base = { id: row.id, receivedAt: row.receivedAt, method: row.method };
   const named =
-    row.visibility !== null &&
     row.visibility !== "anonymous" &&
     row.donor !== null &&
     !row.donor.erased &&
     Boolean(row.donor.name) &&
-    (row.donor.kind === "organisation" || row.consentActive);
+    (row.donor.kind === "organisation" || (row.visibility !== null && row.consentActive));
   if (!named) return { ...base, donorName: null, amount: row.amount };
-  return { ...base, donorName: row.donor!.name, amount: row.visibility === "name_and_amount" ? row.amount : null };
+  return { ...base, donorName: row.donor!.name, amount: row.visibility === "name_only" ? null : row.amount };
 }
 
 /** In-kind needs with how many of each are covered by pledges (matched by item name, ignoring case and diacritics). */
@@ -183,7 +212,7 @@ export async function getProgrammePage(slug: string, now: Date = new Date()): Pr
     findLedgerDonations(programme.id, 50),
   ]);
   return {
-    programme: { ...programme, daysLeft: daysLeft(programme.endDate, now) },
+    programme: { ...programme, state: publicState(programme, now), daysLeft: daysLeft(programme.endDate, now) },
     inKindNeeds: coverInKindNeeds(programme.inKindNeeds, pledged),
     ledger: { entries: ledger.rows.map(publicLedgerEntry), total: ledger.total },
   };
@@ -194,14 +223,17 @@ export type PledgePlaceholderPage = {
   bank: { institutionName: string; bankShortName: string | null; bankName: string | null; bankBin: string; accountNumber: string; accountName: string } | null;
 };
 
-/** The "pledge support" placeholder: the programme (public only) and its institution's bank account. */
-export async function getPledgePlaceholder(slug: string): Promise<PledgePlaceholderPage | null> {
+/**
+ * The pledge page's programme (public only) and its institution's bank account. Its state is the
+ * public one: an open programme past its end day is reported "closed" (see isAcceptingPledges).
+ */
+export async function getPledgePlaceholder(slug: string, now: Date = new Date()): Promise<PledgePlaceholderPage | null> {
   const programme = await findPublicProgrammeBySlug(slug);
   if (!programme) return null;
   const bank = await findPublicBankDetails(programme.institutionId);
   const known = bank ? findBankByBin(bank.bankBin) : undefined;
   return {
-    programme: { slug: programme.slug, title: programme.title, state: programme.state, institutionName: programme.institutionName, institutionSlug: programme.institutionSlug, inKindNeeds: programme.inKindNeeds },
+    programme: { slug: programme.slug, title: programme.title, state: publicState(programme, now), institutionName: programme.institutionName, institutionSlug: programme.institutionSlug, inKindNeeds: programme.inKindNeeds },
     bank: bank ? { ...bank, bankShortName: known?.shortName ?? null, bankName: known?.name ?? null } : null,
   };
 }
@@ -216,10 +248,11 @@ export type InstitutionPage = { institution: PublicInstitutionRow; programmes: P
 export async function getInstitutionPage(slug: string, now: Date = new Date()): Promise<InstitutionPage | null> {
   const institution = await findPublicInstitutionBySlug(slug);
   if (!institution) return null;
+  const today = startOfVietnamDay(now);
   const [open, closed, programmeCount] = await Promise.all([
-    findPublicProgrammes({ institutionId: institution.id, state: "open" }, { sort: "newest", limit: INSTITUTION_PAGE_PROGRAMMES }),
-    findPublicProgrammes({ institutionId: institution.id, state: "closed" }, { sort: "ending-last", limit: INSTITUTION_PAGE_PROGRAMMES }),
-    countPublicProgrammes({ institutionId: institution.id }),
+    findPublicProgrammes({ today, institutionId: institution.id, state: "open" }, { sort: "newest", limit: INSTITUTION_PAGE_PROGRAMMES }),
+    findPublicProgrammes({ today, institutionId: institution.id, state: "closed" }, { sort: "ending-last", limit: INSTITUTION_PAGE_PROGRAMMES }),
+    countPublicProgrammes({ today, institutionId: institution.id }),
   ]);
   return { institution, programmes: [...open, ...closed].slice(0, INSTITUTION_PAGE_PROGRAMMES).map(withDaysLeft(now)), programmeCount };
 }
@@ -244,14 +277,16 @@ export type HomeCatalogue = {
 
 export async function getHomeCatalogue(now: Date = new Date()): Promise<HomeCatalogue> {
   const next = nextCampaignDay(now);
+  const today = startOfVietnamDay(now);
+  // Every figure counts what the catalogue lists: "open" means taking pledges today.
   const [institutions, totals, tied, provinceCounts] = await Promise.all([
     countApprovedInstitutions(),
-    publicProgrammeTotals(),
-    findPublicProgrammes({ state: "open", campaignDay: next.campaignDay.slug }, { sort: "newest", limit: HOME_CAMPAIGN_PROGRAMMES }),
-    openProgrammeCountsByProvince(),
+    publicProgrammeTotals(today),
+    findPublicProgrammes({ today, state: "open", campaignDay: next.campaignDay.slug }, { sort: "newest", limit: HOME_CAMPAIGN_PROGRAMMES }),
+    openProgrammeCountsByProvince(today),
   ]);
   const fallback = tied.length === 0;
-  const programmes = fallback ? await findPublicProgrammes({ state: "open" }, { sort: "newest", limit: HOME_CAMPAIGN_PROGRAMMES }) : tied;
+  const programmes = fallback ? await findPublicProgrammes({ today, state: "open" }, { sort: "newest", limit: HOME_CAMPAIGN_PROGRAMMES }) : tied;
   const order = new Map<string, number>(PROVINCES.map((p, index) => [p.slug, index]));
   return {
     totals: { institutions, programmes: totals.programmes, received: totals.received },

@@ -1,5 +1,7 @@
+import { isPastDueDay } from "./calendar";
 import mongoose, { type Types } from "mongoose";
 import { Donation, receiptNumberFor, type DonationMethod } from "#models/donation.server";
+import { Donor, donorName, type DonorDoc } from "#models/donor.server";
 import { LedgerEntry, type LedgerEntryKind } from "#models/ledger-entry.server";
 import { Pledge } from "#models/pledge.server";
 import { recomputeProgrammeTotals } from "#models/programme.server";
@@ -41,6 +43,37 @@ function isDuplicate(error: unknown) {
   return (error as { code?: number }).code === 11000;
 }
 
+export type DonorSnapshot = { kind: "organisation" | "individual"; name: string | null; taxCode: string | null; address: string | null; representative: string | null };
+
+/** A donor record as its receipt shows it: an organisation's legal name, an individual's full name. */
+export function donorSnapshotOfRecord(donor: Pick<DonorDoc, "kind" | "legalName" | "fullName" | "taxCode" | "address" | "representative">): DonorSnapshot {
+  return {
+    kind: donor.kind === "organisation" ? "organisation" : "individual",
+    name: donorName(donor),
+    taxCode: donor.taxCode ?? null,
+    address: donor.address ?? null,
+    representative: donor.representative?.name ?? null,
+  };
+}
+
+/**
+ * Who gave, as of now — copied onto the gift so its receipt and the public ledger never change when the
+ * donor's record does later: what the donor typed on the pledge, else the donor's record (offline gifts,
+ * pledges made before pledges kept it), else nobody (an anonymous walk-in gift, an erased donor).
+ */
+async function donorSnapshotFor(input: DonationInput): Promise<DonorSnapshot | null> {
+  if (input.pledgeId) {
+    const pledge = await Pledge.findById(input.pledgeId).select("donorSnapshot").lean();
+    const snapshot = pledge?.donorSnapshot;
+    if (snapshot?.name) {
+      return { kind: snapshot.kind === "organisation" ? "organisation" : "individual", name: snapshot.name, taxCode: snapshot.taxCode ?? null, address: snapshot.address ?? null, representative: snapshot.representative ?? null };
+    }
+  }
+  if (!input.donorId) return null;
+  const donor = await Donor.findById(input.donorId).select("kind legalName fullName taxCode address representative erasedAt").lean();
+  return donor && !donor.erasedAt ? donorSnapshotOfRecord(donor) : null;
+}
+
 export async function recordDonation(input: DonationInput): Promise<{ donationId: string; receiptNumber: string; duplicate: boolean }> {
   if (!Number.isSafeInteger(input.amount) || input.amount <= 0) throw new RangeError(`a donation is a positive whole number of đồng: ${input.amount}`);
   let duplicate = false;
@@ -48,6 +81,7 @@ export async function recordDonation(input: DonationInput): Promise<{ donationId
   if (donation) {
     duplicate = true;
   } else {
+    const donorSnapshot = await donorSnapshotFor(input);
     try {
       donation = (
         await Donation.create({
@@ -66,6 +100,7 @@ export async function recordDonation(input: DonationInput): Promise<{ donationId
           inKind: input.inKind ?? { items: [] },
           volunteerHours: input.volunteerHours ?? null,
           recordedBy: input.recordedBy ?? null,
+          donorSnapshot,
         })
       ).toObject();
     } catch (error) {
@@ -145,7 +180,7 @@ export async function refreshPledgeFulfilment(pledgeId: Types.ObjectId | string,
     paid -= share;
     instalment.paidAmount = share;
     if (share >= instalment.amount) instalment.status = "paid";
-    else if (instalment.dueDate.getTime() < now.getTime()) {
+    else if (isPastDueDay(instalment.dueDate, now)) {
       instalment.status = "overdue";
       overdue = true;
     } else instalment.status = "pending";

@@ -7,9 +7,13 @@ const vndFormatters: Record<Locale, Intl.NumberFormat> = {
   en: new Intl.NumberFormat("en-US", { style: "currency", currency: "VND", currencyDisplay: "narrowSymbol" }),
 };
 
-/** 1000000 → "1.000.000 ₫" (vi, no-break space before ₫) or "₫1,000,000" (en). */
+/**
+ * 1000000 → "1.000.000 ₫" (vi, no-break space before ₫) or "₫1,000,000" (en). A fraction of a đồng is
+ * a bug and throws; a whole number too large to be exact (a sum of amounts stored before the limits
+ * existed) is still shown, so a page renders whatever the books hold.
+ */
 export function formatVnd(amount: number, locale: Locale = "vi"): string {
-  if (!Number.isSafeInteger(amount)) throw new RangeError(`not a whole number of đồng: ${amount}`);
+  if (!Number.isInteger(amount)) throw new RangeError(`not a whole number of đồng: ${amount}`);
   return vndFormatters[locale].format(amount);
 }
 

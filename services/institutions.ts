@@ -1,7 +1,7 @@
 import mongoose from "mongoose";
 import { recordAudit } from "#models/audit-event.server";
 import { Institution } from "#models/institution.server";
-import { Programme } from "#models/programme.server";
+import { syncInstitutionCopies } from "#models/programme.server";
 import { User, type SessionUser } from "#models/user.server";
 import { canManageProgrammes, canReviewInstitution } from "./access";
 import { forbidden, invalid, notFound } from "./errors";
@@ -67,7 +67,8 @@ export async function decideInstitution(actor: SessionUser, institutionId: strin
   institution.decidedBy = new mongoose.Types.ObjectId(actor.id);
   institution.decidedAt = new Date();
   await institution.save();
-  await Programme.updateMany({ institutionId: institution._id }, { $set: { institutionApproved: approve, institutionName: institution.name, institutionSlug: institution.slug } });
+  // The copies the catalogue reads (decision 0003), search text included.
+  await syncInstitutionCopies(institution);
   if (approve) await grantManagement(institution.managerIds, institution._id);
   await recordAudit({
     actor,
@@ -145,4 +146,10 @@ export async function findApprovedInstitutions(searchText: string, limit = 20) {
     .limit(limit)
     .select("name slug provinceSlug type")
     .lean();
+}
+
+/** Names and links of the institutions a user manages (read one by one by _id: a user has few). */
+export async function institutionSummaries(institutionIds: string[]) {
+  const found = await Promise.all(institutionIds.filter((id) => mongoose.isValidObjectId(id)).slice(0, 50).map((id) => Institution.findById(id).select("name slug status").lean()));
+  return found.flatMap((i) => (i ? [{ id: String(i._id), name: i.name, slug: i.slug, status: i.status }] : []));
 }

@@ -10,6 +10,7 @@ import type { SessionUser } from "#models/user.server";
 import { canManageProgrammes } from "./access";
 import { recordDonation } from "./donations";
 import { forbidden, invalid, notFound, ServiceError } from "./errors";
+import { assertWithinLimit } from "./settings";
 import type { OfflineDonorInput, OfflineGiftInput } from "./validation/offline-gift";
 
 /**
@@ -99,6 +100,8 @@ export async function recordOfflineGift(actor: SessionUser, programmeId: string,
   }
 
   await checkEvidenceIds(evidenceFileIds, institutionId);
+  // The platform's limit on one gift (set by an admin), whatever its kind.
+  await assertWithinLimit(input.amount, input.method === "in_kind" ? "items" : input.method === "volunteer_hours" ? "hours" : "amount");
 
   let pledge: Awaited<ReturnType<typeof findPledgeByReference>> = null;
   if (input.pledgeReference) {

@@ -2,6 +2,7 @@ import { recordAudit } from "#models/audit-event.server";
 import { Donation } from "#models/donation.server";
 import { Donor } from "#models/donor.server";
 import { Institution } from "#models/institution.server";
+import { LedgerEntry } from "#models/ledger-entry.server";
 import { Pledge, type PledgeKind } from "#models/pledge.server";
 import { Programme, recomputeProgrammeTotals } from "#models/programme.server";
 import type { SessionUser } from "#models/user.server";
@@ -9,7 +10,12 @@ import { Types } from "mongoose";
 import { canManageProgrammes } from "./access";
 import { forbidden, invalid, notFound } from "./errors";
 import { refreshPledgeFulfilment } from "./donations";
+import { startOfVietnamDay } from "./calendar";
+import { isAcceptingPledges } from "./catalogue";
+import { HARD_MAX_AMOUNT, VIETQR_MAX_AMOUNT } from "./payment-limits";
+import { messageWithParams } from "./validation/messages";
 import { ledgerSum } from "./ledger";
+import { assertWithinLimit } from "./settings";
 import { buildVietQrPayload } from "./vietqr";
 import { CONSENT_TEXT, type PledgeInput } from "./validation/pledge";
 
@@ -42,15 +48,36 @@ export function instalmentSchedule(total: number, count: number, frequency: "mon
   }));
 }
 
-/** The donor profile this user pledges as: theirs if it exists, created otherwise. */
+/**
+ * The donor a pledge is made for. An organisation is one donor record per tax code, and anyone signed
+ * in may pledge on its behalf (colleagues at one company, an accountant paying for it): the first
+ * pledge fills the organisation's record, later ones never overwrite it, and what each person typed
+ * is copied onto their own pledge (donorSnapshot). An individual is the signed-in person's own record.
+ * See docs/decisions/0008-organisation-donors.md.
+ */
 async function donorFor(actor: SessionUser, input: PledgeInput) {
   if (input.donorKind === "organisation") {
-    const existing = await Donor.findOne({ uniqueKey: `tax:${input.taxCode}` });
-    if (existing && existing.userId && String(existing.userId) !== actor.id) throw invalid({ taxCode: ["pledge.validation.taxCodeTaken"] });
-    const donor = existing ?? new Donor({ kind: "organisation", taxCode: input.taxCode });
-    donor.set({ userId: actor.id, legalName: input.legalName, representative: { name: input.representative ?? null }, address: input.address ?? null, provinceSlug: input.provinceSlug ?? null, email: input.email, phone: input.phone ?? null });
-    await donor.save();
-    return donor;
+    const uniqueKey = `tax:${input.taxCode}`;
+    const existing = await Donor.findOne({ uniqueKey });
+    if (existing) {
+      // Fill what the record lacks; never rename or re-address an organisation someone else registered.
+      if (!existing.representative?.name && input.representative) existing.set("representative.name", input.representative);
+      if (!existing.address && input.address) existing.address = input.address;
+      if (!existing.provinceSlug && input.provinceSlug) existing.set("provinceSlug", input.provinceSlug);
+      if (existing.isModified()) await existing.save();
+      return existing;
+    }
+    const donor = new Donor({ kind: "organisation", taxCode: input.taxCode, userId: actor.id, legalName: input.legalName, representative: { name: input.representative ?? null }, address: input.address ?? null, provinceSlug: input.provinceSlug ?? null, email: input.email, phone: input.phone ?? null });
+    try {
+      await donor.save();
+      return donor;
+    } catch (error) {
+      // Two first pledges for one tax code at once: the other one created it.
+      if ((error as { code?: number }).code !== 11000) throw error;
+      const raced = await Donor.findOne({ uniqueKey });
+      if (!raced) throw error;
+      return raced;
+    }
   }
   const existing = await Donor.findOne({ userId: actor.id, kind: "individual" });
   const donor = existing ?? new Donor({ kind: "individual", userId: actor.id });
@@ -59,19 +86,33 @@ async function donorFor(actor: SessionUser, input: PledgeInput) {
   return donor;
 }
 
+/** What the donor typed on the pledge form: the name, tax code and address its receipts will carry. */
+function snapshotOf(input: PledgeInput) {
+  return input.donorKind === "organisation"
+    ? { kind: "organisation" as const, name: input.legalName ?? null, taxCode: input.taxCode ?? null, address: input.address ?? null, representative: input.representative ?? null }
+    : { kind: "individual" as const, name: input.fullName ?? null, taxCode: null, address: input.address ?? null, representative: null };
+}
+
+/** Whether this user made the pledge (or, for pledges made before pledgedBy was kept, owns its donor record). */
+export function isOwnPledge(actor: Pick<SessionUser, "id">, pledge: { pledgedBy?: unknown }, donor: { userId?: unknown } | null | undefined) {
+  if (pledge.pledgedBy) return String(pledge.pledgedBy) === actor.id;
+  return Boolean(donor?.userId && String(donor.userId) === actor.id);
+}
+
 /** A pledge to an open, public programme. Returns its reference code (what goes into a transfer description). */
 export async function createPledge(actor: SessionUser, programmeSlug: string, input: PledgeInput, now = new Date()) {
   const programme = await Programme.findOne({ slug: programmeSlug, institutionApproved: true, state: { $in: ["open", "closed"] } }).lean();
   if (!programme) throw notFound();
-  if (programme.state !== "open") throw invalid({}, "pledge.closedProgramme");
+  // Open and not past its end day (in Vietnam): an open programme past its end date takes no pledges.
+  if (!isAcceptingPledges(programme, now)) throw invalid({}, "pledge.closedProgramme");
   if (actor.role !== "donor" && actor.role !== "admin" && actor.role !== "manager") throw forbidden("pledge.officersCannotPledge");
-  const donor = await donorFor(actor, input);
 
   const kind = input.kind as PledgeKind;
   let amount = input.amount ?? 0;
   const extra: Record<string, unknown> = {};
   if (kind === "cash_instalments") {
-    extra.instalments = instalmentSchedule(amount, input.instalmentCount!, input.frequency!, addMonthsVietnam(now, 0));
+    // The first instalment is due today (a calendar day in Vietnam: overdue only once today has passed).
+    extra.instalments = instalmentSchedule(amount, input.instalmentCount!, input.frequency!, startOfVietnamDay(now));
   } else if (kind === "in_kind") {
     amount = input.quantity! * input.unitValue!;
     extra.inKindItems = [{ item: input.item!, quantity: input.quantity!, unitValue: input.unitValue! }];
@@ -79,12 +120,15 @@ export async function createPledge(actor: SessionUser, programmeSlug: string, in
     amount = input.hours! * input.ratePerHour!;
     extra.volunteerHours = { hours: input.hours!, ratePerHour: input.ratePerHour! };
   }
-  if (!Number.isSafeInteger(amount) || amount <= 0) throw invalid({ amount: ["validation.amountTooLarge"] });
+  if (!Number.isSafeInteger(amount) || amount <= 0) throw invalid({ amount: [messageWithParams("validation.amountTooLarge", { maxVnd: HARD_MAX_AMOUNT })] });
+  // The platform's limit on one pledge (set by an admin); goods and hours count at their declared value.
+  await assertWithinLimit(amount, kind === "in_kind" ? "unitValue" : kind === "volunteer_hours" ? "ratePerHour" : "amount");
+  const donor = await donorFor(actor, input);
   const consent = donor.kind === "individual" && input.visibility !== "anonymous" ? { text: CONSENT_TEXT.vi, givenAt: now } : null;
 
   for (let attempt = 0; attempt < 5; attempt += 1) {
     try {
-      const pledge = await Pledge.create({ programmeId: programme._id, institutionId: programme.institutionId, donorId: donor._id, kind, amount, visibility: input.visibility, consent, ...extra });
+      const pledge = await Pledge.create({ programmeId: programme._id, institutionId: programme.institutionId, donorId: donor._id, pledgedBy: actor.id, donorSnapshot: snapshotOf(input), kind, amount, visibility: input.visibility, consent, ...extra });
       await recomputeProgrammeTotals(programme._id);
       await recordAudit({ actor, action: "pledge.create", subjectType: "Pledge", subjectId: pledge._id, institutionId: programme.institutionId, details: { reference: pledge.reference, amount, kind } });
       return { reference: pledge.reference, id: String(pledge._id) };
@@ -102,8 +146,7 @@ export async function getPledgeForViewer(actor: SessionUser, reference: string, 
   if (!pledge) throw notFound();
   const [donor, programme] = await Promise.all([Donor.findById(pledge.donorId).lean(), Programme.findById(pledge.programmeId).lean()]);
   if (!programme) throw notFound();
-  const ownDonor = donor?.userId && String(donor.userId) === actor.id;
-  if (!ownDonor && !canSeeInstitution({ id: String(pledge.institutionId), provinceSlug: programme.provinceSlug })) throw forbidden();
+  if (!isOwnPledge(actor, pledge, donor) && !canSeeInstitution({ id: String(pledge.institutionId), provinceSlug: programme.provinceSlug })) throw forbidden();
   return { pledge, donor, programme };
 }
 
@@ -119,16 +162,20 @@ export function nextDue(pledge: { kind: string; amount: number; state: string; i
   return outstanding > 0 ? { amount: outstanding, instalmentSeq: null, dueDate: null } : null;
 }
 
-/** The signed-in donor's pledges, newest first. */
+/** The signed-in person's pledges, newest first, with what the books say was paid on each. */
 export async function pledgesOfUser(actor: SessionUser) {
-  const donors = await Donor.find({ userId: actor.id }).select("_id").lean();
-  if (donors.length === 0) return [];
-  const pledges = await Pledge.find({ donorId: { $in: donors.map((d) => d._id) } }).sort({ createdAt: -1 }).limit(100).lean();
-  const programmes = await Programme.find({ _id: { $in: pledges.map((p) => p.programmeId) } }).select("title slug").lean();
+  const donors = await Donor.find({ userId: actor.id, kind: "individual" }).select("_id").lean();
+  const mine = [{ pledgedBy: new Types.ObjectId(actor.id) }, ...(donors.length ? [{ pledgedBy: null, donorId: { $in: donors.map((d) => d._id) } }] : [])];
+  const pledges = await Pledge.find({ $or: mine }).sort({ createdAt: -1 }).limit(100).lean();
+  if (pledges.length === 0) return [];
+  const [programmes, paidRows] = await Promise.all([
+    Programme.find({ _id: { $in: pledges.map((p) => p.programmeId) } }).select("title slug").lean(),
+    LedgerEntry.aggregate<{ _id: Types.ObjectId; paid: number }>([{ $match: { pledgeId: { $in: pledges.map((p) => p._id) } } }, { $group: { _id: "$pledgeId", paid: { $sum: "$amount" } } }]),
+  ]);
   const byId = new Map(programmes.map((p) => [String(p._id), p]));
-  return pledges.map((p) => ({ pledge: p, programme: byId.get(String(p.programmeId)) ?? null }));
+  const paidOf = new Map(paidRows.map((row) => [String(row._id), Math.max(0, row.paid)]));
+  return pledges.map((p) => ({ pledge: p, programme: byId.get(String(p.programmeId)) ?? null, paid: paidOf.get(String(p._id)) ?? 0 }));
 }
-
 
 /**
  * Everything the pledge page shows its donor: the pledge and its instalments, what was paid
@@ -146,10 +193,11 @@ export async function pledgeDetails(actor: SessionUser, reference: string, canSe
   ]);
   const due = nextDue(pledge, paid);
   let vietQr: { payload: string; amount: number } | null = null;
-  if (due && institution?.bankAccount) {
+  // A pledge stored before the limits existed may be too large for a VietQR amount: no code then (the page says why).
+  if (due && institution?.bankAccount && due.amount <= VIETQR_MAX_AMOUNT) {
     vietQr = { payload: buildVietQrPayload({ bankBin: institution.bankAccount.bankBin, accountNumber: institution.bankAccount.accountNumber, amount: due.amount, description: pledge.reference }), amount: due.amount };
   }
-  return { pledge, donor, programme, institution, donations, paid, due, vietQr, isOwner: Boolean(donor?.userId && String(donor.userId) === actor.id), canManage: canManageProgrammes(actor, String(pledge.institutionId)) };
+  return { pledge, donor, programme, institution, donations, paid, due, vietQr, isOwner: isOwnPledge(actor, pledge, donor), canManage: canManageProgrammes(actor, String(pledge.institutionId)) };
 }
 
 /** The donor profile a signed-in user last pledged as, to pre-fill the pledge form. */
@@ -166,7 +214,7 @@ export async function cancelPledge(actor: SessionUser, reference: string, reason
   if (!pledge) throw notFound();
   if (pledge.state === "cancelled" || pledge.state === "fulfilled") throw invalid({}, "pledge.cannotCancel");
   const donor = await Donor.findById(pledge.donorId).select("userId").lean();
-  const isDonor = Boolean(donor?.userId && String(donor.userId) === actor.id);
+  const isDonor = isOwnPledge(actor, pledge, donor);
   const isManager = canManageProgrammes(actor, String(pledge.institutionId));
   if (!isDonor && !isManager) throw forbidden();
   if (isManager && !isDonor && !reason) throw invalid({ reason: ["validation.reasonRequired"] }, "validation.reasonRequired");

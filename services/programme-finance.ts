@@ -1,3 +1,4 @@
+import { isPastDueDay } from "./calendar";
 import { stringify } from "csv-stringify/sync";
 import mongoose, { type Types } from "mongoose";
 import { Donation, type DonationDoc, type DonationMethod } from "#models/donation.server";
@@ -42,6 +43,8 @@ async function ledgerSumBy(match: Record<string, unknown>, field: "kind" | "pled
 }
 
 export type OverdueInstalment = { pledgeId: string; reference: string; donorName: string; seq: number; dueDate: Date; amount: number; paid: number; outstanding: number };
+/** A pledge paid beyond its amount (an over-payment a manager confirmed): shown as such, never netted away. */
+export type OverpaidPledge = { pledgeId: string; reference: string; donorName: string; amount: number; paid: number; overpaid: number };
 export type InKindProgress = { item: string; unit: string | null; needed: number | null; received: number };
 export type RecentGift = {
   id: string;
@@ -70,7 +73,9 @@ export async function programmeFinance(actor: SessionUser, programmeId: string, 
   const receivedMatch = { programmeId: id, kind: { $in: [...RECEIVED_KINDS] } };
   const received = Math.max(0, await ledgerSum(receivedMatch));
   const receivedByKind = await ledgerSumBy(receivedMatch, "kind");
-  const kindTotal = (kind: LedgerEntryKind) => receivedByKind.get(kind) ?? 0;
+  // A refund or correction lowers the kind of the gift it reverses (a corrected in-kind gift lowers goods, not money).
+  const reversals = await reversalsOf(id);
+  const kindTotal = (kind: LedgerEntryKind) => (receivedByKind.get(kind) ?? 0) + (reversals.byOriginalKind.get(kind) ?? 0);
 
   // Pledged and outstanding: the pledges that still stand, and what the ledger says was paid on each.
   const pledges = await Pledge.find({ programmeId: id, state: { $in: [...ACTIVE_PLEDGE_STATES] } })
@@ -81,16 +86,20 @@ export async function programmeFinance(actor: SessionUser, programmeId: string, 
   let pledged = 0;
   let outstanding = 0;
   const overdue: OverdueInstalment[] = [];
+  const overpaid: OverpaidPledge[] = [];
   for (const pledge of pledges) {
     const paidTotal = Math.max(0, paidByPledge.get(String(pledge._id)) ?? 0);
     pledged += pledge.amount;
     outstanding += Math.max(0, pledge.amount - paidTotal);
+    if (paidTotal > pledge.amount) {
+      overpaid.push({ pledgeId: String(pledge._id), reference: pledge.reference, donorName: names.get(String(pledge.donorId))?.name ?? "", amount: pledge.amount, paid: paidTotal, overpaid: paidTotal - pledge.amount });
+    }
     // Paid money goes to the instalments in order (as services/donations.ts refreshPledgeFulfilment does).
     let left = paidTotal;
     for (const instalment of [...pledge.instalments].sort((a, b) => a.seq - b.seq)) {
       const paid = Math.min(left, instalment.amount);
       left -= paid;
-      if (paid < instalment.amount && instalment.dueDate.getTime() < now.getTime()) {
+      if (paid < instalment.amount && isPastDueDay(instalment.dueDate, now)) {
         overdue.push({
           pledgeId: String(pledge._id),
           reference: pledge.reference,
@@ -111,7 +120,8 @@ export async function programmeFinance(actor: SessionUser, programmeId: string, 
   // into a top-level field, unlike MongoDB, and in-kind gifts per programme are few.
   const inKind: InKindProgress[] = programme.inKindNeeds.map((need) => ({ item: need.item, unit: need.unit, needed: need.quantity, received: 0 }));
   const byKey = new Map(inKind.map((row) => [toSearchText(row.item), row]));
-  for await (const gift of Donation.find({ programmeId: id, method: "in_kind" }).select("inKind.items").lean().cursor()) {
+  for await (const gift of Donation.find({ programmeId: id, method: "in_kind" }).select("amount inKind.items").lean().cursor()) {
+    if ((reversals.byGift.get(String(gift._id)) ?? 0) >= gift.amount) continue; // corrected away in full: its goods are not counted
     for (const item of gift.inKind?.items ?? []) {
       const key = toSearchText(item.item);
       let row = byKey.get(key);
@@ -161,15 +171,44 @@ export async function programmeFinance(actor: SessionUser, programmeId: string, 
       received,
       outstanding,
       remaining: Math.max(0, programme.goal - received),
-      receivedMoney: kindTotal("donation_received") + kindTotal("refund") + kindTotal("correction"),
+      receivedMoney: kindTotal("donation_received") + reversals.unattributed,
       receivedInKind: kindTotal("in_kind_received"),
       receivedHours: kindTotal("volunteer_hours"),
     },
     overdue,
+    overpaid,
     inKind,
     recent,
     giftCount,
   };
+}
+
+/**
+ * A programme's refunds and corrections (negative entries with reversesEntryId): their sum per kind of
+ * the entry they reverse, and what was reversed of each gift (a positive number, by donation id).
+ */
+async function reversalsOf(programmeId: Id) {
+  const rows = await LedgerEntry.aggregate<{ _id: Id | null; total: number }>([
+    { $match: { programmeId, kind: { $in: ["refund", "correction"] } } },
+    { $group: { _id: "$reversesEntryId", total: { $sum: "$amount" } } },
+  ]);
+  const originals = await LedgerEntry.find({ _id: { $in: rows.flatMap((r) => (r._id ? [r._id] : [])) } })
+    .select("kind sourceId")
+    .lean();
+  const byId = new Map(originals.map((o) => [String(o._id), o]));
+  const byOriginalKind = new Map<LedgerEntryKind, number>();
+  const byGift = new Map<string, number>();
+  let unattributed = 0;
+  for (const row of rows) {
+    const original = row._id ? byId.get(String(row._id)) : undefined;
+    if (!original) {
+      unattributed += row.total;
+      continue;
+    }
+    byOriginalKind.set(original.kind, (byOriginalKind.get(original.kind) ?? 0) + row.total);
+    if (original.sourceId) byGift.set(String(original.sourceId), (byGift.get(String(original.sourceId)) ?? 0) - row.total);
+  }
+  return { byOriginalKind, byGift, unattributed };
 }
 
 async function pledgeReferences(ids: Array<Id | null | undefined>) {

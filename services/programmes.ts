@@ -4,6 +4,7 @@ import { Institution } from "#models/institution.server";
 import { Programme, type ProgrammeState } from "#models/programme.server";
 import type { SessionUser } from "#models/user.server";
 import { canAccessInstitution, canManageProgrammes } from "./access";
+import { isAcceptingPledges } from "./catalogue";
 import { forbidden, invalid, notFound } from "./errors";
 import { uniqueSlug } from "./institutions";
 import type { ProgrammeInput } from "./validation/programme";
@@ -58,7 +59,8 @@ export async function getProgrammeForManagement(actor: SessionUser, programmeId:
   const programme = await Programme.findById(programmeId).lean();
   if (!programme) throw notFound();
   if (!canAccessInstitution(actor, { id: String(programme.institutionId), provinceSlug: programme.provinceSlug })) throw forbidden();
-  return { programme, canEdit: canManageProgrammes(actor, String(programme.institutionId)) };
+  const canEdit = canManageProgrammes(actor, String(programme.institutionId));
+  return { programme, canEdit, canReopen: canEdit && canReopen(programme) };
 }
 
 export async function updateProgramme(actor: SessionUser, programmeId: string, input: ProgrammeInput, coverImageId?: string | null) {
@@ -74,27 +76,45 @@ export async function updateProgramme(actor: SessionUser, programmeId: string, i
   return { id: String(doc._id), slug: doc.slug };
 }
 
-const TRANSITIONS: Record<ProgrammeState, ProgrammeState[]> = { draft: ["open"], open: ["closed"], closed: [] };
+const TRANSITIONS: Record<ProgrammeState, ProgrammeState[]> = { draft: ["open"], open: ["closed"], closed: ["open"] };
 
-/** draft → open (published: public, takes pledges) → closed (no more pledges). */
-export async function changeProgrammeState(actor: SessionUser, programmeId: string, to: ProgrammeState) {
+/** A closed programme may be reopened while its end day (Asia/Ho_Chi_Minh) is not over. */
+export function canReopen(programme: { state: string; endDate: Date | string }, now: Date = new Date()): boolean {
+  return programme.state === "closed" && isAcceptingPledges({ state: "open", endDate: programme.endDate }, now);
+}
+
+/**
+ * draft → open (published: public, takes pledges) → closed (no more pledges) → open again (reopened
+ * by its manager, only while its end date has not passed). Every change is audited.
+ */
+export async function changeProgrammeState(actor: SessionUser, programmeId: string, to: ProgrammeState, now: Date = new Date()) {
   const { programme, canEdit } = await getProgrammeForManagement(actor, programmeId);
   if (!canEdit) throw forbidden();
   if (!TRANSITIONS[programme.state].includes(to)) throw invalid({}, "programmes.badTransition");
+  const reopening = programme.state === "closed" && to === "open";
+  if (reopening && !canReopen(programme, now)) throw invalid({}, "programmes.reopenAfterEnd");
   if (to === "open") await managedApprovedInstitution(actor, String(programme.institutionId));
-  await Programme.updateOne(
+  const { modifiedCount } = await Programme.updateOne(
     { _id: programme._id, state: programme.state },
-    { $set: { state: to, ...(to === "open" ? { publishedAt: new Date() } : {}) } },
+    // A reopened programme keeps the date it was first published.
+    { $set: { state: to, ...(to === "open" && !reopening ? { publishedAt: now } : {}) } },
   );
-  await recordAudit({ actor, action: to === "open" ? "programme.publish" : "programme.close", subjectType: "Programme", subjectId: programme._id, institutionId: programme.institutionId, provinceSlug: programme.provinceSlug });
-  return { state: to };
+  // Someone else changed it first (two tabs, two managers): nothing is recorded twice.
+  if (modifiedCount === 0) throw invalid({}, "programmes.badTransition");
+  const action = reopening ? "programme.reopen" : to === "open" ? "programme.publish" : "programme.close";
+  await recordAudit({ actor, action, subjectType: "Programme", subjectId: programme._id, institutionId: programme.institutionId, provinceSlug: programme.provinceSlug, details: { from: programme.state, to } });
+  return { state: to, reopened: reopening };
 }
 
-/** A manager's programmes per institution, with their roll-up totals, for the dashboard. */
-export async function programmesOfInstitutions(institutionIds: string[]) {
-  return Programme.find({ institutionId: { $in: institutionIds } })
+/**
+ * A manager's programmes per institution, with their roll-up totals, for the dashboard; `ended` when
+ * an open programme's end day is over (it takes no pledges), `reopenable` when a closed one may be reopened.
+ */
+export async function programmesOfInstitutions(institutionIds: string[], now: Date = new Date()) {
+  const programmes = await Programme.find({ institutionId: { $in: institutionIds } })
     .sort({ updatedAt: -1 })
     .limit(200)
     .select("institutionId title slug state goal pledgedTotal receivedTotal startDate endDate")
     .lean();
+  return programmes.map((p) => ({ ...p, ended: p.state === "open" && !isAcceptingPledges(p, now), reopenable: canReopen(p, now) }));
 }

@@ -1,37 +1,176 @@
-import { Donation } from "#models/donation.server";
-import { Donor, donorName } from "#models/donor.server";
+import type { Types } from "mongoose";
+import { ledgerDonor, type LedgerDonationRow } from "#models/catalogue.server";
+import { Donation, type DonationDoc, type DonationMethod } from "#models/donation.server";
+import { Donor, type DonorDoc } from "#models/donor.server";
 import { Institution } from "#models/institution.server";
+import { LedgerEntry } from "#models/ledger-entry.server";
+import { Pledge, type Visibility } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
 import { provinceName } from "#models/reference/provinces";
 import type { SessionUser } from "#models/user.server";
 import { canAccessInstitution } from "./access";
+import { publicLedgerEntry } from "./catalogue";
+import { donorSnapshotOfRecord, type DonorSnapshot } from "./donations";
 import { forbidden, notFound } from "./errors";
+import { ledgerSum } from "./ledger";
+import { isOwnPledge } from "./pledges";
 import { renderDonationReceiptPdf } from "./receipts";
+
+/** The shape of a receipt number (receiptNumberFor): what the public page and the PDF accept. */
+export const RECEIPT_NUMBER = /^R-[0-9A-F]{16}$/;
+
+/** The public page of a receipt: what its QR code opens. */
+export function receiptPageUrl(appUrl: string, receiptNumber: string) {
+  return `${appUrl.replace(/\/+$/, "")}/receipts/${receiptNumber}`;
+}
+
+/** Which instalment(s) of its pledge a gift paid: "Đợt 2/4" (from = to), or "Đợt 2–3/4". */
+export type InstalmentPaid = { from: number; to: number; count: number };
+
+/**
+ * The instalments a gift paid, from the pledge's schedule and the gifts in the order they were
+ * confirmed (gifts are never deleted, and a later one never comes before an earlier one, so the
+ * answer never changes afterwards). Null when the gift paid no instalment plan.
+ */
+async function instalmentPaid(donation: Pick<DonationDoc, "_id" | "pledgeId" | "amount" | "createdAt">): Promise<InstalmentPaid | null> {
+  if (!donation.pledgeId) return null;
+  const pledge = await Pledge.findById(donation.pledgeId).select("kind instalments").lean();
+  if (!pledge || pledge.kind !== "cash_instalments" || pledge.instalments.length === 0) return null;
+  const gifts = await Donation.find({ pledgeId: donation.pledgeId }).select("_id amount createdAt").sort({ createdAt: 1, _id: 1 }).lean();
+  let before = 0;
+  for (const gift of gifts) {
+    if (String(gift._id) === String(donation._id)) break;
+    before += gift.amount;
+  }
+  const instalments = [...pledge.instalments].sort((a, b) => a.seq - b.seq);
+  let start = 0;
+  let from: number | null = null;
+  let to: number | null = null;
+  for (const instalment of instalments) {
+    const end = start + instalment.amount;
+    // The gift covers the đồng (before, before + amount]; an instalment is paid by it when they overlap.
+    if (end > before && start < before + donation.amount) {
+      from ??= instalment.seq;
+      to = instalment.seq;
+    }
+    start = end;
+  }
+  return from !== null && to !== null ? { from, to, count: instalments.length } : null;
+}
+
+/** The donor as the gift's receipt shows them: the copy taken when it was confirmed, else (older gifts) the record. */
+function receiptDonor(donation: { donorSnapshot?: Partial<DonorSnapshot> | null }, donor: DonorDoc | null): Omit<DonorSnapshot, "kind"> | null {
+  if (donor?.erasedAt) return null; // an erasure request anonymises the receipt too — the only change it ever sees
+  const snapshot = donation.donorSnapshot;
+  if (snapshot?.name) return { name: snapshot.name, taxCode: snapshot.taxCode ?? null, address: snapshot.address ?? null, representative: snapshot.representative ?? null };
+  return donor ? donorSnapshotOfRecord(donor) : null;
+}
+
+async function loadReceipt(receiptNumber: string) {
+  if (!RECEIPT_NUMBER.test(receiptNumber)) throw notFound();
+  const donation = await Donation.findOne({ receiptNumber }).lean();
+  if (!donation) throw notFound();
+  const [donor, pledge, institution, programme] = await Promise.all([
+    donation.donorId ? Donor.findById(donation.donorId).lean() : null,
+    donation.pledgeId ? Pledge.findById(donation.pledgeId).select("pledgedBy visibility consent").lean() : null,
+    Institution.findById(donation.institutionId).lean(),
+    Programme.findById(donation.programmeId).select("title slug").lean(),
+  ]);
+  if (!institution || !programme) throw notFound();
+  return { donation, donor, pledge, institution, programme };
+}
+
+type Loaded = Awaited<ReturnType<typeof loadReceipt>>;
+
+/** The gift's donor (or whoever made its pledge), and those who may see the institution's books. */
+function mayDownload(actor: SessionUser | null, { donor, pledge, institution }: Loaded) {
+  if (!actor) return false;
+  const ownGift = pledge ? isOwnPledge(actor, pledge, donor) : Boolean(donor?.userId && String(donor.userId) === actor.id);
+  return ownGift || canAccessInstitution(actor, { id: String(institution._id), provinceSlug: institution.provinceSlug });
+}
 
 /** The receipt PDF of a confirmed gift, for its donor or for those who may see the institution's books. */
 export async function receiptPdfFor(actor: SessionUser, receiptNumber: string, appUrl: string) {
-  const donation = await Donation.findOne({ receiptNumber }).lean();
-  if (!donation) throw notFound();
-  const [donor, institution, programme] = await Promise.all([
-    donation.donorId ? Donor.findById(donation.donorId).lean() : null,
-    Institution.findById(donation.institutionId).lean(),
-    Programme.findById(donation.programmeId).select("title").lean(),
-  ]);
-  if (!institution || !programme) throw notFound();
-  const ownGift = Boolean(donor?.userId && String(donor.userId) === actor.id);
-  if (!ownGift && !canAccessInstitution(actor, { id: String(institution._id), provinceSlug: institution.provinceSlug })) throw forbidden();
+  const loaded = await loadReceipt(receiptNumber);
+  if (!mayDownload(actor, loaded)) throw forbidden();
+  const { donation, donor, institution, programme } = loaded;
+  const who = receiptDonor(donation, donor);
   return renderDonationReceiptPdf({
     receiptNumber: donation.receiptNumber,
     issuedAt: donation.receivedAt,
-    donor: { name: (donor && !donor.erasedAt && donorName(donor)) || "Nhà hảo tâm", taxCode: donor?.taxCode ?? null, address: donor?.address ?? null },
+    donor: { name: who?.name || "Nhà hảo tâm", taxCode: who?.taxCode ?? null, address: who?.address ?? null, representative: who?.representative ?? null },
     institution: { name: institution.name, address: institution.address, provinceName: provinceName(institution.provinceSlug) ?? "" },
     programme: { title: programme.title },
     amount: donation.amount,
     method: donation.method,
     receivedAt: donation.receivedAt,
     reference: donation.reference ?? donation.receiptNumber,
+    instalment: await instalmentPaid(donation),
     inKindItems: donation.inKind?.items?.map((i) => ({ item: i.item, quantity: i.quantity, unitValue: i.unitValue })) ?? [],
     valuationBasis: donation.inKind?.valuationBasis ?? null,
-    verifyUrl: `${appUrl}/programmes`,
+    volunteerHours: donation.volunteerHours ? { hours: donation.volunteerHours.hours, ratePerHour: donation.volunteerHours.ratePerHour } : null,
+    verifyUrl: receiptPageUrl(appUrl, donation.receiptNumber),
   });
+}
+
+/** Whether the gift is still on the books: nothing reversed, part of it, or all of it (refunds and corrections). */
+export type ReceiptStanding = "on_books" | "partly_reversed" | "reversed";
+
+export type PublicReceipt = {
+  receiptNumber: string;
+  programme: { title: string; slug: string };
+  institution: { name: string; slug: string };
+  /** null when the donor chose to show their name but not the amount (as on the public ledger). */
+  amount: number | null;
+  receivedAt: Date;
+  method: DonationMethod;
+  instalment: InstalmentPaid | null;
+  /** null = shown as the anonymous benefactor ("Nhà hảo tâm"): no consent, or erased. */
+  donorName: string | null;
+  standing: ReceiptStanding;
+  /** What was refunded or corrected since (null when the amount is not public). */
+  reversedAmount: number | null;
+  reversals: Array<{ kind: "refund" | "correction"; occurredAt: Date; amount: number | null }>;
+  /** Whether this viewer may download the PDF (the donor, the institution's managers and officers). */
+  canDownload: boolean;
+};
+
+/**
+ * What a receipt proves, for anyone holding it (its QR code opens this): the gift, shown as the donor
+ * consented — the same rule as the programme's public ledger, never a private donor's name, tax code
+ * or address — and whether it is still on the books or was refunded or corrected since.
+ */
+export async function publicReceipt(receiptNumber: string, viewer: SessionUser | null): Promise<PublicReceipt> {
+  const loaded = await loadReceipt(receiptNumber);
+  const { donation, donor, pledge, institution, programme } = loaded;
+  const row: LedgerDonationRow = {
+    id: String(donation._id),
+    amount: donation.amount,
+    receivedAt: donation.receivedAt,
+    method: donation.method,
+    visibility: (pledge?.visibility as Visibility | undefined) ?? null,
+    consentActive: Boolean(pledge?.consent?.givenAt && !pledge.consent.withdrawnAt),
+    donor: ledgerDonor(donation.donorSnapshot, donor),
+  };
+  const shown = publicLedgerEntry(row);
+  const original = await LedgerEntry.findOne({ idempotencyKey: `donation:${donation.idempotencyKey}` }).select("_id").lean();
+  const reversalEntries = original
+    ? await LedgerEntry.find({ reversesEntryId: original._id }).select("kind amount occurredAt").sort({ sequence: 1 }).limit(100).lean()
+    : [];
+  const reversed = original ? Math.max(0, -(await ledgerSum({ reversesEntryId: original._id as Types.ObjectId }))) : 0;
+  const amountShown = shown.amount !== null;
+  return {
+    receiptNumber: donation.receiptNumber,
+    programme: { title: programme.title, slug: programme.slug },
+    institution: { name: institution.name, slug: institution.slug },
+    amount: shown.amount,
+    receivedAt: donation.receivedAt,
+    method: donation.method,
+    instalment: await instalmentPaid(donation),
+    donorName: shown.donorName,
+    standing: reversed <= 0 ? "on_books" : reversed >= donation.amount ? "reversed" : "partly_reversed",
+    reversedAmount: amountShown ? reversed : null,
+    reversals: reversalEntries.map((entry) => ({ kind: entry.kind === "refund" ? "refund" : "correction", occurredAt: entry.occurredAt, amount: amountShown ? -entry.amount : null })),
+    canDownload: mayDownload(viewer, loaded),
+  };
 }

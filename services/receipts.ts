@@ -17,7 +17,7 @@ export type ReceiptData = {
   receiptNumber: string;
   /** When the receipt is issued: the place-and-date line and the PDF's own dates. */
   issuedAt: Date;
-  donor: { name: string; taxCode?: string | null; address?: string | null };
+  donor: { name: string; taxCode?: string | null; address?: string | null; representative?: string | null };
   institution: { name: string; address: string; provinceName: string };
   programme: { title: string };
   /** Whole đồng (for gifts in kind: their valued total). */
@@ -28,8 +28,12 @@ export type ReceiptData = {
   receivedAt: Date;
   /** Bank-transfer description, pledge reference or cash voucher number. */
   reference: string;
+  /** Which instalment(s) of its pledge the gift paid ("Đợt 2/4"); absent when the pledge has no instalments. */
+  instalment?: { from: number; to: number; count: number } | null;
   inKindItems?: Array<{ item: string; quantity: number; unitValue: number }>;
   valuationBasis?: string | null;
+  /** Volunteer expert hours: what the value is made of. */
+  volunteerHours?: { hours: number; ratePerHour: number } | null;
   /** Public page where anyone can check this receipt against the ledger; drawn as text and a QR code. */
   verifyUrl?: string;
 };
@@ -41,6 +45,21 @@ export const RECEIPT_METHOD_LABELS: Record<DonationMethod, string> = {
   in_kind: "Hiện vật",
   volunteer_hours: "Giờ công tình nguyện",
 };
+
+/** What the amount is: money for money, the declared value for goods and for hours of work. */
+export const RECEIPT_AMOUNT_LABELS: Record<DonationMethod, string> = {
+  card: "Số tiền:",
+  bank_transfer: "Số tiền:",
+  cash: "Số tiền:",
+  in_kind: "Giá trị hiện vật:",
+  volunteer_hours: "Giá trị giờ công:",
+};
+
+/** "Đợt 2/4", or "Đợt 2–3/4" when one gift paid several instalments. */
+export function instalmentLabel(instalment: { from: number; to: number; count: number }) {
+  const seq = instalment.from === instalment.to ? String(instalment.from) : `${instalment.from}–${instalment.to}`;
+  return `Đợt ${seq}/${instalment.count}`;
+}
 
 const FONT_PACKAGE = "@expo-google-fonts/noto-serif";
 const FONT_FILES = {
@@ -168,13 +187,18 @@ export async function renderDonationReceiptPdf(receipt: ReceiptData): Promise<Bu
   section("BÊN TÀI TRỢ");
   row("Nhà tài trợ:", nfc(receipt.donor.name), "bold");
   if (receipt.donor.taxCode) row("Mã số thuế:", nfc(receipt.donor.taxCode));
+  if (receipt.donor.representative) row("Người đại diện:", nfc(receipt.donor.representative));
   if (receipt.donor.address) row("Địa chỉ:", nfc(receipt.donor.address));
 
   section("KHOẢN TÀI TRỢ");
   row("Chương trình:", nfc(receipt.programme.title));
-  row("Số tiền:", formatVnd(receipt.amount), "bold", 13);
+  row(RECEIPT_AMOUNT_LABELS[receipt.method], formatVnd(receipt.amount), "bold", 13);
   row("Bằng chữ:", vndInWords(receipt.amount), "italic");
+  if (receipt.volunteerHours) {
+    row("Số giờ công:", `${formatNumber(receipt.volunteerHours.hours, "vi")} giờ × ${formatVnd(receipt.volunteerHours.ratePerHour)}/giờ`);
+  }
   row("Hình thức:", nfc(receipt.methodLabel ?? RECEIPT_METHOD_LABELS[receipt.method]));
+  if (receipt.instalment) row("Đợt thanh toán:", instalmentLabel(receipt.instalment));
   row("Ngày nhận:", formatDate(receipt.receivedAt));
   row("Mã tham chiếu:", nfc(receipt.reference));
 
@@ -214,8 +238,12 @@ export async function renderDonationReceiptPdf(receipt: ReceiptData): Promise<Bu
   if (verifyQr) {
     const size = 72;
     doc.image(verifyQr, left, blockTop + 2, { width: size, height: size });
-    doc.font("italic").fontSize(8.5).fillColor(MUTED)
-      .text("Quét mã để đối chiếu biên nhận với sổ cái công khai", left + size + 8, blockTop + size - 22, { width: signX - left - size - 24 });
+    // The caption sits beside the code, its last line level with the code's foot.
+    const caption = "Quét mã để đối chiếu biên nhận này với sổ cái công khai";
+    const captionWidth = signX - left - size - 24;
+    doc.font("italic").fontSize(8.5);
+    const captionHeight = doc.heightOfString(caption, { width: captionWidth });
+    doc.fillColor(MUTED).text(caption, left + size + 8, blockTop + 2 + size - captionHeight, { width: captionWidth });
   }
 
   // Footer on every page: the public-ledger note, the verification link, page numbers when > 1 page.

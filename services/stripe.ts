@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import Stripe from "stripe";
 import { z } from "zod";
 import { STRIPE_MAX_VND, STRIPE_MIN_VND } from "./payment-limits";
@@ -52,15 +53,49 @@ export function checkCardAmount(amount: number): CardAmountCheck {
   return { ok: true };
 }
 
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+const isLoopback = (url: URL) => LOOPBACK_HOSTS.has(url.hostname);
+
+/**
+ * Where Checkout sends the donor back: the origin they came from (their session cookie lives there),
+ * if it is on the allow-list — APP_URL's origin always; loopback hosts (localhost, 127.0.0.1, [::1]) on
+ * any port outside production, or in the labelled demo running on a loopback APP_URL. Anything else
+ * (another host, a forged Host header) falls back to APP_URL, so Checkout never returns to a stranger.
+ */
+export function allowedReturnOrigin(candidate: string | null | undefined, rules: { appUrl: string; production: boolean; demo: boolean }): string {
+  const app = new URL(rules.appUrl);
+  let url: URL;
+  try {
+    url = new URL(candidate ?? "");
+  } catch {
+    return app.origin;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return app.origin;
+  if (url.origin === app.origin) return url.origin;
+  const loopbackAllowed = !rules.production || (rules.demo && isLoopback(app));
+  return loopbackAllowed && isLoopback(url) ? url.origin : app.origin;
+}
+
 const sessionReply = z.object({ id: z.string(), url: z.string().url() });
 
 /** A hosted Checkout page for one payment towards a pledge; the app never sees card data. */
 export async function createCheckoutSession(
   config: StripeConfig,
-  input: { amount: number; pledgeId: string; pledgeReference: string; instalmentSeq: number | null; programmeTitle: string; customerEmail?: string | null; locale: "vi" | "en" },
+  input: {
+    amount: number;
+    pledgeId: string;
+    pledgeReference: string;
+    instalmentSeq: number | null;
+    programmeTitle: string;
+    customerEmail?: string | null;
+    locale: "vi" | "en";
+    /** Where the donor returns (an origin already checked by allowedReturnOrigin); APP_URL when absent. */
+    returnOrigin?: string;
+  },
 ) {
   const check = checkCardAmount(input.amount);
   if (!check.ok) throw new RangeError(check.reason);
+  const back = input.returnOrigin ?? config.appUrl.replace(/\/+$/, "");
   const metadata = { pledgeId: input.pledgeId, pledgeReference: input.pledgeReference, instalmentSeq: input.instalmentSeq === null ? "" : String(input.instalmentSeq) };
   const session = await stripeClient(config).checkout.sessions.create(
     {
@@ -71,10 +106,11 @@ export async function createCheckoutSession(
       line_items: [{ quantity: 1, price_data: { currency: "vnd", unit_amount: input.amount, product_data: { name: `${input.programmeTitle} — ${input.pledgeReference}` } } }],
       metadata,
       payment_intent_data: { metadata, description: `Góp Sức ${input.pledgeReference}` },
-      success_url: `${config.appUrl}/pledges/${input.pledgeReference}?paid=1`,
-      cancel_url: `${config.appUrl}/pledges/${input.pledgeReference}?cancelled=1`,
+      success_url: `${back}/pledges/${input.pledgeReference}?paid=1`,
+      cancel_url: `${back}/pledges/${input.pledgeReference}?cancelled=1`,
     },
-    { idempotencyKey: `checkout:${input.pledgeReference}:${input.instalmentSeq ?? "all"}:${input.amount}:${Math.floor(Date.now() / 60_000)}` },
+    // The return address is part of the request, so it is part of the key (Stripe refuses a key reused with other parameters).
+    { idempotencyKey: `checkout:${input.pledgeReference}:${input.instalmentSeq ?? "all"}:${input.amount}:${Math.floor(Date.now() / 60_000)}:${createHash("sha256").update(back).digest("hex").slice(0, 12)}` },
   );
   return sessionReply.parse(session);
 }

@@ -4,6 +4,7 @@ import { useId, type FormEvent, type InputHTMLAttributes, type ReactNode, type S
 import { useForm, type FieldErrors, type FieldValues, type UseFormRegister } from "react-hook-form";
 import { useTranslation } from "react-i18next";
 import type { z } from "zod";
+import { translateMessage } from "~/utils/messages";
 
 type ServerErrors = Record<string, string[]> | undefined;
 
@@ -31,9 +32,15 @@ type Common = {
   serverErrors?: ServerErrors;
 };
 
+/** Translates a validation/service message (a key, maybe with values) for the reader; never shows raw library text. */
+export function useMessage() {
+  const { t, i18n } = useTranslation();
+  return (message: string | null | undefined) => translateMessage(t, i18n, message);
+}
+
 /** Label, hint and error (client or server) around a control, linked for screen readers. */
 function FieldShell({ name, label, hint, clientError, serverErrors, children }: Common & { children: (props: { id: string; "aria-invalid"?: true; "aria-describedby"?: string }) => ReactNode }) {
-  const { t } = useTranslation();
+  const message = useMessage();
   const id = useId();
   const error = clientError ?? serverErrors?.[name]?.[0];
   const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
@@ -48,7 +55,7 @@ function FieldShell({ name, label, hint, clientError, serverErrors, children }: 
       {children({ id, "aria-invalid": error ? true : undefined, "aria-describedby": describedBy })}
       {error ? (
         <p className="field-error" id={`${id}-error`} role="alert">
-          {t(error)}
+          {message(error)}
         </p>
       ) : null}
     </div>
@@ -98,11 +105,11 @@ export function clientErrorAt(errors: FieldErrors, path: string): string | undef
 }
 
 export function FormError({ message }: { message?: string | null }) {
-  const { t } = useTranslation();
+  const translate = useMessage();
   if (!message) return null;
   return (
     <div className="form-error" role="alert">
-      {t(message)}
+      {translate(message)}
     </div>
   );
 }

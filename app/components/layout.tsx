@@ -45,7 +45,9 @@ function AccountMenu() {
         <Link to="/account">{t("nav.account")}</Link>
         <Link to="/manage">{t("nav.manage")}</Link>
         {["admin", "ministry_officer", "province_officer"].includes(user.role) ? <Link to="/review/institutions">{t("nav.review")}</Link> : null}
+        {["admin", "ministry_officer", "province_officer"].includes(user.role) ? <Link to="/review/corrections">{t("nav.reviewCorrections")}</Link> : null}
         {user.role === "admin" ? <Link to="/admin/users">{t("nav.admin")}</Link> : null}
+        {user.role === "admin" ? <Link to="/admin/settings">{t("nav.adminSettings")}</Link> : null}
         <Form method="post" action="/logout">
           <AuthenticityTokenInput />
           <button type="submit" className="button-link">

@@ -1,4 +1,4 @@
-import type { MetaFunction } from "@remix-run/node";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
@@ -15,7 +15,8 @@ export const meta: MetaFunction = () => [
   { name: "description", content: "Huy động nguồn lực xã hội hóa cho học tập suốt đời — Supporting lifelong learning in Vietnam." },
 ];
 
-export async function loader() {
+/** Public: anyone may ask, signed in or not (the request is not needed). */
+export async function loader(_args?: LoaderFunctionArgs) {
   return json(await getHomeCatalogue());
 }
 
@@ -46,8 +47,13 @@ export default function HomePage() {
             <dd>{formatNumber(totals.institutions, locale, 0)}</dd>
           </div>
           <div className="stat">
-            <dt>{t("home.programmes")}</dt>
-            <dd>{formatNumber(totals.programmes, locale, 0)}</dd>
+            <dt>{t("homeCatalogue.programmesOpen")}</dt>
+            <dd>
+              {/* The same programmes the catalogue lists by default: the number matches what the link shows. */}
+              <Link to="/programmes" data-testid="home-programme-count">
+                {formatNumber(totals.programmes, locale, 0)}
+              </Link>
+            </dd>
           </div>
           <div className="stat">
             <dt>{t("home.received")}</dt>

@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 import { provinceName } from "#models/reference/provinces";
 import { formatDate, formatVnd } from "#services/format";
 import { requireUser } from "~/utils/auth.server";
-import { pledgesOfUser } from "~/utils/domain.server";
+import { institutionSummaries, pledgesOfUser } from "~/utils/domain.server";
 import { getLanguage } from "~/utils/i18n.server";
 
 export const meta: MetaFunction = () => [{ title: "Tài khoản · Account — Góp Sức" }];
@@ -13,16 +13,18 @@ export const meta: MetaFunction = () => [{ title: "Tài khoản · Account — G
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const pledges = await pledgesOfUser(user);
+  const institutions = user.role === "manager" ? await institutionSummaries(user.institutionIds) : [];
   return json({
     user,
+    institutions,
     provinceName: user.provinceSlug ? provinceName(user.provinceSlug) : null,
-    pledges: pledges.map(({ pledge, programme }) => ({ reference: pledge.reference, amount: pledge.amount, state: pledge.state, kind: pledge.kind, programmeTitle: programme?.title ?? "", createdAt: pledge.createdAt as Date })),
+    pledges: pledges.map(({ pledge, programme, paid }) => ({ reference: pledge.reference, amount: pledge.amount, paid, state: pledge.state, kind: pledge.kind, programmeTitle: programme?.title ?? "", createdAt: pledge.createdAt as Date })),
     locale: await getLanguage(request),
   });
 }
 
 export default function AccountPage() {
-  const { user, provinceName, pledges, locale } = useLoaderData<typeof loader>();
+  const { user, institutions, provinceName, pledges, locale } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
   return (
     <section>
@@ -47,7 +49,19 @@ export default function AccountPage() {
         {user.role === "manager" ? (
           <div>
             <dt>{t("account.institutions")}</dt>
-            <dd>{user.institutionIds.length || t("account.none")}</dd>
+            <dd data-testid="account-institutions">
+              {institutions.length === 0 ? (
+                t("account.none")
+              ) : (
+                <ul className="plain-list">
+                  {institutions.map((institution) => (
+                    <li key={institution.id}>
+                      {institution.status === "approved" ? <Link to={`/institutions/${institution.slug}`}>{institution.name}</Link> : institution.name}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </dd>
           </div>
         ) : null}
       </dl>
@@ -57,13 +71,14 @@ export default function AccountPage() {
         {pledges.length === 0 ? <p className="muted">{t("pledge.noPledges")}</p> : (
           <div className="table-wrap">
             <table>
-              <thead><tr><th scope="col">{t("pledge.reference")}</th><th scope="col">{t("pledge.programme")}</th><th scope="col" className="num">{t("pledge.total")}</th><th scope="col">{t("pledge.status")}</th><th scope="col">{t("pledge.date")}</th></tr></thead>
+              <thead><tr><th scope="col">{t("pledge.reference")}</th><th scope="col">{t("pledge.programme")}</th><th scope="col" className="num">{t("pledge.total")}</th><th scope="col" className="num">{t("pledge.paid")}</th><th scope="col">{t("pledge.status")}</th><th scope="col">{t("pledge.date")}</th></tr></thead>
               <tbody>
                 {pledges.map((p) => (
                   <tr key={p.reference}>
                     <td><Link to={`/pledges/${p.reference}`}><code>{p.reference}</code></Link></td>
                     <td>{p.programmeTitle}</td>
                     <td className="num">{formatVnd(p.amount, locale)}</td>
+                    <td className="num" data-testid="my-pledge-paid">{formatVnd(p.paid, locale)}</td>
                     <td>{t(`pledge.state.${p.state}`)}</td>
                     <td>{formatDate(p.createdAt, locale)}</td>
                   </tr>

@@ -4,6 +4,7 @@ import { Form, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { z } from "zod";
+import { AdminNav } from "~/components/admin-nav";
 import { PROVINCES, PROVINCE_SLUGS } from "#models/reference/provinces";
 import { ROLES } from "#models/reference/roles";
 import { requireRole } from "~/utils/auth.server";
@@ -56,6 +57,7 @@ export default function AdminUsersPage() {
   const { t } = useTranslation();
   return (
     <section>
+      <AdminNav />
       <h1>{t("admin.usersTitle")}</h1>
       <p className="muted">{t("admin.total", { count: total })}</p>
       <div className="table-wrap">

@@ -3,9 +3,9 @@ import { json, redirect } from "@remix-run/node";
 import { Form, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { formatVnd } from "#services/format";
-import { checkoutSessionObject, decodeDemoSession, stripeEvent } from "../../tests/mocks/stripe";
+import { checkoutSessionObject, decodeDemoSession, demoPaymentIntentId, stripeEvent } from "~/utils/demo-checkout.server";
 import { env } from "~/utils/env.server";
-import { DEMO_STRIPE, signWebhookPayload, stripeConfig } from "~/utils/stripe.server";
+import { DEMO_STRIPE, isAllowedReturnUrl, signWebhookPayload, stripeConfig } from "~/utils/stripe.server";
 
 export const meta: MetaFunction = () => [{ title: "DEMO Stripe Checkout — Góp Sức" }];
 
@@ -18,7 +18,8 @@ function demoSession(id: string | undefined) {
   const config = stripeConfig();
   if (!config.demo || config.secretKey) throw new Response("errors.notFound", { status: 404 });
   const session = id ? decodeDemoSession(id) : null;
-  if (!session) throw new Response("errors.notFound", { status: 404 });
+  // The id is readable by anyone: a made-up one must not turn this page into a redirect to elsewhere.
+  if (!session || !isAllowedReturnUrl(session.successUrl) || !isAllowedReturnUrl(session.cancelUrl)) throw new Response("errors.notFound", { status: 404 });
   return session;
 }
 
@@ -31,7 +32,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const session = demoSession(params.id);
   const formData = await request.formData();
   if (formData.get("outcome") !== "pay") return redirect(session.cancelUrl);
-  const paymentIntent = `pi_demo_${params.id!.slice(-24)}`;
+  // One payment per checkout session, as at Stripe (never shared by the instalments of one pledge).
+  const paymentIntent = demoPaymentIntentId(params.id!);
   const payload = JSON.stringify(stripeEvent("checkout.session.completed", checkoutSessionObject(session, { id: params.id!, paymentIntent })));
   const response = await fetch(`${env().APP_URL}/webhooks/stripe`, {
     method: "POST",

@@ -4,6 +4,7 @@ import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remi
 import { useTranslation } from "react-i18next";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { loginSchema } from "#services/validation/account";
+import { messageWithParams } from "#services/validation/messages";
 import { Field, FormError, useValidatedForm } from "~/components/forms";
 import { getUser, startSession, verifyLogin } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
@@ -25,8 +26,7 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!parsed.ok) return formFailure(parsed);
   const result = await verifyLogin(parsed.data.email, parsed.data.password);
   if (!result.ok) {
-    const t = await getFixedT(request);
-    const formError = result.reason === "locked" ? t("auth.locked", { minutes: result.minutes }) : "auth.invalidCredentials";
+    const formError = result.reason === "locked" ? messageWithParams("auth.locked", { minutes: result.minutes }) : "auth.invalidCredentials";
     return formFailure({ errors: {}, formError, values: { email: parsed.data.email } }, result.reason === "locked" ? 429 : 400);
   }
   const t = await getFixedT(request);

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { json } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
@@ -19,7 +19,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const institutions = await institutionsManagedBy(user);
   const programmes = await programmesOfInstitutions(institutions.filter((i) => i.status === "approved").map((i) => String(i._id)));
+  // "Kết thúc" first asks (/manage?close=<id>): a plain GET page, so it works without JavaScript.
+  const closeId = new URL(request.url).searchParams.get("close");
+  const toClose = closeId ? programmes.find((p) => String(p._id) === closeId && p.state === "open") : undefined;
   return json({
+    confirmClose: toClose ? { id: String(toClose._id), title: toClose.title, endDate: toClose.endDate } : null,
     institutions: institutions.map((i) => ({
       id: String(i._id),
       name: i.name,
@@ -30,7 +34,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       joinRequests: i.joinRequests.map((r) => ({ userId: String(r.userId), name: r.name, email: r.email })),
       programmes: programmes
         .filter((p) => String(p.institutionId) === String(i._id))
-        .map((p) => ({ id: String(p._id), title: p.title, slug: p.slug, state: p.state, goal: p.goal, pledged: p.pledgedTotal, received: p.receivedTotal, endDate: p.endDate })),
+        .map((p) => ({ id: String(p._id), title: p.title, slug: p.slug, state: p.state, ended: p.ended, reopenable: p.reopenable, goal: p.goal, pledged: p.pledgedTotal, received: p.receivedTotal, endDate: p.endDate })),
     })),
   });
 }
@@ -48,8 +52,11 @@ export async function action({ request }: ActionFunctionArgs) {
     }
     const to = formData.get("to");
     if (to !== "open" && to !== "closed") throw new Response("validation.invalidChoice", { status: 400 });
-    await changeProgrammeState(user, String(formData.get("programmeId") ?? ""), to);
-    return redirectWithToast("/manage", { type: "success", message: t(to === "open" ? "programmes.published" : "programmes.closed") });
+    const programmeId = String(formData.get("programmeId") ?? "");
+    // Closing is asked first: an unconfirmed request only leads to the question.
+    if (to === "closed" && formData.get("confirmed") !== "yes") return redirect(`/manage?${new URLSearchParams({ close: programmeId })}#confirm-close`);
+    const { reopened } = await changeProgrammeState(user, programmeId, to);
+    return redirectWithToast("/manage", { type: "success", message: t(to === "closed" ? "programmes.closed" : reopened ? "programmes.reopened" : "programmes.published") });
   } catch (error) {
     if (error instanceof Response) throw error;
     return redirectWithToast("/manage", { type: "error", message: t(refusalMessage(error)) });
@@ -59,10 +66,28 @@ export async function action({ request }: ActionFunctionArgs) {
 export default function ManagePage() {
   const { t, i18n } = useTranslation();
   const lang = i18n.language === "en" ? "en" : "vi";
-  const { institutions } = useLoaderData<typeof loader>();
+  const { institutions, confirmClose } = useLoaderData<typeof loader>();
   return (
     <section className="stack">
       <h1>{t("manage.title")}</h1>
+      {confirmClose ? (
+        <section id="confirm-close" className="card stack" aria-labelledby="confirm-close-title" data-testid="confirm-close">
+          <h2 id="confirm-close-title">{t("programmes.confirmCloseTitle", { title: confirmClose.title })}</h2>
+          <p>{t("programmes.confirmCloseBody", { endDate: formatDate(confirmClose.endDate, lang) })}</p>
+          <Form method="post" action="/manage" className="inline-form">
+            <AuthenticityTokenInput />
+            <input type="hidden" name="programmeId" value={confirmClose.id} />
+            <input type="hidden" name="to" value="closed" />
+            <input type="hidden" name="confirmed" value="yes" />
+            <button type="submit" className="button">
+              {t("programmes.confirmClose")}
+            </button>
+            <Link to="/manage" className="button button-secondary">
+              {t("programmes.keepOpen")}
+            </Link>
+          </Form>
+        </section>
+      ) : null}
       {institutions.length === 0 ? (
         <div className="card">
           <p>{t("manage.noInstitution")}</p>
@@ -121,19 +146,32 @@ export default function ManagePage() {
                               </>
                             ) : null}
                           </td>
-                          <td>{t(`programmes.state.${p.state}`)}</td>
+                          <td>{p.ended ? t("programmes.state.ended") : t(`programmes.state.${p.state}`)}</td>
                           <td className="num">{formatVnd(p.goal, lang)}</td>
                           <td className="num">{formatVnd(p.pledged, lang)}</td>
                           <td className="num">{formatVnd(p.received, lang)}</td>
                           <td>{formatDate(p.endDate, lang)}</td>
                           <td>
-                            {p.state !== "closed" ? (
+                            {p.state === "draft" ? (
                               <Form method="post">
                                 <AuthenticityTokenInput />
                                 <input type="hidden" name="programmeId" value={p.id} />
-                                <input type="hidden" name="to" value={p.state === "draft" ? "open" : "closed"} />
+                                <input type="hidden" name="to" value="open" />
                                 <button type="submit" className="button button-small">
-                                  {p.state === "draft" ? t("programmes.publish") : t("programmes.close")}
+                                  {t("programmes.publish")}
+                                </button>
+                              </Form>
+                            ) : p.state === "open" ? (
+                              <Link to={`/manage?${new URLSearchParams({ close: p.id })}#confirm-close`} className="button button-small button-secondary">
+                                {t("programmes.close")}
+                              </Link>
+                            ) : p.reopenable ? (
+                              <Form method="post">
+                                <AuthenticityTokenInput />
+                                <input type="hidden" name="programmeId" value={p.id} />
+                                <input type="hidden" name="to" value="open" />
+                                <button type="submit" className="button button-small button-secondary">
+                                  {t("programmes.reopen")}
                                 </button>
                               </Form>
                             ) : null}

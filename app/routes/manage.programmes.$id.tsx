@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { ProgrammeForm } from "~/components/programme-form";
 import { forbidden, requireUser } from "~/utils/auth.server";
 import { getFixedT } from "~/utils/i18n.server";
@@ -19,9 +20,10 @@ function dateInput(date: Date) {
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  const { programme, canEdit } = await orRespond(getProgrammeForManagement(user, params.id ?? ""));
+  const { programme, canEdit, canReopen } = await orRespond(getProgrammeForManagement(user, params.id ?? ""));
   return json({
     canEdit,
+    canReopen,
     programme: {
       id: String(programme._id),
       slug: programme.slug,
@@ -58,7 +60,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 
 export default function EditProgrammePage() {
   const { t } = useTranslation();
-  const { programme, canEdit } = useLoaderData<typeof loader>();
+  const { programme, canEdit, canReopen } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   return (
     <section className="stack">
@@ -77,6 +79,20 @@ export default function EditProgrammePage() {
       </p>
       {canEdit && programme.state !== "closed" ? (
         <ProgrammeForm initial={programme} failure={actionData && !actionData.ok ? actionData : null} submitLabel={t("programmes.save")} />
+      ) : canEdit && canReopen ? (
+        <Form method="post" action="/manage" className="card stack">
+          <p>{t("programmes.closedReopenable")}</p>
+          <AuthenticityTokenInput />
+          <input type="hidden" name="programmeId" value={programme.id} />
+          <input type="hidden" name="to" value="open" />
+          <p>
+            <button type="submit" className="button">
+              {t("programmes.reopen")}
+            </button>
+          </p>
+        </Form>
+      ) : canEdit ? (
+        <p>{t("programmes.closedIsFinal")}</p>
       ) : (
         <p>{t("programmes.readOnly")}</p>
       )}

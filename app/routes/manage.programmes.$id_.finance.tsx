@@ -7,6 +7,7 @@ import { catalogueLinks } from "~/components/catalogue-helpers";
 import { ProgressBar } from "~/components/progress-bar";
 import giftStyles from "~/styles/gifts.css";
 import { requireUser } from "~/utils/auth.server";
+import { programmeCorrections } from "~/utils/corrections.server";
 import { programmeFinance } from "~/utils/gifts.server";
 import { orRespond } from "~/utils/service-errors.server";
 
@@ -17,13 +18,15 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const view = await orRespond(programmeFinance(user, params.id ?? ""));
-  return json(view, { headers: { "Cache-Control": "private, no-store" } });
+  // Corrections: reversing entries with their reasons, and requests waiting for the province officer.
+  const corrections = await orRespond(programmeCorrections(user, params.id ?? ""));
+  return json({ ...view, ...corrections }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
 export default function ProgrammeFinancePage() {
   const { t, i18n } = useTranslation();
   const lang = i18n.language === "en" ? "en" : "vi";
-  const { programme, canRecord, totals, overdue, inKind, recent, giftCount } = useLoaderData<typeof loader>();
+  const { programme, canRecord, totals, overdue, overpaid, inKind, recent, giftCount, corrections, reversedByGift, pendingByGift, correctableMethods } = useLoaderData<typeof loader>();
   const vnd = (amount: number) => formatVnd(amount, lang);
   const quantity = (n: number) => formatNumber(n, lang, 0);
 
@@ -125,6 +128,41 @@ export default function ProgrammeFinancePage() {
         )}
       </section>
 
+      {overpaid.length > 0 ? (
+        <section className="finance-section" aria-labelledby="overpaid-title">
+          <h2 id="overpaid-title">{t("finance.overpaidTitle")}</h2>
+          <p className="muted">{t("finance.overpaidLead")}</p>
+          <div className="table-wrap">
+            <table data-testid="overpaid-table">
+              <thead>
+                <tr>
+                  <th scope="col">{t("finance.pledge")}</th>
+                  <th scope="col">{t("finance.donor")}</th>
+                  <th scope="col" className="num">{t("finance.pledged")}</th>
+                  <th scope="col" className="num">{t("finance.paid")}</th>
+                  <th scope="col">{t("finance.overpaidTitle")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {overpaid.map((row) => (
+                  <tr key={row.pledgeId}>
+                    <td>
+                      <code>{row.reference}</code>
+                    </td>
+                    <td>{row.donorName}</td>
+                    <td className="num">{vnd(row.amount)}</td>
+                    <td className="num">{vnd(row.paid)}</td>
+                    <td>
+                      <strong>{t("finance.overpaidAmount", { amount: vnd(row.overpaid) })}</strong>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      ) : null}
+
       <section className="finance-section" aria-labelledby="in-kind-title">
         <h2 id="in-kind-title">{t("finance.inKindTitle")}</h2>
         {inKind.length === 0 ? (
@@ -189,6 +227,7 @@ export default function ProgrammeFinancePage() {
                     <th scope="col">{t("finance.receipt")}</th>
                     <th scope="col">{t("finance.reference")}</th>
                     <th scope="col">{t("finance.evidence")}</th>
+                    <th scope="col">{t("corrections.column")}</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -222,12 +261,66 @@ export default function ProgrammeFinancePage() {
                           ))}
                         </span>
                       </td>
+                      <td data-testid={`gift-corrections-${gift.receiptNumber}`}>
+                        {reversedByGift[gift.id] ? <span className="cell-sub">{t("corrections.reversedCell", { amount: vnd(reversedByGift[gift.id]!) })}</span> : null}
+                        {pendingByGift[gift.id] ? <span className="cell-sub">{t("corrections.pendingCell", { amount: vnd(pendingByGift[gift.id]!) })}</span> : null}
+                        {canRecord && correctableMethods.includes(gift.method) && (reversedByGift[gift.id] ?? 0) + (pendingByGift[gift.id] ?? 0) < gift.amount ? (
+                          <Link
+                            to={`/manage/programmes/${programme.id}/gifts/${gift.id}/correct`}
+                            aria-label={t("corrections.correctLinkLabel", { receipt: gift.receiptNumber })}
+                            data-testid={`correct-${gift.receiptNumber}`}
+                          >
+                            {t("corrections.correctLink")}
+                          </Link>
+                        ) : null}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
               </table>
             </div>
           </>
+        )}
+        {canRecord ? <p className="field-hint">{t("corrections.financeHint")}</p> : null}
+      </section>
+
+      <section className="finance-section" aria-labelledby="corrections-title">
+        <h2 id="corrections-title">{t("corrections.sectionTitle")}</h2>
+        {corrections.length === 0 ? (
+          <p className="muted">{t("corrections.none")}</p>
+        ) : (
+          <div className="table-wrap">
+            <table data-testid="corrections">
+              <thead>
+                <tr>
+                  <th scope="col">{t("corrections.requestedAt")}</th>
+                  <th scope="col">{t("finance.receipt")}</th>
+                  <th scope="col" className="num">{t("corrections.amount")}</th>
+                  <th scope="col">{t("corrections.reason")}</th>
+                  <th scope="col">{t("corrections.state")}</th>
+                  <th scope="col">{t("corrections.requestedBy")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {corrections.map((c) => (
+                  <tr key={c.id}>
+                    <td>{formatDate(c.requestedAt, lang)}</td>
+                    <td>
+                      <code>{c.receiptNumber}</code>
+                    </td>
+                    <td className="num">−{vnd(c.amount)}</td>
+                    <td>{c.reason}</td>
+                    <td>
+                      <span className={`badge badge-correction-${c.state}`}>{t(c.needsApproval ? `corrections.states.${c.state}` : "corrections.states.booked")}</span>
+                      {c.decidedBy ? <span className="cell-sub">{t("corrections.decidedBy", { name: c.decidedBy })}</span> : null}
+                      {c.decisionReason ? <span className="cell-sub">{c.decisionReason}</span> : null}
+                    </td>
+                    <td>{c.requestedBy}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </section>
     </section>

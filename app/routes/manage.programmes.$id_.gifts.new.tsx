@@ -16,7 +16,7 @@ import {
   offlineGiftSchema,
   previewGiftAmount,
 } from "#services/validation/offline-gift";
-import { clientErrorAt, Field, FormError, TextareaField, useValidatedForm } from "~/components/forms";
+import { clientErrorAt, Field, FormError, TextareaField, useMessage, useValidatedForm } from "~/components/forms";
 import giftStyles from "~/styles/gifts.css";
 import { forbidden, requireUser } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
@@ -101,7 +101,7 @@ function ChoiceGroup({
   register: UseFormRegister<FieldValues>;
   error?: string;
 }) {
-  const { t } = useTranslation();
+  const message = useMessage();
   const errorId = `${name}-error`;
   return (
     <fieldset aria-describedby={error ? errorId : undefined}>
@@ -116,7 +116,7 @@ function ChoiceGroup({
       </div>
       {error ? (
         <p className="field-error" id={errorId} role="alert">
-          {t(error)}
+          {message(error)}
         </p>
       ) : null}
     </fieldset>

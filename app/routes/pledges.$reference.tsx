@@ -13,7 +13,7 @@ import { getFixedT, getLanguage } from "~/utils/i18n.server";
 import { orRespond, refusalMessage } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
 import { STRIPE_MAX_VND } from "#services/payment-limits";
-import { cardAvailability, checkCardAmount, createCheckoutSession, stripeConfig } from "~/utils/stripe.server";
+import { cardAvailability, checkCardAmount, checkoutReturnOrigin, createCheckoutSession, stripeConfig } from "~/utils/stripe.server";
 
 export const meta: MetaFunction = () => [{ title: "Cam kết · Pledge — Góp Sức" }];
 
@@ -43,6 +43,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     programme: { title: programme.title, slug: programme.slug },
     institutionName: institution?.name ?? "",
     paid,
+    // More received than pledged (an over-payment a manager confirmed): shown as such, never hidden.
+    overpaid: Math.max(0, paid - pledge.amount),
     due,
     card: { available: card.available, amountOk: cardCheck?.ok ?? false, reason: card.available ? (cardCheck && !cardCheck.ok ? cardCheck.reason : null) : card.reason },
     transfer: bank && vietQr
@@ -85,6 +87,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       programmeTitle: programme.title,
       customerEmail: donor?.email ?? user.email,
       locale: await getLanguage(request),
+      returnOrigin: checkoutReturnOrigin(request),
     });
     return redirect(session.url);
   } catch (error) {
@@ -118,6 +121,7 @@ export default function PledgeDetailPage() {
         <div><dt>{t("pledge.kindLabel")}</dt><dd>{t(`pledge.kind.${data.pledge.kind}`)}</dd></div>
         <div><dt>{t("pledge.total")}</dt><dd data-testid="pledge-total">{formatVnd(data.pledge.amount, lang)}</dd></div>
         <div><dt>{t("pledge.paid")}</dt><dd data-testid="pledge-paid">{formatVnd(data.paid, lang)}</dd></div>
+        {data.overpaid > 0 ? <div><dt>{t("pledge.overpaidLabel")}</dt><dd data-testid="pledge-overpaid">{t("pledge.overpaid", { amount: formatVnd(data.overpaid, lang) })}</dd></div> : null}
         <div><dt>{t("pledge.visibilityLabel")}</dt><dd>{t(`pledge.visibility.${data.pledge.visibility}`)}</dd></div>
       </dl>
 
@@ -198,7 +202,7 @@ export default function PledgeDetailPage() {
             {data.donations.map((d) => (
               <li key={d.receiptNumber} className="card payment-row">
                 <span>{formatDate(d.receivedAt, lang)} · {t(`pledge.method.${d.method}`)} · <strong>{formatVnd(d.amount, lang)}</strong></span>
-                <a href={`/receipts/${d.receiptNumber}.pdf`} className="button button-small button-secondary" download>
+                <a href={`/receipts/${d.receiptNumber}/pdf`} className="button button-small button-secondary" download>
                   {t("pledge.receipt")}
                 </a>
               </li>

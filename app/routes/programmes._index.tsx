@@ -151,7 +151,7 @@ export default function ProgrammesPage() {
       <section aria-labelledby="results-title" className="results">
         <div className="results-header">
           <h2 id="results-title">{t("catalogue.results")}</h2>
-          <p className="results-count" role="status" data-testid="result-count">
+          <p className="results-count" role="status" data-testid="result-count" data-q={query.q} data-total={total}>
             {total === 0
               ? t("catalogue.count.none")
               : items.length > 0 && pageCount > 1

@@ -1,7 +1,7 @@
-import type { StripeConfig } from "#services/stripe";
+import { allowedReturnOrigin, type StripeConfig } from "#services/stripe";
 import { env } from "./env.server";
 
-export { cardAvailability, checkCardAmount, createCheckoutSession, signWebhookPayload, STRIPE_MAX_VND, STRIPE_MIN_VND, verifyWebhook, WebhookSignatureError, DEMO_STRIPE } from "#services/stripe";
+export { allowedReturnOrigin, cardAvailability, checkCardAmount, createCheckoutSession, signWebhookPayload, STRIPE_MAX_VND, STRIPE_MIN_VND, verifyWebhook, WebhookSignatureError, DEMO_STRIPE } from "#services/stripe";
 export { handleStripeEvent } from "#services/payments";
 
 let demoFetch: typeof fetch | undefined;
@@ -10,6 +10,26 @@ export function stripeConfig(): StripeConfig {
   const e = env();
   const demo = e.DEMO_MODE && !e.STRIPE_SECRET_KEY;
   return { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, demo: e.DEMO_MODE, appUrl: e.APP_URL, ...(demo && demoFetch ? { fetch: demoFetch } : {}) };
+}
+
+function returnRules() {
+  const e = env();
+  return { appUrl: e.APP_URL, production: e.NODE_ENV === "production", demo: e.DEMO_MODE };
+}
+
+/** The origin a checkout started from, if Checkout may return there (see allowedReturnOrigin); APP_URL's otherwise. */
+export function checkoutReturnOrigin(request: Request) {
+  return allowedReturnOrigin(new URL(request.url).origin, returnRules());
+}
+
+/** Whether an address is on the return allow-list (the demo checkout page never redirects elsewhere). */
+export function isAllowedReturnUrl(url: string) {
+  try {
+    const { origin } = new URL(url);
+    return allowedReturnOrigin(origin, returnRules()) === origin;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -25,5 +45,5 @@ export async function startDemoStripe() {
     if (!response) throw new Error(`demo Stripe has no handler for ${request.method} ${request.url}`);
     return response;
   };
-  console.log("DEMO MODE: Stripe is simulated by the test handlers; no real payment is possible.");
+  console.log("• No STRIPE_SECRET_KEY: card payments run in DEMO mode (simulated, labelled on every page; no real payment is possible).");
 }

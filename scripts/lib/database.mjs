@@ -156,7 +156,9 @@ async function startFerretdb(binary, dataDir, log) {
       `--debug-addr=127.0.0.1:${debugPort}`,
       "--log-level=warn",
     ],
-    { stdio: ["ignore", "ignore", "pipe"] },
+    // Its own process group: a Ctrl-C in the terminal reaches only our script, which stops the app
+    // first and the database after it (no half-stopped database under a running app).
+    { stdio: ["ignore", "ignore", "pipe"], detached: true },
   );
   trackChild(child);
   let stderr = "";

@@ -41,7 +41,13 @@ export function ensureBuilt(log = console.log) {
   );
   if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= sources) return;
   log("• Building the app (remix build)…");
-  run("npx", ["remix", "build"]);
+  // Quiet unless it fails: Remix's future-flag notices and the bundler's own chatter (and, on some
+  // runs, a crash dump of esbuild's helper process after a finished build) are not for a first-time user.
+  const result = spawnSync("npx", ["remix", "build"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: "0" } });
+  if (result.status !== 0 || !fs.existsSync(built)) {
+    process.stderr.write(`${result.stdout ?? ""}${result.stderr ?? ""}`);
+    throw new Error(`remix build failed (exit ${result.status ?? result.signal})`);
+  }
 }
 
 /** A session secret kept under .data/ for local runs, so sign-ins survive a restart. Never committed. */

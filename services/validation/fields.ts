@@ -1,4 +1,7 @@
 import { z } from "zod";
+import "./error-map";
+import { HARD_MAX_AMOUNT } from "../payment-limits";
+import { messageWithParams } from "./messages";
 import { isValidEnterpriseTaxCode } from "./tax-code";
 
 /**
@@ -22,8 +25,7 @@ export const personNameField = z
   .string({ required_error: "validation.required" })
   .trim()
   .min(2, "validation.nameTooShort")
-  .max(120, "validation.tooLong")
-  .refine((value) => !/[<>]/.test(value), "validation.noMarkup");
+  .max(120, "validation.tooLong");
 
 /** Vietnamese phone: 0xxxxxxxxx or +84xxxxxxxxx (9–10 digits after the prefix). */
 export const phoneField = z
@@ -56,7 +58,8 @@ export const vndAmountField = z.union([z.number(), z.string()]).transform((value
     amount = Number(text.replace(/[.,]/g, ""));
   }
   if (amount < 0) return fail("validation.amountNegative");
-  if (!Number.isSafeInteger(amount)) return fail("validation.amountTooLarge");
+  // An absolute ceiling every form knows; the platform's own (lower) limit is checked by the services.
+  if (!Number.isSafeInteger(amount) || amount > HARD_MAX_AMOUNT) return fail(messageWithParams("validation.amountTooLarge", { maxVnd: HARD_MAX_AMOUNT }));
   return amount;
 });
 
@@ -65,18 +68,29 @@ export const taxCodeField = z
   .trim()
   .refine(isValidEnterpriseTaxCode, "validation.taxCode");
 
-/** Free text: trimmed, at most `max` characters, at least `min` (0: may be empty), no markup. */
+/**
+ * Free text: trimmed, at most `max` characters, at least `min` (0: may be empty). "<" and ">" are
+ * ordinary characters ("Sách <5 tuổi>"): pages escape on output (React), PDFs and CSV write text.
+ * Control characters (other than line breaks and tabs) are refused: they have no place in a form.
+ */
 export const plainText = (max: number, min = 0) =>
   z
     .string({ required_error: "validation.required" })
     .trim()
     .max(max, "validation.tooLong")
     .refine((value) => value.length >= min, "validation.required")
-    .refine((value) => !/[<>]/.test(value), "validation.noMarkup");
+    .refine((value) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value), "validation.invalid");
 
 /** An optional field: an empty input means "not given" (undefined), anything else must pass `schema`. */
 export const optionalField = <S extends z.ZodTypeAny>(schema: S) =>
   z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), schema.optional());
+
+/**
+ * A checkbox: checked is `true` whatever the browser sends for it ("yes", "on", or react-hook-form's
+ * `true`/value); unchecked is `false` — an unchecked box reaches the schema as `false` in the browser
+ * and as a missing field on the server, and both mean "not ticked".
+ */
+export const checkboxField = z.preprocess((value) => value === true || value === "yes" || value === "on" || value === "true", z.boolean());
 
 /** An amount of đồng that must be more than zero. */
 export const positiveVndAmountField = vndAmountField.refine((amount) => amount > 0, "validation.amountPositive");

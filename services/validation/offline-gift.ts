@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { HARD_MAX_AMOUNT } from "../payment-limits";
+import { messageWithParams } from "./messages";
 import { dateInputField, emailField, isBlankRow, personNameField, phoneField, plainText, positiveVndAmountField } from "./fields";
 import { isValidEnterpriseTaxCode } from "./tax-code";
 
@@ -135,8 +137,8 @@ function methodPart(value: Base, ctx: z.RefinementCtx) {
       const basis = part(optionalText(1000).refine((v) => v.length >= 3, "gifts.validation.valuationRequired"), value.valuationBasis, ctx, ["valuationBasis"]);
       if (!items || basis === undefined) return undefined;
       const amount = items.reduce((sum, item) => sum + item.quantity * item.unitValue, 0);
-      if (!Number.isSafeInteger(amount)) {
-        ctx.addIssue({ code: "custom", path: ["items"], message: "validation.amountTooLarge" });
+      if (!Number.isSafeInteger(amount) || amount > HARD_MAX_AMOUNT) {
+        ctx.addIssue({ code: "custom", path: ["items"], message: messageWithParams("validation.amountTooLarge", { maxVnd: HARD_MAX_AMOUNT }) });
         return undefined;
       }
       return { amount, items, valuationBasis: basis, hours: null };

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { PROVINCE_SLUGS } from "#models/reference/provinces";
 import { isValidEnterpriseTaxCode } from "./tax-code";
-import { emailField, optionalField, phoneField, plainText, positiveVndAmountField } from "./fields";
+import { checkboxField, emailField, optionalField, phoneField, plainText, positiveVndAmountField } from "./fields";
 
 const text = (max: number) => plainText(max);
 const optional = optionalField;
@@ -29,7 +29,7 @@ export const pledgeSchema = z
     hours: optional(z.coerce.number({ invalid_type_error: "pledge.validation.hours" }).int("pledge.validation.hours").positive("pledge.validation.hours").max(10_000, "pledge.validation.hours")),
     ratePerHour: optional(positiveAmount),
     visibility: z.enum(["name_and_amount", "name_only", "anonymous"], { errorMap: () => ({ message: "validation.invalidChoice" }) }),
-    consent: optional(z.literal("yes")),
+    consent: checkboxField,
   })
   .superRefine((v, ctx) => {
     const need = (path: string, ok: unknown, message = "validation.required") => {
@@ -41,7 +41,7 @@ export const pledgeSchema = z
     } else {
       need("fullName", v.fullName);
       // Personal data (Law 91/2025/QH15): an individual is named in public only with explicit consent.
-      if (v.visibility !== "anonymous" && v.consent !== "yes") ctx.addIssue({ code: "custom", path: ["consent"], message: "pledge.validation.consentRequired" });
+      if (v.visibility !== "anonymous" && !v.consent) ctx.addIssue({ code: "custom", path: ["consent"], message: "pledge.validation.consentRequired" });
     }
     if (v.kind === "cash_once") need("amount", v.amount);
     if (v.kind === "cash_instalments") {

@@ -94,6 +94,9 @@ describe("a manager puts a programme up and a visitor finds it", () => {
     await visitor.getByLabel("Tìm chương trình").fill(`thu vien so cho nong dan ${stamp}`);
     await visitor.getByLabel("Tìm chương trình").press("Enter");
     await visitor.waitForURL(/q=thu\+vien\+so/);
+    // Wait for this search's results (the count carries its query) before looking at the cards.
+    await visitor.locator(`[data-testid="result-count"][data-q="thu vien so cho nong dan ${stamp}"]`).waitFor();
+    expect(await visitor.getByTestId("result-count").getAttribute("data-total")).toBe("1");
     await visitor.getByRole("link", { name: title }).first().click();
     await visitor.getByRole("heading", { level: 1, name: title }).waitFor();
     expect(await visitor.getByText(institutionName).count()).toBeGreaterThan(0);

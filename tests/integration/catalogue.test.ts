@@ -4,15 +4,19 @@ import { Donation } from "#models/donation.server";
 import { Donor } from "#models/donor.server";
 import { Institution } from "#models/institution.server";
 import { Pledge } from "#models/pledge.server";
-import { Programme, recomputeProgrammeTotals } from "#models/programme.server";
+import { User } from "#models/user.server";
+import { Programme, recomputeProgrammeTotals, refreshProgrammeSearchText, syncInstitutionCopies } from "#models/programme.server";
+import { getPledgePlaceholder } from "#services/catalogue";
 import { recordDonation } from "#services/donations";
+import { decideInstitution } from "#services/institutions";
 import { nextCampaignDay } from "#models/reference/campaign-days";
 import { loader as homeLoader } from "~/routes/_index";
 import { loader as institutionLoader } from "~/routes/institutions.$slug";
 import { loader as catalogueLoader } from "~/routes/programmes._index";
 import { loader as programmeLoader } from "~/routes/programmes.$slug";
-import { loader as pledgeLoader } from "~/routes/programmes.$slug_.pledge";
-import { responseOf } from "#tests/utils/requests";
+import { action as pledgeAction, loader as pledgeLoader } from "~/routes/programmes.$slug_.pledge";
+import { createTestUser, formRequest, responseOf, sessionCookieFor } from "#tests/utils/requests";
+import { seed } from "../../scripts/seed";
 
 const DAY = 24 * 60 * 60 * 1000;
 const BASE = "http://localhost";
@@ -209,7 +213,9 @@ describe("sorting", () => {
     await makeProgramme(inst, { slug: "da-qua-han", startDate: new Date(now - 100 * DAY), endDate: new Date(now - 3 * DAY) });
     await makeProgramme(inst, { slug: "nam-ngay", endDate: new Date(now + 5 * DAY) });
     await makeProgramme(inst, { slug: "ba-muoi-ngay", endDate: new Date(now + 30 * DAY) });
-    expect(slugsOf(await catalogue("/programmes?sort=closing-soon"))).toEqual(["nam-ngay", "muoi-ngay", "ba-muoi-ngay", "da-qua-han"]);
+    // An open programme past its end day is closed for the public: it is listed with "all" (or "closed"), last.
+    expect(slugsOf(await catalogue("/programmes?sort=closing-soon&state=all"))).toEqual(["nam-ngay", "muoi-ngay", "ba-muoi-ngay", "da-qua-han"]);
+    expect(slugsOf(await catalogue("/programmes?sort=closing-soon"))).toEqual(["nam-ngay", "muoi-ngay", "ba-muoi-ngay"]);
   });
 
   test("closing soon paginates across running and ended programmes", async () => {
@@ -218,8 +224,8 @@ describe("sorting", () => {
     const now = Date.now();
     for (let i = 1; i <= 10; i += 1) await makeProgramme(inst, { slug: `con-${String(i).padStart(2, "0")}`, endDate: new Date(now + i * DAY) });
     for (let i = 1; i <= 5; i += 1) await makeProgramme(inst, { slug: `het-${i}`, startDate: new Date(now - 100 * DAY), endDate: new Date(now - i * DAY) });
-    const first = await catalogue("/programmes?sort=closing-soon");
-    const second = await catalogue("/programmes?sort=closing-soon&page=2");
+    const first = await catalogue("/programmes?sort=closing-soon&state=all");
+    const second = await catalogue("/programmes?sort=closing-soon&state=all&page=2");
     expect(first.total).toBe(15);
     expect(slugsOf(first)).toEqual([...Array.from({ length: 10 }, (_, i) => `con-${String(i + 1).padStart(2, "0")}`), "het-1", "het-2"]);
     expect(slugsOf(second)).toEqual(["het-3", "het-4", "het-5"]);
@@ -426,6 +432,168 @@ describe("the home page", () => {
       { slug: "ha-noi", count: 4 },
       { slug: "da-nang", count: 4 },
     ]);
-    expect(home.totals).toMatchObject({ institutions: 3, programmes: 9, received: 0 });
+    // The home page counts what the catalogue lists by default (programmes taking pledges), not closed ones too.
+    expect(home.totals).toMatchObject({ institutions: 3, programmes: 8, received: 0 });
+    expect((await catalogue("/programmes")).total).toBe(home.totals.programmes);
+  });
+});
+
+describe("search covers the institution and the province, title matches first", () => {
+  test("in the demo data, “thu vien” finds all 4 open library programmes, and the home page counts what /programmes lists", async () => {
+    await clearAll();
+    await User.deleteMany({});
+    expect(await seed()).toBe(true);
+    const libraries = await Programme.find({ institutionType: "library", institutionApproved: true, state: "open", endDate: { $gte: new Date() } }).select("slug").lean();
+    expect(libraries).toHaveLength(4);
+    const found = await catalogue("/programmes?q=thu+vien");
+    expect(new Set(slugsOf(found))).toEqual(new Set(libraries.map((p) => p.slug)));
+    // The one with "Thư viện" in its title comes first.
+    expect(found.items[0]?.title).toBe("Thư viện số cho người cao tuổi");
+    const home = await (await homeLoader()).json();
+    expect(home.totals.programmes).toBe((await catalogue("/programmes")).total);
+  });
+
+  test("“thu vien” finds every library's programme, not only those with it in the title; title matches come first", async () => {
+    await clearAll();
+    const hanoiLibrary = await makeInstitution({ name: "Thư viện Hà Nội", provinceSlug: "ha-noi" });
+    const hueCentre = await makeInstitution({ name: "Trung tâm Văn hóa Huế", provinceSlug: "hue", type: "cultural_centre" });
+    const museum = await makeInstitution({ name: "Bảo tàng Đà Nẵng", provinceSlug: "da-nang", type: "museum" });
+    // Published long ago, so "newest" alone would put it last.
+    await makeProgramme(museum, { slug: "trong-tieu-de", title: "Thư viện di sản trong bảo tàng", publishedAt: new Date(Date.now() - 300 * DAY) });
+    await makeProgramme(hanoiLibrary, { slug: "tu-sach", title: "Tủ sách thiếu nhi", summary: "Sách cho trẻ em" });
+    await makeProgramme(hueCentre, { slug: "ca-hue", title: "Lớp ca Huế", summary: "Truyền dạy ca Huế" });
+    await makeProgramme(museum, { slug: "khong-lien-quan", title: "Bảo tàng mở", summary: "Giáo dục di sản" });
+
+    expect(slugsOf(await catalogue("/programmes?q=thu+vien"))).toEqual(["trong-tieu-de", "tu-sach"]);
+    // The institution's name, with or without diacritics.
+    expect(slugsOf(await catalogue(`/programmes?${new URLSearchParams({ q: "Thư viện Hà Nội" })}`))).toEqual(["tu-sach"]);
+    // The province's name.
+    expect(slugsOf(await catalogue("/programmes?q=da+nang"))).toEqual(["khong-lien-quan", "trong-tieu-de"]);
+    // Words may come from different places: "sach" from the title, "ha noi" from the institution.
+    expect(slugsOf(await catalogue("/programmes?q=sach+ha+noi"))).toEqual(["tu-sach"]);
+    // Title first, then by the chosen sort within each group.
+    expect(slugsOf(await catalogue("/programmes?q=di+san&sort=newest"))).toEqual(["trong-tieu-de", "khong-lien-quan"]);
+  });
+
+  test("title matches first across pages, and the total counts both groups once", async () => {
+    await clearAll();
+    const library = await makeInstitution({ name: "Thư viện Tổng hợp" });
+    const museum = await makeInstitution({ name: "Bảo tàng Tổng hợp", type: "museum" });
+    const titled = await makeProgramme(museum, { slug: "tieu-de", title: "Góc thư viện nhỏ", publishedAt: new Date(Date.now() - 400 * DAY) });
+    for (let i = 1; i <= 12; i += 1) await makeProgramme(library, { slug: `qua-thiet-che-${String(i).padStart(2, "0")}`, title: `Lớp học ${i}`, publishedAt: new Date(Date.now() - i * DAY) });
+    const first = await catalogue("/programmes?q=thu+vien");
+    const second = await catalogue("/programmes?q=thu+vien&page=2");
+    expect(first).toMatchObject({ total: 13, pageCount: 2 });
+    expect(slugsOf(first)).toEqual([titled.slug, ...Array.from({ length: 11 }, (_, i) => `qua-thiet-che-${String(i + 1).padStart(2, "0")}`)]);
+    expect(slugsOf(second)).toEqual(["qua-thiet-che-12"]);
+    // With "closing soon" too (two orders × two groups), still title first.
+    expect(slugsOf(await catalogue("/programmes?q=thu+vien&sort=closing-soon"))[0]).toBe(titled.slug);
+  });
+
+  test("the search text follows the institution: an approval rewrites the copied name; a rename is fanned out", async () => {
+    await clearAll();
+    const institution = await makeInstitution({ name: "Thư viện Phong Điền", status: "pending", provinceSlug: "can-tho" });
+    // A copy written before the institution's name was known (or an old document).
+    await makeProgramme(institution, { slug: "goc-doc", title: "Góc đọc ven sông", institutionName: "" });
+    expect((await Programme.findOne({ slug: "goc-doc" }).lean())?.searchText).not.toContain("phong dien");
+    const officer = await createTestUser({ role: "ministry_officer" });
+    await decideInstitution(officer, String(institution._id), { decision: "approve" });
+    expect(slugsOf(await catalogue("/programmes?q=phong+dien"))).toEqual(["goc-doc"]);
+
+    await Institution.updateOne({ _id: institution._id }, { $set: { name: "Thư viện xã Phong Điền Mới" } });
+    const renamed = (await Institution.findById(institution._id))!;
+    await syncInstitutionCopies(renamed);
+    expect(slugsOf(await catalogue("/programmes?q=phong+dien+moi"))).toEqual(["goc-doc"]);
+    expect((await Programme.findOne({ slug: "goc-doc" }).lean())).toMatchObject({ institutionName: "Thư viện xã Phong Điền Mới", titleSearchText: "goc doc ven song" });
+  });
+
+  test("documents written before the institution was searchable are brought up to date once", async () => {
+    await clearAll();
+    const institution = await makeInstitution({ name: "Thư viện Hà Nội" });
+    const programme = await makeProgramme(institution, { slug: "cu", title: "Tủ sách thiếu nhi" });
+    // As the old code stored it: title and summary only, no title copy.
+    await Programme.collection.updateOne({ _id: programme._id }, { $set: { searchText: "tu sach thieu nhi" }, $unset: { titleSearchText: "" } });
+    expect(slugsOf(await catalogue("/programmes?q=thu+vien"))).toEqual([]);
+    expect(await refreshProgrammeSearchText({ titleSearchText: { $exists: false } })).toBe(1);
+    expect(slugsOf(await catalogue("/programmes?q=thu+vien"))).toEqual(["cu"]);
+    expect(await refreshProgrammeSearchText({ titleSearchText: { $exists: false } })).toBe(0);
+  });
+});
+
+describe("an open programme past its end day is closed for pledges everywhere", () => {
+  // 00:00 in Hà Nội on a day, as the programme form stores an end date.
+  const vnDay = (offsetDays: number) => {
+    const local = new Date(Date.now() + 7 * 60 * 60 * 1000 + offsetDays * DAY);
+    return new Date(`${local.toISOString().slice(0, 10)}T00:00:00+07:00`);
+  };
+
+  test("not on the home page, not under “open”, shown as ended, and its pledge page says it is closed", async () => {
+    await clearAll();
+    const next = nextCampaignDay(new Date()).campaignDay.slug;
+    const inst = await makeInstitution({ provinceSlug: "nghe-an", type: "museum" });
+    const ended = await makeProgramme(inst, { slug: "het-han", title: "Kể chuyện di sản", startDate: vnDay(-60), endDate: vnDay(-1), campaignDays: [next] });
+    const lastDay = await makeProgramme(inst, { slug: "ngay-cuoi", title: "Ngày cuối cùng", startDate: vnDay(-60), endDate: vnDay(0), campaignDays: [next] });
+
+    const home = await (await homeLoader()).json();
+    expect(home.campaign.programmes.map((p: CardJson) => p.slug)).toEqual([lastDay.slug]);
+    expect(home.totals.programmes).toBe(1);
+    expect(home.provinces).toEqual([{ slug: "nghe-an", count: 1 }]);
+
+    expect(slugsOf(await catalogue("/programmes"))).toEqual([lastDay.slug]);
+    const closed = await catalogue("/programmes?state=closed");
+    expect(slugsOf(closed)).toEqual([ended.slug]);
+    expect(closed.items[0]).toMatchObject({ state: "closed", daysLeft: -1 });
+    expect((await catalogue("/programmes?state=all")).items.find((p) => p.slug === lastDay.slug)).toMatchObject({ state: "open", daysLeft: 0 });
+
+    const page = await (await programmeLoader(args(`/programmes/${ended.slug}`, { slug: ended.slug }))).json();
+    expect(page.programme.state).toBe("closed");
+    const institution = await (await institutionLoader(args(`/institutions/${inst.slug}`, { slug: inst.slug }))).json();
+    expect(institution.programmes.map((p: CardJson & { state: string }) => [p.slug, p.state])).toEqual([
+      [lastDay.slug, "open"],
+      [ended.slug, "closed"],
+    ]);
+
+    expect((await getPledgePlaceholder(ended.slug))?.programme.state).toBe("closed");
+    expect((await getPledgePlaceholder(lastDay.slug))?.programme.state).toBe("open");
+    const pledgePage = await (await pledgeLoader(args(`/programmes/${ended.slug}/pledge`, { slug: ended.slug }))).json();
+    expect(pledgePage.programme.state).toBe("closed");
+    // Nothing was written: the stored state stays "open"; it is the calendar that closes it.
+    expect((await Programme.findById(ended._id).lean())?.state).toBe("open");
+  });
+
+  test("the server refuses a pledge to it", async () => {
+    await clearAll();
+    const inst = await makeInstitution();
+    const ended = await makeProgramme(inst, { slug: "het-han-cam-ket", startDate: vnDay(-60), endDate: vnDay(-1) });
+    const donor = await createTestUser();
+    const fields = { donorKind: "individual", fullName: "Trần Thị Lan", email: "lan@example.vn", kind: "cash_once", amount: "500.000", visibility: "anonymous" };
+    const response = await responseOf(pledgeAction({ request: await formRequest(`/programmes/${ended.slug}/pledge`, fields, { cookie: await sessionCookieFor(donor.id) }), params: { slug: ended.slug }, context: {} }));
+    expect(response.status).toBe(400);
+    expect(await Pledge.countDocuments({ programmeId: ended._id })).toBe(0);
+  });
+});
+
+describe("every count agrees with what the catalogue lists", () => {
+  test("home total and province chips equal the catalogue's totals for the same links", async () => {
+    await clearAll();
+    const hn = await makeInstitution({ provinceSlug: "ha-noi" });
+    const hue = await makeInstitution({ provinceSlug: "hue" });
+    await makeProgramme(hn);
+    await makeProgramme(hn);
+    await makeProgramme(hn, { state: "closed" });
+    await makeProgramme(hn, { startDate: new Date(Date.now() - 90 * DAY), endDate: new Date(Date.now() - 2 * DAY) });
+    await makeProgramme(hue);
+    await makeProgramme(hue, { state: "draft" });
+    const home = await (await homeLoader()).json();
+    const all = await catalogue("/programmes");
+    expect(all.total).toBe(3);
+    expect(home.totals.programmes).toBe(all.total);
+    for (const chip of home.provinces as Array<{ slug: string; count: number }>) {
+      expect((await catalogue(`/programmes?province=${chip.slug}`)).total, chip.slug).toBe(chip.count);
+    }
+    expect(home.provinces).toEqual([
+      { slug: "ha-noi", count: 2 },
+      { slug: "hue", count: 1 },
+    ]);
   });
 });

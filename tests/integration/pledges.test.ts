@@ -4,7 +4,7 @@ import { Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
 import { action as pledgeAction, loader as pledgeLoader } from "~/routes/programmes.$slug_.pledge";
 import { action as payAction, loader as pledgePageLoader } from "~/routes/pledges.$reference";
-import { loader as receiptLoader } from "~/routes/receipts.$file";
+import { loader as receiptLoader } from "~/routes/receipts.$number_.pdf";
 import { recordDonation } from "#services/donations";
 import { cardAvailability } from "#services/stripe";
 import { getToast } from "~/utils/session.server";
@@ -34,15 +34,25 @@ const organisation = { donorKind: "organisation", legalName: "Công ty Cổ ph�
 const run = async (fn: typeof pledgeAction, request: Request, params: Record<string, string>) => responseOf(fn({ request, params, context: {} }));
 
 describe("pledging", () => {
-  test("a tax code already registered by another account cannot be used", async () => {
+  test("colleagues pledge for one company: each pledge keeps what its person typed, the company's record is not renamed, each sees only their own", async () => {
     const { slug } = await openProgramme();
-    const first = await sessionCookieFor((await createTestUser()).id);
-    const second = await sessionCookieFor((await createTestUser()).id);
-    const body = { ...organisation, taxCode: "1000000227", kind: "cash_once", amount: "1.000.000" };
-    expect((await run(pledgeAction, await formRequest(`/programmes/${slug}/pledge`, body, { cookie: first }), { slug })).status).toBe(302);
-    const response = await run(pledgeAction, await formRequest(`/programmes/${slug}/pledge`, body, { cookie: second }), { slug });
-    expect(response.status).toBe(400);
-    expect((await response.json()).errors.taxCode).toEqual(["pledge.validation.taxCodeTaken"]);
+    const first = await createTestUser();
+    const second = await createTestUser();
+    const body = { ...organisation, taxCode: "1000000227", kind: "cash_once", amount: "1.000.000", address: "1 Tràng Tiền, Hà Nội" };
+    const one = await run(pledgeAction, await formRequest(`/programmes/${slug}/pledge`, body, { cookie: await sessionCookieFor(first.id) }), { slug });
+    expect(one.status).toBe(302);
+    const two = await run(pledgeAction, await formRequest(`/programmes/${slug}/pledge`, { ...body, legalName: "Công ty TNHH Kiểm Thử", address: "" }, { cookie: await sessionCookieFor(second.id) }), { slug });
+    expect(two.status).toBe(302);
+    const [p1, p2] = await Promise.all([one, two].map((r) => Pledge.findOne({ reference: r.headers.get("Location")!.split("/").pop() }).lean()));
+    expect(String(p1!.donorId)).toBe(String(p2!.donorId));
+    expect(p1!.donorSnapshot).toMatchObject({ kind: "organisation", name: organisation.legalName, taxCode: "1000000227", address: "1 Tràng Tiền, Hà Nội" });
+    expect(p2!.donorSnapshot).toMatchObject({ name: "Công ty TNHH Kiểm Thử", address: null });
+    expect(await Donor.findById(p1!.donorId).lean()).toMatchObject({ legalName: organisation.legalName, address: "1 Tràng Tiền, Hà Nội" });
+    // Each person sees their own pledge, not their colleague's.
+    const mine = await pledgePageLoader({ request: getRequest(`/pledges/${p2!.reference}`, await sessionCookieFor(second.id)), params: { reference: p2!.reference }, context: {} });
+    expect(mine).toBeInstanceOf(Response);
+    const theirs = await responseOf(pledgePageLoader({ request: getRequest(`/pledges/${p1!.reference}`, await sessionCookieFor(second.id)), params: { reference: p1!.reference }, context: {} }));
+    expect(theirs.status).toBe(403);
   });
 
   test("an organisation pledges in 3 monthly instalments that add up exactly", async () => {
@@ -159,8 +169,8 @@ describe("paying and receipts", () => {
 
     const stranger = await sessionCookieFor((await createTestUser()).id);
     expect((await responseOf(pledgePageLoader({ request: getRequest(`/pledges/${reference}`, stranger), params: { reference }, context: {} }))).status).toBe(403);
-    expect((await responseOf(receiptLoader({ request: getRequest(`/receipts/${receiptNumber}.pdf`, stranger), params: { file: `${receiptNumber}.pdf` }, context: {} }))).status).toBe(403);
-    const receipt = await responseOf(receiptLoader({ request: getRequest(`/receipts/${receiptNumber}.pdf`, ownerCookie), params: { file: `${receiptNumber}.pdf` }, context: {} }));
+    expect((await responseOf(receiptLoader({ request: getRequest(`/receipts/${receiptNumber}/pdf`, stranger), params: { number: receiptNumber }, context: {} }))).status).toBe(403);
+    const receipt = await responseOf(receiptLoader({ request: getRequest(`/receipts/${receiptNumber}/pdf`, ownerCookie), params: { number: receiptNumber }, context: {} }));
     expect(receipt.headers.get("Content-Type")).toBe("application/pdf");
     expect(Buffer.from(await receipt.arrayBuffer()).subarray(0, 5).toString()).toBe("%PDF-");
   });

@@ -1,10 +1,12 @@
 import { describe, expect, test } from "vitest";
 import { AuditEvent } from "#models/audit-event.server";
 import { findFile } from "#models/file.server";
+import { Institution } from "#models/institution.server";
 import { Programme } from "#models/programme.server";
+import { toSearchText } from "#services/text";
 import { action as newProgramme } from "~/routes/manage.programmes.new";
 import { action as editProgramme } from "~/routes/manage.programmes.$id";
-import { action as manageAction } from "~/routes/manage._index";
+import { action as manageAction, loader as manageLoader } from "~/routes/manage._index";
 import { loader as fileLoader } from "~/routes/files.$id";
 import { createInstitution, programmeCount, programmeFormFields } from "#tests/fixtures/domain";
 import { createTestUser, formRequest, multipartRequest, responseOf, sessionCookieFor, getRequest } from "#tests/utils/requests";
@@ -82,7 +84,8 @@ describe("creating programmes", () => {
     ["a zero goal", { goal: "0" }, "goal", "validation.amountPositive"],
     ["an end before the start", { startDate: "2027-01-10", endDate: "2027-01-09" }, "endDate", "validation.endBeforeStart"],
     ["an impossible date", { endDate: "2027-02-30" }, "endDate", "validation.date"],
-    ["a script in the title", { title: "<script>alert(1)</script> Thư viện" }, "title", "validation.noMarkup"],
+    // "<" and ">" are ordinary characters now (escaped on output); control characters are still refused.
+    ["a control character in the title", { title: "Thư viện\u0007 số" }, "title", "validation.invalid"],
     ["no theme", { themes: [] }, "themes", "validation.themeRequired"],
     ["an unknown theme", { themes: ["astrology"] }, "themes.0", "validation.invalidChoice"],
     ["budget lines above the goal", { "budgetLines.0.amount": "300.000.000" }, "budgetLines", "validation.budgetOverGoal"],
@@ -120,22 +123,109 @@ describe("creating programmes", () => {
   });
 });
 
-describe("publishing", () => {
-  test("draft → open sets the publication date; open → closed; closed is final", async () => {
+describe("publishing, closing (asked first) and reopening", () => {
+  async function publishedProgramme(title: string, fields: Record<string, string> = {}) {
     const institution = await createInstitution();
-    const { cookie } = await managerOf(String(institution._id));
-    await run(newProgramme, await multipartRequest(`/manage/programmes/new?institution=${institution._id}`, programmeFormFields({ title: "Vòng đời chương trình" }), { cookie }));
-    const { _id } = (await Programme.findOne({ title: "Vòng đời chương trình" }).lean())!;
-    const act = async (to: string) => responseOf(manageAction({ request: await formRequest("/manage", { programmeId: String(_id), to }, { cookie }), params: {}, context: {} }));
-    await act("open");
+    const { user, cookie } = await managerOf(String(institution._id));
+    // The dashboard lists the institutions a person manages (Institution.managerIds).
+    await Institution.updateOne({ _id: institution._id }, { $set: { managerIds: [user.id] } });
+    await run(newProgramme, await multipartRequest(`/manage/programmes/new?institution=${institution._id}`, programmeFormFields({ title, ...fields }), { cookie }));
+    const { _id } = (await Programme.findOne({ title }).lean())!;
+    const act = async (fields: Record<string, string>, asCookie = cookie) =>
+      responseOf(manageAction({ request: await formRequest("/manage", { programmeId: String(_id), ...fields }, { cookie: asCookie }), params: {}, context: {} }));
+    const published = await act({ to: "open" });
+    expect(published.status).toBe(302);
+    return { _id, user, cookie, act, institution };
+  }
+  const stateOf = async (id: unknown) => (await Programme.findById(id).lean())?.state;
+
+  test("draft → open sets the publication date", async () => {
+    const { _id } = await publishedProgramme("Vòng đời chương trình");
     const open = await Programme.findById(_id).lean();
     expect(open?.state).toBe("open");
     expect(open?.publishedAt).toBeInstanceOf(Date);
-    await act("closed");
-    expect((await Programme.findById(_id).lean())?.state).toBe("closed");
-    await act("open");
-    expect((await Programme.findById(_id).lean())?.state).toBe("closed");
+    expect(await AuditEvent.countDocuments({ action: "programme.publish", subjectId: _id })).toBe(1);
+  });
+
+  test("“Kết thúc” asks first: one click only leads to a confirmation page, which closes it", async () => {
+    const { _id, cookie, act } = await publishedProgramme("Hỏi trước khi kết thúc");
+    // The old one-click form (no confirmation) closes nothing; it is sent to the question.
+    const unconfirmed = await act({ to: "closed" });
+    expect(unconfirmed.status).toBe(302);
+    expect(unconfirmed.headers.get("Location")).toBe(`/manage?close=${_id}#confirm-close`);
+    expect(await stateOf(_id)).toBe("open");
+    expect(await AuditEvent.countDocuments({ action: "programme.close", subjectId: _id })).toBe(0);
+
+    // The question is a page of its own (works without JavaScript), naming the programme.
+    const page = await (await manageLoader({ request: getRequest(`/manage?close=${_id}`, cookie), params: {}, context: {} })).json();
+    expect(page.confirmClose).toMatchObject({ id: String(_id), title: "Hỏi trước khi kết thúc" });
+    // Someone else's programme id in the address asks nothing.
+    const stranger = await createTestUser({ role: "manager" });
+    const strangers = await (await manageLoader({ request: getRequest(`/manage?close=${_id}`, await sessionCookieFor(stranger.id)), params: {}, context: {} })).json();
+    expect(strangers.confirmClose).toBeNull();
+
+    const confirmed = await act({ to: "closed", confirmed: "yes" });
+    expect(confirmed.status).toBe(302);
+    expect(confirmed.headers.get("Location")).toBe("/manage");
+    expect(await stateOf(_id)).toBe("closed");
+    expect(await AuditEvent.countDocuments({ action: "programme.close", subjectId: _id })).toBe(1);
+    const after = await (await manageLoader({ request: getRequest(`/manage?close=${_id}`, cookie), params: {}, context: {} })).json();
+    expect(after.confirmClose).toBeNull();
+  });
+
+  test("a closed programme can be reopened by its manager while its end date has not passed; audited", async () => {
+    const { _id, act, user } = await publishedProgramme("Mở lại được", { endDate: "2099-12-31" });
+    const publishedAt = (await Programme.findById(_id).lean())?.publishedAt;
+    await act({ to: "closed", confirmed: "yes" });
+    const dashboard = await (await manageLoader({ request: getRequest("/manage", await sessionCookieFor(user.id)), params: {}, context: {} })).json();
+    const row = dashboard.institutions.flatMap((i: { programmes: Array<{ id: string }> }) => i.programmes).find((p: { id: string }) => p.id === String(_id));
+    expect(row).toMatchObject({ state: "closed", reopenable: true });
+
+    // Another institution's manager cannot reopen it.
+    const other = await createInstitution();
+    const outsider = await managerOf(String(other._id));
+    expect((await act({ to: "open" }, outsider.cookie)).status).toBe(403);
+    expect(await stateOf(_id)).toBe("closed");
+
+    const reopened = await act({ to: "open" });
+    expect(reopened.status).toBe(302);
+    expect(await stateOf(_id)).toBe("open");
+    // It keeps the date it was first published (it does not jump to the top of "newest").
+    expect((await Programme.findById(_id).lean())?.publishedAt?.getTime()).toBe(publishedAt?.getTime());
+    const audit = await AuditEvent.findOne({ action: "programme.reopen", subjectId: _id }).lean();
+    expect(audit).toMatchObject({ details: { from: "closed", to: "open" } });
+    expect(String(audit?.actorId)).toBe(user.id);
+  });
+
+  test("once its end date has passed, a closed programme stays closed, and a closed one cannot be edited", async () => {
+    const { _id, act, cookie } = await publishedProgramme("Hết hạn thì không mở lại");
+    await act({ to: "closed", confirmed: "yes" });
+    // The end day was yesterday in Hà Nội.
+    const yesterday = new Date(`${new Date(Date.now() + 7 * 3600_000 - 86_400_000).toISOString().slice(0, 10)}T00:00:00+07:00`);
+    await Programme.updateOne({ _id }, { $set: { startDate: new Date(yesterday.getTime() - 30 * 86_400_000), endDate: yesterday } });
+    const refused = await act({ to: "open" });
+    expect(refused.status).toBe(302);
+    expect(await stateOf(_id)).toBe("closed");
+    expect(await AuditEvent.countDocuments({ action: "programme.reopen", subjectId: _id })).toBe(0);
+    const dashboard = await (await manageLoader({ request: getRequest("/manage", cookie), params: {}, context: {} })).json();
+    const row = dashboard.institutions.flatMap((i: { programmes: Array<{ id: string }> }) => i.programmes).find((p: { id: string }) => p.id === String(_id));
+    expect(row).toMatchObject({ state: "closed", reopenable: false });
+
     const edit = await run(editProgramme, await multipartRequest(`/manage/programmes/${_id}`, programmeFormFields({ title: "Sửa sau khi kết thúc" }), { cookie }), { id: String(_id) });
     expect(edit.status).toBe(400);
+    expect((await Programme.findById(_id).lean())?.title).toBe("Hết hạn thì không mở lại");
+  });
+
+  test("the search text follows an edit: the new title is found, the old one is not", async () => {
+    const { _id, cookie, institution } = await publishedProgramme("Tên cũ của lớp học");
+    const edit = await run(editProgramme, await multipartRequest(`/manage/programmes/${_id}`, programmeFormFields({ title: "Lớp tin học buổi tối" }), { cookie }), { id: String(_id) });
+    expect(edit.status).toBe(302);
+    const stored = await Programme.findById(_id).lean();
+    expect(stored?.titleSearchText).toBe("lop tin hoc buoi toi");
+    expect(stored?.searchText).toContain("lop tin hoc buoi toi");
+    expect(stored?.searchText).not.toContain("ten cu");
+    // The institution's name and province are part of it.
+    expect(stored?.searchText).toContain(toSearchText(institution.name));
+    expect(stored?.searchText).toContain("ha noi");
   });
 });

@@ -1,13 +1,24 @@
+import { createHash, randomBytes } from "node:crypto";
 import { http, HttpResponse } from "msw";
 
 /**
  * Stripe's API at the network boundary, for tests, e2e and the labelled demo mode. Checkout Sessions
- * carry what the demo checkout page needs in their id, so no state is kept here.
+ * carry what the demo checkout page needs in their id, so no state is kept here beyond Stripe's own
+ * idempotency (the same Idempotency-Key answers with the same session).
  */
 export type DemoSession = { amount: number; currency: string; metadata: Record<string, string>; successUrl: string; cancelUrl: string; reference: string | null };
 
-export function encodeDemoSession(s: DemoSession) {
-  return `cs_test_${Buffer.from(JSON.stringify([s.amount, s.metadata, s.successUrl, s.cancelUrl, s.reference])).toString("base64url")}`;
+/**
+ * A session id as Stripe's are: unique per created session. The random part makes two checkouts of
+ * the same pledge, amount and return address two sessions — and so two payments (see demoPaymentIntentId).
+ */
+export function encodeDemoSession(s: DemoSession, unique: string = randomBytes(9).toString("base64url")) {
+  return `cs_test_${Buffer.from(JSON.stringify([s.amount, s.metadata, s.successUrl, s.cancelUrl, s.reference, unique])).toString("base64url")}`;
+}
+
+/** The PaymentIntent a paid demo session produced: derived from the whole session id, so one per session. */
+export function demoPaymentIntentId(sessionId: string) {
+  return `pi_demo_${createHash("sha256").update(sessionId).digest("hex").slice(0, 24)}`;
 }
 
 export function decodeDemoSession(id: string): DemoSession | null {
@@ -21,6 +32,9 @@ export function decodeDemoSession(id: string): DemoSession | null {
 }
 
 export const createdCheckoutSessions: Array<{ body: URLSearchParams; idempotencyKey: string | null }> = [];
+
+/** Stripe replays the first reply to a request with the same Idempotency-Key (for 24 hours). */
+const sessionsByIdempotencyKey = new Map<string, { id: string; body: string }>();
 
 export const stripeHandlers = [
   http.post("https://api.stripe.com/v1/checkout/sessions", async ({ request }) => {
@@ -41,7 +55,16 @@ export const stripeHandlers = [
     }
     const successUrl = body.get("success_url") ?? "";
     const session = { amount, currency, metadata, successUrl, cancelUrl: body.get("cancel_url") ?? "", reference: body.get("client_reference_id") };
-    const id = encodeDemoSession(session);
+    const key = request.headers.get("Idempotency-Key");
+    const earlier = key ? sessionsByIdempotencyKey.get(key) : undefined;
+    if (earlier && earlier.body !== body.toString()) {
+      return HttpResponse.json({ error: { type: "idempotency_error", message: "Keys for idempotent requests can only be used with the same parameters they were first used with." } }, { status: 400 });
+    }
+    const id = earlier?.id ?? encodeDemoSession(session);
+    if (key && !earlier) {
+      if (sessionsByIdempotencyKey.size > 10_000) sessionsByIdempotencyKey.clear();
+      sessionsByIdempotencyKey.set(key, { id, body: body.toString() });
+    }
     return HttpResponse.json({
       id,
       object: "checkout.session",

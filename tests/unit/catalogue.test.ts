@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { coverInKindNeeds, daysLeft, escapeRegExp, publicLedgerEntry, searchPatterns, startOfVietnamDay } from "#services/catalogue";
+import { coverInKindNeeds, daysLeft, escapeRegExp, isAcceptingPledges, publicLedgerEntry, publicState, searchPatterns, startOfVietnamDay } from "#services/catalogue";
 import { catalogueHref, parseCatalogueQuery, searchWords } from "#services/validation/catalogue";
 import type { LedgerDonationRow } from "#models/catalogue.server";
 import { pageWindow } from "~/components/pagination";
@@ -112,9 +112,12 @@ describe("donors in the public ledger, as they consented", () => {
     expect(shown(row({ donor: person, consentActive: false }))).toEqual([null, 1_000_000]);
     expect(shown(row({ donor: person, consentActive: true, visibility: "anonymous" }))).toEqual([null, 1_000_000]);
   });
-  test("erased donors, gifts without a pledge and gifts without a donor are anonymous", () => {
+  test("an offline gift from a company (no recorded choice) shows the company; from a person, the anonymous benefactor", () => {
+    expect(shown(row({ visibility: null }))).toEqual(["Công ty Sách Vina", 1_000_000]);
+    expect(shown(row({ visibility: null, donor: { kind: "individual", name: "Nguyễn Văn Bình", erased: false }, consentActive: false }))).toEqual([null, 1_000_000]);
+  });
+  test("erased donors and gifts without a donor are anonymous", () => {
     expect(shown(row({ donor: { kind: "organisation", name: "Công ty Đã Xóa", erased: true } }))).toEqual([null, 1_000_000]);
-    expect(shown(row({ visibility: null }))).toEqual([null, 1_000_000]);
     expect(shown(row({ donor: null }))).toEqual([null, 1_000_000]);
     expect(shown(row({ donor: { kind: "organisation", name: null, erased: false } }))).toEqual([null, 1_000_000]);
   });
@@ -135,5 +138,22 @@ describe("in-kind needs covered", () => {
       ["Máy tính bảng", 6],
       ["Đàn tranh", 0],
     ]);
+  });
+});
+
+describe("an open programme takes pledges through its whole end day (Asia/Ho_Chi_Minh), then is closed", () => {
+  test("the end day is a whole calendar day in Vietnam", () => {
+    const endDate = new Date("2027-06-29T17:00:00Z"); // 30/06/2027 00:00 in Hà Nội
+    const open = { state: "open", endDate };
+    expect(isAcceptingPledges(open, new Date("2027-06-29T17:00:00Z"))).toBe(true);
+    expect(isAcceptingPledges(open, new Date("2027-06-30T16:59:59Z"))).toBe(true); // 23:59:59 on the last day
+    expect(isAcceptingPledges(open, new Date("2027-06-30T17:00:00Z"))).toBe(false); // 01/07 00:00
+    // An end date stored as UTC midnight of that day means the same day.
+    expect(isAcceptingPledges({ state: "open", endDate: new Date("2027-06-30T00:00:00Z") }, new Date("2027-06-30T16:59:59Z"))).toBe(true);
+    expect(isAcceptingPledges({ state: "closed", endDate }, new Date("2027-01-01T00:00:00Z"))).toBe(false);
+    expect(isAcceptingPledges({ state: "draft", endDate }, new Date("2027-01-01T00:00:00Z"))).toBe(false);
+    expect(publicState(open, new Date("2027-06-30T16:59:59Z"))).toBe("open");
+    expect(publicState(open, new Date("2027-06-30T17:00:00Z"))).toBe("closed");
+    expect(publicState({ state: "closed", endDate }, new Date("2027-01-01T00:00:00Z"))).toBe("closed");
   });
 });

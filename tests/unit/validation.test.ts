@@ -25,7 +25,9 @@ describe("amounts of đồng typed into forms", () => {
     expect(amount("1.0000")).toBe("validation.amountNotNumber");
     expect(amount("một triệu")).toBe("validation.amountNotNumber");
     expect(amount("")).toBe("validation.required");
-    expect(amount("99999999999999999999")).toBe("validation.amountTooLarge");
+    expect(amount("99999999999999999999")).toBe('validation.amountTooLarge|{"maxVnd":1000000000000}');
+    expect(amount("1.000.000.000.001")).toBe('validation.amountTooLarge|{"maxVnd":1000000000000}');
+    expect(amount("1.000.000.000.000")).toBe(1_000_000_000_000);
   });
 });
 

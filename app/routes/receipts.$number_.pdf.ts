@@ -4,13 +4,14 @@ import { receiptPdfFor } from "~/utils/domain.server";
 import { env } from "~/utils/env.server";
 import { orRespond } from "~/utils/service-errors.server";
 
-/** /receipts/R-XXXX.pdf — the donation receipt, for its donor or those who keep the institution's books. */
+/**
+ * /receipts/R-XXXX/pdf — the donation receipt, for its donor or those who keep the institution's books.
+ * (/receipts/R-XXXX is the receipt's public page; /receipts/R-XXXX.pdf, the older address, redirects here.)
+ */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  // Remix has no partial dynamic segments, so the ".pdf" arrives inside the parameter.
-  const match = /^(R-[0-9A-F]{16})\.PDF$/.exec((params.file ?? "").toUpperCase());
-  if (!match) throw new Response("errors.notFound", { status: 404 });
-  const number = match[1]!;
+  const number = (params.number ?? "").toUpperCase();
+  if (!/^R-[0-9A-F]{16}$/.test(number)) throw new Response("errors.notFound", { status: 404 });
   const pdf = await orRespond(receiptPdfFor(user, number, env().APP_URL));
   return new Response(new Uint8Array(pdf), {
     headers: {

@@ -1,0 +1,124 @@
+import mongoose from "mongoose";
+import type { Browser, Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { CorrectionRequest } from "#models/correction-request.server";
+import { Institution } from "#models/institution.server";
+import { LedgerEntry } from "#models/ledger-entry.server";
+import { Programme } from "#models/programme.server";
+import { User } from "#models/user.server";
+import { baseUrl, launchBrowser, screenshot } from "./browser";
+import { createAccount } from "./db";
+
+const DAY = 24 * 60 * 60 * 1000;
+const stamp = Date.now().toString(36);
+const PASSWORD = "mat-khau-e2e-2026";
+const REASON = "Nhập nhầm số tiền trên phiếu thu PT-0456";
+
+/** Text of an element with no-break spaces (before ₫) as plain spaces. */
+async function text(locator: Locator) {
+  return ((await locator.textContent()) ?? "").replace(/\u00a0/g, " ");
+}
+
+describe("a manager corrects a gift recorded by mistake", () => {
+  let browser: Browser;
+  let page: Page;
+  let programmeId: string;
+  const email = `quanly.suasai.${stamp}@thuvien.vn`;
+
+  beforeAll(async () => {
+    process.env.SESSION_SECRET ??= "e2e-only-secret-for-password-hashing-0000";
+    process.env.MONGODB_URI ??= "mongodb://127.0.0.1/unused";
+    const manager = await createAccount("manager", email, PASSWORD, "Trần Văn Sửa");
+    const institution = await Institution.create({
+      name: `Thư viện tỉnh Thái Bình ${stamp}`,
+      slug: `thu-vien-tinh-thai-binh-${stamp}`,
+      type: "library",
+      level: "provincial",
+      provinceSlug: "thai-binh",
+      address: "Thái Bình",
+      status: "approved",
+      managerIds: [manager.id],
+      bankAccount: { bankBin: "970405", accountNumber: "3300205654321", accountName: "THU VIEN TINH THAI BINH" },
+    });
+    await User.updateOne({ _id: manager.id }, { $set: { institutionIds: [institution._id] } });
+    const programme = await Programme.create({
+      institutionId: institution._id,
+      slug: `goc-doc-sach-${stamp}`,
+      title: `Góc đọc sách cộng đồng ${stamp}`,
+      summary: "Góc đọc cho thiếu nhi trong xã.",
+      startDate: new Date(Date.now() - 20 * DAY),
+      endDate: new Date(Date.now() + 120 * DAY),
+      goal: 50_000_000,
+      state: "open",
+      provinceSlug: "thai-binh",
+      institutionType: "library",
+      institutionName: institution.name,
+      institutionSlug: institution.slug,
+      institutionApproved: true,
+      themes: ["reading-culture"],
+      publishedAt: new Date(),
+    });
+    programmeId = String(programme._id);
+    browser = await launchBrowser();
+    page = await browser.newPage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await mongoose.disconnect();
+  });
+
+  test("records a cash gift, reverses part of it with a reason, and sees the correction and the new total on the finance page", async () => {
+    const finance = `${baseUrl()}/manage/programmes/${programmeId}/finance`;
+    await page.goto(`${baseUrl()}/login`);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Mật khẩu").fill(PASSWORD);
+    await page.getByRole("button", { name: "Đăng nhập" }).click();
+    await page.waitForURL(`${baseUrl()}/account`);
+
+    // 1. The gift, recorded with a wrong amount: 5.000.000 ₫ instead of 3.000.000 ₫.
+    await page.goto(finance);
+    await page.getByTestId("figure-received").getByText(/^0\s₫$/).waitFor();
+    await page.getByTestId("record-gift").click();
+    await page.waitForURL(`${baseUrl()}/manage/programmes/${programmeId}/gifts/new`);
+    await page.getByRole("radio", { name: "Tiền mặt" }).check();
+    await page.getByLabel("Số tiền (đồng)", { exact: true }).fill("5.000.000");
+    await page.getByRole("radio", { name: "Khách vãng lai, không để lại tên" }).check();
+    await page.getByRole("button", { name: "Ghi nhận khoản đóng góp" }).click();
+    await page.waitForURL(finance);
+    await page.getByTestId("figure-received").getByText(/^5\.000\.000\s₫$/).waitFor();
+
+    // 2. The correction page, from the gift's row.
+    await page.getByTestId("recent-gifts").getByRole("link", { name: /^Điều chỉnh khoản / }).click();
+    await page.waitForURL(/\/gifts\/[a-f0-9]{24}\/correct$/);
+    await page.getByTestId("correction-form").waitFor();
+    expect(await text(page.getByTestId("correction-left"))).toBe("5.000.000 ₫");
+
+    // Without a reason the form says so, in Vietnamese, and nothing is booked.
+    await page.getByLabel("Số tiền ghi giảm (đồng)").fill("2.000.000");
+    await page.getByRole("button", { name: "Ghi điều chỉnh" }).click();
+    await page.getByText("Vui lòng nhập thông tin này.").first().waitFor();
+    expect(page.url()).toMatch(/\/correct$/);
+
+    await page.getByLabel("Lý do điều chỉnh").fill(REASON);
+    await screenshot(page, "correction-e2e-form-vi");
+    await page.getByRole("button", { name: "Ghi điều chỉnh" }).click();
+    await page.waitForURL(finance);
+
+    // 3. The toast, the received figure down by the correction, and the correction listed with its reason.
+    await page.getByText(/Đã ghi sổ điều chỉnh giảm 2\.000\.000\s₫/).waitFor();
+    await page.getByTestId("figure-received").getByText(/^3\.000\.000\s₫$/).waitFor();
+    const corrections = page.getByTestId("corrections");
+    await corrections.waitFor();
+    expect(await text(corrections)).toContain(REASON);
+    expect(await text(corrections)).toContain("−2.000.000 ₫");
+    expect(await text(corrections)).toContain("Đã ghi sổ");
+    expect(await text(page.getByTestId("recent-gifts"))).toContain("Đã ghi giảm 2.000.000 ₫");
+    await screenshot(page, "correction-e2e-finance-vi");
+
+    // The books: one reversing entry with the reason; the gift itself unchanged.
+    const entry = await LedgerEntry.findOne({ programmeId, kind: "correction" }).lean();
+    expect(entry).toMatchObject({ amount: -2_000_000, description: REASON });
+    expect(await CorrectionRequest.countDocuments({ programmeId })).toBe(1);
+    expect((await Programme.findById(programmeId).lean())?.receivedTotal).toBe(3_000_000);
+  });
+});
