@@ -10,6 +10,14 @@ export const BANK_LINE_STATUSES = ["unmatched", "matched", "assigned", "ignored"
 export type BankLineStatus = (typeof BANK_LINE_STATUSES)[number];
 
 /**
+ * Why a line that names one of the institution's pledges still waits for a person: dated after the
+ * day it was imported (Asia/Ho_Chi_Minh), or it would pay more than the pledge still owes and the
+ * manager did not confirm the over-payment. Lines without a usable reference have no reason (null).
+ */
+export const QUEUE_REASONS = ["future_date", "overpayment"] as const;
+export type QueueReason = (typeof QUEUE_REASONS)[number];
+
+/**
  * One credit line of an institution's bank statement, as imported (debit lines are never stored).
  * lineKey is always present (FerretDB v1 has no sparse/partial indexes) and unique: a SHA-256 over the
  * institution, the booking time, the amount, the normalised description, the bank's transaction
@@ -34,6 +42,8 @@ const bankStatementLineSchema = new Schema(
     /** A pledge reference of this institution seen in the description (also on unmatched lines: a suggestion). */
     foundReference: { type: String, trim: true, maxlength: 40, default: null },
     status: { type: String, enum: BANK_LINE_STATUSES, required: true, default: "unmatched" },
+    /** Why an unmatched line was not recorded at import although it names a pledge (see QUEUE_REASONS). */
+    queueReason: { type: String, enum: QUEUE_REASONS, default: null },
     pledgeId: { type: objectId, ref: "Pledge", default: null },
     donationId: { type: objectId, ref: "Donation", default: null },
     importedBy: { type: objectId, ref: "User", default: null },

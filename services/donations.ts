@@ -16,6 +16,8 @@ import { appendLedgerEntry, ledgerSum } from "./ledger";
  */
 export type DonationInput = {
   idempotencyKey: string;
+  /** Who gave as the recorder typed it (an offline gift's form); otherwise taken from the pledge or the donor record. */
+  donorSnapshot?: DonorSnapshot | null;
   programmeId: Types.ObjectId | string;
   institutionId: Types.ObjectId | string;
   pledgeId?: Types.ObjectId | string | null;
@@ -62,6 +64,7 @@ export function donorSnapshotOfRecord(donor: Pick<DonorDoc, "kind" | "legalName"
  * pledges made before pledges kept it), else nobody (an anonymous walk-in gift, an erased donor).
  */
 async function donorSnapshotFor(input: DonationInput): Promise<DonorSnapshot | null> {
+  if (input.donorSnapshot?.name) return input.donorSnapshot;
   if (input.pledgeId) {
     const pledge = await Pledge.findById(input.pledgeId).select("donorSnapshot").lean();
     const snapshot = pledge?.donorSnapshot;

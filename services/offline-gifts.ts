@@ -8,7 +8,7 @@ import { findPledgeByReference } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
 import type { SessionUser } from "#models/user.server";
 import { canManageProgrammes } from "./access";
-import { recordDonation } from "./donations";
+import { recordDonation, type DonorSnapshot } from "./donations";
 import { forbidden, invalid, notFound, ServiceError } from "./errors";
 import { assertWithinLimit } from "./settings";
 import type { OfflineDonorInput, OfflineGiftInput } from "./validation/offline-gift";
@@ -71,6 +71,13 @@ async function findOrCreateDonor(donor: OfflineDonorInput): Promise<Types.Object
   }
 }
 
+/** The donor as typed on the gift form (none for an anonymous gift or one recorded against a pledge). */
+function typedDonor(donor: OfflineDonorInput): DonorSnapshot | null {
+  if (donor.type === "organisation") return { kind: "organisation", name: donor.legalName, taxCode: donor.taxCode ?? null, address: null, representative: null };
+  if (donor.type === "individual") return { kind: "individual", name: donor.fullName, taxCode: null, address: null, representative: null };
+  return null;
+}
+
 /** Evidence must be files uploaded as evidence for this institution (not another institution's file ids). */
 async function checkEvidenceIds(evidenceFileIds: string[], institutionId: string) {
   for (const fileId of evidenceFileIds) {
@@ -126,6 +133,8 @@ export async function recordOfflineGift(actor: SessionUser, programmeId: string,
     evidenceFileIds,
     inKind: input.method === "in_kind" ? { items: input.items, valuationBasis: input.valuationBasis } : undefined,
     recordedBy: actor.id,
+    // The receipt carries the donor as the manager typed them today, whatever the donor record says.
+    donorSnapshot: pledge ? null : typedDonor(input.donor),
   });
   if (!result.duplicate) {
     await recordAudit({

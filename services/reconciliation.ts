@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { CsvError, parse } from "csv-parse/sync";
 import mongoose, { type Types } from "mongoose";
 import { recordAudit } from "#models/audit-event.server";
-import { BankStatementLine, type BankLineStatus } from "#models/bank-statement-line.server";
+import { BankStatementLine, type BankLineStatus, type QueueReason } from "#models/bank-statement-line.server";
 import { Donation } from "#models/donation.server";
 import { Donor, donorName } from "#models/donor.server";
 import { Institution } from "#models/institution.server";
@@ -11,6 +11,7 @@ import { Pledge, PLEDGE_REFERENCE_SHAPE, type PledgeDoc } from "#models/pledge.s
 import { Programme } from "#models/programme.server";
 import type { SessionUser } from "#models/user.server";
 import { canManageProgrammes } from "./access";
+import { vietnamDayNumber } from "./calendar";
 import { recordDonation } from "./donations";
 import { forbidden, invalid, notFound, ServiceError } from "./errors";
 import { toSearchText } from "./text";
@@ -238,6 +239,15 @@ export function parseBankDate(text: string): Date | null {
   return new Date(utc - HO_CHI_MINH_OFFSET_MS);
 }
 
+/**
+ * A line booked after `now`'s calendar day in Asia/Ho_Chi_Minh is dated in the future: a bank does not
+ * book tomorrow's transfers, so the date (or the file) is wrong, and the money is not recorded by itself —
+ * as the offline gift form refuses a date after today.
+ */
+export function isDatedInFuture(bookedAt: Date, now: Date = new Date()): boolean {
+  return vietnamDayNumber(bookedAt) > vietnamDayNumber(now);
+}
+
 export type StatementLine = { fileLine: number; bookedAt: Date; amount: number; description: string; bankRef: string | null };
 export type ParsedStatement = {
   headers: string[];
@@ -392,7 +402,14 @@ export type PreviewLine = {
   importedStatus: BankLineStatus | null;
   /** More than one of this institution's references in one description: a person decides. */
   ambiguous: boolean;
-  pledge: { id: string; reference: string; expected: number; donorName: string | null; programmeTitle: string } | null;
+  /** Why a line naming a pledge waits for a person anyway (a future date); null otherwise. */
+  queueReason: QueueReason | null;
+  /**
+   * How much more than the pledge still owes this line would pay (0 when it fits): recorded only when
+   * the manager confirms the over-payment. `outstanding` is what the pledge still owed before the line.
+   */
+  overpayment: number;
+  pledge: { id: string; reference: string; expected: number; outstanding: number; donorName: string | null; programmeTitle: string } | null;
 };
 
 export type StatementPreview = {
@@ -400,7 +417,20 @@ export type StatementPreview = {
   headers: string[];
   lines: PreviewLine[];
   skipped: ParsedStatement["skipped"];
-  summary: { total: number; matched: number; amountDiffers: number; unmatched: number; alreadyImported: number; newAmount: number; recordableAmount: number };
+  summary: {
+    total: number;
+    matched: number;
+    amountDiffers: number;
+    unmatched: number;
+    alreadyImported: number;
+    newAmount: number;
+    recordableAmount: number;
+    /** New lines that would pay more than their pledge owes, and by how much in all. */
+    overpayments: number;
+    overpaymentAmount: number;
+    /** New lines dated after today, which wait in the queue. */
+    future: number;
+  };
 };
 
 async function managedInstitution(actor: SessionUser, institutionId: string) {
@@ -437,7 +467,7 @@ async function importedStatuses(keys: string[]): Promise<Map<string, BankLineSta
 }
 
 /** Parses, keys and classifies a statement against the institution's pledges. Reads only. */
-async function analyse(institutionId: Types.ObjectId, csvText: string, mapping: ColumnMapping) {
+async function analyse(institutionId: Types.ObjectId, csvText: string, mapping: ColumnMapping, now: Date) {
   const parsed = parseStatement(csvText, mapping);
   const keys = lineKeysFor(String(institutionId), parsed.lines);
   const candidates = parsed.lines.map((line) => referencesIn(line.description));
@@ -464,6 +494,8 @@ async function analyse(institutionId: Types.ObjectId, csvText: string, mapping: 
     match: "unmatched",
     importedStatus: imported.get(keys[i]!) ?? null,
     ambiguous: false,
+    queueReason: null,
+    overpayment: 0,
     pledge: null,
   }));
   // Lines in booking order, so two instalments paid in one statement each meet the amount then due.
@@ -478,17 +510,23 @@ async function analyse(institutionId: Types.ObjectId, csvText: string, mapping: 
     }
     if (found.size > 1) line.ambiguous = true;
     const pledge = found.size === 1 ? [...found.values()][0]! : null;
+    if (isDatedInFuture(line.bookedAt, now)) line.queueReason = "future_date";
     if (pledge) {
       const id = String(pledge._id);
       const expected = nextDueAmount(pledge, paidSoFar.get(id) ?? 0);
-      line.pledge = { id, reference: pledge.reference, expected, donorName: donorNames.get(String(pledge.donorId)) ?? null, programmeTitle: programmeTitles.get(String(pledge.programmeId)) ?? "" };
-      line.match = expected > 0 && line.amount === expected ? "matched" : "amount_differs";
-      // An already imported line's money is in the ledger already (paid above).
-      if (line.match === "matched" && !line.importedStatus) paidSoFar.set(id, (paidSoFar.get(id) ?? 0) + line.amount);
+      const outstanding = Math.max(0, pledge.amount - Math.max(0, paidSoFar.get(id) ?? 0));
+      line.pledge = { id, reference: pledge.reference, expected, outstanding, donorName: donorNames.get(String(pledge.donorId)) ?? null, programmeTitle: programmeTitles.get(String(pledge.programmeId)) ?? "" };
+      // A line dated in the future keeps its pledge as a suggestion only: a person decides once its day has come.
+      if (!line.queueReason) {
+        line.match = expected > 0 && line.amount === expected ? "matched" : "amount_differs";
+        // An already imported line's money is in the ledger already (paid above): it over-pays nothing now.
+        line.overpayment = line.importedStatus ? 0 : Math.max(0, line.amount - outstanding);
+        if (line.match === "matched" && !line.importedStatus) paidSoFar.set(id, (paidSoFar.get(id) ?? 0) + line.amount);
+      }
     }
     line.status = line.importedStatus ? "already_imported" : line.match;
   }
-  return { parsed, lines, pledges: new Map(pledges.map((pledge) => [String(pledge._id), pledge])) };
+  return { parsed, lines, order, paid, pledges: new Map(pledges.map((pledge) => [String(pledge._id), pledge])) };
 }
 
 function summarise(lines: PreviewLine[]): StatementPreview["summary"] {
@@ -501,20 +539,34 @@ function summarise(lines: PreviewLine[]): StatementPreview["summary"] {
     unmatched: count("unmatched"),
     alreadyImported: count("already_imported"),
     newAmount: fresh.reduce((sum, line) => sum + line.amount, 0),
-    recordableAmount: fresh.filter((line) => line.match === "matched").reduce((sum, line) => sum + line.amount, 0),
+    recordableAmount: fresh.filter((line) => line.match === "matched" && line.overpayment === 0).reduce((sum, line) => sum + line.amount, 0),
+    overpayments: fresh.filter((line) => line.overpayment > 0).length,
+    overpaymentAmount: fresh.reduce((sum, line) => sum + line.overpayment, 0),
+    future: fresh.filter((line) => line.queueReason === "future_date").length,
   };
 }
 
 // ───────────────────────────── the service ─────────────────────────────
 
 /** What the statement would do, line by line. Writes nothing. */
-export async function previewStatement(actor: SessionUser, institutionId: string, csvText: string, mapping: ColumnMapping): Promise<StatementPreview> {
+export async function previewStatement(actor: SessionUser, institutionId: string, csvText: string, mapping: ColumnMapping, now: Date = new Date()): Promise<StatementPreview> {
   const institution = await managedInstitution(actor, institutionId);
-  const { parsed, lines } = await analyse(institution._id, csvText, mapping);
+  const { parsed, lines } = await analyse(institution._id, csvText, mapping, now);
   return { layout: mapping.layout, headers: parsed.headers, lines, skipped: parsed.skipped, summary: summarise(lines) };
 }
 
-export type ConfirmResult = { importId: string; total: number; recorded: number; recordedAmount: number; queued: number; alreadyImported: number };
+export type ConfirmResult = {
+  importId: string;
+  total: number;
+  recorded: number;
+  recordedAmount: number;
+  queued: number;
+  alreadyImported: number;
+  /** Of the recorded lines, those that paid more than their pledge owed (confirmed by the manager). */
+  overpaid: number;
+  /** Of the queued lines, those dated in the future. */
+  future: number;
+};
 
 function isDuplicateKey(error: unknown) {
   return (error as { code?: number }).code === 11000;
@@ -522,25 +574,44 @@ function isDuplicateKey(error: unknown) {
 
 /**
  * Imports the statement: every new credit line is stored once; matched lines (and lines whose amount
- * differs, when the manager accepts them as partial or over payments) are recorded as bank-transfer
- * donations; the rest wait in the queue. Already imported lines are skipped. The donation is recorded
- * before the line is stored, and both are idempotent, so a retry after a crash completes the import.
+ * differs, when the manager accepts them as partial payments) are recorded as bank-transfer donations;
+ * the rest wait in the queue. A line dated in the future always waits; a line that would pay more than
+ * its pledge still owes is recorded only when the manager confirmed over-payments (the preview showed
+ * each one), else it waits with that reason. Already imported lines are skipped. The donation is
+ * recorded before the line is stored, and both are idempotent, so a retry after a crash completes the import.
  */
 export async function confirmStatement(
   actor: SessionUser,
   institutionId: string,
   csvText: string,
   mapping: ColumnMapping,
-  options: { acceptAmountDiffers: boolean; fileName?: string | null },
+  options: { acceptAmountDiffers: boolean; confirmOverpayments?: boolean; fileName?: string | null; now?: Date },
 ): Promise<ConfirmResult> {
   const institution = await managedInstitution(actor, institutionId);
-  const { lines, pledges } = await analyse(institution._id, csvText, mapping);
+  const { lines, order, paid, pledges } = await analyse(institution._id, csvText, mapping, options.now ?? new Date());
   const importId = new mongoose.Types.ObjectId();
-  const result: ConfirmResult = { importId: String(importId), total: lines.length, recorded: 0, recordedAmount: 0, queued: 0, alreadyImported: 0 };
-  for (const line of lines) {
+  const result: ConfirmResult = { importId: String(importId), total: lines.length, recorded: 0, recordedAmount: 0, queued: 0, alreadyImported: 0, overpaid: 0, future: 0 };
+  // What each pledge has been paid so far, the ledger's figure plus the lines recorded here in booking order.
+  const paidNow = new Map(paid);
+  for (const i of order) {
+    const line = lines[i]!;
     if (line.importedStatus) {
       result.alreadyImported += 1;
       continue;
+    }
+    const pledge = line.pledge ? pledges.get(line.pledge.id) : undefined;
+    let queueReason: QueueReason | null = line.queueReason;
+    let record = false;
+    let over = 0;
+    if (pledge && !queueReason && line.match !== "unmatched") {
+      const owed = Math.max(0, pledge.amount - Math.max(0, paidNow.get(String(pledge._id)) ?? 0));
+      over = Math.max(0, line.amount - owed);
+      if (over > 0) {
+        record = options.confirmOverpayments === true;
+        if (!record) queueReason = "overpayment";
+      } else {
+        record = line.match === "matched" || options.acceptAmountDiffers;
+      }
     }
     const stored = {
       institutionId: institution._id,
@@ -554,14 +625,14 @@ export async function confirmStatement(
       foundReference: line.pledge?.reference ?? null,
       importedBy: actor.id,
     };
-    const pledge = line.pledge ? pledges.get(line.pledge.id) : undefined;
-    const record = pledge && (line.match === "matched" || (line.match === "amount_differs" && options.acceptAmountDiffers));
     if (pledge && record) {
       const { donationId } = await recordDonation(bankDonation(line.lineKey, pledge, line, actor));
+      paidNow.set(String(pledge._id), (paidNow.get(String(pledge._id)) ?? 0) + line.amount);
       try {
         await BankStatementLine.create({ ...stored, status: "matched", pledgeId: pledge._id, donationId });
         result.recorded += 1;
         result.recordedAmount += line.amount;
+        if (over > 0) result.overpaid += 1;
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
         // A concurrent import stored the line first: it must still say where its money went.
@@ -570,8 +641,9 @@ export async function confirmStatement(
       }
     } else {
       try {
-        await BankStatementLine.create({ ...stored, status: "unmatched" });
+        await BankStatementLine.create({ ...stored, status: "unmatched", queueReason });
         result.queued += 1;
+        if (queueReason === "future_date") result.future += 1;
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
         result.alreadyImported += 1;
@@ -585,7 +657,7 @@ export async function confirmStatement(
     subjectId: importId,
     institutionId: institution._id,
     provinceSlug: institution.provinceSlug,
-    details: { layout: mapping.layout, fileName: options.fileName ?? null, acceptAmountDiffers: options.acceptAmountDiffers, ...result },
+    details: { layout: mapping.layout, fileName: options.fileName ?? null, acceptAmountDiffers: options.acceptAmountDiffers, confirmOverpayments: options.confirmOverpayments === true, ...result },
   });
   return result;
 }
@@ -605,14 +677,25 @@ function bankDonation(lineKey: string, pledge: PledgeForMatch, line: { amount: n
   };
 }
 
-export type QueueLine = { id: string; bookedAt: Date; amount: number; description: string; bankRef: string | null; foundReference: string | null; fileLine: number | null };
+/**
+ * Why a queued line waits, as the page says it: still dated in the future; was dated in the future when
+ * imported (its day has come since); or it would have paid more than its pledge owed.
+ */
+export type QueueLineReason = QueueReason | "future_date_passed";
+export type QueueLine = { id: string; bookedAt: Date; amount: number; description: string; bankRef: string | null; foundReference: string | null; fileLine: number | null; reason: QueueLineReason | null };
+
+function queueLineReason(row: { bookedAt: Date; queueReason?: QueueReason | null }, now: Date): QueueLineReason | null {
+  if (isDatedInFuture(row.bookedAt, now)) return "future_date";
+  if (row.queueReason === "future_date") return "future_date_passed";
+  return row.queueReason ?? null;
+}
 
 /** The lines waiting for a person, newest first. */
-export async function unmatchedQueue(actor: SessionUser, institutionId: string, limit = 200) {
+export async function unmatchedQueue(actor: SessionUser, institutionId: string, limit = 200, now: Date = new Date()) {
   const institution = await managedInstitution(actor, institutionId);
   const filter = { institutionId: institution._id, status: "unmatched" as const };
   const [rows, total] = await Promise.all([
-    BankStatementLine.find(filter).sort({ bookedAt: -1, _id: -1 }).limit(limit).select("bookedAt amount description bankRef foundReference fileLine").lean(),
+    BankStatementLine.find(filter).sort({ bookedAt: -1, _id: -1 }).limit(limit).select("bookedAt amount description bankRef foundReference fileLine queueReason").lean(),
     BankStatementLine.countDocuments(filter),
   ]);
   const lines: QueueLine[] = rows.map((row) => ({
@@ -623,6 +706,7 @@ export async function unmatchedQueue(actor: SessionUser, institutionId: string, 
     bankRef: row.bankRef ?? null,
     foundReference: row.foundReference ?? null,
     fileLine: row.fileLine ?? null,
+    reason: queueLineReason(row, now),
   }));
   return { institution: { id: String(institution._id), name: institution.name }, lines, total };
 }
@@ -635,11 +719,25 @@ async function lineForManager(actor: SessionUser, lineId: string) {
   return { line, institution };
 }
 
+/** What the manager is asked before a line pays more than its pledge still owes. */
+export type OverpaymentQuestion = { reference: string; pledged: number; paid: number; amount: number; overpayment: number };
+export type AssignResult =
+  | { status: "recorded"; donationId: string; duplicate: boolean; overpayment: number }
+  | { status: "confirm_overpayment"; question: OverpaymentQuestion };
+
 /**
  * A person says which pledge a queued line pays: the donation is recorded exactly as an import would
- * have (same idempotency key), so assigning twice — or after a crash — records it once.
+ * have (same idempotency key), so assigning twice — or after a crash — records it once. A line that
+ * would pay more than the pledge still owes (a pledge already paid, or too large an amount) is not
+ * recorded until the manager confirms the over-payment: the first answer is the question. A line dated
+ * in the future cannot be recorded before its day.
  */
-export async function assignLine(actor: SessionUser, lineId: string, pledgeReference: string): Promise<{ donationId: string; duplicate: boolean }> {
+export async function assignLine(
+  actor: SessionUser,
+  lineId: string,
+  pledgeReference: string,
+  options: { confirmOverpayment?: boolean; now?: Date } = {},
+): Promise<AssignResult> {
   const { line, institution } = await lineForManager(actor, lineId);
   const reference = normaliseReference(pledgeReference);
   if (!PLEDGE_REFERENCE_SHAPE.test(reference)) throw invalid({ reference: ["reconcile.errors.referenceShape"] }, "reconcile.errors.referenceShape");
@@ -649,8 +747,16 @@ export async function assignLine(actor: SessionUser, lineId: string, pledgeRefer
   if (!pledge) throw invalid({ reference: ["reconcile.errors.referenceNotFound"] }, "reconcile.errors.referenceNotFound");
   if (pledge.state === "cancelled") throw invalid({ reference: ["reconcile.errors.pledgeCancelled"] }, "reconcile.errors.pledgeCancelled");
   if (line.status === "matched" || line.status === "assigned") {
-    if (String(line.pledgeId) === String(pledge._id) && line.donationId) return { donationId: String(line.donationId), duplicate: true };
+    if (String(line.pledgeId) === String(pledge._id) && line.donationId) return { status: "recorded", donationId: String(line.donationId), duplicate: true, overpayment: 0 };
     throw new ServiceError("conflict", "reconcile.errors.alreadyRecorded", { reference: ["reconcile.errors.alreadyRecorded"] });
+  }
+  if (isDatedInFuture(line.bookedAt, options.now ?? new Date())) throw invalid({ reference: ["reconcile.errors.futureDate"] }, "reconcile.errors.futureDate");
+  const paid = Math.max(0, (await paidByPledge([pledge._id])).get(String(pledge._id)) ?? 0);
+  // A retry after a crash finds its own donation in the ledger already: that money is not an over-payment.
+  const alreadyBooked = await Donation.exists({ idempotencyKey: `bank:${line.lineKey}` });
+  const overpayment = alreadyBooked ? 0 : Math.max(0, line.amount - Math.max(0, pledge.amount - paid));
+  if (overpayment > 0 && !options.confirmOverpayment) {
+    return { status: "confirm_overpayment", question: { reference, pledged: pledge.amount, paid, amount: line.amount, overpayment } };
   }
   const { donationId, duplicate } = await recordDonation(bankDonation(line.lineKey, pledge, line, actor));
   // The key may already carry a donation to another pledge (a concurrent assignment): the line follows the money.
@@ -671,10 +777,10 @@ export async function assignLine(actor: SessionUser, lineId: string, pledgeRefer
       subjectId: line._id,
       institutionId: institution._id,
       provinceSlug: institution.provinceSlug,
-      details: { reference, donationId, amount: line.amount },
+      details: { reference, donationId, amount: line.amount, overpayment },
     });
   }
-  return { donationId, duplicate: duplicate || updated.modifiedCount === 0 };
+  return { status: "recorded", donationId, duplicate: duplicate || updated.modifiedCount === 0, overpayment };
 }
 
 /** Takes a line out of the queue: not a gift (bank interest, a refund, a transfer between own accounts). */

@@ -15,12 +15,16 @@ type ServerErrors = Record<string, string[]> | undefined;
  */
 export function useValidatedForm<S extends z.ZodTypeAny>(schema: S, defaultValues?: Record<string, unknown>) {
   const submit = useSubmit();
-  const form = useForm<FieldValues>({ resolver: zodResolver(schema), mode: "onTouched", defaultValues });
+  // Checked on submit, then again as the reader corrects each field. Not on leaving a field: a message
+  // appearing on blur moved the controls below it, so the click that caused the blur missed its button.
+  const form = useForm<FieldValues>({ resolver: zodResolver(schema), mode: "onSubmit", reValidateMode: "onChange", defaultValues });
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     const element = event.currentTarget;
     void form.handleSubmit(() => submit(element))(event);
   };
-  return { ...form, onSubmit };
+  // The form-level summary while the browser holds the submission back for the marked fields.
+  const clientFormError = form.formState.submitCount > 0 && Object.keys(form.formState.errors).length > 0 ? "validation.fixErrors" : null;
+  return { ...form, onSubmit, clientFormError };
 }
 
 type Common = {

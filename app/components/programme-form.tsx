@@ -47,7 +47,7 @@ export function ProgrammeForm({ initial, failure, submitLabel }: { initial: Prog
   return (
     <Form method="post" encType="multipart/form-data" noValidate onSubmit={form.onSubmit} className="card programme-form">
       <AuthenticityTokenInput />
-      <FormError message={failure?.formError ?? (form.formState.isSubmitted && !form.formState.isValid ? "validation.fixErrors" : null)} />
+      <FormError message={failure?.formError ?? form.clientFormError} />
       <Field {...props("title", initial.title)} label={t("programmes.title")} required />
       <TextareaField {...props("summary", initial.summary)} label={t("programmes.summary")} hint={t("programmes.summaryHint")} rows={2} />
       <TextareaField {...props("description", initial.description)} label={t("programmes.description")} rows={8} />

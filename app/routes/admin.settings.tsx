@@ -64,7 +64,7 @@ export default function AdminSettingsPage() {
       </div>
       <Form method="post" noValidate onSubmit={form.onSubmit} className="card" data-testid="limits-form">
         <AuthenticityTokenInput />
-        <FormError message={failure?.formError ?? (form.formState.isSubmitted && !form.formState.isValid ? "validation.fixErrors" : null)} />
+        <FormError message={failure?.formError ?? form.clientFormError} />
         <Field
           {...props("maxAmount")}
           inputMode="numeric"

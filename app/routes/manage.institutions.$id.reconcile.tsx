@@ -22,6 +22,7 @@ import {
   statementHeaders,
   unmatchedQueue,
   type ColumnMapping,
+  type OverpaymentQuestion,
   type StatementPreview,
   type StatementProblem,
 } from "~/utils/reconciliation.server";
@@ -70,7 +71,8 @@ type Problems = { problems: StatementProblem[]; problemCount: number; params: Re
 type UploadStep = { step: "upload"; formError: string | null; errors: FieldErrors } & Problems;
 type MapStep = { step: "map"; csvText: string; fileName: string; headers: string[]; values: Record<string, string>; formError: string | null; errors: FieldErrors } & Problems;
 type PreviewStep = { step: "preview"; csvText: string; fileName: string; mapping: Record<string, string>; preview: StatementPreview };
-type QueueStep = { step: "queue"; intent: "assign" | "ignore"; lineId: string; formError: string | null; errors: FieldErrors; values: Record<string, string> };
+/** A queue form refused, or (question set) an assignment that would over-pay its pledge, asked about first. */
+type QueueStep = { step: "queue"; intent: "assign" | "ignore"; lineId: string; formError: string | null; errors: FieldErrors; values: Record<string, string>; question?: OverpaymentQuestion | null };
 type ActionData = UploadStep | MapStep | PreviewStep | QueueStep;
 type Shown<S extends ActionData["step"]> = SerializeFrom<Extract<ActionData, { step: S }>>;
 
@@ -186,11 +188,16 @@ export async function action({ request, params }: ActionFunctionArgs) {
     try {
       const result = await confirmStatement(user, institutionId, csvText, chosen.mapping, {
         acceptAmountDiffers: formData.get("acceptAmountDiffers") === "on",
+        confirmOverpayments: formData.get("confirmOverpayments") === "on",
         fileName: String(formData.get("fileName") ?? "").slice(0, 200) || null,
       });
       return redirectWithToast(pagePath(institutionId), {
         type: "success",
-        message: t("reconcile.toast.confirmed", { recorded: result.recorded, amount: formatVnd(result.recordedAmount, lang), queued: result.queued, already: result.alreadyImported }),
+        message: t("reconcile.toast.confirmed", {
+          recorded: t("reconcile.toast.recorded", { count: result.recorded, amount: formatVnd(result.recordedAmount, lang) }),
+          queued: t("reconcile.toast.queued", { count: result.queued }),
+          already: t("reconcile.toast.already", { count: result.alreadyImported }),
+        }),
       });
     } catch (error) {
       if (error instanceof StatementError) return reply(contentFailure(error.message, problemsOf(error)), 400);
@@ -209,8 +216,16 @@ export async function action({ request, params }: ActionFunctionArgs) {
       const parsed = parseForm(assignSchema, formData);
       if (!parsed.ok) return reply({ step: "queue", intent, lineId: id, formError: "validation.fixErrors", errors: parsed.errors, values: parsed.values }, 400);
       try {
-        const result = await assignLine(user, parsed.data.lineId, parsed.data.reference);
-        const message = result.duplicate ? t("reconcile.toast.assignedAlready") : t("reconcile.toast.assigned", { reference: parsed.data.reference.toUpperCase() });
+        // The second submit of the over-payment question (a plain form: works without JavaScript).
+        const result = await assignLine(user, parsed.data.lineId, parsed.data.reference, { confirmOverpayment: formData.get("confirmOverpayment") === "yes" });
+        if (result.status === "confirm_overpayment") {
+          return reply({ step: "queue", intent, lineId: id, formError: null, errors: {}, values: { reference: result.question.reference }, question: result.question });
+        }
+        const message = result.duplicate
+          ? t("reconcile.toast.assignedAlready")
+          : result.overpayment > 0
+            ? t("reconcile.toast.assignedOverpayment", { reference: parsed.data.reference.toUpperCase(), amount: formatVnd(result.overpayment, lang) })
+            : t("reconcile.toast.assigned", { reference: parsed.data.reference.toUpperCase() });
         return redirectWithToast(pagePath(institutionId), { type: result.duplicate ? "info" : "success", message });
       } catch (error) {
         return refused(error);
@@ -364,6 +379,8 @@ function PreviewCard({ data, lang }: { data: Shown<"preview">; lang: Locale }) {
   const { preview } = data;
   const { summary } = preview;
   const fresh = summary.total - summary.alreadyImported;
+  // Lines whose amount differs but fit in what their pledge owes; the over-payments are asked about apart.
+  const partPayments = preview.lines.filter((line) => line.status === "amount_differs" && line.overpayment === 0).length;
   return (
     <section className="card stack" aria-labelledby="preview-title">
       <div className="card-header">
@@ -394,7 +411,21 @@ function PreviewCard({ data, lang }: { data: Shown<"preview">; lang: Locale }) {
           <dd style={{ margin: 0, fontWeight: 700, fontSize: "1.15rem", ...NO_WRAP }}>{formatVnd(summary.recordableAmount, lang)}</dd>
         </div>
       </dl>
-      {preview.skipped.debit + preview.skipped.other > 0 ? <p className="muted">{t("reconcile.preview.skipped", preview.skipped)}</p> : null}
+      {preview.skipped.debit + preview.skipped.other > 0 ? (
+        <p className="muted">
+          {[
+            preview.skipped.debit > 0 ? t("reconcile.preview.skippedDebit", { count: preview.skipped.debit }) : null,
+            preview.skipped.other > 0 ? t("reconcile.preview.skippedOther", { count: preview.skipped.other }) : null,
+          ]
+            .filter(Boolean)
+            .join(" ")}
+        </p>
+      ) : null}
+      {summary.future > 0 ? (
+        <p className="notice" data-testid="future-lines">
+          {t("reconcile.preview.future", { count: summary.future })}
+        </p>
+      ) : null}
       <div className="table-wrap">
         <table style={{ minWidth: "50rem" }}>
           <caption className="visually-hidden">{t("reconcile.preview.caption")}</caption>
@@ -430,6 +461,11 @@ function PreviewCard({ data, lang }: { data: Shown<"preview">; lang: Locale }) {
                           {line.pledge.expected > 0 ? t("reconcile.preview.expected", { amount: formatVnd(line.pledge.expected, lang) }) : t("reconcile.preview.nothingDue")}
                         </div>
                       ) : null}
+                      {line.status !== "already_imported" && line.overpayment > 0 ? (
+                        <div className="field-error" style={{ fontSize: "0.85rem" }}>
+                          {t(line.pledge.outstanding === 0 ? "reconcile.overpayment.alreadyPaid" : "reconcile.overpayment.more", { reference: line.pledge.reference, amount: formatVnd(line.overpayment, lang) })}
+                        </div>
+                      ) : null}
                     </>
                   ) : line.ambiguous ? (
                     <span className="muted">{t("reconcile.preview.ambiguous")}</span>
@@ -439,6 +475,11 @@ function PreviewCard({ data, lang }: { data: Shown<"preview">; lang: Locale }) {
                 </td>
                 <td>
                   <StatusBadge status={line.status} />
+                  {line.status !== "already_imported" && line.queueReason ? (
+                    <div className="muted" style={{ fontSize: "0.85rem" }}>
+                      {t(`reconcile.reason.${line.queueReason}`)}
+                    </div>
+                  ) : null}
                 </td>
               </tr>
             ))}
@@ -456,14 +497,25 @@ function PreviewCard({ data, lang }: { data: Shown<"preview">; lang: Locale }) {
           {Object.entries(data.mapping).map(([name, value]) => (
             <input key={name} type="hidden" name={name} value={value} />
           ))}
-          {summary.amountDiffers > 0 ? (
+          {partPayments > 0 ? (
             <div className="field">
               <label className="checkbox">
                 <input type="checkbox" name="acceptAmountDiffers" aria-describedby="accept-hint" />
-                {t("reconcile.preview.acceptAmountDiffers", { count: summary.amountDiffers })}
+                {t("reconcile.preview.acceptAmountDiffers", { count: partPayments })}
               </label>
               <p className="field-hint" id="accept-hint">
                 {t("reconcile.preview.acceptHint")}
+              </p>
+            </div>
+          ) : null}
+          {summary.overpayments > 0 ? (
+            <div className="field">
+              <label className="checkbox">
+                <input type="checkbox" name="confirmOverpayments" aria-describedby="overpayments-hint" />
+                {t("reconcile.preview.confirmOverpayments", { count: summary.overpayments, amount: formatVnd(summary.overpaymentAmount, lang) })}
+              </label>
+              <p className="field-hint" id="overpayments-hint">
+                {t("reconcile.preview.confirmOverpaymentsHint")}
               </p>
             </div>
           ) : null}
@@ -479,7 +531,35 @@ function PreviewCard({ data, lang }: { data: Shown<"preview">; lang: Locale }) {
   );
 }
 
-type QueueItem = { id: string; bookedAt: string; amount: number; description: string; bankRef: string | null; foundReference: string | null };
+type QueueItem = { id: string; bookedAt: string; amount: number; description: string; bankRef: string | null; foundReference: string | null; reason: string | null };
+
+/** The over-payment question: what the pledge asked, what was paid, and a second submit that confirms. */
+function OverpaymentQuestionCard({ line, question, lang }: { line: QueueItem; question: OverpaymentQuestion; lang: Locale }) {
+  const { t } = useTranslation();
+  const amount = formatVnd(question.overpayment, lang);
+  return (
+    <div className="form-error stack" role="alert" data-testid="overpayment-question">
+      <p style={{ margin: 0 }}>
+        <strong>{t("reconcile.overpayment.title")}:</strong>{" "}
+        {t(question.paid >= question.pledged ? "reconcile.overpayment.alreadyPaid" : "reconcile.overpayment.more", { reference: question.reference, amount })}
+      </p>
+      <p style={{ margin: 0 }}>
+        {t("reconcile.overpayment.figures", { pledged: formatVnd(question.pledged, lang), paid: formatVnd(question.paid, lang), amount: formatVnd(question.amount, lang) })}
+      </p>
+      <Form method="post" className="inline-form">
+        <AuthenticityTokenInput />
+        <input type="hidden" name="intent" value="assign" />
+        <input type="hidden" name="lineId" value={line.id} />
+        <input type="hidden" name="reference" value={question.reference} />
+        <input type="hidden" name="confirmOverpayment" value="yes" />
+        <button type="submit" className="button button-small">
+          {t("reconcile.overpayment.confirm", { amount })}
+        </button>
+        <Link to=".">{t("reconcile.overpayment.cancel")}</Link>
+      </Form>
+    </div>
+  );
+}
 
 function AssignForm({ line, failure }: { line: QueueItem; failure: Shown<"queue"> | null }) {
   const { t } = useTranslation();
@@ -549,7 +629,7 @@ function QueueCard({ lines, total, failure, lang }: { lines: QueueItem[]; total:
         <p>{t("reconcile.queue.empty")}</p>
       ) : (
         <>
-          {total > lines.length ? <p className="muted">{t("reconcile.queue.more", { shown: lines.length, total })}</p> : null}
+          {total > lines.length ? <p className="muted">{t("reconcile.queue.more", { shown: lines.length, count: total })}</p> : null}
           <div className="table-wrap">
             <table style={{ minWidth: "46rem" }}>
               <caption className="visually-hidden">{t("reconcile.queue.caption")}</caption>
@@ -576,8 +656,14 @@ function QueueCard({ lines, total, failure, lang }: { lines: QueueItem[]; total:
                         {line.description}
                         {line.bankRef ? <div className="muted" style={{ fontSize: "0.85rem" }}>{t("reconcile.preview.bankRef", { ref: line.bankRef })}</div> : null}
                         {line.foundReference ? <div style={{ fontSize: "0.85rem" }}>{t("reconcile.queue.suggested", { reference: line.foundReference })}</div> : null}
+                        {line.reason ? (
+                          <div className="muted" style={{ fontSize: "0.85rem" }} data-testid="queue-reason">
+                            {t(`reconcile.reason.${line.reason}`)}
+                          </div>
+                        ) : null}
                       </td>
                       <td>
+                        {mine?.question ? <OverpaymentQuestionCard line={line} question={mine.question} lang={lang} /> : null}
                         {mine?.formError && !Object.keys(mine.errors).length ? (
                           <p className="field-error" role="alert">
                             {t(mine.formError)}

@@ -139,7 +139,7 @@ export default function CorrectGiftPage() {
         <Form method="post" noValidate onSubmit={form.onSubmit} className="card gift-form" data-testid="correction-form">
           <AuthenticityTokenInput />
           <input type="hidden" defaultValue={value("clientToken", clientToken)} {...form.register("clientToken")} />
-          <FormError message={failure?.formError ?? (form.formState.isSubmitted && !form.formState.isValid ? "validation.fixErrors" : null)} />
+          <FormError message={failure?.formError ?? form.clientFormError} />
           <p className="fieldset-hint">{t("corrections.thresholdHint", { amount: vnd(threshold) })}</p>
           <Field {...props("amount", String(left))} inputMode="numeric" label={t("corrections.amount")} hint={t("corrections.amountHint", { amount: vnd(left) })} autoComplete="off" />
           <TextareaField {...props("reason")} rows={3} maxLength={500} label={t("corrections.reason")} hint={t("corrections.reasonHint")} />

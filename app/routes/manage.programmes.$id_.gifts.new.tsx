@@ -193,7 +193,7 @@ export default function NewOfflineGiftPage() {
         <Form method="post" encType="multipart/form-data" noValidate onSubmit={onSubmit} className="card gift-form">
           <AuthenticityTokenInput />
           <input type="hidden" defaultValue={value("clientToken", clientToken)} {...form.register("clientToken")} />
-          <FormError message={failure?.formError ?? (form.formState.isSubmitted && !form.formState.isValid ? "validation.fixErrors" : null)} />
+          <FormError message={failure?.formError ?? form.clientFormError} />
 
           <ChoiceGroup
             name="method"

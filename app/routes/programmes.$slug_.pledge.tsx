@@ -127,7 +127,7 @@ export default function PledgePage() {
       <h1>{t("pledge.title", { title: data.programme.title })}</h1>
       <Form method="post" noValidate onSubmit={form.onSubmit} className="card">
         <AuthenticityTokenInput />
-        <FormError message={failure?.formError ?? (form.formState.isSubmitted && !form.formState.isValid ? "validation.fixErrors" : null)} />
+        <FormError message={failure?.formError ?? form.clientFormError} />
         <fieldset>
           <legend>{t("pledge.who")}</legend>
           <div className="radio-row">

@@ -14,4 +14,4 @@ export {
   statementHeaders,
   unmatchedQueue,
 } from "#services/reconciliation";
-export type { ColumnMapping, ColumnRole, ConfirmResult, PreviewLine, QueueLine, StatementPreview, StatementProblem } from "#services/reconciliation";
+export type { AssignResult, ColumnMapping, ColumnRole, ConfirmResult, OverpaymentQuestion, PreviewLine, QueueLine, QueueLineReason, StatementPreview, StatementProblem } from "#services/reconciliation";

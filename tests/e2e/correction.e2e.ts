@@ -30,12 +30,12 @@ describe("a manager corrects a gift recorded by mistake", () => {
     process.env.MONGODB_URI ??= "mongodb://127.0.0.1/unused";
     const manager = await createAccount("manager", email, PASSWORD, "Trần Văn Sửa");
     const institution = await Institution.create({
-      name: `Thư viện tỉnh Thái Bình ${stamp}`,
-      slug: `thu-vien-tinh-thai-binh-${stamp}`,
+      name: `Thư viện tỉnh Hưng Yên ${stamp}`,
+      slug: `thu-vien-tinh-hung-yen-${stamp}`,
       type: "library",
       level: "provincial",
-      provinceSlug: "thai-binh",
-      address: "Thái Bình",
+      provinceSlug: "hung-yen",
+      address: "Hưng Yên",
       status: "approved",
       managerIds: [manager.id],
       bankAccount: { bankBin: "970405", accountNumber: "3300205654321", accountName: "THU VIEN TINH THAI BINH" },
@@ -50,7 +50,7 @@ describe("a manager corrects a gift recorded by mistake", () => {
       endDate: new Date(Date.now() + 120 * DAY),
       goal: 50_000_000,
       state: "open",
-      provinceSlug: "thai-binh",
+      provinceSlug: "hung-yen",
       institutionType: "library",
       institutionName: institution.name,
       institutionSlug: institution.slug,

@@ -171,6 +171,8 @@ describe("J1 — every persona pledges and reaches a VietQR code", () => {
       await run(page, `worst-input-${language}`, async () => {
         const before = await Pledge.countDocuments();
         await signIn(page, `an.${stamp}@example.vn`, labels, language === "en");
+        // In the order a person fills the form: no message appears on leaving a field, so nothing moves
+        // under the next click (the radio and the submit button are clicked right after a bad field).
         await page.getByLabel(labels.individual).check();
         await page.getByLabel(labels.fullName).fill("x");
         await page.getByLabel(labels.email).fill("not-an-email");

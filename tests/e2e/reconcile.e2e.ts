@@ -11,6 +11,12 @@ import { createAccount } from "./db";
 
 const stamp = Date.now().toString(36);
 const PASSWORD = "mat-khau-e2e-2026";
+const pad = (n: number) => String(n).padStart(2, "0");
+/** dd/mm/yyyy of the day `days` from today in Hà Nội: the statement is recent whatever day the suite runs. */
+const vnDay = (days: number) => {
+  const d = new Date(Date.now() + 7 * 60 * 60 * 1000 + days * 24 * 60 * 60 * 1000);
+  return `${pad(d.getUTCDate())}/${pad(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}`;
+};
 
 describe("J2 — a manager reconciles a bank statement", () => {
   let browser: Browser;
@@ -38,13 +44,15 @@ describe("J2 — a manager reconciles a bank statement", () => {
     await mongoose.disconnect();
   });
 
-  test("upload, preview (matched / unmatched), confirm; the same statement again adds nothing", async () => {
+  test("upload, preview (matched / unmatched / dated in the future), confirm; the same statement again adds nothing", async () => {
     const csv = [
       "STT,Ngày giao dịch,Số tham chiếu,Số tiền ghi nợ,Số tiền ghi có,Mô tả",
-      `1,10/12/2026 09:15:00,5201 - 11111,,"15.000.000","CT DEN:5123 ${reference.toLowerCase()} ung ho bao tang"`,
-      `2,11/12/2026 10:00:00,5202 - 22222,,"3.000.000","NGUYEN THI HA ung ho"`,
-      `3,11/12/2026 11:00:00,5203 - 33333,"22.000",,"Phi dich vu"`,
+      `1,${vnDay(-2)} 09:15:00,5201 - 11111,,"15.000.000","CT DEN:5123 ${reference.toLowerCase()} ung ho bao tang"`,
+      `2,${vnDay(-1)} 10:00:00,5202 - 22222,,"3.000.000","NGUYEN THI HA ung ho"`,
+      `3,${vnDay(-1)} 11:00:00,5203 - 33333,"22.000",,"Phi dich vu"`,
+      `4,${vnDay(2)} 08:00:00,5204 - 44444,,"500.000","CT DEN:5124 ung ho som"`,
     ].join("\n");
+    const futureReason = "Ngày giao dịch trong tương lai: chưa ghi nhận trước ngày đó.";
     await page.goto(`${baseUrl()}/login`);
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Mật khẩu").fill(PASSWORD);
@@ -52,19 +60,25 @@ describe("J2 — a manager reconciles a bank statement", () => {
     await page.waitForURL(`${baseUrl()}/account`);
     await page.goto(`${baseUrl()}/manage`);
     await page.getByRole("link", { name: "Đối soát sao kê ngân hàng" }).click();
+    await page.waitForURL(/\/manage\/institutions\/[0-9a-f]{24}\/reconcile$/);
 
     const upload = async () => {
       await page.getByLabel("Tệp sao kê (CSV)").setInputFiles({ name: "saoke-vcb.csv", mimeType: "text/csv", buffer: Buffer.from(`\ufeff${csv}`, "utf8") });
       await page.getByRole("button", { name: "Xem trước" }).click();
     };
     await upload();
+    // The preview is there once its confirm button is: only then are its lines counted.
     await page.getByRole("button", { name: "Xác nhận nhập sao kê" }).waitFor();
-    expect(await page.getByText("khớp", { exact: true }).count()).toBeGreaterThan(0);
-    expect(await page.getByText("không khớp", { exact: true }).count()).toBeGreaterThan(0);
+    const lines = page.getByRole("table", { name: "Các dòng tiền vào của sao kê và kết quả đối chiếu" });
+    expect(await lines.getByText("khớp", { exact: true }).count()).toBe(1);
+    expect(await lines.getByText("không khớp", { exact: true }).count()).toBe(2);
+    // The line dated after today is not booked, and says why.
+    await page.getByText(futureReason, { exact: true }).waitFor();
     await screenshot(page, "30-reconcile-preview");
     await page.getByRole("button", { name: "Xác nhận nhập sao kê" }).click();
     await page.getByText(/Đã nhập sao kê: ghi nhận 1 khoản/).waitFor();
-    await page.getByText(/Hàng chờ xử lý \(1\)/).waitFor();
+    await page.getByText(/Hàng chờ xử lý \(2\)/).waitFor();
+    expect(await page.getByTestId("queue-reason").allTextContents()).toEqual([futureReason]);
     await screenshot(page, "31-reconcile-queue");
     expect((await Programme.findById(programmeId).lean())?.receivedTotal).toBe(15_000_000);
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, test } from "vitest";
+import { afterAll, beforeEach, describe, expect, test, vi } from "vitest";
 import { AuditEvent } from "#models/audit-event.server";
 import { BankStatementLine } from "#models/bank-statement-line.server";
 import { Donation } from "#models/donation.server";
@@ -8,14 +8,31 @@ import { Donor } from "#models/donor.server";
 import { Pledge, newPledgeReference } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
 import { ledgerSum } from "#services/ledger";
-import { nextDueAmount, parseBankAmount, parseBankDate, previewStatement, referencesIn } from "#services/reconciliation";
+import { isDatedInFuture, nextDueAmount, parseBankAmount, parseBankDate, previewStatement, referencesIn } from "#services/reconciliation";
+import { loader as financeLoader } from "~/routes/manage.programmes.$id_.finance";
 import { action, loader } from "~/routes/manage.institutions.$id.reconcile";
+import { loader as pledgeLoader } from "~/routes/pledges.$reference";
+import { getFixedT } from "~/utils/i18n.server";
+import { getToast } from "~/utils/session.server";
+import reconcileEn from "~/locales/reconcile.en.json";
+import reconcileVi from "~/locales/reconcile.vi.json";
 import { createInstitution } from "#tests/fixtures/domain";
 import { createTestUser, formRequest, getRequest, multipartRequest, responseOf, sessionCookieFor } from "#tests/utils/requests";
 
 const SAMPLE = readFileSync(path.join(import.meta.dirname, "../fixtures/statements/vietcombank-sample.csv"), "utf8");
 // The references written in the sample; each test swaps in its own pledges' references.
 const SAMPLE_REFS = { cash: "GS7K2M9QXA", instalments: "GS3PX8V6WN", differs: "GSM4T9B2HK", foreign: "GSZZ8Q4R1D" };
+
+// The sample is the statement of 01–15/12/2026, read on 20/12/2026 at 10:00 in Hà Nội. Only Date is faked
+// (and keeps ticking), so whatever day the suite runs on, no sample line is dated in the future.
+const TODAY = new Date("2026-12-20T03:00:00Z");
+vi.useFakeTimers({ toFake: ["Date"], now: TODAY, shouldAdvanceTime: true });
+beforeEach(() => {
+  vi.setSystemTime(TODAY);
+});
+afterAll(() => {
+  vi.useRealTimers();
+});
 
 let worldCount = 0;
 
@@ -443,5 +460,182 @@ describe("other banks: choosing the columns", () => {
     );
     expect(confirmed.status).toBe(302);
     expect(await ledgerSum({ institutionId: w.a._id })).toBe(25_000_000);
+  });
+});
+
+/** The flash message a redirect carries, as the next page would show it. */
+async function toastOf(response: Response) {
+  const cookie = response.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  return (await getToast(new Request("http://localhost/", { headers: { Cookie: cookie } }))).toast;
+}
+const queueOf = async (w: World) => (await (await responseOf(loader({ request: getRequest(w.pagePath, w.cookie), params: { id: String(w.a._id) }, context: {} }))).json()).queue;
+const assign = (w: World, fields: Record<string, string>) => formRequest(w.pagePath, { intent: "assign", ...fields }, { cookie: w.cookie }).then((request) => run(action, request, String(w.a._id)));
+const statement = (...rows: string[]) => ["Ngày giao dịch,Số tham chiếu,Số tiền ghi nợ,Số tiền ghi có,Mô tả", ...rows].join("\n");
+
+describe("lines dated in the future", () => {
+  test("a line dated after today (in Vietnam) is not booked: it waits in the queue with its reason until its day", async () => {
+    const w = await world();
+    // Today is 20/12/2026. 23:59 tonight is today; 00:05 tomorrow in Hà Nội is still 20/12 in UTC, and is the future.
+    const csv = statement(
+      `20/12/2026 23:59:00,FT1,,"5.000.000","${w.refs.cash} ung ho"`,
+      `21/12/2026 00:05:00,FT2,,"20.000.000","${w.refs.instalments} dot 1"`,
+      `05/01/2027,FT3,,"1.000.000","NGUYEN VAN AN ung ho"`,
+    );
+    expect(isDatedInFuture(parseBankDate("20/12/2026 23:59:00")!)).toBe(false);
+    expect(isDatedInFuture(parseBankDate("21/12/2026 00:05:00")!)).toBe(true);
+
+    const { body } = await previewVia(w, { layout: "vietcombank", statement: csvBlob(csv) });
+    expect(body.preview.lines.map((l: { status: string; queueReason: string | null }) => [l.status, l.queueReason])).toEqual([
+      ["matched", null],
+      ["unmatched", "future_date"],
+      ["unmatched", "future_date"],
+    ]);
+    expect(body.preview.lines[1].pledge).toMatchObject({ reference: w.refs.instalments }); // shown as a suggestion
+    expect(body.preview.summary).toMatchObject({ matched: 1, unmatched: 2, future: 2, recordableAmount: 5_000_000 });
+
+    const confirmed = await confirmVia(w, body.csvText, { acceptAmountDiffers: "on", confirmOverpayments: "on" });
+    expect(confirmed.status).toBe(302);
+    expect((await toastOf(confirmed))?.message).toBe("Đã nhập sao kê: ghi nhận 1 khoản (5.000.000\u00a0₫), 2 dòng vào hàng chờ, 0 dòng đã nhập trước đây.");
+    expect(await Donation.countDocuments({ institutionId: w.a._id })).toBe(1);
+    expect(await Donation.countDocuments({ pledgeId: w.instalments._id })).toBe(0);
+    expect(await ledgerSum({ institutionId: w.a._id })).toBe(5_000_000);
+    const waiting = await BankStatementLine.find({ institutionId: w.a._id, status: "unmatched" }).sort({ bookedAt: 1 }).lean();
+    expect(waiting.map((l) => [l.amount, l.queueReason, l.foundReference])).toEqual([
+      [20_000_000, "future_date", w.refs.instalments],
+      [1_000_000, "future_date", null],
+    ]);
+
+    // The queue says why, in both languages.
+    const queue = await queueOf(w);
+    expect(queue.lines.map((l: { amount: number; reason: string }) => [l.amount, l.reason])).toEqual([
+      [1_000_000, "future_date"],
+      [20_000_000, "future_date"],
+    ]);
+    expect((await getFixedT("vi"))("reconcile.reason.future_date")).toMatch(/trong tương lai/);
+    expect((await getFixedT("en"))("reconcile.reason.future_date")).toMatch(/^Dated in the future/);
+
+    // Nobody can book it before its day either…
+    const line = waiting[0]!;
+    const early = await assign(w, { lineId: String(line._id), reference: w.refs.instalments });
+    expect(early.status).toBe(400);
+    expect((await early.json()).errors.reference).toEqual(["reconcile.errors.futureDate"]);
+    expect(await Donation.countDocuments({ institutionId: w.a._id })).toBe(1);
+
+    // …and once the day has come, a person records it from the queue.
+    vi.setSystemTime(new Date("2026-12-21T02:00:00Z"));
+    expect((await queueOf(w)).lines.find((l: { id: string }) => l.id === String(line._id)).reason).toBe("future_date_passed");
+    const onTheDay = await assign(w, { lineId: String(line._id), reference: w.refs.instalments });
+    expect(onTheDay.status).toBe(302);
+    expect(await ledgerSum({ pledgeId: w.instalments._id })).toBe(20_000_000);
+  });
+});
+
+describe("over-payments", () => {
+  test("assigning a queued line to a pledge already paid asks first, books nothing, and books once confirmed", async () => {
+    const w = await world();
+    const { body } = await previewVia(w, { layout: "vietcombank", statement: csvBlob(w.csv) });
+    await confirmVia(w, body.csvText); // the 5.000.000 pledge is now paid in full
+    expect(await ledgerSum({ pledgeId: w.cash._id })).toBe(5_000_000);
+    const line = await BankStatementLine.findOne({ institutionId: w.a._id, amount: 2_000_000 }).lean();
+    const before = { ...(await count()), ledger: await ledgerSum({ institutionId: w.a._id }) };
+
+    const asked = await assign(w, { lineId: String(line!._id), reference: w.refs.cash.toLowerCase() });
+    expect(asked.status).toBe(200);
+    expect(await asked.json()).toMatchObject({
+      step: "queue",
+      lineId: String(line!._id),
+      question: { reference: w.refs.cash, pledged: 5_000_000, paid: 5_000_000, amount: 2_000_000, overpayment: 2_000_000 },
+    });
+    // Without the confirmation nothing is booked (the same form sent again is asked again).
+    expect(await (await assign(w, { lineId: String(line!._id), reference: w.refs.cash })).json()).toMatchObject({ question: { overpayment: 2_000_000 } });
+    expect(await assign(w, { lineId: String(line!._id), reference: w.refs.cash, confirmOverpayment: "no" }).then((r) => r.status)).toBe(200);
+    expect({ ...(await count()), ledger: await ledgerSum({ institutionId: w.a._id }) }).toEqual(before);
+    expect((await BankStatementLine.findById(line!._id).lean())?.status).toBe("unmatched");
+
+    // The second submit, with the confirm field the question's form carries.
+    const confirmed = await assign(w, { lineId: String(line!._id), reference: w.refs.cash, confirmOverpayment: "yes" });
+    expect(confirmed.status).toBe(302);
+    expect((await toastOf(confirmed))?.message).toMatch(/trả vượt 2\.000\.000\s₫/);
+    expect(await Donation.countDocuments({ idempotencyKey: `bank:${line!.lineKey}` })).toBe(1);
+    expect(await ledgerSum({ pledgeId: w.cash._id })).toBe(7_000_000);
+    expect(await AuditEvent.findOne({ action: "reconciliation.assign", subjectId: String(line!._id) }).lean()).toMatchObject({ details: { overpayment: 2_000_000 } });
+
+    // The pledge page and the finance page say it is an over-payment.
+    const pledgePage = await (await responseOf(pledgeLoader({ request: getRequest(`/pledges/${w.refs.cash}`, w.cookie), params: { reference: w.refs.cash }, context: {} }))).json();
+    expect(pledgePage).toMatchObject({ paid: 7_000_000, overpaid: 2_000_000 });
+    expect((await getFixedT("vi"))("pledge.overpaid", { amount: "2.000.000 ₫" })).toBe("Đã trả vượt 2.000.000 ₫");
+    const finance = await (await responseOf(financeLoader({ request: getRequest(`/manage/programmes/${w.programme._id}/finance`, w.cookie), params: { id: String(w.programme._id) }, context: {} }))).json();
+    expect(finance.overpaid).toEqual([expect.objectContaining({ reference: w.refs.cash, amount: 5_000_000, paid: 7_000_000, overpaid: 2_000_000 })]);
+    expect(finance.totals.outstanding).toBeGreaterThanOrEqual(0);
+  });
+
+  test("a line larger than what a pledge still owes is asked about with the difference", async () => {
+    const w = await world();
+    const small = await Pledge.create({ programmeId: w.programme._id, institutionId: w.a._id, donorId: w.donor._id, reference: newPledgeReference(), kind: "cash_once", amount: 2_500_000 });
+    const { body } = await previewVia(w, { layout: "vietcombank", statement: csvBlob(w.csv) });
+    await confirmVia(w, body.csvText);
+    const line = await BankStatementLine.findOne({ institutionId: w.a._id, amount: 3_000_000 }).lean();
+    const asked = await (await assign(w, { lineId: String(line!._id), reference: small.reference })).json();
+    expect(asked.question).toEqual({ reference: small.reference, pledged: 2_500_000, paid: 0, amount: 3_000_000, overpayment: 500_000 });
+    expect(await Donation.countDocuments({ pledgeId: small._id })).toBe(0);
+  });
+
+  test("an import books a line that pays more than its pledge owes only when the over-payment is confirmed", async () => {
+    const csvFor = (w: World) => statement(`10/12/2026 09:00:00,FT1,,"5.000.000","${w.refs.cash} ung ho"`, `12/12/2026 09:00:00,FT2,,"5.000.000","${w.refs.cash} ung ho lan 2"`);
+
+    const w = await world();
+    const { body } = await previewVia(w, { layout: "vietcombank", statement: csvBlob(csvFor(w)) });
+    expect(body.preview.lines.map((l: { status: string; overpayment: number }) => [l.status, l.overpayment])).toEqual([
+      ["matched", 0],
+      ["amount_differs", 5_000_000],
+    ]);
+    expect(body.preview.lines[1].pledge).toMatchObject({ expected: 0, outstanding: 0 });
+    expect(body.preview.summary).toMatchObject({ overpayments: 1, overpaymentAmount: 5_000_000, recordableAmount: 5_000_000 });
+    // "Accept amounts that differ" is not a confirmation of the over-payment: it waits, with its reason.
+    expect((await confirmVia(w, body.csvText, { acceptAmountDiffers: "on" })).status).toBe(302);
+    expect(await ledgerSum({ pledgeId: w.cash._id })).toBe(5_000_000);
+    expect((await queueOf(w)).lines.map((l: { amount: number; reason: string }) => [l.amount, l.reason])).toEqual([[5_000_000, "overpayment"]]);
+
+    const confirmed = await world();
+    const again = await previewVia(confirmed, { layout: "vietcombank", statement: csvBlob(csvFor(confirmed)) });
+    expect((await confirmVia(confirmed, again.body.csvText, { confirmOverpayments: "on" })).status).toBe(302);
+    expect(await ledgerSum({ pledgeId: confirmed.cash._id })).toBe(10_000_000);
+    expect(await AuditEvent.findOne({ action: "reconciliation.import", institutionId: confirmed.a._id }).lean()).toMatchObject({ details: { recorded: 2, overpaid: 1, confirmOverpayments: true } });
+    const page = await (await responseOf(pledgeLoader({ request: getRequest(`/pledges/${confirmed.refs.cash}`, confirmed.cookie), params: { reference: confirmed.refs.cash }, context: {} }))).json();
+    expect(page.overpaid).toBe(5_000_000);
+  });
+});
+
+describe("counts in English", () => {
+  test("one line is “line”, several are “lines”; Vietnamese keeps one form", async () => {
+    const w = await world();
+    const csv = statement(`10/12/2026 09:00:00,FT1,,"5.000.000","${w.refs.cash} ung ho"`, `11/12/2026 09:00:00,FT2,"11.000",,"Phi SMS"`, `12/12/2026,FT3,,"300.000","Lai tien gui"`);
+    const { body } = await previewVia(w, { layout: "vietcombank", statement: csvBlob(csv) });
+    expect(body.preview.skipped).toEqual({ debit: 1, other: 0 });
+    const response = await run(action, await multipartRequest(`${w.pagePath}?lng=en`, { intent: "confirm", layout: "vietcombank", csvText: body.csvText }, { cookie: w.cookie }), String(w.a._id));
+    expect((await toastOf(response))?.message).toBe("Statement imported: 1 gift recorded (₫5,000,000), 1 line queued, 0 lines imported before.");
+
+    const en = await getFixedT("en");
+    const viT = await getFixedT("vi");
+    expect(en("reconcile.preview.skippedDebit", { count: 1 })).toBe("Skipped 1 money-out line.");
+    expect(en("reconcile.preview.skippedDebit", { count: 2 })).toBe("Skipped 2 money-out lines.");
+    expect(en("reconcile.preview.skippedOther", { count: 1 })).toMatch(/^Skipped 1 line that is not/);
+    expect(en("reconcile.errors.rowsUnreadable", { count: 1 })).toMatch(/^1 line could not be read/);
+    expect(viT("reconcile.preview.skippedDebit", { count: 1 })).toBe("Đã bỏ qua 1 dòng tiền ra.");
+    expect(viT("reconcile.preview.skippedDebit", { count: 3 })).toBe("Đã bỏ qua 3 dòng tiền ra.");
+
+    // Every English message that counts something has both forms; Vietnamese has the one form.
+    const flat = (tree: object, prefix = ""): Array<[string, string]> =>
+      Object.entries(tree).flatMap(([key, value]) => (typeof value === "string" ? [[`${prefix}${key}`, value] as [string, string]] : flat(value as object, `${prefix}${key}.`)));
+    const english = new Map(flat(reconcileEn));
+    const vietnamese = new Map(flat(reconcileVi));
+    const counted = [...english].filter(([, text]) => /\{\{count\}\} \p{L}/u.test(text)).map(([key]) => key);
+    expect(counted.length).toBeGreaterThan(8);
+    for (const key of counted) {
+      const base = key.replace(/_(one|other)$/, "");
+      expect(key, `${key} counts but is not pluralised`).toMatch(/_(one|other)$/);
+      expect(english.has(`${base}_one`) && english.has(`${base}_other`), `${base} needs _one and _other`).toBe(true);
+      expect(vietnamese.has(base), `${base} in Vietnamese`).toBe(true);
+    }
   });
 });
