@@ -79,7 +79,16 @@ export const plainText = (max: number, min = 0) =>
     .trim()
     .max(max, "validation.tooLong")
     .refine((value) => value.length >= min, "validation.required")
-    .refine((value) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value), "validation.invalid");
+    .refine((value) => !hasControlCharacter(value), "validation.invalid");
+
+/** A control character other than tab, line feed and carriage return (U+0000–U+001F, U+007F). */
+function hasControlCharacter(value: string) {
+  for (let i = 0; i < value.length; i += 1) {
+    const code = value.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f) return true;
+  }
+  return false;
+}
 
 /** An optional field: an empty input means "not given" (undefined), anything else must pass `schema`. */
 export const optionalField = <S extends z.ZodTypeAny>(schema: S) =>

@@ -7,8 +7,8 @@ const text = (max: number) => plainText(max);
 const optional = optionalField;
 const positiveAmount = positiveVndAmountField;
 
-/** The pledge form: who gives (organisation or individual), what, and how they appear in public. */
-export const pledgeSchema = z
+/** Each field on its own: its shape, its limits. */
+const pledgeFields = z
   .object({
     donorKind: z.enum(["organisation", "individual"], { errorMap: () => ({ message: "validation.invalidChoice" }) }),
     legalName: optional(text(200)),
@@ -32,34 +32,43 @@ export const pledgeSchema = z
     consent: checkboxField,
   })
   .superRefine((v, ctx) => {
-    const need = (path: string, ok: unknown, message = "validation.required") => {
-      if (ok === undefined || ok === null || ok === "") ctx.addIssue({ code: "custom", path: [path], message });
-    };
-    if (v.donorKind === "organisation") {
-      need("legalName", v.legalName);
-      need("taxCode", v.taxCode);
-    } else {
-      need("fullName", v.fullName);
-      // Personal data (Law 91/2025/QH15): an individual is named in public only with explicit consent.
-      if (v.visibility !== "anonymous" && !v.consent) ctx.addIssue({ code: "custom", path: ["consent"], message: "pledge.validation.consentRequired" });
-    }
-    if (v.kind === "cash_once") need("amount", v.amount);
-    if (v.kind === "cash_instalments") {
-      need("amount", v.amount);
-      need("instalmentCount", v.instalmentCount);
-      need("frequency", v.frequency);
-      if (v.amount !== undefined && v.instalmentCount !== undefined && v.amount < v.instalmentCount) ctx.addIssue({ code: "custom", path: ["amount"], message: "pledge.validation.tooSmallForInstalments" });
-    }
-    if (v.kind === "in_kind") {
-      need("item", v.item);
-      need("quantity", v.quantity);
-      need("unitValue", v.unitValue);
-    }
-    if (v.kind === "volunteer_hours") {
-      need("hours", v.hours);
-      need("ratePerHour", v.ratePerHour);
+    if (v.kind === "cash_instalments" && v.amount !== undefined && v.instalmentCount !== undefined && v.amount < v.instalmentCount) {
+      ctx.addIssue({ code: "custom", path: ["amount"], message: "pledge.validation.tooSmallForInstalments" });
     }
   });
+
+const given = (value: unknown) => value !== undefined && value !== null && String(value).trim() !== "";
+
+/**
+ * What the choices require (a business needs its legal name and tax code; a named individual needs
+ * consent; cash needs an amount…), checked on what was typed, so these messages come together with
+ * the fields' own in one pass rather than only once every field is valid.
+ */
+const pledgeRequirements = z
+  .object({ donorKind: z.unknown(), kind: z.unknown(), visibility: z.unknown(), consent: checkboxField })
+  .passthrough()
+  .superRefine((raw, ctx) => {
+    const v = raw as Record<string, unknown>;
+    const need = (path: string) => {
+      if (!given(v[path])) ctx.addIssue({ code: "custom", path: [path], message: "validation.required" });
+    };
+    if (v.donorKind === "organisation") {
+      need("legalName");
+      need("taxCode");
+    } else if (v.donorKind === "individual") {
+      need("fullName");
+      // Personal data (Law 91/2025/QH15): an individual is named in public only with explicit consent.
+      if (given(v.visibility) && v.visibility !== "anonymous" && !raw.consent) ctx.addIssue({ code: "custom", path: ["consent"], message: "pledge.validation.consentRequired" });
+    }
+    if (v.kind === "cash_once") need("amount");
+    if (v.kind === "cash_instalments") ["amount", "instalmentCount", "frequency"].forEach(need);
+    if (v.kind === "in_kind") ["item", "quantity", "unitValue"].forEach(need);
+    if (v.kind === "volunteer_hours") ["hours", "ratePerHour"].forEach(need);
+  })
+  .transform((raw) => ({ consent: raw.consent }));
+
+/** The pledge form: who gives (organisation or individual), what, and how they appear in public. */
+export const pledgeSchema = pledgeFields.and(pledgeRequirements);
 
 export type PledgeInput = z.infer<typeof pledgeSchema>;
 

@@ -4,6 +4,7 @@ import { Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
 import { action as pledgeAction, loader as pledgeLoader } from "~/routes/programmes.$slug_.pledge";
 import { action as payAction, loader as pledgePageLoader } from "~/routes/pledges.$reference";
+import { loader as accountLoader } from "~/routes/account";
 import { loader as receiptLoader } from "~/routes/receipts.$number_.pdf";
 import { recordDonation } from "#services/donations";
 import { cardAvailability } from "#services/stripe";
@@ -173,6 +174,24 @@ describe("paying and receipts", () => {
     const receipt = await responseOf(receiptLoader({ request: getRequest(`/receipts/${receiptNumber}/pdf`, ownerCookie), params: { number: receiptNumber }, context: {} }));
     expect(receipt.headers.get("Content-Type")).toBe("application/pdf");
     expect(Buffer.from(await receipt.arrayBuffer()).subarray(0, 5).toString()).toBe("%PDF-");
+  });
+});
+
+describe("the account page", () => {
+  test("shows what was paid on each pledge, and a manager's institutions by name", async () => {
+    const { slug, institution } = await openProgramme();
+    const donor = await createTestUser();
+    const cookie = await sessionCookieFor(donor.id);
+    const created = await run(pledgeAction, await formRequest(`/programmes/${slug}/pledge`, { ...organisation, taxCode: "1000000467", kind: "cash_once", amount: "3.000.000" }, { cookie }), { slug });
+    const reference = created.headers.get("Location")!.split("/").pop()!;
+    const pledge = await Pledge.findOne({ reference }).lean();
+    await recordDonation({ idempotencyKey: `bank:account:${reference}`, pledgeId: pledge!._id, programmeId: pledge!.programmeId, institutionId: institution._id, donorId: pledge!.donorId, method: "bank_transfer", amount: 1_200_000, receivedAt: new Date(), reference });
+    const mine = await (await responseOf(accountLoader({ request: getRequest("/account", cookie), params: {}, context: {} }))).json();
+    expect(mine.pledges).toEqual([expect.objectContaining({ reference, amount: 3_000_000, paid: 1_200_000 })]);
+
+    const manager = await createTestUser({ role: "manager", institutionIds: [String(institution._id)] });
+    const managed = await (await responseOf(accountLoader({ request: getRequest("/account", await sessionCookieFor(manager.id)), params: {}, context: {} }))).json();
+    expect(managed.institutions).toEqual([expect.objectContaining({ name: "Thư viện Hải Phòng", slug: institution.slug })]);
   });
 });
 

@@ -74,11 +74,23 @@ describe("validation messages", () => {
     expect(named.success ? [] : named.error.issues.map((i) => i.message)).toEqual(["pledge.validation.consentRequired"]);
   });
 
+  test("the pledge form reports every mistake at once: a bad email, the missing tax code and a missing consent together", async () => {
+    const { pledgeSchema } = await import("#services/validation/pledge");
+    const messages = (input: Record<string, unknown>) => {
+      const result = pledgeSchema.safeParse(input);
+      // The first message of each field is the one shown beside it.
+      return result.success ? {} : Object.fromEntries(result.error.issues.reverse().map((i) => [i.path.join("."), i.message]));
+    };
+    expect(messages({ donorKind: "organisation", legalName: "Công ty Sách Vina", taxCode: "", email: "khong-phai-email", kind: "cash_once", amount: "", visibility: "name_only" })).toEqual({ email: "validation.email", taxCode: "validation.required", amount: "validation.required" });
+    expect(messages({ donorKind: "individual", fullName: "", email: "x@", kind: "cash_instalments", amount: "1.000,5", instalmentCount: "", frequency: "monthly", visibility: "name_and_amount", consent: false })).toEqual({ email: "validation.email", amount: "validation.amountWholeDong", fullName: "validation.required", instalmentCount: "validation.required", consent: "pledge.validation.consentRequired" });
+  });
+
   test("text that is not a known key is shown as the generic message, in the reader's language", () => {
     expect(translateMessage(vi.t, vi, 'Invalid literal value, expected "yes"')).toBe("Giá trị không hợp lệ.");
     expect(translateMessage(en.t, en, "Required")).toBe("This value is not valid.");
     expect(translateMessage(vi.t, vi, 'validation.amountAboveLimit|{"maxVnd":100000000000}')).toContain("100.000.000.000\u00a0₫");
     expect(translateMessage(en.t, en, 'validation.amountAboveLimit|{"maxVnd":100000000000}')).toContain("₫100,000,000,000");
+    expect(translateMessage(vi.t, vi, 'auth.locked|{"minutes":15}')).toMatch(/tạm khóa.*15 phút/);
   });
 
   test("harmless angle brackets are ordinary text ('Sách <5 tuổi>')", async () => {
