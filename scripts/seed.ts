@@ -135,6 +135,8 @@ export async function seed() {
       programmeId: programme.id,
       institutionId: programme.institutionId,
       donorId: donor._id,
+      pledgedBy: donor.userId ?? null,
+      donorSnapshot: { kind: donor.kind, name: donor.legalName ?? donor.fullName ?? null, taxCode: donor.taxCode ?? null, address: donor.address ?? null, representative: donor.representative?.name ?? null },
       kind: "cash_once",
       amount,
       visibility,

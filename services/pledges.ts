@@ -164,7 +164,8 @@ export function nextDue(pledge: { kind: string; amount: number; state: string; i
 
 /** The signed-in person's pledges, newest first, with what the books say was paid on each. */
 export async function pledgesOfUser(actor: SessionUser) {
-  const donors = await Donor.find({ userId: actor.id, kind: "individual" }).select("_id").lean();
+  // Pledges made before pledgedBy was kept belong to whoever owns their donor record.
+  const donors = await Donor.find({ userId: actor.id }).select("_id").lean();
   const mine = [{ pledgedBy: new Types.ObjectId(actor.id) }, ...(donors.length ? [{ pledgedBy: null, donorId: { $in: donors.map((d) => d._id) } }] : [])];
   const pledges = await Pledge.find({ $or: mine }).sort({ createdAt: -1 }).limit(100).lean();
   if (pledges.length === 0) return [];

@@ -186,8 +186,10 @@ describe("the account page", () => {
     const reference = created.headers.get("Location")!.split("/").pop()!;
     const pledge = await Pledge.findOne({ reference }).lean();
     await recordDonation({ idempotencyKey: `bank:account:${reference}`, pledgeId: pledge!._id, programmeId: pledge!.programmeId, institutionId: institution._id, donorId: pledge!.donorId, method: "bank_transfer", amount: 1_200_000, receivedAt: new Date(), reference });
+    // A pledge made before pledges recorded who made them belongs to whoever owns its donor record.
+    const older = await Pledge.create({ programmeId: pledge!.programmeId, institutionId: institution._id, donorId: pledge!.donorId, kind: "cash_once", amount: 700_000, createdAt: new Date("2026-01-01") });
     const mine = await (await responseOf(accountLoader({ request: getRequest("/account", cookie), params: {}, context: {} }))).json();
-    expect(mine.pledges).toEqual([expect.objectContaining({ reference, amount: 3_000_000, paid: 1_200_000 })]);
+    expect(mine.pledges).toEqual([expect.objectContaining({ reference, amount: 3_000_000, paid: 1_200_000 }), expect.objectContaining({ reference: older.reference, paid: 0 })]);
 
     const manager = await createTestUser({ role: "manager", institutionIds: [String(institution._id)] });
     const managed = await (await responseOf(accountLoader({ request: getRequest("/account", await sessionCookieFor(manager.id)), params: {}, context: {} }))).json();
