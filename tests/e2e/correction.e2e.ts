@@ -2,14 +2,11 @@ import mongoose from "mongoose";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CorrectionRequest } from "#models/correction-request.server";
-import { Institution } from "#models/institution.server";
 import { LedgerEntry } from "#models/ledger-entry.server";
 import { Programme } from "#models/programme.server";
-import { User } from "#models/user.server";
 import { baseUrl, launchBrowser, screenshot } from "./browser";
-import { createAccount } from "./db";
+import { createManagerWithProgramme } from "./db";
 
-const DAY = 24 * 60 * 60 * 1000;
 const stamp = Date.now().toString(36);
 const PASSWORD = "mat-khau-e2e-2026";
 const REASON = "Nhập nhầm số tiền trên phiếu thu PT-0456";
@@ -28,37 +25,14 @@ describe("a manager corrects a gift recorded by mistake", () => {
   beforeAll(async () => {
     process.env.SESSION_SECRET ??= "e2e-only-secret-for-password-hashing-0000";
     process.env.MONGODB_URI ??= "mongodb://127.0.0.1/unused";
-    const manager = await createAccount("manager", email, PASSWORD, "Trần Văn Sửa");
-    const institution = await Institution.create({
-      name: `Thư viện tỉnh Hưng Yên ${stamp}`,
-      slug: `thu-vien-tinh-hung-yen-${stamp}`,
-      type: "library",
-      level: "provincial",
-      provinceSlug: "hung-yen",
-      address: "Hưng Yên",
-      status: "approved",
-      managerIds: [manager.id],
-      bankAccount: { bankBin: "970405", accountNumber: "3300205654321", accountName: "THU VIEN TINH THAI BINH" },
+    programmeId = await createManagerWithProgramme({
+      email,
+      password: PASSWORD,
+      managerName: "Trần Văn Sửa",
+      province: { slug: "hung-yen", name: "Hưng Yên" },
+      programme: { slug: `goc-doc-sach-${stamp}`, title: `Góc đọc sách cộng đồng ${stamp}`, summary: "Góc đọc cho thiếu nhi trong xã.", goal: 50_000_000 },
+      stamp,
     });
-    await User.updateOne({ _id: manager.id }, { $set: { institutionIds: [institution._id] } });
-    const programme = await Programme.create({
-      institutionId: institution._id,
-      slug: `goc-doc-sach-${stamp}`,
-      title: `Góc đọc sách cộng đồng ${stamp}`,
-      summary: "Góc đọc cho thiếu nhi trong xã.",
-      startDate: new Date(Date.now() - 20 * DAY),
-      endDate: new Date(Date.now() + 120 * DAY),
-      goal: 50_000_000,
-      state: "open",
-      provinceSlug: "hung-yen",
-      institutionType: "library",
-      institutionName: institution.name,
-      institutionSlug: institution.slug,
-      institutionApproved: true,
-      themes: ["reading-culture"],
-      publishedAt: new Date(),
-    });
-    programmeId = String(programme._id);
     browser = await launchBrowser();
     page = await browser.newPage();
   });

@@ -1,13 +1,10 @@
 import mongoose from "mongoose";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Institution } from "#models/institution.server";
 import { Programme } from "#models/programme.server";
-import { User } from "#models/user.server";
 import { baseUrl, launchBrowser, screenshot } from "./browser";
-import { createAccount } from "./db";
+import { createManagerWithProgramme } from "./db";
 
-const DAY = 24 * 60 * 60 * 1000;
 const stamp = Date.now().toString(36);
 const PASSWORD = "mat-khau-e2e-2026";
 // A 1×1 PNG: the photo of the hand-over.
@@ -27,38 +24,14 @@ describe("a manager records an in-kind gift", () => {
   beforeAll(async () => {
     process.env.SESSION_SECRET ??= "e2e-only-secret-for-password-hashing-0000";
     process.env.MONGODB_URI ??= "mongodb://127.0.0.1/unused";
-    const manager = await createAccount("manager", email, PASSWORD, "Lê Thị Hoa");
-    const institution = await Institution.create({
-      name: `Thư viện tỉnh Ninh Bình ${stamp}`,
-      slug: `thu-vien-tinh-ninh-binh-${stamp}`,
-      type: "library",
-      level: "provincial",
-      provinceSlug: "ninh-binh",
-      address: "Ninh Bình",
-      status: "approved",
-      managerIds: [manager.id],
-      bankAccount: { bankBin: "970405", accountNumber: "3300205123456", accountName: "THU VIEN TINH NINH BINH" },
+    programmeId = await createManagerWithProgramme({
+      email,
+      password: PASSWORD,
+      managerName: "Lê Thị Hoa",
+      province: { slug: "ninh-binh", name: "Ninh Bình" },
+      programme: { slug: `sach-cho-em-${stamp}`, title: `Sách cho em vùng chiêm trũng ${stamp}`, summary: "Tủ sách cho trẻ em các xã ven sông.", goal: 50_000_000, inKindNeeds: [{ item: "Sách thiếu nhi", unit: "cuốn", quantity: 400, unitValue: 45_000 }] },
+      stamp,
     });
-    await User.updateOne({ _id: manager.id }, { $set: { institutionIds: [institution._id] } });
-    const programme = await Programme.create({
-      institutionId: institution._id,
-      slug: `sach-cho-em-${stamp}`,
-      title: `Sách cho em vùng chiêm trũng ${stamp}`,
-      summary: "Tủ sách cho trẻ em các xã ven sông.",
-      startDate: new Date(Date.now() - 20 * DAY),
-      endDate: new Date(Date.now() + 120 * DAY),
-      goal: 50_000_000,
-      inKindNeeds: [{ item: "Sách thiếu nhi", unit: "cuốn", quantity: 400, unitValue: 45_000 }],
-      state: "open",
-      provinceSlug: "ninh-binh",
-      institutionType: "library",
-      institutionName: institution.name,
-      institutionSlug: institution.slug,
-      institutionApproved: true,
-      themes: ["reading-culture"],
-      publishedAt: new Date(),
-    });
-    programmeId = String(programme._id);
     browser = await launchBrowser();
     page = await browser.newPage();
   });
