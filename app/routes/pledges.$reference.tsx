@@ -176,7 +176,12 @@ export default function PledgeDetailPage() {
                 </dl>
                 <p className="muted">{t("pledge.transferHint")}</p>
               </div>
-            ) : null}
+            ) : (
+              <div className="card stack" data-testid="no-vietqr">
+                <h3>{t("pledge.payByTransfer")}</h3>
+                <p className="notice">{t("pledge.transferUnavailable", { institution: data.institutionName })}</p>
+              </div>
+            )}
           </div>
         </section>
       ) : null}

@@ -37,6 +37,17 @@ afterAll(() => {
 let worldCount = 0;
 
 /** Institution A (with a manager, a donor, a programme and three pledges) and institution B with one pledge. */
+/**
+ * A fresh pledge reference with a digit after "GS", like the sample statement's: some tests count the
+ * description cells that hold digits, and a reference drawn without any (about 1 in 20) changed that count.
+ */
+function sampleLikeReference() {
+  for (;;) {
+    const reference = newPledgeReference();
+    if (/\d/.test(reference.slice(2))) return reference;
+  }
+}
+
 async function world() {
   worldCount += 1;
   const a = await createInstitution({ name: "Thư viện Đối Soát" });
@@ -61,7 +72,7 @@ async function world() {
     });
   const programme = await programmeFor(a, "Tủ sách thiếu nhi");
   const programmeB = await programmeFor(b, "Bảo tàng mở");
-  const refs = { cash: newPledgeReference(), instalments: newPledgeReference(), differs: newPledgeReference(), foreign: newPledgeReference() };
+  const refs = { cash: sampleLikeReference(), instalments: sampleLikeReference(), differs: sampleLikeReference(), foreign: sampleLikeReference() };
   const base = { programmeId: programme._id, institutionId: a._id, donorId: donor._id };
   const cash = await Pledge.create({ ...base, reference: refs.cash, kind: "cash_once", amount: 5_000_000 });
   const instalments = await Pledge.create({
