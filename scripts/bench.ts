@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import mongoose from "mongoose";
 import { Institution } from "#models/institution.server";
-import { Programme } from "#models/programme.server";
+import { Programme, programmeSearchText } from "#models/programme.server";
 import { PROVINCES } from "#models/reference/provinces";
 import { THEMES } from "#models/reference/themes";
 import { catalogueFromSearchParams } from "#services/catalogue";
@@ -59,7 +59,7 @@ async function main() {
         const inst = institutions[n % institutions.length]!;
         const title = `${words[n % words.length]} ${n}`;
         const goal = 10_000_000 + (n % 50) * 1_000_000;
-        return { institutionId: inst._id, slug: `p-${n}`, title, summary: "Chương trình học tập suốt đời.", searchText: searchTextOf(title, "Chương trình học tập suốt đời."), themes: [THEMES[n % THEMES.length]!.slug], campaignDays: [], startDate: new Date("2026-01-01"), endDate: new Date(Date.UTC(2027, n % 12, 1 + (n % 28))), goal, currency: "VND", state: n % 10 === 0 ? "closed" : "open", provinceSlug: inst.provinceSlug, institutionType: inst.type, institutionName: inst.name, institutionSlug: inst.slug, institutionApproved: true, pledgedTotal: 0, receivedTotal: 0, remainingNeed: goal, budgetLines: [], inKindNeeds: [], publishedAt: new Date(Date.now() - n * 1000), createdAt: new Date(), updatedAt: new Date() };
+        return { institutionId: inst._id, slug: `p-${n}`, title, summary: "Chương trình học tập suốt đời.", ...programmeSearchText({ title, summary: "Chương trình học tập suốt đời.", institutionName: inst.name, provinceSlug: inst.provinceSlug }), themes: [THEMES[n % THEMES.length]!.slug], campaignDays: [], startDate: new Date("2026-01-01"), endDate: new Date(Date.UTC(2027, n % 12, 1 + (n % 28))), goal, currency: "VND", state: n % 10 === 0 ? "closed" : "open", provinceSlug: inst.provinceSlug, institutionType: inst.type, institutionName: inst.name, institutionSlug: inst.slug, institutionApproved: true, pledgedTotal: 0, receivedTotal: 0, remainingNeed: goal, budgetLines: [], inKindNeeds: [], publishedAt: new Date(Date.now() - n * 1000), createdAt: new Date(), updatedAt: new Date() };
       }),
     );
   }
