@@ -206,7 +206,12 @@ export default function PledgeDetailPage() {
           <ul className="plain-list">
             {data.donations.map((d) => (
               <li key={d.receiptNumber} className="card payment-row">
-                <span>{formatDate(d.receivedAt, lang)} · {t(`pledge.method.${d.method}`)} · <strong>{formatVnd(d.amount, lang)}</strong></span>
+                <span>
+                  {formatDate(d.receivedAt, lang)} · {t(`pledge.method.${d.method}`)} · <strong>{formatVnd(d.amount, lang)}</strong> ·{" "}
+                  <Link to={`/receipts/${d.receiptNumber}`} aria-label={t("pledge.receiptPageLabel", { number: d.receiptNumber })}>
+                    <code>{d.receiptNumber}</code>
+                  </Link>
+                </span>
                 <a href={`/receipts/${d.receiptNumber}/pdf`} className="button button-small button-secondary" download>
                   {t("pledge.receipt")}
                 </a>
