@@ -36,3 +36,32 @@ export function openFileStream(id: string) {
 export async function deleteFile(id: string) {
   await bucket().delete(new mongoose.Types.ObjectId(id));
 }
+
+/**
+ * Receipt PDFs, rendered once and kept (a receipt is a record of the moment: its content never
+ * changes afterwards). Keyed by `_id` = "receipt:<number>" — a lookup by `_id`, the one FerretDB's
+ * SQLite backend pushes down. `verifyUrl` is kept with it: a PDF made for another address is made again.
+ */
+const receiptFileId = (receiptNumber: string) => `receipt:${receiptNumber}`;
+
+export async function findStoredReceipt(receiptNumber: string, verifyUrl: string): Promise<Buffer | null> {
+  const id = receiptFileId(receiptNumber);
+  const [file] = await bucket().find({ _id: id as never }).limit(1).toArray();
+  if (!file || (file.metadata as { verifyUrl?: string } | undefined)?.verifyUrl !== verifyUrl) return null;
+  const chunks: Buffer[] = [];
+  for await (const chunk of bucket().openDownloadStream(id as never)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export async function storeReceipt(receiptNumber: string, verifyUrl: string, pdf: Buffer) {
+  const id = receiptFileId(receiptNumber);
+  // A PDF made for another address (APP_URL changed) is replaced.
+  await bucket().delete(id as never).catch(() => {});
+  const upload = bucket().openUploadStreamWithId(id as never, `bien-nhan-${receiptNumber}.pdf`, { metadata: { kind: "receipt", contentType: "application/pdf", verifyUrl, receiptNumber } });
+  await new Promise<void>((resolve, reject) => {
+    Readable.from([pdf]).pipe(upload).on("finish", () => resolve()).on("error", reject);
+  }).catch((error: unknown) => {
+    // Two first downloads at once: the other one stored the same bytes.
+    if ((error as { code?: number }).code !== 11000) throw error;
+  });
+}

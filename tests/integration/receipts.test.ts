@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import mongoose from "mongoose";
 import { afterAll, describe, expect, test } from "vitest";
 import { Donor } from "#models/donor.server";
 import { Pledge } from "#models/pledge.server";
@@ -170,5 +171,25 @@ describe("the receipt PDF", () => {
     expect(hoursText).toContain("Giá trị giờ công: 5.000.000 ₫");
     expect(hoursText).toContain("10 giờ × 500.000 ₫/giờ");
     expect(hoursText).not.toContain("Số tiền");
+  });
+});
+
+describe("a receipt PDF is made once", () => {
+  test("the second download is the stored file, byte for byte; the first is kept under the receipt's key", async () => {
+    const { slug } = await openProgramme();
+    const cookie = await sessionCookieFor((await createTestUser()).id);
+    const p = await pledge(slug, cookie, { donorKind: "organisation", legalName: "Công ty Sách Một Lần", taxCode: "0100109106-005", visibility: "name_and_amount", kind: "cash_once", amount: "1.000.000" });
+    const { receiptNumber } = await pay(p, 1_000_000);
+    const download = async () => {
+      const response = await responseOf(receiptPdfLoader({ request: getRequest(`/receipts/${receiptNumber}/pdf`, cookie), params: { number: receiptNumber }, context: {} }));
+      return Buffer.from(await response.arrayBuffer());
+    };
+    const first = await download();
+    const stored = await mongoose.connection.db!.collection("uploads.files").findOne({ _id: `receipt:${receiptNumber}` as never });
+    expect(stored).toMatchObject({ length: first.length, metadata: { kind: "receipt", receiptNumber } });
+    // Even after the donor record changes, the stored receipt is what is served.
+    await Donor.updateOne({ _id: p.donorId }, { $set: { legalName: "Tên Khác" } });
+    expect((await download()).equals(first)).toBe(true);
+    expect(await pdfText(first)).toContain("Công ty Sách Một Lần");
   });
 });
