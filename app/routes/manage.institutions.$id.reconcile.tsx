@@ -16,6 +16,7 @@ import {
   decodeStatementFile,
   ignoreLine,
   MAX_STATEMENT_BYTES,
+  MAX_STATEMENT_LINES,
   previewStatement,
   reconciliationAccess,
   StatementError,
@@ -28,7 +29,8 @@ import {
 } from "~/utils/reconciliation.server";
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
-import { readMultipartForm, uploadedFile } from "~/utils/uploads.server";
+import { messageWithParams } from "#services/validation/messages";
+import { readTextUploadForm, uploadedFile } from "~/utils/uploads.server";
 
 export const meta: MetaFunction = () => [{ title: "Đối soát sao kê · Bank reconciliation — Góp Sức" }];
 
@@ -91,10 +93,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 /** Statements arrive as multipart (a file, or the CSV kept in the page between preview and confirm). */
-async function readForm(request: Request): Promise<FormData | null> {
+async function readForm(request: Request): Promise<FormData | "too_large" | "too_many_lines"> {
   const contentType = request.headers.get("Content-Type") ?? "";
-  if (contentType.startsWith("multipart/form-data")) return readMultipartForm(request, MAX_STATEMENT_BYTES);
-  if (Number(request.headers.get("Content-Length") ?? 0) > 2 * MAX_STATEMENT_BYTES) return null;
+  // The file's bytes and lines are counted as it streams in: one over either cap is refused there.
+  // (+1 line: the header row; +1: a last line that ends with a line feed.)
+  if (contentType.startsWith("multipart/form-data")) return readTextUploadForm(request, { maxBytes: MAX_STATEMENT_BYTES, maxLines: MAX_STATEMENT_LINES + 2 });
+  if (Number(request.headers.get("Content-Length") ?? 0) > 2 * MAX_STATEMENT_BYTES) return "too_large";
   return request.formData();
 }
 
@@ -172,7 +176,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   // Who may act is known before the upload is read: another institution's manager gets 403 at once.
   await orRespond(reconciliationAccess(user, institutionId));
   const formData = await readForm(request);
-  if (!formData) return reply(fileFailure("reconcile.errors.tooLarge"), 400);
+  if (formData === "too_large") return reply(fileFailure("reconcile.errors.tooLarge"), 400);
+  if (formData === "too_many_lines") return reply(fileFailure(messageWithParams("reconcile.errors.tooManyLines", { max: MAX_STATEMENT_LINES })), 400);
   await validateCsrf(formData, request.headers);
   const t = await getFixedT(request);
   const lang: Locale = (await getLanguage(request)) === "en" ? "en" : "vi";

@@ -8,6 +8,7 @@ export {
   decodeStatementFile,
   ignoreLine,
   MAX_STATEMENT_BYTES,
+  MAX_STATEMENT_LINES,
   previewStatement,
   reconciliationAccess,
   StatementError,

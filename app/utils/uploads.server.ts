@@ -1,4 +1,4 @@
-import { MaxPartSizeExceededError, unstable_createMemoryUploadHandler, unstable_parseMultipartFormData } from "@remix-run/node";
+import { MaxPartSizeExceededError, unstable_composeUploadHandlers, unstable_createMemoryUploadHandler, unstable_parseMultipartFormData, type UploadHandler } from "@remix-run/node";
 import { MAX_IMAGE_BYTES } from "#services/uploads";
 
 /**
@@ -18,4 +18,35 @@ export async function readMultipartForm(request: Request, maxFileBytes = MAX_IMA
 export function uploadedFile(formData: FormData, field: string): File | null {
   const value = formData.get(field);
   return value && typeof value !== "string" && value.size > 0 ? (value as File) : null;
+}
+
+class TooManyLinesError extends Error {}
+
+/**
+ * A multipart form whose files are text with a cap on lines as well as bytes, both checked while
+ * the upload streams in: a statement over either cap is refused as soon as the cap is passed, not
+ * after the whole file was read and parsed. Lines are counted as line-feed bytes (UTF-8 and UTF-16 alike).
+ */
+export async function readTextUploadForm(request: Request, limits: { maxBytes: number; maxLines: number }): Promise<FormData | "too_large" | "too_many_lines"> {
+  const textFiles: UploadHandler = async ({ filename, contentType, data }) => {
+    if (!filename) return undefined; // ordinary fields: the memory handler below
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let lines = 0;
+    for await (const chunk of data) {
+      bytes += chunk.length;
+      if (bytes > limits.maxBytes) throw new MaxPartSizeExceededError(filename, limits.maxBytes);
+      for (let i = 0; i < chunk.length; i += 1) if (chunk[i] === 0x0a) lines += 1;
+      if (lines > limits.maxLines) throw new TooManyLinesError();
+      chunks.push(Buffer.from(chunk));
+    }
+    return new File([Buffer.concat(chunks)], filename, { type: contentType });
+  };
+  try {
+    return await unstable_parseMultipartFormData(request, unstable_composeUploadHandlers(textFiles, unstable_createMemoryUploadHandler({ maxPartSize: limits.maxBytes + 1 })));
+  } catch (error) {
+    if (error instanceof MaxPartSizeExceededError) return "too_large";
+    if (error instanceof TooManyLinesError) return "too_many_lines";
+    throw error;
+  }
 }

@@ -650,3 +650,42 @@ describe("counts in English", () => {
     }
   });
 });
+
+describe("a statement over the line cap", () => {
+  test("is refused while it streams in, long before it is read whole, and nothing is written", async () => {
+    const w = await world();
+    const before = await BankStatementLine.countDocuments();
+    const boundary = "----gopsuc-line-cap";
+    const head = `--${boundary}\r\nContent-Disposition: form-data; name="intent"\r\n\r\npreview\r\n--${boundary}\r\nContent-Disposition: form-data; name="layout"\r\n\r\nvietcombank\r\n--${boundary}\r\nContent-Disposition: form-data; name="statement"; filename="saoke-dai.csv"\r\nContent-Type: text/csv\r\n\r\nNgày giao dịch,Số tiền ghi có,Mô tả\r\n`;
+    const line = "01/12/2026,1.000,ung ho\r\n"; // 24 bytes: 150,000 lines is 3.6 MB, under the byte cap
+    const totalLines = 150_000;
+    const chunkLines = 1_000;
+    let pulledBytes = 0;
+    const encoder = new TextEncoder();
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode(head));
+      },
+      pull(controller) {
+        if (sent >= totalLines) {
+          controller.enqueue(encoder.encode(`--${boundary}--\r\n`));
+          controller.close();
+          return;
+        }
+        const chunk = encoder.encode(line.repeat(chunkLines));
+        pulledBytes += chunk.length;
+        sent += chunkLines;
+        controller.enqueue(chunk);
+      },
+    });
+    const request = new Request(`http://localhost:3000${w.pagePath}`, { method: "POST", body, headers: { "Content-Type": `multipart/form-data; boundary=${boundary}`, Cookie: w.cookie }, duplex: "half" } as RequestInit);
+    const response = await run(action, request, String(w.a._id));
+    expect(response.status).toBe(400);
+    const reply = await response.json();
+    expect(reply.errors.statement).toEqual(['reconcile.errors.tooManyLines|{"max":5000}']);
+    // Refused once the cap was passed: about 5,000 of the 150,000 lines were read, not the whole file.
+    expect(pulledBytes).toBeLessThan(line.length * totalLines * 0.1);
+    expect(await BankStatementLine.countDocuments()).toBe(before);
+  });
+});
