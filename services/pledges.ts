@@ -53,7 +53,7 @@ export function instalmentSchedule(total: number, count: number, frequency: "mon
  * in may pledge on its behalf (colleagues at one company, an accountant paying for it): the first
  * pledge fills the organisation's record, later ones never overwrite it, and what each person typed
  * is copied onto their own pledge (donorSnapshot). An individual is the signed-in person's own record.
- * See docs/decisions/0008-organisation-donors.md.
+ * See docs/decisions/0008-organisation-donors-limits-messages.md.
  */
 async function donorFor(actor: SessionUser, input: PledgeInput) {
   if (input.donorKind === "organisation") {
