@@ -103,11 +103,17 @@ type Segment = { criteria: ProgrammeCriteria; sort: ProgrammeSort };
  * it runs on FerretDB v1 (no $facet, no computed sort keys).
  */
 async function pageAcross(segments: Segment[], skip: number, pageSize: number): Promise<{ items: ProgrammeCardRow[]; total: number }> {
-  const counts = await Promise.all(segments.map((segment) => countPublicProgrammes(segment.criteria)));
-  const reads: Array<Promise<ProgrammeCardRow[]>> = [];
-  let offset = 0;
-  for (const [index, segment] of segments.entries()) {
-    const count = counts[index]!;
+  // The first segment's part of the page is read together with the counts, not after them: most pages
+  // lie in it, and on the embedded database each query is a scan, so one round of queries, not two.
+  const [first, ...rest] = segments;
+  const [counts, firstPage] = await Promise.all([
+    Promise.all(segments.map((segment) => countPublicProgrammes(segment.criteria))),
+    findPublicProgrammes(first!.criteria, { sort: first!.sort, skip, limit: pageSize }),
+  ]);
+  const reads: Array<Promise<ProgrammeCardRow[]>> = [Promise.resolve(firstPage)];
+  let offset = counts[0]!;
+  for (const [i, segment] of rest.entries()) {
+    const count = counts[i + 1]!;
     const from = Math.max(0, skip - offset);
     const upTo = Math.min(count, skip + pageSize - offset);
     if (upTo > from) reads.push(findPublicProgrammes(segment.criteria, { sort: segment.sort, skip: from, limit: upTo - from }));
