@@ -303,17 +303,30 @@ export async function findLedgerDonations(programmeId: string, limit = 50): Prom
   const rows = donations.map((donation): LedgerDonationRow => {
     const pledge = donation.pledgeId ? pledgeById.get(String(donation.pledgeId)) : undefined;
     const donor = donation.donorId ? donorById.get(String(donation.donorId)) : undefined;
-    return {
-      id: String(donation._id),
-      amount: donation.amount,
-      receivedAt: donation.receivedAt,
-      method: donation.method,
-      visibility: (pledge?.visibility as Visibility | undefined) ?? null,
-      consentActive: Boolean(pledge?.consent?.givenAt && !pledge.consent.withdrawnAt),
-      donor: ledgerDonor(donation.donorSnapshot, donor),
-    };
+    return ledgerDonationRow(donation, pledge, donor);
   });
   return { rows, total };
+}
+
+/**
+ * One gift as the public rules need it (publicLedgerEntry applies them): the donor's choice of
+ * visibility and whether their consent is still active come from its pledge; who gave, from the gift.
+ * The public ledger and the receipt's public page both build their rows here.
+ */
+export function ledgerDonationRow(
+  donation: { _id: unknown; amount: number; receivedAt: Date; method: string; donorSnapshot?: Parameters<typeof ledgerDonor>[0] },
+  pledge: { visibility?: string | null; consent?: { givenAt?: Date | null; withdrawnAt?: Date | null } | null } | null | undefined,
+  donor: Parameters<typeof ledgerDonor>[1],
+): LedgerDonationRow {
+  return {
+    id: String(donation._id),
+    amount: donation.amount,
+    receivedAt: donation.receivedAt,
+    method: donation.method,
+    visibility: (pledge?.visibility as Visibility | undefined) ?? null,
+    consentActive: Boolean(pledge?.consent?.givenAt && !pledge.consent.withdrawnAt),
+    donor: ledgerDonor(donation.donorSnapshot, donor),
+  };
 }
 
 /**

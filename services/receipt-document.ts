@@ -1,11 +1,11 @@
 import type { Types } from "mongoose";
-import { ledgerDonor, type LedgerDonationRow } from "#models/catalogue.server";
+import { ledgerDonationRow } from "#models/catalogue.server";
 import { Donation, type DonationDoc, type DonationMethod } from "#models/donation.server";
 import { Donor, type DonorDoc } from "#models/donor.server";
 import { findStoredReceipt, storeReceipt } from "#models/file.server";
 import { Institution } from "#models/institution.server";
 import { LedgerEntry } from "#models/ledger-entry.server";
-import { Pledge, type Visibility } from "#models/pledge.server";
+import { Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
 import { provinceName } from "#models/reference/provinces";
 import type { SessionUser } from "#models/user.server";
@@ -150,16 +150,7 @@ export type PublicReceipt = {
 export async function publicReceipt(receiptNumber: string, viewer: SessionUser | null): Promise<PublicReceipt> {
   const loaded = await loadReceipt(receiptNumber);
   const { donation, donor, pledge, institution, programme } = loaded;
-  const row: LedgerDonationRow = {
-    id: String(donation._id),
-    amount: donation.amount,
-    receivedAt: donation.receivedAt,
-    method: donation.method,
-    visibility: (pledge?.visibility as Visibility | undefined) ?? null,
-    consentActive: Boolean(pledge?.consent?.givenAt && !pledge.consent.withdrawnAt),
-    donor: ledgerDonor(donation.donorSnapshot, donor),
-  };
-  const shown = publicLedgerEntry(row);
+  const shown = publicLedgerEntry(ledgerDonationRow(donation, pledge, donor));
   const original = await LedgerEntry.findOne({ idempotencyKey: `donation:${donation.idempotencyKey}` }).select("_id").lean();
   const reversalEntries = original
     ? await LedgerEntry.find({ reversesEntryId: original._id }).select("kind amount occurredAt").sort({ sequence: 1 }).limit(100).lean()
