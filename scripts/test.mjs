@@ -2,7 +2,7 @@
 // `npm test`: install, build, start one throwaway database, run the unit and integration tests and
 // the browser tests (Playwright driving Debian's Chromium). Outside CI a missing Chromium skips only
 // the browser tests, loudly; under CI=true it is a failure.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { startEmbeddedDatabase } from "./lib/database.mjs";
@@ -45,7 +45,12 @@ async function main() {
 
   const report = path.join(root, ".data", `vitest-report-${process.pid}.json`);
   const args = ["vitest", "run", "--config", "tests/vitest.config.ts", ...projects.flatMap((p) => ["--project", p]), "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...extraArgs];
-  const result = spawnSync("npx", args, { cwd: root, env, stdio: "inherit" });
+  // Not spawnSync: this process keeps adding the embedded database's indexes while the tests run.
+  const status = await new Promise((resolve) => {
+    const child = spawn("npx", args, { cwd: root, env, stdio: "inherit" });
+    child.once("exit", (code) => resolve(code ?? 1));
+    child.once("error", () => resolve(1));
+  });
   await stop();
 
   if (fs.existsSync(report)) {
@@ -55,7 +60,7 @@ async function main() {
     console.log(`\ntests: ${numPassedTests} passed, ${numFailedTests} failed${skipped ? `, ${skipped} skipped` : ""}`);
     if (!chromium) console.log("(browser tests skipped: no Chromium)");
   }
-  process.exit(result.status ?? 1);
+  process.exit(status);
 }
 
 main().catch(async (error) => {

@@ -9,6 +9,7 @@ import { spawn, spawnSync, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { watchSqliteIdIndexes } from "./sqlite-indexes.mjs";
 
 export const FERRETDB_PACKAGE = "github.com/FerretDB/FerretDB/cmd/ferretdb";
 export const FERRETDB_VERSION = "v1.24.2";
@@ -173,11 +174,20 @@ async function startFerretdb(binary, dataDir, log) {
     throw new Error(`${error.message}\n${stderr}`);
   }
   log(`• FerretDB (SQLite, data in ${path.relative(process.cwd(), dataDir) || dataDir}) on 127.0.0.1:${port}`);
+  // The index FerretDB's own `_id` lookups can use, on every table now and on every table that appears
+  // later (scripts/lib/sqlite-indexes.mjs, decision 0011).
+  const indexes = await watchSqliteIdIndexes({ dataDir, log });
   return {
     kind: "ferretdb",
     uri: `mongodb://127.0.0.1:${port}/`,
     pid: child.pid,
-    stop: () => stopChild(child, pidFile),
+    dataDir,
+    /** Adds the missing `_id` indexes now (they are also added within a second of a collection appearing). */
+    ensureIndexes: () => indexes?.sweep(),
+    stop: () => {
+      indexes?.stop();
+      return stopChild(child, pidFile);
+    },
   };
 }
 

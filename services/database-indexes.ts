@@ -1,0 +1,45 @@
+import mongoose from "mongoose";
+
+/**
+ * Whether the database serves the app's hot reads from an index, asked of the database itself with
+ * `explain` — the same question on the embedded FerretDB/SQLite and on MongoDB. Every hot read is a
+ * read by `_id` (decision 0011), so the check is: for every collection, a find by `_id` is an index
+ * lookup. /healthz reports it; tests/integration/hot-queries.test.ts fails when it is not so.
+ */
+export type IndexCheck = { collection: string; indexed: boolean; plan: string };
+
+type ExplainResult = {
+  queryPlanner?: { Plan?: unknown; winningPlan?: unknown };
+  filterPushdown?: boolean;
+};
+
+/**
+ * Reads an explain answer. FerretDB on SQLite returns `queryPlanner.Plan`, the rows of SQLite's
+ * `EXPLAIN QUERY PLAN` ("… SEARCH <table> USING INDEX <name> (<expr>=?)" or "… SCAN <table>");
+ * MongoDB returns `queryPlanner.winningPlan` (IDHACK, EXPRESS_IXSCAN, IXSCAN … or COLLSCAN).
+ */
+export function planUsesIndex(result: ExplainResult): { indexed: boolean; plan: string } {
+  const planner = result.queryPlanner ?? {};
+  if (Array.isArray(planner.Plan)) {
+    const rows = planner.Plan.map(String);
+    const indexed = result.filterPushdown !== false && rows.some((row) => /\bSEARCH\b.*\bUSING (?:COVERING )?INDEX\b/.test(row)) && !rows.some((row) => /\bSCAN\b/.test(row));
+    return { indexed, plan: rows.join("; ") };
+  }
+  const text = JSON.stringify(planner.winningPlan ?? {});
+  return { indexed: /IDHACK|IXSCAN|EXPRESS/.test(text) && !/COLLSCAN/.test(text), plan: text.slice(0, 300) };
+}
+
+/** Explains one find on one collection. */
+export async function explainFind(collection: string, filter: Record<string, unknown>): Promise<IndexCheck> {
+  const db = mongoose.connection.db!;
+  const result = (await db.command({ explain: { find: collection, filter }, verbosity: "queryPlanner" })) as ExplainResult;
+  return { collection, ...planUsesIndex(result) };
+}
+
+/** For every collection of the app's database: is a read by `_id` an index lookup? */
+export async function checkIdLookups(): Promise<IndexCheck[]> {
+  const db = mongoose.connection.db!;
+  const collections = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((name) => !name.startsWith("system."));
+  collections.sort();
+  return Promise.all(collections.map((name) => explainFind(name, { _id: new mongoose.Types.ObjectId() })));
+}
