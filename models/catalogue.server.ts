@@ -4,11 +4,17 @@
  * institution is approved and its state is "open" or "closed"; an institution only when approved —
  * so no caller can forget it. Reads are lean, select only what the pages show, and are bounded.
  * Aggregations stay within what FerretDB v1 runs: $match $group $sum $sort $unwind $limit.
+ *
+ * The catalogue's lists (search, filters, sorts, counts, the home page's figures) are not queried here
+ * per page: services/catalogue-index.ts keeps them in memory, built from readAllIndexedProgrammes and
+ * kept current through the version document below (decision 0012). A programme or an institution by
+ * its slug is a key lookup (models/lookup.server.ts).
  */
-import mongoose, { type FilterQuery, type Types } from "mongoose";
+import mongoose, { Schema, type FilterQuery, type Types } from "mongoose";
 import { Donation } from "./donation.server";
 import { Donor, type DonorKind } from "./donor.server";
 import { Institution } from "./institution.server";
+import { findLookup, setLookup } from "./lookup.server";
 import { Pledge, type Visibility } from "./pledge.server";
 import { Programme, type ProgrammeDoc, type ProgrammeState } from "./programme.server";
 import type { CampaignDaySlug } from "./reference/campaign-days";
@@ -20,78 +26,16 @@ export const PUBLIC_PROGRAMME_STATES = ["open", "closed"] as const satisfies rea
 export type PublicProgrammeState = (typeof PUBLIC_PROGRAMME_STATES)[number];
 
 /** Hard ceilings, whatever a caller asks for. */
-const MAX_PAGE_SIZE = 60;
-const MAX_SKIP = 100_000;
 const MAX_LEDGER_ROWS = 100;
-
-export type ProgrammeCriteria = {
-  /**
-   * 00:00 today in Asia/Ho_Chi_Minh. An "open" programme whose end date is before it has ended: it
-   * is listed and counted as closed (the programme accepts pledges through its whole end day).
-   */
-  today: Date;
-  /** Regex sources (already escaped) that must all match Programme.searchText. */
-  searchPatterns?: string[];
-  /** "only": the patterns must all match the title too; "exclude": not all of them match the title. */
-  titleMatch?: "only" | "exclude";
-  provinceSlug?: string;
-  institutionType?: string;
-  theme?: string;
-  campaignDay?: string;
-  /** "all" = open or closed (never draft). */
-  state?: PublicProgrammeState | "all";
-  institutionId?: Types.ObjectId | string;
-  /** endDate ≥ this instant (the programme has not ended yet). */
-  endsOnOrAfter?: Date;
-  /** endDate < this instant (the programme has ended). */
-  endsBefore?: Date;
-};
-
-export type ProgrammeSort = "newest" | "ending-first" | "ending-last" | "most-needed";
-
-const SORTS: Record<ProgrammeSort, Record<string, 1 | -1>> = {
-  newest: { publishedAt: -1, _id: -1 },
-  "ending-first": { endDate: 1, _id: 1 },
-  "ending-last": { endDate: -1, _id: 1 },
-  "most-needed": { remainingNeed: -1, _id: 1 },
-};
 
 /** The visibility rule as a filter: approved institution, open or closed (never draft). */
 export function publicProgrammeFilter(): FilterQuery<ProgrammeDoc> {
   return { institutionApproved: true, state: { $in: [...PUBLIC_PROGRAMME_STATES] } };
 }
 
-/**
- * A public state as the public sees it on `today` (00:00 in Vietnam): "open" = open and its end day
- * not yet over (takes pledges); "closed" = closed by its manager, or open but past its end day.
- */
-export function publicStateFilter(state: PublicProgrammeState | "all", today: Date): FilterQuery<ProgrammeDoc> {
-  if (state === "open") return { state: "open", endDate: { $gte: today } };
-  if (state === "closed") return { $or: [{ state: "closed" }, { state: "open", endDate: { $lt: today } }] };
-  return { state: { $in: [...PUBLIC_PROGRAMME_STATES] } };
-}
-
-function programmeFilter(criteria: ProgrammeCriteria): FilterQuery<ProgrammeDoc> {
-  const filter: FilterQuery<ProgrammeDoc> = publicProgrammeFilter();
-  // Each condition is its own $and member, so conditions on the same field (endDate, state) never overwrite each other.
-  const and: FilterQuery<ProgrammeDoc>[] = [publicStateFilter(criteria.state ?? "all", criteria.today)];
-  if (criteria.provinceSlug) filter.provinceSlug = criteria.provinceSlug;
-  if (criteria.institutionType) filter.institutionType = criteria.institutionType;
-  if (criteria.theme) filter.themes = criteria.theme;
-  if (criteria.campaignDay) filter.campaignDays = criteria.campaignDay;
-  if (criteria.institutionId) filter.institutionId = new mongoose.Types.ObjectId(String(criteria.institutionId));
-  if (criteria.endsOnOrAfter) and.push({ endDate: { $gte: criteria.endsOnOrAfter } });
-  if (criteria.endsBefore) and.push({ endDate: { $lt: criteria.endsBefore } });
-  const patterns = criteria.searchPatterns ?? [];
-  // Case-sensitive on purpose: searchText is already lower-case and diacritics-free, and so is the query.
-  if (patterns.length > 0) {
-    and.push(...patterns.map((source) => ({ searchText: { $regex: source } })));
-    const inTitle = { $and: patterns.map((source) => ({ titleSearchText: { $regex: source } })) };
-    if (criteria.titleMatch === "only") and.push(inTitle);
-    if (criteria.titleMatch === "exclude") and.push({ $nor: [inTitle] });
-  }
-  filter.$and = and;
-  return filter;
+/** The visibility rule on a document already read (a read by `_id` filters nothing else). */
+export function isPublicProgramme(doc: { institutionApproved?: boolean | null; state?: string | null }): boolean {
+  return doc.institutionApproved === true && (PUBLIC_PROGRAMME_STATES as readonly string[]).includes(doc.state ?? "");
 }
 
 const CARD_FIELDS =
@@ -163,22 +107,123 @@ function toCardRow(doc: LeanProgramme): ProgrammeCardRow {
   };
 }
 
-/** Public programmes matching the criteria, one page of them, as card rows. */
-export async function findPublicProgrammes(criteria: ProgrammeCriteria, options: { sort: ProgrammeSort; skip?: number; limit: number }): Promise<ProgrammeCardRow[]> {
-  const limit = Math.max(0, Math.min(options.limit, MAX_PAGE_SIZE));
-  if (limit === 0) return [];
-  const skip = Math.max(0, Math.min(options.skip ?? 0, MAX_SKIP));
-  const docs = await Programme.find(programmeFilter(criteria))
-    .select(CARD_FIELDS)
-    .sort(SORTS[options.sort])
-    .skip(skip)
-    .limit(limit)
-    .lean<LeanProgramme[]>();
-  return docs.map(toCardRow);
+// ——— What the catalogue's in-memory index (services/catalogue-index.ts) reads ———
+
+/** A public programme as the index holds it: its card, plus what the index filters and sorts by. */
+export type IndexedProgrammeRow = { card: ProgrammeCardRow; institutionId: string; publishedAt: Date | null };
+
+const INDEX_FIELDS = `${CARD_FIELDS} institutionId institutionApproved`;
+type LeanIndexed = LeanProgramme & Pick<ProgrammeDoc, "institutionId" | "institutionApproved" | "publishedAt">;
+
+function toIndexedRow(doc: LeanIndexed): IndexedProgrammeRow {
+  return { card: toCardRow(doc), institutionId: String(doc.institutionId), publishedAt: doc.publishedAt ?? null };
 }
 
-export async function countPublicProgrammes(criteria: ProgrammeCriteria): Promise<number> {
-  return Programme.countDocuments(programmeFilter(criteria));
+/**
+ * Every public programme, for a full build of the index: one read of the collection (on the embedded
+ * database a scan, ~0.2 ms a document; it happens at start, and when an instance is too far behind).
+ */
+export async function readAllIndexedProgrammes(): Promise<IndexedProgrammeRow[]> {
+  const docs = await Programme.find(publicProgrammeFilter()).select(INDEX_FIELDS).lean<LeanIndexed[]>();
+  return docs.map(toIndexedRow);
+}
+
+/** One programme by `_id` (a key lookup everywhere): its index row, or null when it is not (or no longer) public. */
+export async function readIndexedProgramme(id: string | Types.ObjectId): Promise<IndexedProgrammeRow | null> {
+  if (!mongoose.isValidObjectId(id)) return null;
+  const doc = await Programme.findById(id).select(INDEX_FIELDS).lean<LeanIndexed>();
+  return doc && isPublicProgramme(doc) ? toIndexedRow(doc) : null;
+}
+
+/**
+ * Up to `limit` ids of an institution's programmes (any state), for telling the index which ones
+ * changed when the institution's copies are rewritten. A filtered read: a scan on the embedded
+ * database, done only on an institution's decision or rename (rare), never per page.
+ */
+export async function programmeIdsOfInstitution(institutionId: string | Types.ObjectId, limit: number): Promise<Types.ObjectId[]> {
+  const docs = await Programme.find({ institutionId: new mongoose.Types.ObjectId(String(institutionId)) })
+    .select("_id")
+    .limit(limit)
+    .lean();
+  return docs.map((doc) => doc._id);
+}
+
+/**
+ * The catalogue's version: a head document (`_id: "catalogue"`, `{ version }`) and one small change
+ * document per version (`_id: "v:<version>"`, `{ ids, institutions }`), all read and written by `_id`
+ * — the one filter FerretDB v1 on SQLite serves from an index.
+ *
+ * A writer claims a version by inserting its change document: the unique `_id` makes the insert the
+ * one atomic step FerretDB v1 offers (measured against the embedded server: 20 concurrent `$inc` on
+ * one document kept 18, 20 concurrent findOneAndUpdate `$inc` kept 4, 40 compare-and-set updates let
+ * 40 writers "win" 23 values — updates are read-modify-write there — while 40 concurrent inserts of
+ * the same `_id`s gave 40 distinct versions). The change's ids travel in that same insert, so two
+ * writers can never share a version or lose each other's ids. The head is then raised (`$max`) as a
+ * hint of where the newest change is; readers probe one version past it.
+ * See docs/decisions/0012-catalogue-search-index.md.
+ */
+const CATALOGUE_HEAD_ID = "catalogue";
+const changeId = (version: number) => `v:${version}`;
+
+type CatalogueHeadDoc = { _id: string; version: number };
+/** ids null: "rebuild everything"; institutions: an institution's approval changed (the home page counts them). */
+export type CatalogueChangeDoc = { _id: string; v: number; ids: Types.ObjectId[] | null; institutions: boolean; at: Date };
+
+const catalogueHeadSchema = new Schema({ _id: { type: String, required: true }, version: { type: Number, default: 0 } }, { versionKey: false });
+const catalogueChangeSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    v: { type: Number, required: true },
+    ids: { type: [Schema.Types.ObjectId], default: null },
+    institutions: { type: Boolean, default: false },
+    at: { type: Date, default: Date.now },
+  },
+  { versionKey: false },
+);
+
+export const CatalogueHead =
+  (mongoose.models.CatalogueHead as mongoose.Model<CatalogueHeadDoc> | undefined) ?? mongoose.model<CatalogueHeadDoc>("CatalogueHead", catalogueHeadSchema, "cataloguehead");
+export const CatalogueChange =
+  (mongoose.models.CatalogueChange as mongoose.Model<CatalogueChangeDoc> | undefined) ??
+  mongoose.model<CatalogueChangeDoc>("CatalogueChange", catalogueChangeSchema, "cataloguechanges");
+
+/** The head's version (a hint: the newest change is there or a few past it); 0 before any change. One read by `_id`. */
+export async function readCatalogueHead(): Promise<number> {
+  const doc = await CatalogueHead.findById(CATALOGUE_HEAD_ID).lean<CatalogueHeadDoc>();
+  return doc?.version ?? 0;
+}
+
+/** The change recorded at a version, or null (not yet written, or forgotten once out of the ring). One read by `_id`. */
+export async function readCatalogueChange(version: number): Promise<CatalogueChangeDoc | null> {
+  return CatalogueChange.findById(changeId(version)).lean<CatalogueChangeDoc>();
+}
+
+const DUPLICATE_KEY = 11000;
+
+/**
+ * Claims the first free version after `after` by inserting its change document (an insert by a new
+ * `_id`: atomic). A version already taken is a duplicate-key error: the next one is tried.
+ */
+export async function claimCatalogueChange(after: number, change: { ids: Types.ObjectId[] | null; institutions: boolean }, maxTries = 1000): Promise<number> {
+  for (let v = after + 1; v <= after + maxTries; v += 1) {
+    try {
+      await CatalogueChange.collection.insertOne({ _id: changeId(v), v, ids: change.ids, institutions: change.institutions, at: new Date() } as never);
+      return v;
+    } catch (error) {
+      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+    }
+  }
+  throw new Error(`catalogue version: no free version after ${after} in ${maxTries} tries`);
+}
+
+/** Raises the head's hint to `version` (never lowers it; a lost race only leaves it a little behind). */
+export async function advanceCatalogueHead(version: number) {
+  await CatalogueHead.updateOne({ _id: CATALOGUE_HEAD_ID }, { $max: { version } }, { upsert: true });
+}
+
+/** Deletes the change document of an old version (out of the ring: readers that far behind rebuild). */
+export async function forgetCatalogueChange(version: number) {
+  if (version > 0) await CatalogueChange.deleteOne({ _id: changeId(version) });
 }
 
 export type BudgetLineRow = { code: string; label: string; amount: number };
@@ -192,12 +237,25 @@ export type ProgrammeDetailRow = ProgrammeCardRow & {
   publishedAt: Date | null;
 };
 
-/** One public programme by its slug, or null (unknown, a draft, or its institution is not approved). */
+const DETAIL_FIELDS = `${CARD_FIELDS} institutionId institutionApproved description budgetLines inKindNeeds`;
+type LeanDetail = LeanProgramme & Pick<ProgrammeDoc, "institutionId" | "institutionApproved" | "description" | "budgetLines" | "inKindNeeds" | "publishedAt">;
+
+/**
+ * One public programme by its slug, or null (unknown, a draft, or its institution is not approved).
+ * A key lookup: the "programme-slug" key document, then the programme by `_id` (two reads by `_id`).
+ * Without a key (data written before keys existed, or a crash between the two writes) it falls back to
+ * the query on `slug` (a scan on the embedded database) and writes the key it found, so it happens once.
+ */
 export async function findPublicProgrammeBySlug(slug: string): Promise<ProgrammeDetailRow | null> {
-  const doc = await Programme.findOne({ ...publicProgrammeFilter(), slug: slug.trim().toLowerCase() })
-    .select(`${CARD_FIELDS} institutionId description budgetLines inKindNeeds`)
-    .lean<LeanProgramme & Pick<ProgrammeDoc, "institutionId" | "description" | "budgetLines" | "inKindNeeds" | "publishedAt">>();
-  if (!doc) return null;
+  const key = slug.trim().toLowerCase();
+  const [id] = await findLookup("programme-slug", key);
+  let doc = id ? await Programme.findById(id).select(DETAIL_FIELDS).lean<LeanDetail>() : null;
+  // The key is a cache, never the truth: a key that points at nothing (or at a programme whose slug changed) is ignored.
+  if (!doc || doc.slug !== key) {
+    doc = await Programme.findOne({ slug: key }).select(DETAIL_FIELDS).lean<LeanDetail>();
+    if (doc) await setLookup("programme-slug", key, doc._id);
+  }
+  if (!doc || !isPublicProgramme(doc)) return null;
   return {
     ...toCardRow(doc),
     institutionId: String(doc.institutionId),
@@ -221,12 +279,21 @@ export type PublicInstitutionRow = {
   contact: { email: string | null; phone: string | null; website: string | null };
 };
 
-/** An approved institution's public profile (no bank account, managers or review notes), or null. */
+const PUBLIC_INSTITUTION_FIELDS = "slug name type level provinceSlug formerDistrictName address description contact status";
+
+/**
+ * An approved institution's public profile (no bank account, managers or review notes), or null.
+ * A key lookup ("institution-slug", then by `_id`), falling back to the query on `slug` once.
+ */
 export async function findPublicInstitutionBySlug(slug: string): Promise<PublicInstitutionRow | null> {
-  const doc = await Institution.findOne({ slug: slug.trim().toLowerCase(), status: "approved" })
-    .select("slug name type level provinceSlug formerDistrictName address description contact")
-    .lean();
-  if (!doc) return null;
+  const key = slug.trim().toLowerCase();
+  const [id] = await findLookup("institution-slug", key);
+  let doc = id ? await Institution.findById(id).select(PUBLIC_INSTITUTION_FIELDS).lean() : null;
+  if (!doc || doc.slug !== key) {
+    doc = await Institution.findOne({ slug: key }).select(PUBLIC_INSTITUTION_FIELDS).lean();
+    if (doc) await setLookup("institution-slug", key, doc._id);
+  }
+  if (!doc || doc.status !== "approved") return null;
   return {
     id: String(doc._id),
     slug: doc.slug,
@@ -246,8 +313,9 @@ export type PublicBankDetails = { institutionName: string; bankBin: string; acco
 /** Where transfers go, for an approved institution that has given its account; otherwise null. */
 export async function findPublicBankDetails(institutionId: string): Promise<PublicBankDetails | null> {
   if (!mongoose.isValidObjectId(institutionId)) return null;
-  const doc = await Institution.findOne({ _id: institutionId, status: "approved" }).select("name bankAccount").lean();
-  if (!doc?.bankAccount) return null;
+  // By `_id` alone (a key lookup on the embedded database); the status is checked here.
+  const doc = await Institution.findById(institutionId).select("name bankAccount status").lean();
+  if (!doc?.bankAccount || doc.status !== "approved") return null;
   return { institutionName: doc.name, bankBin: doc.bankAccount.bankBin, accountNumber: doc.bankAccount.accountNumber, accountName: doc.bankAccount.accountName };
 }
 
@@ -294,12 +362,14 @@ export async function findLedgerDonations(programmeId: string, limit = 50): Prom
   ]);
   const pledgeIds = [...new Set(donations.map((d) => d.pledgeId).filter(Boolean).map(String))];
   const donorIds = [...new Set(donations.map((d) => d.donorId).filter(Boolean).map(String))];
+  // One read by `_id` each (at most MAX_LEDGER_ROWS of each), not `$in`: FerretDB v1 serves only an
+  // exact `_id` filter from an index, so `$in` would read the whole pledge and donor collections.
   const [pledges, donors] = await Promise.all([
-    pledgeIds.length ? Pledge.find({ _id: { $in: pledgeIds } }).select("visibility consent").lean() : [],
-    donorIds.length ? Donor.find({ _id: { $in: donorIds } }).select("kind legalName fullName erasedAt").lean() : [],
+    Promise.all(pledgeIds.map((pid) => Pledge.findById(pid).select("visibility consent").lean())),
+    Promise.all(donorIds.map((did) => Donor.findById(did).select("kind legalName fullName erasedAt").lean())),
   ]);
-  const pledgeById = new Map(pledges.map((p) => [String(p._id), p]));
-  const donorById = new Map(donors.map((d) => [String(d._id), d]));
+  const pledgeById = new Map(pledges.flatMap((p) => (p ? [[String(p._id), p] as const] : [])));
+  const donorById = new Map(donors.flatMap((d) => (d ? [[String(d._id), d] as const] : [])));
   const rows = donations.map((donation): LedgerDonationRow => {
     const pledge = donation.pledgeId ? pledgeById.get(String(donation.pledgeId)) : undefined;
     const donor = donation.donorId ? donorById.get(String(donation.donorId)) : undefined;
@@ -348,30 +418,4 @@ export function ledgerDonor(
 export async function countApprovedInstitutions(): Promise<number> {
   const [row] = await Institution.aggregate<{ count: number }>([{ $match: { status: "approved" } }, { $group: { _id: null, count: { $sum: 1 } } }]);
   return row?.count ?? 0;
-}
-
-/**
- * The home page's figures: how many programmes take pledges today — exactly what the catalogue
- * lists by default (/programmes, state "open") — and the total received across every public
- * programme ($match → $group $sum).
- * Two pipelines with one accumulator each: FerretDB v1.24 computes only the first accumulator of a
- * $group and returns 0 for the others (checked against the embedded server in the tests).
- */
-export async function publicProgrammeTotals(today: Date): Promise<{ programmes: number; received: number }> {
-  const [[count], [received]] = await Promise.all([
-    Programme.aggregate<{ value: number }>([{ $match: programmeFilter({ today, state: "open" }) }, { $group: { _id: null, value: { $sum: 1 } } }]),
-    Programme.aggregate<{ value: number }>([{ $match: publicProgrammeFilter() }, { $group: { _id: null, value: { $sum: "$receivedTotal" } } }]),
-  ]);
-  return { programmes: count?.value ?? 0, received: received?.value ?? 0 };
-}
-
-/** Provinces that have programmes taking pledges today, with how many each (as /programmes?province= lists them). */
-export async function openProgrammeCountsByProvince(today: Date): Promise<Array<{ provinceSlug: ProvinceSlug; count: number }>> {
-  const rows = await Programme.aggregate<{ _id: string; count: number }>([
-    { $match: programmeFilter({ today, state: "open" }) },
-    { $group: { _id: "$provinceSlug", count: { $sum: 1 } } },
-    { $sort: { count: -1, _id: 1 } },
-    { $limit: 100 },
-  ]);
-  return rows.map((row) => ({ provinceSlug: row._id as ProvinceSlug, count: row.count }));
 }

@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import mongoose, { Schema, type InferSchemaType, type Types } from "mongoose";
 import { currency, objectId, vnd } from "./fields";
 import { donorSnapshotSchema } from "./pledge.server";
+import { addToLookup, Lookup, lookupKey } from "./lookup.server";
+import { hasLegacyIds, objectIdFromName } from "./projection.server";
 
 export const DONATION_METHODS = ["card", "bank_transfer", "cash", "in_kind", "volunteer_hours"] as const;
 export type DonationMethod = (typeof DONATION_METHODS)[number];
@@ -66,6 +68,8 @@ const donationSchema = new Schema(
 
 donationSchema.pre("validate", function () {
   if (!this.receiptNumber && this.idempotencyKey) this.receiptNumber = receiptNumberFor(this.idempotencyKey);
+  // Found by `_id` from its key or its receipt number (donationIdForReceipt, below).
+  if (this.isNew && this.receiptNumber) this._id = donationIdForReceipt(this.receiptNumber);
 });
 
 donationSchema.index({ idempotencyKey: 1 }, { unique: true });
@@ -79,6 +83,43 @@ donationSchema.index({ "provider.paymentIntentId": 1 });
 export type DonationDoc = InferSchemaType<typeof donationSchema> & { _id: Types.ObjectId };
 export const Donation = (mongoose.models.Donation as mongoose.Model<DonationDoc> | undefined) ?? mongoose.model<DonationDoc>("Donation", donationSchema);
 
+/**
+ * A gift's `_id` follows from its receipt number, which follows from its idempotency key: the gift is
+ * found by either with one read by `_id` (decision 0011). Gifts stored before this have random ids;
+ * the finders below fall back to the query on the field for them.
+ */
+export function donationIdForReceipt(receiptNumber: string): Types.ObjectId {
+  return objectIdFromName(`donation:${receiptNumber}`);
+}
+export function donationIdFor(idempotencyKey: string): Types.ObjectId {
+  return donationIdForReceipt(receiptNumberFor(idempotencyKey));
+}
+
 export async function findDonationByIdempotencyKey(idempotencyKey: string) {
-  return Donation.findOne({ idempotencyKey }).lean();
+  const found = await Donation.findById(donationIdFor(idempotencyKey)).lean();
+  return found ?? ((await hasLegacyIds()) ? Donation.findOne({ idempotencyKey }).lean() : null);
+}
+
+export async function findDonationByReceiptNumber(receiptNumber: string) {
+  const found = await Donation.findById(donationIdForReceipt(receiptNumber)).lean();
+  return found ?? ((await hasLegacyIds()) ? Donation.findOne({ receiptNumber }).lean() : null);
+}
+
+/** Notes a gift under its pledge (the key "pledge-gifts:<pledge>"), so a pledge's gifts are read by `_id`. Idempotent. */
+export async function noteGiftOfPledge(gift: { _id: Types.ObjectId; pledgeId?: Types.ObjectId | null }) {
+  if (gift.pledgeId) await addToLookup("pledge-gifts", gift.pledgeId, gift._id);
+}
+
+/**
+ * A pledge's gifts, oldest first (by when they were recorded): the key document, then each gift by
+ * `_id`. Without the key (an old database), the query on pledgeId.
+ */
+export async function findGiftsOfPledge(pledgeId: Types.ObjectId | string): Promise<DonationDoc[]> {
+  const key = await Lookup.findById(lookupKey("pledge-gifts", String(pledgeId))).lean();
+  const gifts = key
+    ? (await Promise.all(key.ids.map((id) => Donation.findById(id).lean()))).filter((g): g is NonNullable<typeof g> => g !== null)
+    : (await hasLegacyIds())
+      ? await Donation.find({ pledgeId }).lean()
+      : [];
+  return gifts.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || String(a._id).localeCompare(String(b._id)));
 }

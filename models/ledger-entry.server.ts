@@ -1,5 +1,6 @@
 import mongoose, { Schema, type InferSchemaType, type Types } from "mongoose";
 import { currency, objectId, vnd } from "./fields";
+import { hasLegacyIds, objectIdFromName } from "./projection.server";
 
 export const LEDGER_ENTRY_KINDS = ["donation_received", "refund", "correction", "expenditure", "in_kind_received", "volunteer_hours"] as const;
 export type LedgerEntryKind = (typeof LEDGER_ENTRY_KINDS)[number];
@@ -57,6 +58,10 @@ ledgerEntrySchema.pre(["updateOne", "deleteOne"], { document: true, query: false
 ledgerEntrySchema.pre("save", function () {
   if (!this.isNew) refuse();
 });
+// Found by `_id` from its idempotency key (ledgerEntryIdFor, below).
+ledgerEntrySchema.pre("validate", function () {
+  if (this.isNew && this.idempotencyKey) this._id = ledgerEntryIdFor(this.idempotencyKey);
+});
 ledgerEntrySchema.pre("bulkWrite", function (next, ops: Array<Record<string, unknown>>) {
   if (ops.some((op) => !("insertOne" in op))) return next(new Error(APPEND_ONLY_MESSAGE));
   next();
@@ -73,7 +78,23 @@ export type LedgerEntryDoc = InferSchemaType<typeof ledgerEntrySchema> & { _id: 
 export const LedgerEntry =
   (mongoose.models.LedgerEntry as mongoose.Model<LedgerEntryDoc> | undefined) ?? mongoose.model<LedgerEntryDoc>("LedgerEntry", ledgerEntrySchema);
 
-/** The head of an institution's chain (highest sequence), or null when it has no entries yet. */
+/** An entry's `_id` follows from its idempotency key: the entry is found by its key with one read by `_id`. */
+export function ledgerEntryIdFor(idempotencyKey: string): Types.ObjectId {
+  return objectIdFromName(`ledger:${idempotencyKey}`);
+}
+
+/** The entry written for an idempotency key (by `_id`; entries stored before ids were derived, by the key). */
+export async function findLedgerEntryByKey(idempotencyKey: string) {
+  const found = await LedgerEntry.findById(ledgerEntryIdFor(idempotencyKey)).lean();
+  return found ?? ((await hasLegacyIds()) ? LedgerEntry.findOne({ idempotencyKey }).lean() : null);
+}
+
+/**
+ * The head of an institution's chain (highest sequence), or null when it has no entries yet, read from
+ * the entries themselves (on MongoDB the {institutionId, sequence} index; on the embedded database a
+ * scan). The ledger head document (models/projection.server.ts) is what appends read; this is how it
+ * is built and repaired.
+ */
 export async function findLedgerHead(institutionId: Types.ObjectId | string) {
   return LedgerEntry.findOne({ institutionId }).sort({ sequence: -1 }).lean();
 }

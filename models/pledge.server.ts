@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import mongoose, { Schema, type InferSchemaType, type Types } from "mongoose";
+import mongoose, { Schema, type HydratedDocument, type InferSchemaType, type Types } from "mongoose";
 import { currency, objectId, vnd } from "./fields";
+import { findLookup, Lookup, lookupKey, setLookup } from "./lookup.server";
 
 export const PLEDGE_KINDS = ["cash_once", "cash_instalments", "in_kind", "volunteer_hours"] as const;
 export type PledgeKind = (typeof PLEDGE_KINDS)[number];
@@ -132,6 +133,129 @@ pledgeSchema.index({ state: 1, "instalments.dueDate": 1 });
 export type PledgeDoc = InferSchemaType<typeof pledgeSchema> & { _id: Types.ObjectId };
 export const Pledge = (mongoose.models.Pledge as mongoose.Model<PledgeDoc> | undefined) ?? mongoose.model<PledgeDoc>("Pledge", pledgeSchema);
 
+// ───────────────────────── key lookups (see models/lookup.server.ts) ─────────────────────────
+//
+// The embedded database serves only a read by `_id` from an index, so the hot reads of pledges go
+// through key documents: "pledge-ref:<REFERENCE>" → the pledge, "user-pledges:<user id>" → the pledges
+// that user's account page lists. A key is a cache, never the truth: a pledge is read by the id the key
+// gives and checked against what was asked; without a usable key the old query answers and the key is
+// written from what it found.
+
+/** Reads by `_id` run this many at a time (one connection each). */
+const PARALLEL_READS = 32;
+
+async function inBatches<T, R>(items: readonly T[], read: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += PARALLEL_READS) out.push(...(await Promise.all(items.slice(i, i + PARALLEL_READS).map(read))));
+  return out;
+}
+
+/** How a reference is compared: trimmed, upper case. Null when it cannot be any pledge's (nothing to read). */
+export function normalisedPledgeReference(reference: string): string | null {
+  const ref = reference.trim().toUpperCase();
+  return PLEDGE_REFERENCE_SHAPE.test(ref) ? ref : null;
+}
+
+type ByReference<T> = (filter: { _id: Types.ObjectId } | { reference: string }) => Promise<T | null>;
+
+/**
+ * A pledge by its reference, read with `read` (lean, hydrated, a projection that keeps `reference`):
+ * the key "pledge-ref:<REF>" then the pledge by `_id`; the query on `reference` only when there is no key
+ * (a pledge stored before keys, or a crash between the pledge and its key) or it is stale — then the key
+ * is written. A reference no pledge has is answered by that query each time.
+ */
+async function byReference<T extends { _id: Types.ObjectId; reference: string }>(reference: string, read: ByReference<T>): Promise<T | null> {
+  const ref = normalisedPledgeReference(reference);
+  if (!ref) return null;
+  const [id] = await findLookup("pledge-ref", ref);
+  if (id) {
+    const pledge = await read({ _id: id });
+    if (pledge && pledge.reference === ref) return pledge;
+  }
+  const pledge = await read({ reference: ref });
+  if (pledge) await setLookup("pledge-ref", ref, pledge._id);
+  return pledge;
+}
+
+/** A pledge by its reference (lean), through its key. */
 export async function findPledgeByReference(reference: string) {
-  return Pledge.findOne({ reference: reference.trim().toUpperCase() }).lean();
+  return byReference<PledgeDoc>(reference, (filter) => Pledge.findOne(filter).lean<PledgeDoc>());
+}
+
+/** A pledge by its reference as a document to change and save, through its key. */
+export async function findPledgeDocumentByReference(reference: string) {
+  return byReference<HydratedDocument<PledgeDoc>>(reference, (filter) => Pledge.findOne(filter));
+}
+
+/**
+ * Pledges by reference, many at once (a bank statement's candidates): one key read and one `_id` read per
+ * reference, and at most one query on `reference` for all those without a usable key (then their keys
+ * are written). Keyed by reference; a reference no pledge has is absent.
+ */
+export async function findPledgesByReferences(references: readonly string[]): Promise<Map<string, PledgeDoc>> {
+  const refs = [...new Set(references.map(normalisedPledgeReference).filter((ref): ref is string => ref !== null))];
+  const found = new Map<string, PledgeDoc>();
+  const missing: string[] = [];
+  await inBatches(refs, async (ref) => {
+    const [id] = await findLookup("pledge-ref", ref);
+    const pledge = id ? await Pledge.findById(id).lean<PledgeDoc>() : null;
+    if (pledge && pledge.reference === ref) found.set(ref, pledge);
+    else missing.push(ref);
+  });
+  if (missing.length > 0) {
+    const pledges = await Pledge.find({ reference: { $in: missing } }).lean<PledgeDoc[]>();
+    await inBatches(pledges, async (pledge) => {
+      found.set(pledge.reference, pledge);
+      await setLookup("pledge-ref", pledge.reference, pledge._id);
+    });
+  }
+  return found;
+}
+
+/** Writes a new pledge's reference key (right after the pledge is stored). */
+export async function notePledgeReference(pledge: { _id: Types.ObjectId; reference: string }) {
+  await setLookup("pledge-ref", pledge.reference, pledge._id);
+}
+
+/**
+ * In a "user-pledges" key, marks a list that may lack the user's pledges stored before keys existed:
+ * the first pledge made through the service creates the key with this mark (it does not scan for older
+ * ones), and the account page's next read completes it from the old query and removes the mark.
+ * Never a pledge's id (an ObjectId of all zeros).
+ */
+const INCOMPLETE = new mongoose.Types.ObjectId("000000000000000000000000");
+
+/**
+ * Adds a pledge to the list of its user's pledges — before the pledge is stored, with the id it will
+ * have, so a crash in between leaves an id that reads nothing (skipped), never a pledge missing from the
+ * list. A list that did not exist yet is created marked incomplete (see INCOMPLETE).
+ */
+export async function notePledgeOfUser(userId: string | Types.ObjectId, pledgeId: Types.ObjectId) {
+  const _id = lookupKey("user-pledges", userId);
+  await Lookup.updateOne({ _id }, { $setOnInsert: { ids: [INCOMPLETE] } }, { upsert: true });
+  await Lookup.updateOne({ _id }, { $addToSet: { ids: pledgeId } });
+}
+
+/** The ids listed for a user's pledges, or null when there is no complete list (read the old way, then completeUserPledges). */
+export async function userPledgeIds(userId: string | Types.ObjectId): Promise<Types.ObjectId[] | null> {
+  const doc = await Lookup.findById(lookupKey("user-pledges", userId)).lean();
+  if (!doc || doc.ids.some((id) => INCOMPLETE.equals(id))) return null;
+  return doc.ids;
+}
+
+/**
+ * Completes a user's list with the pledges the old query found (the pledges added since by
+ * notePledgeOfUser stay: nothing is ever removed but the mark), then removes the incomplete mark.
+ */
+export async function completeUserPledges(userId: string | Types.ObjectId, pledgeIds: readonly Types.ObjectId[]) {
+  const _id = lookupKey("user-pledges", userId);
+  const ordered = [...pledgeIds].sort((a, b) => String(a).localeCompare(String(b)));
+  await Lookup.updateOne({ _id }, { $addToSet: { ids: { $each: ordered } } }, { upsert: true });
+  await Lookup.updateOne({ _id }, { $pull: { ids: INCOMPLETE } });
+}
+
+/** Pledges by their ids, each read by `_id` (a few at a time; `$in` is a scan on the embedded database). Missing ones are left out. */
+export async function findPledgesByIds(ids: readonly Types.ObjectId[]): Promise<PledgeDoc[]> {
+  const pledges = await inBatches(ids, (id) => Pledge.findById(id).lean<PledgeDoc>());
+  return pledges.filter((pledge): pledge is PledgeDoc => pledge !== null);
 }

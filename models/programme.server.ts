@@ -162,7 +162,9 @@ export async function refreshProgrammeSearchText(filter: mongoose.FilterQuery<Pr
 export const RECEIVED_KINDS = ["donation_received", "in_kind_received", "volunteer_hours", "refund", "correction"] as const;
 
 /**
- * Derives a programme's pledged and received totals again and stores them. Received comes from the
+ * Derives a programme's pledged and received totals again from the records, by queries over pledges
+ * and the ledger (not for the money path, which keeps them by `_id`: services/projections.ts; this is
+ * for records written directly, as tests do). Stores them. Received comes from the
  * ledger (the books), pledged from the pledges. Idempotent: running it twice, or after a retried
  * event, gives the same numbers. One accumulator per $group (FerretDB v1 computes only the first).
  */

@@ -6,10 +6,11 @@
 import mongoose from "mongoose";
 import { Donor } from "#models/donor.server";
 import { Institution } from "#models/institution.server";
-import { Pledge } from "#models/pledge.server";
-import { Programme, recomputeProgrammeTotals, refreshProgrammeSearchText } from "#models/programme.server";
+import { completeUserPledges, notePledgeReference, Pledge } from "#models/pledge.server";
+import { Programme, refreshProgrammeSearchText } from "#models/programme.server";
 import { User, type Role } from "#models/user.server";
 import { recordDonation } from "#services/donations";
+import { rebuildProjections } from "#services/projections";
 import { slugify } from "#services/text";
 import { hashPassword } from "~/utils/auth.server";
 
@@ -127,6 +128,13 @@ export async function seed() {
     ["Kể chuyện di sản xứ Nghệ", 1, 35_000_000, "bank_transfer", "name_only"],
     ["Phòng đọc khoa học cho học sinh (đã kết thúc)", 0, 100_000_000, "bank_transfer", "name_and_amount"],
   ];
+  // The pledges are written here, not through the service, so their keys are too (models/lookup.server.ts):
+  // each reference, and each user's full list (the database was empty, so the lists are complete).
+  const pledgesOfUsers = new Map<string, mongoose.Types.ObjectId[]>();
+  const keep = async (pledge: { _id: mongoose.Types.ObjectId; reference: string }, owner: unknown) => {
+    await notePledgeReference(pledge);
+    if (owner) pledgesOfUsers.set(String(owner), [...(pledgesOfUsers.get(String(owner)) ?? []), pledge._id]);
+  };
   for (const [title, donorIndex, amount, method, visibility] of gifts) {
     n += 1;
     const programme = programmes.get(title)!;
@@ -142,6 +150,7 @@ export async function seed() {
       visibility,
       consent: donor.kind === "individual" && visibility !== "anonymous" ? { text: "Tôi đồng ý công khai tên của tôi trên trang chương trình.", givenAt: day("2026-10-01") } : null,
     });
+    await keep(pledge, pledge.pledgedBy);
     await recordDonation({
       idempotencyKey: `seed:${pledge.reference}`,
       pledgeId: pledge._id,
@@ -156,7 +165,7 @@ export async function seed() {
   }
   // One open pledge in instalments, with nothing paid yet.
   const tv = programmes.get("Tủ sách thiếu nhi Ngày Sách")!;
-  await Pledge.create({
+  const open = await Pledge.create({
     programmeId: tv.id,
     institutionId: tv.institutionId,
     donorId: donors[1]!._id,
@@ -165,7 +174,11 @@ export async function seed() {
     visibility: "name_and_amount",
     instalments: [1, 2, 3].map((seq) => ({ seq, dueDate: day(`2027-0${seq}-15`), amount: 20_000_000 })),
   });
-  for (const { id } of programmes.values()) await recomputeProgrammeTotals(id);
+  // No pledgedBy (as pledges made before it was kept): it belongs to whoever owns its donor record.
+  await keep(open, donors[1]!.userId);
+  for (const [userId, ids] of pledgesOfUsers) await completeUserPledges(userId, ids);
+  // Pledges were written directly: their programmes' totals are derived from the records once.
+  await rebuildProjections();
   return true;
 }
 

@@ -1,27 +1,22 @@
 /**
  * The public catalogue: search, filter, sort and paginate public programmes; a programme's public
  * page (progress, in-kind needs covered, ledger with donors shown only as they consented); an
- * institution's public page; the home page's figures. Plain TypeScript: routes call these, these call
- * models/catalogue.server.ts (which applies the visibility rule on every read).
+ * institution's public page; the home page's figures. Plain TypeScript: routes call these. Lists,
+ * counts and figures come from this instance's in-memory index (services/catalogue-index.ts, decision
+ * 0012), which holds public programmes only; single records come from models/catalogue.server.ts by key.
  */
 import {
-  countApprovedInstitutions,
-  countPublicProgrammes,
   findLedgerDonations,
   findPublicBankDetails,
   findPublicInstitutionBySlug,
   findPublicProgrammeBySlug,
-  findPublicProgrammes,
-  openProgrammeCountsByProvince,
   pledgedInKindQuantities,
-  publicProgrammeTotals,
   type LedgerDonationRow,
   type ProgrammeCardRow,
-  type ProgrammeCriteria,
   type ProgrammeDetailRow,
-  type ProgrammeSort,
   type PublicInstitutionRow,
 } from "#models/catalogue.server";
+import { currentCatalogueIndex, type IndexCriteria, type Segment } from "./catalogue-index";
 import { findBankByBin } from "#models/reference/banks";
 import { nextCampaignDay, type CampaignDaySlug } from "#models/reference/campaign-days";
 import { PROVINCES, type ProvinceSlug } from "#models/reference/provinces";
@@ -72,10 +67,10 @@ function withDaysLeft(now: Date) {
   return (row: ProgrammeCardRow): ProgrammeCard => ({ ...row, state: publicState(row, now), daysLeft: daysLeft(row.endDate, now) });
 }
 
-export function criteriaOf(query: CatalogueQuery, now: Date = new Date()): ProgrammeCriteria {
+export function criteriaOf(query: CatalogueQuery, now: Date = new Date()): IndexCriteria {
   return {
     today: startOfVietnamDay(now),
-    searchPatterns: searchPatterns(query.q),
+    q: query.q,
     provinceSlug: query.province,
     institutionType: query.type,
     theme: query.theme,
@@ -94,54 +89,27 @@ export type CatalogueResult = {
   pageCount: number;
 };
 
-/** One run of the result list: the programmes matching `criteria`, in `sort` order. */
-type Segment = { criteria: ProgrammeCriteria; sort: ProgrammeSort };
-
-/**
- * One page across segments listed one after the other (each counted, then only the segments the
- * page overlaps are read, with their own skip and limit). Every query is a plain find or count, so
- * it runs on FerretDB v1 (no $facet, no computed sort keys).
- */
-async function pageAcross(segments: Segment[], skip: number, pageSize: number): Promise<{ items: ProgrammeCardRow[]; total: number }> {
-  // The first segment's part of the page is read together with the counts, not after them: most pages
-  // lie in it, and on the embedded database each query is a scan, so one round of queries, not two.
-  const [first, ...rest] = segments;
-  const [counts, firstPage] = await Promise.all([
-    Promise.all(segments.map((segment) => countPublicProgrammes(segment.criteria))),
-    findPublicProgrammes(first!.criteria, { sort: first!.sort, skip, limit: pageSize }),
-  ]);
-  const reads: Array<Promise<ProgrammeCardRow[]>> = [Promise.resolve(firstPage)];
-  let offset = counts[0]!;
-  for (const [i, segment] of rest.entries()) {
-    const count = counts[i + 1]!;
-    const from = Math.max(0, skip - offset);
-    const upTo = Math.min(count, skip + pageSize - offset);
-    if (upTo > from) reads.push(findPublicProgrammes(segment.criteria, { sort: segment.sort, skip: from, limit: upTo - from }));
-    offset += count;
-  }
-  return { items: (await Promise.all(reads)).flat(), total: offset };
+/** The runs of the list for a sort: "closing soon" is those not ended yet (soonest first), then those over (most recently ended first). */
+function segmentsOf(sort: CatalogueQuery["sort"]): Segment[] {
+  if (sort === "closing-soon")
+    return [
+      { sort: "ending-first", ends: "on-or-after-today" },
+      { sort: "ending-last", ends: "before-today" },
+    ];
+  return [{ sort: sort === "most-needed" ? "most-needed" : "newest" }];
 }
 
 /**
- * One page of the catalogue. A search lists the programmes whose title matches every word first,
- * then those matched only through the summary, institution or province. "Closing soon" lists
- * programmes that have not ended yet by end date (soonest first), then those already over (most
- * recently ended first). Pagination runs across all of them.
+ * One page of the catalogue, with the exact total, from the index. A search lists the programmes
+ * whose title has every word first, then those that needed the institution's name, then the
+ * province, then the summary, then those found only through a typo; within each, the chosen order.
+ * "Closing soon" lists programmes that have not ended yet by end date (soonest first), then those
+ * already over (most recently ended first). Pagination runs across all of them.
  */
 export async function searchCatalogue(query: CatalogueQuery, now: Date = new Date(), pageSize = CATALOGUE_PAGE_SIZE): Promise<Omit<CatalogueResult, "ignored">> {
-  const criteria = criteriaOf(query, now);
+  const index = await currentCatalogueIndex();
   const skip = (query.page - 1) * pageSize;
-  const ranks: ProgrammeCriteria[] =
-    (criteria.searchPatterns ?? []).length > 0 ? [{ ...criteria, titleMatch: "only" }, { ...criteria, titleMatch: "exclude" }] : [criteria];
-  const segments: Segment[] = ranks.flatMap((rank): Segment[] =>
-    query.sort === "closing-soon"
-      ? [
-          { criteria: { ...rank, endsOnOrAfter: criteria.today }, sort: "ending-first" },
-          { criteria: { ...rank, endsBefore: criteria.today }, sort: "ending-last" },
-        ]
-      : [{ criteria: rank, sort: query.sort === "most-needed" ? "most-needed" : "newest" }],
-  );
-  const { items, total } = await pageAcross(segments, skip, pageSize);
+  const { items, total } = index.page(criteriaOf(query, now), segmentsOf(query.sort), skip, pageSize);
   return {
     query,
     items: items.map(withDaysLeft(now)),
@@ -252,14 +220,13 @@ export type InstitutionPage = { institution: PublicInstitutionRow; programmes: P
 
 /** An approved institution and its public programmes (open ones first, then closed), or null. */
 export async function getInstitutionPage(slug: string, now: Date = new Date()): Promise<InstitutionPage | null> {
-  const institution = await findPublicInstitutionBySlug(slug);
+  const [institution, index] = await Promise.all([findPublicInstitutionBySlug(slug), currentCatalogueIndex()]);
   if (!institution) return null;
   const today = startOfVietnamDay(now);
-  const [open, closed, programmeCount] = await Promise.all([
-    findPublicProgrammes({ today, institutionId: institution.id, state: "open" }, { sort: "newest", limit: INSTITUTION_PAGE_PROGRAMMES }),
-    findPublicProgrammes({ today, institutionId: institution.id, state: "closed" }, { sort: "ending-last", limit: INSTITUTION_PAGE_PROGRAMMES }),
-    countPublicProgrammes({ today, institutionId: institution.id }),
-  ]);
+  const base = { today, institutionId: institution.id };
+  const open = index.page({ ...base, state: "open" }, [{ sort: "newest" }], 0, INSTITUTION_PAGE_PROGRAMMES).items;
+  const closed = index.page({ ...base, state: "closed" }, [{ sort: "ending-last" }], 0, INSTITUTION_PAGE_PROGRAMMES).items;
+  const programmeCount = index.count({ ...base, state: "all" });
   return { institution, programmes: [...open, ...closed].slice(0, INSTITUTION_PAGE_PROGRAMMES).map(withDaysLeft(now)), programmeCount };
 }
 
@@ -284,18 +251,15 @@ export type HomeCatalogue = {
 export async function getHomeCatalogue(now: Date = new Date()): Promise<HomeCatalogue> {
   const next = nextCampaignDay(now);
   const today = startOfVietnamDay(now);
+  const index = await currentCatalogueIndex();
   // Every figure counts what the catalogue lists: "open" means taking pledges today.
-  const [institutions, totals, tied, provinceCounts] = await Promise.all([
-    countApprovedInstitutions(),
-    publicProgrammeTotals(today),
-    findPublicProgrammes({ today, state: "open", campaignDay: next.campaignDay.slug }, { sort: "newest", limit: HOME_CAMPAIGN_PROGRAMMES }),
-    openProgrammeCountsByProvince(today),
-  ]);
+  const figures = index.figures(today);
+  const newestOpen = (campaignDay?: string) => index.page({ today, state: "open", campaignDay }, [{ sort: "newest" }], 0, HOME_CAMPAIGN_PROGRAMMES).items;
+  const tied = newestOpen(next.campaignDay.slug);
   const fallback = tied.length === 0;
-  const programmes = fallback ? await findPublicProgrammes({ today, state: "open" }, { sort: "newest", limit: HOME_CAMPAIGN_PROGRAMMES }) : tied;
-  const order = new Map<string, number>(PROVINCES.map((p, index) => [p.slug, index]));
+  const programmes = fallback ? newestOpen() : tied;
   return {
-    totals: { institutions, programmes: totals.programmes, received: totals.received },
+    totals: { institutions: figures.institutions, programmes: figures.open, received: figures.received },
     campaign: {
       slug: next.campaignDay.slug,
       date: next.date,
@@ -304,9 +268,10 @@ export async function getHomeCatalogue(now: Date = new Date()): Promise<HomeCata
       programmes: programmes.map(withDaysLeft(now)),
       fallback,
     },
-    provinces: provinceCounts
-      .filter((row) => order.has(row.provinceSlug))
-      .sort((a, b) => order.get(a.provinceSlug)! - order.get(b.provinceSlug)!)
-      .map((row) => ({ slug: row.provinceSlug, count: row.count })),
+    // Provinces that have programmes taking pledges today, in the reference list's order.
+    provinces: PROVINCES.flatMap((p) => {
+      const count = figures.openByProvince.get(p.slug) ?? 0;
+      return count > 0 ? [{ slug: p.slug, count }] : [];
+    }),
   };
 }

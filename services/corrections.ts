@@ -14,13 +14,13 @@ import {
 } from "#models/correction-request.server";
 import { Donation, type DonationDoc } from "#models/donation.server";
 import { Donor, donorName } from "#models/donor.server";
-import { LedgerEntry } from "#models/ledger-entry.server";
+import { findLedgerEntryByKey, LedgerEntry } from "#models/ledger-entry.server";
 import { Programme } from "#models/programme.server";
 import { User, type SessionUser } from "#models/user.server";
 import { canAccessInstitution, canManageProgrammes, canReviewInstitution } from "./access";
 import { recordReversal } from "./donations";
 import { forbidden, invalid, notFound, ServiceError } from "./errors";
-import { ledgerSum } from "./ledger";
+import { reversedOfEntry } from "./projections";
 import { getLimits } from "./settings";
 import type { CorrectionDecisionInput, CorrectionInput } from "./validation/correction";
 
@@ -42,11 +42,10 @@ const oid = (id: string | Types.ObjectId) => new mongoose.Types.ObjectId(String(
 
 /** What has been reversed of a gift so far (refunds and corrections), as a positive number of đồng. */
 async function reversedOf(donation: Pick<DonationDoc, "idempotencyKey">, exceptKey?: string) {
-  const original = await LedgerEntry.findOne({ idempotencyKey: `donation:${donation.idempotencyKey}` }).select("_id").lean();
+  const original = await findLedgerEntryByKey(`donation:${donation.idempotencyKey}`);
   if (!original) return { originalId: null, reversed: 0 };
-  const match: Record<string, unknown> = { reversesEntryId: original._id };
-  if (exceptKey) match.idempotencyKey = { $ne: exceptKey };
-  return { originalId: original._id, reversed: -(await ledgerSum(match)) };
+  const except = exceptKey ? await findLedgerEntryByKey(exceptKey) : null;
+  return { originalId: original._id, reversed: (await reversedOfEntry(original._id)) + (except ? except.amount : 0) };
 }
 
 /** The gift (of this programme) the actor wants to correct, if they may: the institution's managers (and admins). */

@@ -1,11 +1,12 @@
-import { isPastDueDay } from "./calendar";
-import mongoose, { type Types } from "mongoose";
-import { Donation, receiptNumberFor, type DonationMethod } from "#models/donation.server";
+import { type Types } from "mongoose";
+import { Donation, findDonationByIdempotencyKey, noteGiftOfPledge, receiptNumberFor, type DonationMethod } from "#models/donation.server";
 import { Donor, donorName, type DonorDoc } from "#models/donor.server";
-import { LedgerEntry, type LedgerEntryKind } from "#models/ledger-entry.server";
+import { findLedgerEntryByKey, type LedgerEntryKind } from "#models/ledger-entry.server";
 import { Pledge } from "#models/pledge.server";
-import { recomputeProgrammeTotals } from "#models/programme.server";
-import { appendLedgerEntry, ledgerSum } from "./ledger";
+import { appendLedgerEntry } from "./ledger";
+import { refreshPledgeFulfilment, reversedOfEntry, withInstitutionLock } from "./projections";
+
+export { refreshPledgeFulfilment };
 
 /**
  * Money coming in. Every confirmed gift — a Stripe payment, a reconciled bank transfer, cash, goods
@@ -80,7 +81,7 @@ async function donorSnapshotFor(input: DonationInput): Promise<DonorSnapshot | n
 export async function recordDonation(input: DonationInput): Promise<{ donationId: string; receiptNumber: string; duplicate: boolean }> {
   if (!Number.isSafeInteger(input.amount) || input.amount <= 0) throw new RangeError(`a donation is a positive whole number of đồng: ${input.amount}`);
   let duplicate = false;
-  let donation = await Donation.findOne({ idempotencyKey: input.idempotencyKey }).lean();
+  let donation = await findDonationByIdempotencyKey(input.idempotencyKey);
   if (donation) {
     duplicate = true;
   } else {
@@ -109,10 +110,14 @@ export async function recordDonation(input: DonationInput): Promise<{ donationId
     } catch (error) {
       if (!isDuplicate(error)) throw error;
       duplicate = true;
-      donation = await Donation.findOne({ idempotencyKey: input.idempotencyKey }).lean();
+      donation = await findDonationByIdempotencyKey(input.idempotencyKey);
     }
   }
   if (!donation) throw new Error("donation vanished after insert");
+  // Under the institution's lock: FerretDB v1 applies $addToSet as read-modify-write, so two gifts of one
+  // pledge noted at once could lose one.
+  const noted = donation;
+  await withInstitutionLock(noted.institutionId, () => noteGiftOfPledge(noted));
   await appendLedgerEntry({
     institutionId: donation.institutionId,
     programmeId: donation.programmeId,
@@ -126,7 +131,6 @@ export async function recordDonation(input: DonationInput): Promise<{ donationId
     pledgeId: donation.pledgeId,
     description: donation.reference ?? "",
   });
-  await settle(donation.programmeId, donation.pledgeId);
   return { donationId: String(donation._id), receiptNumber: donation.receiptNumber, duplicate };
 }
 
@@ -138,12 +142,13 @@ export async function recordReversal(input: { donationId: Types.ObjectId | strin
   if (!Number.isSafeInteger(input.amount) || input.amount <= 0) throw new RangeError(`a reversal is a positive whole number of đồng: ${input.amount}`);
   const donation = await Donation.findById(input.donationId).lean();
   if (!donation) throw new Error(`no donation ${String(input.donationId)}`);
-  const original = await LedgerEntry.findOne({ idempotencyKey: `donation:${donation.idempotencyKey}` }).select("_id").lean();
+  const original = await findLedgerEntryByKey(`donation:${donation.idempotencyKey}`);
   if (!original) throw new Error(`donation ${String(donation._id)} has no ledger entry yet`);
-  // Never reverse more than was received, however many refunds arrive.
-  const alreadyReversed = -(await ledgerSum({ reversesEntryId: original._id, idempotencyKey: { $ne: input.idempotencyKey } }));
+  // Never reverse more than was received, however many refunds arrive (this one not counted twice when retried).
+  const mine = await findLedgerEntryByKey(input.idempotencyKey);
+  const alreadyReversed = (await reversedOfEntry(original._id)) + (mine ? mine.amount : 0);
   const amount = Math.min(input.amount, Math.max(0, donation.amount - alreadyReversed));
-  if (amount === 0 && !(await LedgerEntry.exists({ idempotencyKey: input.idempotencyKey }))) return { reversed: 0 };
+  if (amount === 0 && !mine) return { reversed: 0 };
   await appendLedgerEntry({
     institutionId: donation.institutionId,
     programmeId: donation.programmeId,
@@ -158,40 +163,5 @@ export async function recordReversal(input: { donationId: Types.ObjectId | strin
     pledgeId: donation.pledgeId,
     description: input.reason ?? "",
   });
-  await settle(donation.programmeId, donation.pledgeId);
   return { reversed: amount };
-}
-
-/** After any money event: the pledge's fulfilment and the programme's totals, derived again from the ledger. */
-async function settle(programmeId: Types.ObjectId, pledgeId: Types.ObjectId | null | undefined) {
-  if (pledgeId) await refreshPledgeFulfilment(pledgeId);
-  await recomputeProgrammeTotals(programmeId);
-}
-
-/**
- * Allocates what the ledger says was paid against a pledge to its instalments in order, and sets
- * the pledge's state: fulfilled when paid in full, overdue when an instalment is past due and unpaid,
- * active otherwise (a cancelled pledge stays cancelled). Derived, so it can run any number of times.
- */
-export async function refreshPledgeFulfilment(pledgeId: Types.ObjectId | string, now = new Date()) {
-  const pledge = await Pledge.findById(pledgeId);
-  if (!pledge) return null;
-  let paid = Math.max(0, await ledgerSum({ pledgeId: new mongoose.Types.ObjectId(String(pledgeId)) }));
-  let overdue = false;
-  for (const instalment of pledge.instalments) {
-    const share = Math.min(paid, instalment.amount);
-    paid -= share;
-    instalment.paidAmount = share;
-    if (share >= instalment.amount) instalment.status = "paid";
-    else if (isPastDueDay(instalment.dueDate, now)) {
-      instalment.status = "overdue";
-      overdue = true;
-    } else instalment.status = "pending";
-  }
-  if (pledge.state !== "cancelled") {
-    const totalPaid = Math.max(0, await ledgerSum({ pledgeId: pledge._id }));
-    pledge.state = totalPaid >= pledge.amount ? "fulfilled" : overdue ? "overdue" : "active";
-  }
-  await pledge.save();
-  return pledge.toObject();
 }

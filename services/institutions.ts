@@ -1,9 +1,11 @@
 import mongoose from "mongoose";
 import { recordAudit } from "#models/audit-event.server";
 import { Institution } from "#models/institution.server";
+import { setLookup } from "#models/lookup.server";
 import { syncInstitutionCopies } from "#models/programme.server";
 import { User, type SessionUser } from "#models/user.server";
 import { canManageProgrammes, canReviewInstitution } from "./access";
+import { markInstitutionChanged } from "./catalogue-index";
 import { forbidden, invalid, notFound } from "./errors";
 import { slugify } from "./text";
 import type { InstitutionApplication } from "./validation/institution";
@@ -44,8 +46,21 @@ export async function applyForInstitution(actor: SessionUser, input: Institution
     status: "pending",
     managerIds: [actor.id],
   });
+  // Its public page is found by slug through a key document.
+  await setLookup("institution-slug", institution.slug, institution._id);
   await recordAudit({ actor, action: "institution.apply", subjectType: "Institution", subjectId: institution._id, institutionId: institution._id, provinceSlug: institution.provinceSlug, details: { name: institution.name } });
   return { id: String(institution._id), slug: institution.slug };
+}
+
+/**
+ * After an institution's approval, name or slug changed: rewrites the copies on its programmes
+ * (syncInstitutionCopies), points the slug's key document at it, and tells the catalogue's index
+ * which programmes changed. Every change of those fields goes through here.
+ */
+export async function refreshInstitutionCopies(institution: { _id: mongoose.Types.ObjectId; name: string; slug: string; status: string }) {
+  await syncInstitutionCopies(institution);
+  await setLookup("institution-slug", institution.slug, institution._id);
+  await markInstitutionChanged(institution._id);
 }
 
 /** Makes the people managers of the institution (their account becomes a manager account). */
@@ -67,8 +82,8 @@ export async function decideInstitution(actor: SessionUser, institutionId: strin
   institution.decidedBy = new mongoose.Types.ObjectId(actor.id);
   institution.decidedAt = new Date();
   await institution.save();
-  // The copies the catalogue reads (decision 0003), search text included.
-  await syncInstitutionCopies(institution);
+  // The copies the catalogue reads (decision 0003), search text included, then every instance's index.
+  await refreshInstitutionCopies(institution);
   if (approve) await grantManagement(institution.managerIds, institution._id);
   await recordAudit({
     actor,

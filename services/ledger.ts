@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import mongoose, { type Types } from "mongoose";
-import { findLedgerHead, GENESIS_HASH, LedgerEntry, type LedgerEntryDoc, type LedgerEntryKind, type LedgerSourceType } from "#models/ledger-entry.server";
+import { GENESIS_HASH, LedgerEntry, findLedgerEntryByKey, ledgerEntryIdFor, type LedgerEntryDoc, type LedgerEntryKind, type LedgerSourceType } from "#models/ledger-entry.server";
+import { LedgerHead } from "#models/projection.server";
+import { catchUpProjections, ledgerSum, projectEntry, readLedgerHead, repairLedgerHead, withInstitutionLock } from "./projections";
 
 /**
  * The append-only, hash-chained ledger (one chain per institution). Every receipt, refund,
@@ -50,45 +52,63 @@ export function ledgerEntryHash(entry: Hashable): string {
 }
 
 /**
- * Appends one entry. Idempotent: the same idempotency key returns the entry already written.
- * Concurrent appends to one institution race for the next sequence number; the unique
- * {institutionId, sequence} index lets exactly one win and the others retry on the new head.
+ * Appends one entry and counts it in the projections. Idempotent: the same idempotency key returns
+ * the entry already written (found by `_id`, which follows from the key). Every read and write is by
+ * `_id` (decision 0011): the entry by its key, the chain's head by its institution, each running total
+ * by its key. Appends to one institution run one at a time in this process; the unique
+ * {institutionId, sequence} index keeps the chain from forking when another process appends too (the
+ * loser finds its sequence taken, reads the head again, and appends after it).
  */
 export async function appendLedgerEntry(input: NewLedgerEntry): Promise<LedgerEntryDoc> {
   if (!Number.isSafeInteger(input.amount)) throw new RangeError(`ledger amounts are whole đồng: ${input.amount}`);
-  for (let attempt = 0; attempt < 20; attempt += 1) {
-    const existing = await LedgerEntry.findOne({ idempotencyKey: input.idempotencyKey }).lean();
-    if (existing) return existing;
-    const head = await findLedgerHead(input.institutionId);
-    const entry = {
-      institutionId: new mongoose.Types.ObjectId(String(input.institutionId)),
-      programmeId: new mongoose.Types.ObjectId(String(input.programmeId)),
-      sequence: (head?.sequence ?? 0) + 1,
-      kind: input.kind,
-      amount: input.amount,
-      currency: "VND" as const,
-      occurredAt: input.occurredAt,
-      idempotencyKey: input.idempotencyKey,
-      sourceType: input.sourceType,
-      sourceId: input.sourceId ? new mongoose.Types.ObjectId(String(input.sourceId)) : null,
-      reversesEntryId: input.reversesEntryId ? new mongoose.Types.ObjectId(String(input.reversesEntryId)) : null,
-      donorId: input.donorId ? new mongoose.Types.ObjectId(String(input.donorId)) : null,
-      pledgeId: input.pledgeId ? new mongoose.Types.ObjectId(String(input.pledgeId)) : null,
-      description: (input.description ?? "").slice(0, 500),
-      prevHash: head?.hash ?? GENESIS_HASH,
-    };
-    try {
-      const created = await LedgerEntry.create({ ...entry, hash: ledgerEntryHash(entry) });
-      return created.toObject();
-    } catch (error) {
-      // Either the same key was written by a concurrent call (the next round returns it) or another
-      // entry took this sequence number (the next round appends after it). FerretDB's duplicate-key
-      // errors do not name the index, so both are handled the same way.
-      if ((error as { code?: number }).code !== 11000) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 15));
+  return withInstitutionLock(input.institutionId, async () => {
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      const existing = await findLedgerEntryByKey(input.idempotencyKey);
+      let head = await readLedgerHead(input.institutionId);
+      // Written by a call that stopped before updating the head: the head is read from the chain again.
+      if (existing && existing.sequence > head.sequence && String(existing.institutionId) === String(input.institutionId)) head = await repairLedgerHead(head._id);
+      head = await catchUpProjections(head);
+      if (existing) return existing;
+      const entry = {
+        institutionId: new mongoose.Types.ObjectId(String(input.institutionId)),
+        programmeId: new mongoose.Types.ObjectId(String(input.programmeId)),
+        sequence: head.sequence + 1,
+        kind: input.kind,
+        amount: input.amount,
+        currency: "VND" as const,
+        occurredAt: input.occurredAt,
+        idempotencyKey: input.idempotencyKey,
+        sourceType: input.sourceType,
+        sourceId: input.sourceId ? new mongoose.Types.ObjectId(String(input.sourceId)) : null,
+        reversesEntryId: input.reversesEntryId ? new mongoose.Types.ObjectId(String(input.reversesEntryId)) : null,
+        donorId: input.donorId ? new mongoose.Types.ObjectId(String(input.donorId)) : null,
+        pledgeId: input.pledgeId ? new mongoose.Types.ObjectId(String(input.pledgeId)) : null,
+        description: (input.description ?? "").slice(0, 500),
+        prevHash: head.hash,
+      };
+      let created: LedgerEntryDoc;
+      try {
+        created = (await LedgerEntry.create({ ...entry, hash: ledgerEntryHash(entry) })).toObject();
+      } catch (error) {
+        // The key was written meanwhile (the next round returns it), or the sequence is taken: by
+        // another process, or by an append whose head update never happened (a crash). FerretDB's
+        // duplicate-key errors do not name the index, so both are handled the same way.
+        if ((error as { code?: number }).code !== 11000) throw error;
+        if (!(await LedgerEntry.exists({ _id: ledgerEntryIdFor(input.idempotencyKey) }))) await repairLedgerHead(entry.institutionId);
+        await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 15));
+        continue;
+      }
+      await LedgerHead.replaceOne(
+        { _id: entry.institutionId },
+        { _id: entry.institutionId, sequence: created.sequence, hash: created.hash, projectedThrough: head.projectedThrough },
+        { upsert: true },
+      );
+      await projectEntry(created);
+      await LedgerHead.updateOne({ _id: entry.institutionId }, { $set: { projectedThrough: created.sequence } });
+      return created;
     }
-  }
-  throw new Error("could not append to the ledger after 20 attempts");
+    throw new Error("could not append to the ledger after 20 attempts");
+  });
 }
 
 export type ChainCheck =
@@ -110,8 +130,4 @@ export async function verifyLedgerChain(institutionId: Types.ObjectId | string):
   return { ok: true, entries: expectedSequence - 1, headHash: prevHash };
 }
 
-/** Σ of the ledger's signed amounts for a match (one accumulator per $group: FerretDB v1 computes only the first). */
-export async function ledgerSum(match: Record<string, unknown>): Promise<number> {
-  const [row] = await LedgerEntry.aggregate<{ total: number }>([{ $match: match }, { $group: { _id: null, total: { $sum: "$amount" } } }]);
-  return row?.total ?? 0;
-}
+export { ledgerSum };

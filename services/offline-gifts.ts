@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import mongoose, { type Types } from "mongoose";
 import { recordAudit } from "#models/audit-event.server";
-import { Donation } from "#models/donation.server";
+import { findDonationByIdempotencyKey } from "#models/donation.server";
 import { Donor, donorUniqueKey } from "#models/donor.server";
 import { findFile } from "#models/file.server";
 import { findPledgeByReference } from "#models/pledge.server";
@@ -92,7 +92,7 @@ export async function recordOfflineGift(actor: SessionUser, programmeId: string,
   const idempotencyKey = `offline:${input.clientToken}`;
 
   // The same form again: no new donor, no new gift; recordDonation completes a call that stopped half-way.
-  const already = await Donation.findOne({ idempotencyKey }).lean();
+  const already = await findDonationByIdempotencyKey(idempotencyKey);
   if (already) {
     if (String(already.programmeId) !== String(programme._id)) throw new ServiceError("conflict", "gifts.tokenUsed");
     const result = await recordDonation({

@@ -1,6 +1,6 @@
 import type Stripe from "stripe";
 import { recordAudit } from "#models/audit-event.server";
-import { Donation } from "#models/donation.server";
+import { findDonationByIdempotencyKey } from "#models/donation.server";
 import { Pledge } from "#models/pledge.server";
 import { claimWebhookEvent, ProcessedWebhookEvent } from "#models/processed-webhook-event.server";
 import { recordDonation, recordReversal } from "./donations";
@@ -42,7 +42,7 @@ async function recordCheckoutPayment(session: Stripe.Checkout.Session): Promise<
 async function recordRefunds(charge: Stripe.Charge): Promise<StripeOutcome> {
   const paymentIntent = intentId(charge.payment_intent);
   if (!paymentIntent) return { status: "ignored" };
-  const donation = await Donation.findOne({ idempotencyKey: `stripe:${paymentIntent}` }).select("_id").lean();
+  const donation = await findDonationByIdempotencyKey(`stripe:${paymentIntent}`);
   if (!donation) return { status: "retry_later", reason: "the payment has not been recorded yet" };
   const refunds = charge.refunds?.data ?? [];
   if (refunds.length > 0) {

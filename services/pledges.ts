@@ -1,20 +1,18 @@
 import { recordAudit } from "#models/audit-event.server";
-import { Donation } from "#models/donation.server";
+import { findGiftsOfPledge } from "#models/donation.server";
 import { Donor } from "#models/donor.server";
 import { Institution } from "#models/institution.server";
-import { LedgerEntry } from "#models/ledger-entry.server";
-import { Pledge, type PledgeKind } from "#models/pledge.server";
-import { Programme, recomputeProgrammeTotals } from "#models/programme.server";
+import { completeUserPledges, findPledgeByReference, findPledgeDocumentByReference, findPledgesByIds, notePledgeOfUser, notePledgeReference, Pledge, userPledgeIds, type PledgeDoc, type PledgeKind } from "#models/pledge.server";
+import { Programme } from "#models/programme.server";
 import type { SessionUser } from "#models/user.server";
 import { Types } from "mongoose";
 import { canManageProgrammes } from "./access";
 import { forbidden, invalid, notFound } from "./errors";
-import { refreshPledgeFulfilment } from "./donations";
+import { addToPledgedTotal, paidOfPledge, refreshPledgeFulfilment } from "./projections";
 import { startOfVietnamDay } from "./calendar";
 import { isAcceptingPledges } from "./catalogue";
 import { HARD_MAX_AMOUNT, VIETQR_MAX_AMOUNT } from "./payment-limits";
 import { messageWithParams } from "./validation/messages";
-import { ledgerSum } from "./ledger";
 import { assertWithinLimit } from "./settings";
 import { buildVietQrPayload } from "./vietqr";
 import { CONSENT_TEXT, type PledgeInput } from "./validation/pledge";
@@ -126,10 +124,14 @@ export async function createPledge(actor: SessionUser, programmeSlug: string, in
   const donor = await donorFor(actor, input);
   const consent = donor.kind === "individual" && input.visibility !== "anonymous" ? { text: CONSENT_TEXT.vi, givenAt: now } : null;
 
+  // The account page's list gets the pledge's id before the pledge is stored (a crash between leaves an id that reads nothing).
+  const pledgeId = new Types.ObjectId();
+  await notePledgeOfUser(actor.id, pledgeId);
   for (let attempt = 0; attempt < 5; attempt += 1) {
     try {
-      const pledge = await Pledge.create({ programmeId: programme._id, institutionId: programme.institutionId, donorId: donor._id, pledgedBy: actor.id, donorSnapshot: snapshotOf(input), kind, amount, visibility: input.visibility, consent, ...extra });
-      await recomputeProgrammeTotals(programme._id);
+      const pledge = await Pledge.create({ _id: pledgeId, programmeId: programme._id, institutionId: programme.institutionId, donorId: donor._id, pledgedBy: actor.id, donorSnapshot: snapshotOf(input), kind, amount, visibility: input.visibility, consent, ...extra });
+      await notePledgeReference(pledge);
+      await addToPledgedTotal(programme._id, pledge.amount);
       await recordAudit({ actor, action: "pledge.create", subjectType: "Pledge", subjectId: pledge._id, institutionId: programme.institutionId, details: { reference: pledge.reference, amount, kind } });
       return { reference: pledge.reference, id: String(pledge._id) };
     } catch (error) {
@@ -142,7 +144,7 @@ export async function createPledge(actor: SessionUser, programmeSlug: string, in
 
 /** A pledge for its own donor (or a manager/officer who can see its institution). */
 export async function getPledgeForViewer(actor: SessionUser, reference: string, canSeeInstitution: (institution: { id: string; provinceSlug: string }) => boolean) {
-  const pledge = await Pledge.findOne({ reference: reference.toUpperCase() }).lean();
+  const pledge = await findPledgeByReference(reference);
   if (!pledge) throw notFound();
   const [donor, programme] = await Promise.all([Donor.findById(pledge.donorId).lean(), Programme.findById(pledge.programmeId).lean()]);
   if (!programme) throw notFound();
@@ -162,19 +164,39 @@ export function nextDue(pledge: { kind: string; amount: number; state: string; i
   return outstanding > 0 ? { amount: outstanding, instalmentSeq: null, dueDate: null } : null;
 }
 
-/** The signed-in person's pledges, newest first, with what the books say was paid on each. */
-export async function pledgesOfUser(actor: SessionUser) {
+/** Newest first (ties: the later stored first), as the account page lists them. */
+const newestFirst = (a: PledgeDoc, b: PledgeDoc) => b.createdAt.getTime() - a.createdAt.getTime() || String(b._id).localeCompare(String(a._id));
+
+/**
+ * All of the signed-in person's pledges (isOwnPledge): made by them, or made before pledgedBy was kept
+ * for a donor record they own. Read through the key "user-pledges:<user id>" (one read by `_id`, then
+ * each pledge by `_id`); the query below runs only while that list is missing or incomplete, and
+ * completes it.
+ */
+async function ownPledges(actor: SessionUser): Promise<PledgeDoc[]> {
+  const ids = await userPledgeIds(actor.id);
+  if (ids) return findPledgesByIds(ids);
   // Pledges made before pledgedBy was kept belong to whoever owns their donor record.
   const donors = await Donor.find({ userId: actor.id }).select("_id").lean();
   const mine = [{ pledgedBy: new Types.ObjectId(actor.id) }, ...(donors.length ? [{ pledgedBy: null, donorId: { $in: donors.map((d) => d._id) } }] : [])];
-  const pledges = await Pledge.find({ $or: mine }).sort({ createdAt: -1 }).limit(100).lean();
+  const pledges = await Pledge.find({ $or: mine }).lean<PledgeDoc[]>();
+  await completeUserPledges(actor.id, pledges.map((p) => p._id));
+  return pledges;
+}
+
+/** The signed-in person's pledges, newest first (the latest 100), with what the books say was paid on each. */
+export async function pledgesOfUser(actor: SessionUser) {
+  const pledges = (await ownPledges(actor)).sort(newestFirst).slice(0, 100);
   if (pledges.length === 0) return [];
-  const [programmes, paidRows] = await Promise.all([
-    Programme.find({ _id: { $in: pledges.map((p) => p.programmeId) } }).select("title slug").lean(),
-    LedgerEntry.aggregate<{ _id: Types.ObjectId; paid: number }>([{ $match: { pledgeId: { $in: pledges.map((p) => p._id) } } }, { $group: { _id: "$pledgeId", paid: { $sum: "$amount" } } }]),
+  const programmeIds = [...new Set(pledges.map((p) => String(p.programmeId)))];
+  const [programmes, paid] = await Promise.all([
+    // Each programme by `_id` (few per person; `$in` would read every programme on the embedded database).
+    Promise.all(programmeIds.map((id) => Programme.findById(id).select("title slug").lean())),
+    // What was paid on each: its running total, by `_id`.
+    Promise.all(pledges.map((p) => paidOfPledge(p._id))),
   ]);
-  const byId = new Map(programmes.map((p) => [String(p._id), p]));
-  const paidOf = new Map(paidRows.map((row) => [String(row._id), Math.max(0, row.paid)]));
+  const byId = new Map(programmes.flatMap((p) => (p ? [[String(p._id), p] as const] : [])));
+  const paidOf = new Map(pledges.map((p, i) => [String(p._id), paid[i]!]));
   return pledges.map((p) => ({ pledge: p, programme: byId.get(String(p.programmeId)) ?? null, paid: paidOf.get(String(p._id)) ?? 0 }));
 }
 
@@ -189,8 +211,9 @@ export async function pledgeDetails(actor: SessionUser, reference: string, canSe
   const { donor, programme } = viewed;
   const [institution, donations, paid] = await Promise.all([
     Institution.findById(pledge.institutionId).select("name slug bankAccount address provinceSlug").lean(),
-    Donation.find({ pledgeId: pledge._id }).sort({ receivedAt: 1 }).select("receiptNumber amount method receivedAt").lean(),
-    ledgerSum({ pledgeId: pledge._id }),
+    // Its gifts by `_id` through the key "pledge-gifts", in the order they were received.
+    findGiftsOfPledge(pledge._id).then((gifts) => gifts.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime())),
+    paidOfPledge(pledge._id),
   ]);
   const due = nextDue(pledge, paid);
   let vietQr: { payload: string; amount: number } | null = null;
@@ -211,7 +234,7 @@ export async function donorProfileOf(actor: SessionUser) {
  * with a reason. What was already received stays in the ledger. Audited.
  */
 export async function cancelPledge(actor: SessionUser, reference: string, reason: string | null) {
-  const pledge = await Pledge.findOne({ reference: reference.toUpperCase() });
+  const pledge = await findPledgeDocumentByReference(reference);
   if (!pledge) throw notFound();
   if (pledge.state === "cancelled" || pledge.state === "fulfilled") throw invalid({}, "pledge.cannotCancel");
   const donor = await Donor.findById(pledge.donorId).select("userId").lean();
@@ -219,12 +242,13 @@ export async function cancelPledge(actor: SessionUser, reference: string, reason
   const isManager = canManageProgrammes(actor, String(pledge.institutionId));
   if (!isDonor && !isManager) throw forbidden();
   if (isManager && !isDonor && !reason) throw invalid({ reason: ["validation.reasonRequired"] }, "validation.reasonRequired");
-  if (!isManager && (await ledgerSum({ pledgeId: pledge._id })) > 0) throw invalid({}, "pledge.cannotCancelPaid");
+  if (!isManager && (await paidOfPledge(pledge._id)) > 0) throw invalid({}, "pledge.cannotCancelPaid");
   pledge.state = "cancelled";
   pledge.cancelledReason = reason;
   pledge.cancelledBy = new Types.ObjectId(actor.id);
   pledge.cancelledAt = new Date();
   await pledge.save();
-  await recomputeProgrammeTotals(pledge.programmeId);
+  // An active or overdue pledge counted as pledged until now.
+  await addToPledgedTotal(pledge.programmeId, -pledge.amount);
   await recordAudit({ actor, action: "pledge.cancel", subjectType: "Pledge", subjectId: pledge._id, institutionId: pledge.institutionId, details: { reference: pledge.reference, reason } });
 }

@@ -1,10 +1,12 @@
 import mongoose from "mongoose";
 import { recordAudit } from "#models/audit-event.server";
 import { Institution } from "#models/institution.server";
+import { setLookup } from "#models/lookup.server";
 import { Programme, type ProgrammeState } from "#models/programme.server";
 import type { SessionUser } from "#models/user.server";
 import { canAccessInstitution, canManageProgrammes } from "./access";
 import { isAcceptingPledges } from "./catalogue";
+import { markProgrammesChanged } from "./catalogue-index";
 import { forbidden, invalid, notFound } from "./errors";
 import { uniqueSlug } from "./institutions";
 import type { ProgrammeInput } from "./validation/programme";
@@ -49,6 +51,8 @@ export async function createProgramme(actor: SessionUser, institutionId: string,
     institutionSlug: institution.slug,
     institutionApproved: true,
   });
+  // Its page is found by slug through a key document (a draft is not in the catalogue's index yet).
+  await setLookup("programme-slug", programme.slug, programme._id);
   await recordAudit({ actor, action: "programme.create", subjectType: "Programme", subjectId: programme._id, institutionId: institution._id, provinceSlug: institution.provinceSlug });
   return { id: String(programme._id), slug: programme.slug };
 }
@@ -72,6 +76,8 @@ export async function updateProgramme(actor: SessionUser, programmeId: string, i
   doc.set(fields(input));
   if (coverImageId !== undefined) doc.coverImageId = coverImageId ? new mongoose.Types.ObjectId(coverImageId) : null;
   await doc.save();
+  // Title, summary, themes, dates, goal… are on the catalogue's cards and in its search.
+  if (doc.state !== "draft") await markProgrammesChanged([doc._id]);
   await recordAudit({ actor, action: "programme.update", subjectType: "Programme", subjectId: doc._id, institutionId: doc.institutionId, provinceSlug: doc.provinceSlug });
   return { id: String(doc._id), slug: doc.slug };
 }
@@ -101,6 +107,7 @@ export async function changeProgrammeState(actor: SessionUser, programmeId: stri
   );
   // Someone else changed it first (two tabs, two managers): nothing is recorded twice.
   if (modifiedCount === 0) throw invalid({}, "programmes.badTransition");
+  await markProgrammesChanged([programme._id]);
   const action = reopening ? "programme.reopen" : to === "open" ? "programme.publish" : "programme.close";
   await recordAudit({ actor, action, subjectType: "Programme", subjectId: programme._id, institutionId: programme.institutionId, provinceSlug: programme.provinceSlug, details: { from: programme.state, to } });
   return { state: to, reopened: reopening };

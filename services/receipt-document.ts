@@ -1,10 +1,10 @@
 import type { Types } from "mongoose";
 import { ledgerDonationRow } from "#models/catalogue.server";
-import { Donation, type DonationDoc, type DonationMethod } from "#models/donation.server";
+import { findDonationByReceiptNumber, findGiftsOfPledge, type DonationDoc, type DonationMethod } from "#models/donation.server";
 import { Donor, type DonorDoc } from "#models/donor.server";
 import { findStoredReceipt, storeReceipt } from "#models/file.server";
 import { Institution } from "#models/institution.server";
-import { LedgerEntry } from "#models/ledger-entry.server";
+import { LedgerEntry, findLedgerEntryByKey } from "#models/ledger-entry.server";
 import { Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
 import { provinceName } from "#models/reference/provinces";
@@ -13,8 +13,8 @@ import { canAccessInstitution } from "./access";
 import { publicLedgerEntry } from "./catalogue";
 import { donorSnapshotOfRecord, type DonorSnapshot } from "./donations";
 import { forbidden, notFound } from "./errors";
-import { ledgerSum } from "./ledger";
 import { isOwnPledge } from "./pledges";
+import { reversedOfEntry } from "./projections";
 import { renderDonationReceiptPdf } from "./receipts";
 
 /** The shape of a receipt number (receiptNumberFor): what the public page and the PDF accept. */
@@ -37,7 +37,7 @@ async function instalmentPaid(donation: Pick<DonationDoc, "_id" | "pledgeId" | "
   if (!donation.pledgeId) return null;
   const pledge = await Pledge.findById(donation.pledgeId).select("kind instalments").lean();
   if (!pledge || pledge.kind !== "cash_instalments" || pledge.instalments.length === 0) return null;
-  const gifts = await Donation.find({ pledgeId: donation.pledgeId }).select("_id amount createdAt").sort({ createdAt: 1, _id: 1 }).lean();
+  const gifts = await findGiftsOfPledge(donation.pledgeId);
   let before = 0;
   for (const gift of gifts) {
     if (String(gift._id) === String(donation._id)) break;
@@ -69,7 +69,7 @@ function receiptDonor(donation: { donorSnapshot?: Partial<DonorSnapshot> | null 
 
 async function loadReceipt(receiptNumber: string) {
   if (!RECEIPT_NUMBER.test(receiptNumber)) throw notFound();
-  const donation = await Donation.findOne({ receiptNumber }).lean();
+  const donation = await findDonationByReceiptNumber(receiptNumber);
   if (!donation) throw notFound();
   const [donor, pledge, institution, programme] = await Promise.all([
     donation.donorId ? Donor.findById(donation.donorId).lean() : null,
@@ -151,11 +151,11 @@ export async function publicReceipt(receiptNumber: string, viewer: SessionUser |
   const loaded = await loadReceipt(receiptNumber);
   const { donation, donor, pledge, institution, programme } = loaded;
   const shown = publicLedgerEntry(ledgerDonationRow(donation, pledge, donor));
-  const original = await LedgerEntry.findOne({ idempotencyKey: `donation:${donation.idempotencyKey}` }).select("_id").lean();
-  const reversalEntries = original
-    ? await LedgerEntry.find({ reversesEntryId: original._id }).select("kind amount occurredAt").sort({ sequence: 1 }).limit(100).lean()
-    : [];
-  const reversed = original ? Math.max(0, -(await ledgerSum({ reversesEntryId: original._id as Types.ObjectId }))) : 0;
+  const original = await findLedgerEntryByKey(`donation:${donation.idempotencyKey}`);
+  // What was reversed is a running total read by `_id`; the reversals themselves are listed only when there are some.
+  const reversed = original ? await reversedOfEntry(original._id as Types.ObjectId) : 0;
+  const reversalEntries =
+    original && reversed > 0 ? await LedgerEntry.find({ reversesEntryId: original._id }).select("kind amount occurredAt").sort({ sequence: 1 }).limit(100).lean() : [];
   const amountShown = shown.amount !== null;
   return {
     receiptNumber: donation.receiptNumber,

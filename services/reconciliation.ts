@@ -3,11 +3,11 @@ import { CsvError, parse } from "csv-parse/sync";
 import mongoose, { type Types } from "mongoose";
 import { recordAudit } from "#models/audit-event.server";
 import { BankStatementLine, type BankLineStatus, type QueueReason } from "#models/bank-statement-line.server";
-import { Donation } from "#models/donation.server";
+import { Donation, findDonationByIdempotencyKey } from "#models/donation.server";
 import { Donor, donorName } from "#models/donor.server";
 import { Institution } from "#models/institution.server";
 import { LedgerEntry } from "#models/ledger-entry.server";
-import { Pledge, PLEDGE_REFERENCE_SHAPE, type PledgeDoc } from "#models/pledge.server";
+import { findPledgeByReference, findPledgesByReferences, PLEDGE_REFERENCE_SHAPE, type PledgeDoc } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
 import type { SessionUser } from "#models/user.server";
 import { canManageProgrammes } from "./access";
@@ -457,13 +457,28 @@ async function paidByPledge(pledgeIds: Types.ObjectId[]): Promise<Map<string, nu
   return new Map(rows.map((row) => [String(row._id), row.total]));
 }
 
-async function importedStatuses(keys: string[]): Promise<Map<string, BankLineStatus>> {
+/**
+ * What became of the statement's lines already imported: one read per import of the institution's
+ * stored lines (their keys and statuses), whatever the statement's length. A line key covers its
+ * institution, so another institution's lines never share one. MongoDB serves it from the index
+ * institutionId_1_status_1_bookedAt_-1; the embedded database reads the collection once.
+ */
+async function importedStatuses(institutionId: Types.ObjectId, keys: string[]): Promise<Map<string, BankLineStatus>> {
+  const wanted = new Set(keys);
   const statuses = new Map<string, BankLineStatus>();
-  for (let i = 0; i < keys.length; i += 500) {
-    const rows = await BankStatementLine.find({ lineKey: { $in: keys.slice(i, i + 500) } }).select("lineKey status").lean();
-    for (const row of rows) statuses.set(row.lineKey, row.status);
-  }
+  const rows = await BankStatementLine.find({ institutionId }).select("lineKey status").lean();
+  for (const row of rows) if (wanted.has(row.lineKey)) statuses.set(row.lineKey, row.status);
   return statuses;
+}
+
+/** Documents by `_id`, each read by key (a few per statement; `$in` reads the whole collection on the embedded database). */
+async function byIds<T extends { _id: unknown }>(ids: Types.ObjectId[], read: (id: string) => Promise<T | null>): Promise<T[]> {
+  const unique = [...new Set(ids.map(String))];
+  const out: T[] = [];
+  for (let i = 0; i < unique.length; i += 32) {
+    for (const doc of await Promise.all(unique.slice(i, i + 32).map(read))) if (doc) out.push(doc);
+  }
+  return out;
 }
 
 /** Parses, keys and classifies a statement against the institution's pledges. Reads only. */
@@ -472,17 +487,16 @@ async function analyse(institutionId: Types.ObjectId, csvText: string, mapping: 
   const keys = lineKeysFor(String(institutionId), parsed.lines);
   const candidates = parsed.lines.map((line) => referencesIn(line.description));
   const allCandidates = [...new Set(candidates.flat())];
-  const pledges: PledgeForMatch[] = allCandidates.length
-    ? await Pledge.find({ institutionId, reference: { $in: allCandidates }, state: { $ne: "cancelled" } })
-        .select("reference programmeId donorId institutionId kind amount instalments state")
-        .lean()
-    : [];
+  // Each candidate through its reference key; at most one query on reference per import for those without one.
+  const pledges: PledgeForMatch[] = [...(await findPledgesByReferences(allCandidates)).values()].filter(
+    (pledge) => String(pledge.institutionId) === String(institutionId) && pledge.state !== "cancelled",
+  );
   const byReference = new Map(pledges.map((pledge) => [pledge.reference, pledge]));
   const [imported, paid, donors, programmes] = await Promise.all([
-    importedStatuses(keys),
+    importedStatuses(institutionId, keys),
     paidByPledge(pledges.map((pledge) => pledge._id)),
-    pledges.length ? Donor.find({ _id: { $in: pledges.map((p) => p.donorId) } }).select("kind legalName fullName").lean() : [],
-    pledges.length ? Programme.find({ _id: { $in: pledges.map((p) => p.programmeId) } }).select("title").lean() : [],
+    byIds(pledges.map((p) => p.donorId), (id) => Donor.findById(id).select("kind legalName fullName").lean()),
+    byIds(pledges.map((p) => p.programmeId), (id) => Programme.findById(id).select("title").lean()),
   ]);
   const donorNames = new Map(donors.map((donor) => [String(donor._id), donorName(donor)]));
   const programmeTitles = new Map(programmes.map((programme) => [String(programme._id), programme.title]));
@@ -741,9 +755,8 @@ export async function assignLine(
   const { line, institution } = await lineForManager(actor, lineId);
   const reference = normaliseReference(pledgeReference);
   if (!PLEDGE_REFERENCE_SHAPE.test(reference)) throw invalid({ reference: ["reconcile.errors.referenceShape"] }, "reconcile.errors.referenceShape");
-  const pledge: PledgeForMatch | null = await Pledge.findOne({ reference, institutionId: line.institutionId })
-    .select("reference programmeId donorId institutionId kind amount instalments state")
-    .lean();
+  const found: PledgeForMatch | null = await findPledgeByReference(reference);
+  const pledge = found && String(found.institutionId) === String(line.institutionId) ? found : null;
   if (!pledge) throw invalid({ reference: ["reconcile.errors.referenceNotFound"] }, "reconcile.errors.referenceNotFound");
   if (pledge.state === "cancelled") throw invalid({ reference: ["reconcile.errors.pledgeCancelled"] }, "reconcile.errors.pledgeCancelled");
   if (line.status === "matched" || line.status === "assigned") {
@@ -753,7 +766,7 @@ export async function assignLine(
   if (isDatedInFuture(line.bookedAt, options.now ?? new Date())) throw invalid({ reference: ["reconcile.errors.futureDate"] }, "reconcile.errors.futureDate");
   const paid = Math.max(0, (await paidByPledge([pledge._id])).get(String(pledge._id)) ?? 0);
   // A retry after a crash finds its own donation in the ledger already: that money is not an over-payment.
-  const alreadyBooked = await Donation.exists({ idempotencyKey: `bank:${line.lineKey}` });
+  const alreadyBooked = await findDonationByIdempotencyKey(`bank:${line.lineKey}`);
   const overpayment = alreadyBooked ? 0 : Math.max(0, line.amount - Math.max(0, pledge.amount - paid));
   if (overpayment > 0 && !options.confirmOverpayment) {
     return { status: "confirm_overpayment", question: { reference, pledged: pledge.amount, paid, amount: line.amount, overpayment } };

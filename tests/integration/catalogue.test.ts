@@ -7,6 +7,7 @@ import { Pledge } from "#models/pledge.server";
 import { User } from "#models/user.server";
 import { Programme, recomputeProgrammeTotals, refreshProgrammeSearchText, syncInstitutionCopies } from "#models/programme.server";
 import { getPledgePlaceholder } from "#services/catalogue";
+import { markCatalogueRebuild, markProgrammesChanged } from "#services/catalogue-index";
 import { recordDonation } from "#services/donations";
 import { decideInstitution } from "#services/institutions";
 import { nextCampaignDay } from "#models/reference/campaign-days";
@@ -39,7 +40,7 @@ type InstitutionInput = { status?: "pending" | "approved" | "rejected"; province
 
 async function makeInstitution(overrides: InstitutionInput = {}) {
   seq += 1;
-  return Institution.create({
+  const institution = await Institution.create({
     name: overrides.name ?? `Thiết chế thử ${seq}`,
     slug: `thiet-che-thu-${seq}`,
     type: overrides.type ?? "library",
@@ -51,13 +52,18 @@ async function makeInstitution(overrides: InstitutionInput = {}) {
     bankAccount: { bankBin: "970415", accountNumber: "113000123456", accountName: "THIET CHE THU" },
     status: overrides.status ?? "approved",
   });
+  // The home page counts approved institutions: tell the index, as decideInstitution does.
+  await markProgrammesChanged([], { institutions: true });
+  return institution;
 }
 
 type Inst = Awaited<ReturnType<typeof makeInstitution>>;
 
+// These tests write programmes with the model directly, around the services: each write tells the
+// catalogue's index, as the services do (markProgrammesChanged), so the loaders below see it.
 async function makeProgramme(institution: Inst, overrides: Record<string, unknown> = {}) {
   seq += 1;
-  return Programme.create({
+  const programme = await Programme.create({
     institutionId: institution._id,
     slug: `chuong-trinh-${seq}`,
     title: `Chương trình ${seq}`,
@@ -75,10 +81,20 @@ async function makeProgramme(institution: Inst, overrides: Record<string, unknow
     publishedAt: new Date(Date.now() - seq * 60_000),
     ...overrides,
   });
+  await markProgrammesChanged([programme._id]);
+  return programme;
+}
+
+/** recomputeProgrammeTotals, then the mark the money path makes after it. */
+async function recomputeTotals(programmeId: Types.ObjectId) {
+  await recomputeProgrammeTotals(programmeId);
+  await markProgrammesChanged([programmeId]);
 }
 
 async function clearAll() {
   await Promise.all([Programme.deleteMany({}), Institution.deleteMany({}), Pledge.deleteMany({}), Donation.deleteMany({}), Donor.deleteMany({})]);
+  // Deleted around the services (and institutions created directly below): every index rebuilds.
+  await markCatalogueRebuild();
 }
 
 describe("search ignores diacritics and case", () => {
@@ -200,7 +216,7 @@ describe("sorting", () => {
     const halfFunded = await makeProgramme(inst, { slug: "da-nhan-nhieu", goal: 600_000_000 });
     const donor = await Donor.create({ kind: "organisation", legalName: "Công ty Thử", taxCode: "0100109106" });
     await recordDonation({ idempotencyKey: "sort-1", programmeId: halfFunded._id, institutionId: inst._id, donorId: donor._id, method: "bank_transfer", amount: 450_000_000, receivedAt: new Date() });
-    await recomputeProgrammeTotals(halfFunded._id);
+    await recomputeTotals(halfFunded._id);
     // remaining: big 500M, small 50M, halfFunded 150M
     expect(slugsOf(await catalogue("/programmes?sort=most-needed"))).toEqual([big.slug, halfFunded.slug, small.slug]);
   });
@@ -255,7 +271,7 @@ describe("visibility: drafts and programmes of unapproved institutions are never
     const donor = await Donor.create({ kind: "organisation", legalName: "Công ty Thử", taxCode: "0100109106" });
     for (const [i, p] of [visible, draft, ofPending].entries()) {
       await recordDonation({ idempotencyKey: `vis-${i}`, programmeId: p._id, institutionId: p.institutionId, donorId: donor._id, method: "cash", amount: 1_000_000 * (i + 1), receivedAt: new Date() });
-      await recomputeProgrammeTotals(p._id);
+      await recomputeTotals(p._id);
     }
 
     // Search, in every state.
@@ -347,7 +363,7 @@ describe("the programme page", () => {
     }
     // The erased donor's personal fields are cleared, the gift stays.
     await Donor.updateOne({ _id: erased._id }, { $set: { fullName: null, email: null, erasedAt: new Date() } });
-    await recomputeProgrammeTotals(programme._id);
+    await recomputeTotals(programme._id);
 
     const response = await programmeLoader(args("/programmes/so-cai", { slug: "so-cai" }));
     const body = await response.json();
@@ -443,6 +459,7 @@ describe("search covers the institution and the province, title matches first", 
     await clearAll();
     await User.deleteMany({});
     expect(await seed()).toBe(true);
+    await markCatalogueRebuild();
     const libraries = await Programme.find({ institutionType: "library", institutionApproved: true, state: "open", endDate: { $gte: new Date() } }).select("slug").lean();
     expect(libraries).toHaveLength(4);
     const found = await catalogue("/programmes?q=thu+vien");
@@ -503,17 +520,21 @@ describe("search covers the institution and the province, title matches first", 
     await Institution.updateOne({ _id: institution._id }, { $set: { name: "Thư viện xã Phong Điền Mới" } });
     const renamed = (await Institution.findById(institution._id))!;
     await syncInstitutionCopies(renamed);
+    await markProgrammesChanged([(await Programme.findOne({ slug: "goc-doc" }).lean())!._id]);
     expect(slugsOf(await catalogue("/programmes?q=phong+dien+moi"))).toEqual(["goc-doc"]);
     expect((await Programme.findOne({ slug: "goc-doc" }).lean())).toMatchObject({ institutionName: "Thư viện xã Phong Điền Mới", titleSearchText: "goc doc ven song" });
   });
 
-  test("documents written before the institution was searchable are brought up to date once", async () => {
+  test("documents written before the institution was searchable are brought up to date once (and the index never needed the copies)", async () => {
     await clearAll();
     const institution = await makeInstitution({ name: "Thư viện Hà Nội" });
     const programme = await makeProgramme(institution, { slug: "cu", title: "Tủ sách thiếu nhi" });
     // As the old code stored it: title and summary only, no title copy.
     await Programme.collection.updateOne({ _id: programme._id }, { $set: { searchText: "tu sach thieu nhi" }, $unset: { titleSearchText: "" } });
-    expect(slugsOf(await catalogue("/programmes?q=thu+vien"))).toEqual([]);
+    await markProgrammesChanged([programme._id]);
+    // The index reads the title, institution name, province and summary themselves, not the stored
+    // search copies: an old document is found by its institution's name before any migration.
+    expect(slugsOf(await catalogue("/programmes?q=thu+vien"))).toEqual(["cu"]);
     expect(await refreshProgrammeSearchText({ titleSearchText: { $exists: false } })).toBe(1);
     expect(slugsOf(await catalogue("/programmes?q=thu+vien"))).toEqual(["cu"]);
     expect(await refreshProgrammeSearchText({ titleSearchText: { $exists: false } })).toBe(0);

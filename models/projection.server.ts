@@ -1,0 +1,94 @@
+import { createHash } from "node:crypto";
+import mongoose, { Schema, type Types } from "mongoose";
+
+/**
+ * What the books say, kept ready to read by `_id` (decision 0011): the head of each institution's
+ * ledger chain, and running totals of the ledger (received per programme, paid per pledge, reversed
+ * per gift). The ledger is the truth; these are projections of it that a rebuild from the ledger must
+ * equal (services/projections.ts rebuildProjections, and the randomised money test checks it).
+ *
+ * Each total remembers the last entry it counted (`through`, the entry's sequence in its
+ * institution's chain). Entries are applied in sequence order per institution, so an entry is counted
+ * exactly once even when applying it is retried after a crash.
+ */
+
+/** The head of one institution's chain: `_id` is the institution's id. */
+const ledgerHeadSchema = new Schema(
+  {
+    _id: { type: Schema.Types.ObjectId, required: true },
+    /** The highest sequence written (0 before the first entry) and its hash. */
+    sequence: { type: Number, required: true, default: 0 },
+    hash: { type: String, required: true },
+    /** Every entry up to this sequence is counted in the projections. */
+    projectedThrough: { type: Number, required: true, default: 0 },
+  },
+  { versionKey: false, timestamps: true },
+);
+export type LedgerHeadDoc = { _id: Types.ObjectId; sequence: number; hash: string; projectedThrough: number };
+export const LedgerHead =
+  (mongoose.models.LedgerHead as mongoose.Model<LedgerHeadDoc> | undefined) ?? mongoose.model<LedgerHeadDoc>("LedgerHead", ledgerHeadSchema);
+
+export const PROJECTION_KINDS = ["received", "paid", "reversed"] as const;
+export type ProjectionKind = (typeof PROJECTION_KINDS)[number];
+
+/** A running total: `_id` is "<kind>:<id>" — received:<programme>, paid:<pledge>, reversed:<ledger entry>. */
+const projectionSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    /** Σ of the signed amounts counted (whole đồng). */
+    total: { type: Number, required: true, default: 0 },
+    /** The sequence of the last entry counted, in the chain of `institutionId`. */
+    through: { type: Number, required: true, default: 0 },
+    institutionId: { type: Schema.Types.ObjectId, required: true },
+  },
+  { versionKey: false },
+);
+export type ProjectionDoc = { _id: string; total: number; through: number; institutionId: Types.ObjectId };
+export const Projection =
+  (mongoose.models.Projection as mongoose.Model<ProjectionDoc> | undefined) ?? mongoose.model<ProjectionDoc>("Projection", projectionSchema);
+
+export function projectionKey(kind: ProjectionKind, id: string | Types.ObjectId): string {
+  return `${kind}:${String(id)}`;
+}
+
+/** A deterministic ObjectId: the same name always gives the same id, so a record is found by `_id` from its key. */
+export function objectIdFromName(name: string): Types.ObjectId {
+  return new mongoose.Types.ObjectId(createHash("sha256").update(name).digest("hex").slice(0, 24));
+}
+
+/** Facts about the database itself (`_id`: the fact's name). */
+const metaSchema = new Schema({ _id: { type: String, required: true }, value: { type: Schema.Types.Mixed, default: null } }, { versionKey: false, timestamps: true });
+type MetaDoc = { _id: string; value: unknown };
+export const Meta = (mongoose.models.Meta as mongoose.Model<MetaDoc> | undefined) ?? mongoose.model<MetaDoc>("Meta", metaSchema);
+
+let legacyIds: Promise<boolean> | null = null;
+
+/**
+ * Whether this database holds gifts or ledger entries stored before their `_id`s were derived from
+ * their keys (then a record not found by `_id` may still exist, and the finders fall back to a query
+ * on the key). Decided once per database — an empty database never needs the fallback — and kept in
+ * the meta document "legacy-ids"; read once per process.
+ */
+export function hasLegacyIds(): Promise<boolean> {
+  legacyIds ??= (async () => {
+    const known = await Meta.findById("legacy-ids").lean();
+    if (known) return known.value === true;
+    // An empty filter with a limit is pushed down to the embedded database: one row read, not a scan.
+    const [donation, entry] = await Promise.all([
+      mongoose.connection.db!.collection("donations").findOne({}, { projection: { _id: 1 } }),
+      mongoose.connection.db!.collection("ledgerentries").findOne({}, { projection: { _id: 1 } }),
+    ]);
+    const legacy = Boolean(donation || entry);
+    await Meta.updateOne({ _id: "legacy-ids" }, { $setOnInsert: { value: legacy } }, { upsert: true });
+    return ((await Meta.findById("legacy-ids").lean())?.value ?? legacy) === true;
+  })().catch((error) => {
+    legacyIds = null;
+    throw error;
+  });
+  return legacyIds;
+}
+
+/** For tests that drop the database between files: forget what was read. */
+export function forgetLegacyIds() {
+  legacyIds = null;
+}

@@ -1,0 +1,286 @@
+import mongoose, { type Types } from "mongoose";
+import { GENESIS_HASH, LedgerEntry, findLedgerHead, type LedgerEntryDoc } from "#models/ledger-entry.server";
+import { Pledge, type PledgeState } from "#models/pledge.server";
+import { Programme, RECEIVED_KINDS } from "#models/programme.server";
+import { LedgerHead, Projection, hasLegacyIds, projectionKey, type LedgerHeadDoc, type ProjectionKind } from "#models/projection.server";
+import { isPastDueDay } from "./calendar";
+import { markCatalogueRebuild, markProgrammesChanged } from "./catalogue-index";
+
+/**
+ * The books' running totals, kept by `_id` so that recording a gift and reading a total cost the same
+ * at 100 entries and at a million (decision 0011). The ledger (services/ledger.ts) is the truth:
+ *   received:<programme>  Σ of the programme's entries of RECEIVED_KINDS (money and value in, less reversals)
+ *   paid:<pledge>         Σ of the entries that pay the pledge
+ *   reversed:<entry>      Σ of the refunds and corrections of one gift's entry (negative)
+ * and the copies shown everywhere: a programme's receivedTotal/remainingNeed, a pledge's instalments and
+ * state. Appends and their projection run one at a time per institution in this process (one app
+ * process serves the embedded database; on MongoDB the unique {institutionId, sequence} index keeps
+ * the chain whole across instances). rebuildProjections derives every total again from the ledger.
+ */
+
+const oid = (id: Types.ObjectId | string) => new mongoose.Types.ObjectId(String(id));
+
+const queues = new Map<string, Promise<unknown>>();
+
+/** Runs `fn` after every earlier call for the same institution in this process has finished. */
+export function withInstitutionLock<T>(institutionId: Types.ObjectId | string, fn: () => Promise<T>): Promise<T> {
+  const key = String(institutionId);
+  const previous = queues.get(key) ?? Promise.resolve();
+  const run = previous.then(fn, fn);
+  const settled = run.catch(() => undefined);
+  queues.set(key, settled);
+  void settled.then(() => {
+    if (queues.get(key) === settled) queues.delete(key);
+  });
+  return run;
+}
+
+/** Σ of signed amounts for a match — the ledger read a projection replaces (on the embedded database, a scan). */
+export async function ledgerSum(match: Record<string, unknown>): Promise<number> {
+  const [row] = await LedgerEntry.aggregate<{ total: number }>([{ $match: match }, { $group: { _id: null, total: { $sum: "$amount" } } }]);
+  return row?.total ?? 0;
+}
+
+function projectionsOf(entry: Pick<LedgerEntryDoc, "kind" | "programmeId" | "pledgeId" | "reversesEntryId">): Array<{ kind: ProjectionKind; id: Types.ObjectId }> {
+  const keys: Array<{ kind: ProjectionKind; id: Types.ObjectId }> = [];
+  if ((RECEIVED_KINDS as readonly string[]).includes(entry.kind)) keys.push({ kind: "received", id: entry.programmeId });
+  if (entry.pledgeId) keys.push({ kind: "paid", id: entry.pledgeId });
+  if (entry.reversesEntryId) keys.push({ kind: "reversed", id: entry.reversesEntryId });
+  return keys;
+}
+
+/** The ledger read each projection stands for (what rebuilding and old databases use). */
+function ledgerMatchOf(kind: ProjectionKind, id: Types.ObjectId | string): Record<string, unknown> {
+  if (kind === "received") return { programmeId: oid(id), kind: { $in: [...RECEIVED_KINDS] } };
+  if (kind === "paid") return { pledgeId: oid(id) };
+  return { reversesEntryId: oid(id) };
+}
+
+/**
+ * A running total, by `_id`. No document means nothing was counted yet (0) — except in a database
+ * with records from before projections existed, where it is derived from the ledger instead.
+ */
+export async function projectionTotal(kind: ProjectionKind, id: Types.ObjectId | string): Promise<number> {
+  const doc = await Projection.findById(projectionKey(kind, id)).lean();
+  if (doc) return doc.total;
+  return (await hasLegacyIds()) ? ledgerSum(ledgerMatchOf(kind, id)) : 0;
+}
+
+export const receivedOfProgramme = (programmeId: Types.ObjectId | string) => projectionTotal("received", programmeId);
+export const paidOfPledge = async (pledgeId: Types.ObjectId | string) => Math.max(0, await projectionTotal("paid", pledgeId));
+export const reversedOfEntry = async (entryId: Types.ObjectId | string) => Math.max(0, -(await projectionTotal("reversed", entryId)));
+
+/**
+ * The institution's head (by `_id`). A missing head means no entries yet — or, in a database from
+ * before heads existed, that it is built once from the ledger and every projection of the institution
+ * with it.
+ */
+export async function readLedgerHead(institutionId: Types.ObjectId | string): Promise<LedgerHeadDoc> {
+  const id = oid(institutionId);
+  const head = await LedgerHead.findById(id).lean();
+  if (head) return head;
+  if (!(await hasLegacyIds())) return { _id: id, sequence: 0, hash: GENESIS_HASH, projectedThrough: 0 };
+  return repairLedgerHead(id, { rebuild: true });
+}
+
+/**
+ * Reads the head from the entries themselves and stores it: after a crash between an entry's insert and
+ * its head's update (the next append then finds its sequence taken), or once for an old database.
+ */
+export async function repairLedgerHead(institutionId: Types.ObjectId, options: { rebuild?: boolean } = {}): Promise<LedgerHeadDoc> {
+  const last = await findLedgerHead(institutionId);
+  const stored = await LedgerHead.findById(institutionId).lean();
+  const sequence = last?.sequence ?? 0;
+  let projectedThrough = Math.min(stored?.projectedThrough ?? 0, sequence);
+  if (options.rebuild || !stored) {
+    await rebuildInstitution(institutionId);
+    projectedThrough = sequence;
+  }
+  const head = { _id: institutionId, sequence, hash: last?.hash ?? GENESIS_HASH, projectedThrough };
+  await LedgerHead.replaceOne({ _id: institutionId }, head, { upsert: true });
+  return head;
+}
+
+/** Adds one entry to one running total, unless that total already counted it. */
+async function count(kind: ProjectionKind, id: Types.ObjectId, entry: Pick<LedgerEntryDoc, "sequence" | "amount" | "institutionId">) {
+  const key = projectionKey(kind, id);
+  const doc = await Projection.findById(key).lean();
+  if (doc && doc.through >= entry.sequence) return false;
+  await Projection.replaceOne({ _id: key }, { total: (doc?.total ?? 0) + entry.amount, through: entry.sequence, institutionId: entry.institutionId }, { upsert: true });
+  return true;
+}
+
+/** The programme's stored copies (progress bars, "most needed" sort) from its received total. */
+export async function refreshProgrammeReceived(programmeId: Types.ObjectId | string) {
+  const programme = await Programme.findById(programmeId).select("goal").lean();
+  if (!programme) return null;
+  const receivedTotal = Math.max(0, await receivedOfProgramme(programmeId));
+  const totals = { receivedTotal, remainingNeed: Math.max(0, programme.goal - receivedTotal) };
+  await Programme.updateOne({ _id: programme._id }, { $set: totals });
+  await markProgrammesChanged([programme._id]);
+  return totals;
+}
+
+/**
+ * Allocates what the books say was paid on a pledge to its instalments in order, and sets the pledge's
+ * state: fulfilled when paid in full, overdue when an instalment is past due and unpaid, active
+ * otherwise (a cancelled pledge stays cancelled). Derived, so it can run any number of times.
+ */
+export async function refreshPledgeFulfilment(pledgeId: Types.ObjectId | string, now = new Date()) {
+  const pledge = await Pledge.findById(pledgeId);
+  if (!pledge) return null;
+  const derived = fulfilmentOf(pledge, await paidOfPledge(pledge._id), now);
+  pledge.state = derived.state;
+  derived.instalments.forEach((instalment, i) => {
+    pledge.instalments[i]!.paidAmount = instalment.paidAmount;
+    pledge.instalments[i]!.status = instalment.status;
+  });
+  if (pledge.isModified()) await pledge.save();
+  return pledge.toObject();
+}
+
+type InstalmentStatus = "pending" | "paid" | "overdue";
+type PledgeForFulfilment = { amount: number; state: PledgeState; instalments: Array<{ amount: number; dueDate: Date; paidAmount?: number; status?: string }> };
+
+/** What a pledge's instalments and state are when `totalPaid` has been paid on it (pure). */
+export function fulfilmentOf(pledge: PledgeForFulfilment, totalPaid: number, now = new Date()) {
+  let paid = Math.max(0, totalPaid);
+  let overdue = false;
+  const instalments = pledge.instalments.map((instalment) => {
+    const share = Math.min(paid, instalment.amount);
+    paid -= share;
+    let status: InstalmentStatus = "pending";
+    if (share >= instalment.amount) status = "paid";
+    else if (isPastDueDay(instalment.dueDate, now)) {
+      status = "overdue";
+      overdue = true;
+    }
+    return { paidAmount: share, status };
+  });
+  const state: PledgeState = pledge.state === "cancelled" ? "cancelled" : totalPaid >= pledge.amount ? "fulfilled" : overdue ? "overdue" : "active";
+  return { state, instalments };
+}
+
+/** Counts one entry in every total it belongs to, then refreshes the copies those totals feed. */
+export async function projectEntry(entry: Pick<LedgerEntryDoc, "sequence" | "amount" | "institutionId" | "kind" | "programmeId" | "pledgeId" | "reversesEntryId">) {
+  for (const { kind, id } of projectionsOf(entry)) await count(kind, id, entry);
+  if ((RECEIVED_KINDS as readonly string[]).includes(entry.kind)) await refreshProgrammeReceived(entry.programmeId);
+  if (entry.pledgeId) await refreshPledgeFulfilment(entry.pledgeId);
+}
+
+/**
+ * Counts the entries the head has not counted yet (after a crash between an append and its
+ * projection), in sequence order. A read of the ledger by sequence: rare, so a query is fine here.
+ */
+export async function catchUpProjections(head: LedgerHeadDoc): Promise<LedgerHeadDoc> {
+  if (head.projectedThrough >= head.sequence) return head;
+  const entries = await LedgerEntry.find({ institutionId: head._id, sequence: { $gt: head.projectedThrough, $lte: head.sequence } }).sort({ sequence: 1 }).lean();
+  for (const entry of entries) await projectEntry(entry);
+  const caughtUp = { ...head, projectedThrough: head.sequence };
+  await LedgerHead.updateOne({ _id: head._id }, { $set: { projectedThrough: head.sequence } });
+  return caughtUp;
+}
+
+/** Every total of one institution derived again from its ledger, and stored. Returns the sequence counted through. */
+async function rebuildInstitution(institutionId: Types.ObjectId) {
+  const totals = new Map<string, { total: number; through: number }>();
+  let sequence = 0;
+  const cursor = LedgerEntry.find({ institutionId }).sort({ sequence: 1 }).lean().cursor();
+  for await (const entry of cursor) {
+    sequence = entry.sequence;
+    for (const { kind, id } of projectionsOf(entry)) {
+      const key = projectionKey(kind, id);
+      const t = totals.get(key) ?? { total: 0, through: 0 };
+      t.total += entry.amount;
+      t.through = entry.sequence;
+      totals.set(key, t);
+    }
+  }
+  const existing = await Projection.find({ institutionId }).select("_id").lean();
+  const stale = existing.map((d) => d._id).filter((key) => !totals.has(key));
+  const ops = [...totals].map(([key, t]) => ({ replaceOne: { filter: { _id: key }, replacement: { _id: key, total: t.total, through: t.through, institutionId }, upsert: true } }));
+  for (let i = 0; i < ops.length; i += 500) await Projection.bulkWrite(ops.slice(i, i + 500), { ordered: false });
+  for (const key of stale) await Projection.deleteOne({ _id: key });
+  return { sequence, keys: [...totals.keys()] };
+}
+
+/**
+ * Derives every projection again from the ledger: heads, running totals, programmes' received and
+ * pledged copies, pledges' instalments and states. One pass over the ledger and one over the pledges
+ * (not a query per programme), for a database loaded in bulk (the benchmark), after a restore, and to
+ * prove the running totals right (tests compare the two).
+ */
+export async function rebuildProjections(): Promise<{ institutions: number; entries: number; programmes: number; pledges: number }> {
+  const totals = new Map<string, { total: number; through: number; institutionId: Types.ObjectId }>();
+  const heads = new Map<string, { _id: Types.ObjectId; sequence: number; hash: string }>();
+  let entries = 0;
+  for await (const entry of LedgerEntry.find({}).select("institutionId programmeId pledgeId reversesEntryId kind amount sequence hash").lean().cursor()) {
+    entries += 1;
+    const inst = String(entry.institutionId);
+    const head = heads.get(inst);
+    if (!head || head.sequence < entry.sequence) heads.set(inst, { _id: entry.institutionId, sequence: entry.sequence, hash: entry.hash });
+    for (const { kind, id } of projectionsOf(entry)) {
+      const key = projectionKey(kind, id);
+      const t = totals.get(key) ?? { total: 0, through: 0, institutionId: entry.institutionId };
+      t.total += entry.amount;
+      t.through = Math.max(t.through, entry.sequence);
+      totals.set(key, t);
+    }
+  }
+  const inBatches = async <T>(items: T[], write: (batch: T[]) => Promise<unknown>) => {
+    for (let i = 0; i < items.length; i += 1000) await write(items.slice(i, i + 1000));
+  };
+  await Projection.deleteMany({});
+  await inBatches([...totals], (batch) => Projection.insertMany(batch.map(([key, t]) => ({ _id: key, total: t.total, through: t.through, institutionId: t.institutionId })), { ordered: false }));
+  await LedgerHead.deleteMany({});
+  await inBatches([...heads.values()], (batch) => LedgerHead.insertMany(batch.map((h) => ({ ...h, projectedThrough: h.sequence })), { ordered: false }));
+
+  const pledged = new Map<string, number>();
+  let pledges = 0;
+  const now = new Date();
+  const pledgeUpdates: Array<{ _id: Types.ObjectId; set: Record<string, unknown> }> = [];
+  for await (const pledge of Pledge.find({}).select("_id programmeId state amount instalments").lean().cursor()) {
+    pledges += 1;
+    if ((PLEDGED_STATES as readonly string[]).includes(pledge.state)) pledged.set(String(pledge.programmeId), (pledged.get(String(pledge.programmeId)) ?? 0) + pledge.amount);
+    const derived = fulfilmentOf(pledge, Math.max(0, totals.get(projectionKey("paid", pledge._id))?.total ?? 0), now);
+    const set: Record<string, unknown> = {};
+    if (derived.state !== pledge.state) set.state = derived.state;
+    derived.instalments.forEach((instalment, i) => {
+      const stored = pledge.instalments[i]!;
+      if (stored.paidAmount !== instalment.paidAmount) set[`instalments.${i}.paidAmount`] = instalment.paidAmount;
+      if (stored.status !== instalment.status) set[`instalments.${i}.status`] = instalment.status;
+    });
+    if (Object.keys(set).length) pledgeUpdates.push({ _id: pledge._id, set });
+  }
+  await inBatches(pledgeUpdates, (batch) => Pledge.bulkWrite(batch.map((u) => ({ updateOne: { filter: { _id: u._id }, update: { $set: u.set } } })), { ordered: false }));
+  const programmes: Array<{ _id: Types.ObjectId; totals: { receivedTotal: number; remainingNeed: number; pledgedTotal: number } }> = [];
+  for await (const programme of Programme.find({}).select("_id goal").lean().cursor()) {
+    const receivedTotal = Math.max(0, totals.get(projectionKey("received", programme._id))?.total ?? 0);
+    programmes.push({ _id: programme._id, totals: { receivedTotal, remainingNeed: Math.max(0, programme.goal - receivedTotal), pledgedTotal: pledged.get(String(programme._id)) ?? 0 } });
+  }
+  await inBatches(programmes, (batch) => Programme.bulkWrite(batch.map((p) => ({ updateOne: { filter: { _id: p._id }, update: { $set: p.totals } } })), { ordered: false }));
+  await markCatalogueRebuild();
+  return { institutions: heads.size, entries, programmes: programmes.length, pledges };
+}
+
+/** States whose amount counts as pledged. */
+export const PLEDGED_STATES = ["active", "overdue", "fulfilled"] as const;
+
+/** A programme's pledged total derived again from its pledges (a query over pledges: for rebuilds). */
+export async function recomputePledgedTotal(programmeId: Types.ObjectId | string) {
+  const [row] = await Pledge.aggregate<{ total: number }>([
+    { $match: { programmeId: oid(programmeId), state: { $in: [...PLEDGED_STATES] } } },
+    { $group: { _id: null, total: { $sum: "$amount" } } },
+  ]);
+  await Programme.updateOne({ _id: oid(programmeId) }, { $set: { pledgedTotal: row?.total ?? 0 } });
+}
+
+/**
+ * A pledge made (+amount) or cancelled (−amount): the programme's pledged total moves by it, by `_id`
+ * (pledged is a promise, not the books: a rebuild derives it again from the pledges).
+ */
+export async function addToPledgedTotal(programmeId: Types.ObjectId | string, delta: number) {
+  if (!Number.isSafeInteger(delta)) throw new RangeError(`pledged amounts are whole đồng: ${delta}`);
+  await Programme.updateOne({ _id: oid(programmeId) }, { $inc: { pledgedTotal: delta } });
+  await markProgrammesChanged([programmeId]);
+}
