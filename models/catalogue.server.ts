@@ -350,16 +350,21 @@ export type LedgerDonationRow = {
  * the pledge's visibility and consent, and the donor's kind, name and erasure. Three bounded reads
  * (donations, then their pledges and donors by id), no join. The caller decides what is shown.
  */
-export async function findLedgerDonations(programmeId: string, limit = 50): Promise<{ rows: LedgerDonationRow[]; total: number }> {
+export async function findLedgerDonations(
+  programmeId: string,
+  limit = 50,
+  kept: { total: number; ids: Types.ObjectId[] } | null = null,
+): Promise<{ rows: LedgerDonationRow[]; total: number }> {
   const id = new mongoose.Types.ObjectId(programmeId);
-  const [donations, total] = await Promise.all([
-    Donation.find({ programmeId: id })
-      .select("amount receivedAt method donorId pledgeId donorSnapshot")
-      .sort({ receivedAt: -1, _id: -1 })
-      .limit(Math.max(1, Math.min(limit, MAX_LEDGER_ROWS)))
-      .lean(),
-    Donation.countDocuments({ programmeId: id }),
-  ]);
+  const size = Math.max(1, Math.min(limit, MAX_LEDGER_ROWS));
+  // The programme's gifts as the books keep them (services/projections.ts: a count and the latest ids,
+  // read by `_id`), each gift by `_id`; the query on the donations only for a database without them.
+  const [donations, total] = kept
+    ? [(await Promise.all(kept.ids.slice(0, size).map((gift) => Donation.findById(gift).select("amount receivedAt method donorId pledgeId donorSnapshot").lean()))).filter((d): d is NonNullable<typeof d> => d !== null), kept.total]
+    : await Promise.all([
+        Donation.find({ programmeId: id }).select("amount receivedAt method donorId pledgeId donorSnapshot").sort({ receivedAt: -1, _id: -1 }).limit(size).lean(),
+        Donation.countDocuments({ programmeId: id }),
+      ]);
   const pledgeIds = [...new Set(donations.map((d) => d.pledgeId).filter(Boolean).map(String))];
   const donorIds = [...new Set(donations.map((d) => d.donorId).filter(Boolean).map(String))];
   // One read by `_id` each (at most MAX_LEDGER_ROWS of each), not `$in`: FerretDB v1 serves only an

@@ -28,10 +28,14 @@ export type LedgerHeadDoc = { _id: Types.ObjectId; sequence: number; hash: strin
 export const LedgerHead =
   (mongoose.models.LedgerHead as mongoose.Model<LedgerHeadDoc> | undefined) ?? mongoose.model<LedgerHeadDoc>("LedgerHead", ledgerHeadSchema);
 
-export const PROJECTION_KINDS = ["received", "paid", "reversed"] as const;
+export const PROJECTION_KINDS = ["received", "paid", "reversed", "gifts", "inkind"] as const;
 export type ProjectionKind = (typeof PROJECTION_KINDS)[number];
 
-/** A running total: `_id` is "<kind>:<id>" — received:<programme>, paid:<pledge>, reversed:<ledger entry>. */
+/**
+ * A running total: `_id` is "<kind>:<id>" — received:<programme>, paid:<pledge>, reversed:<ledger entry>;
+ * gifts:<programme> (how many gifts, and the latest ones for the public ledger); inkind:<programme>
+ * (goods pledged, per item: kept from pledges, not the ledger).
+ */
 const projectionSchema = new Schema(
   {
     _id: { type: String, required: true },
@@ -40,10 +44,16 @@ const projectionSchema = new Schema(
     /** The sequence of the last entry counted, in the chain of `institutionId`. */
     through: { type: Number, required: true, default: 0 },
     institutionId: { type: Schema.Types.ObjectId, required: true },
+    /** gifts: the latest gifts, newest first by when they were received (at most RECENT_GIFTS_KEPT). */
+    recent: { type: [new Schema({ id: { type: Schema.Types.ObjectId, required: true }, at: { type: Date, required: true } }, { _id: false })], default: undefined },
+    /** inkind: quantity pledged per item. */
+    items: { type: [new Schema({ item: { type: String, required: true }, quantity: { type: Number, required: true } }, { _id: false })], default: undefined },
   },
   { versionKey: false },
 );
-export type ProjectionDoc = { _id: string; total: number; through: number; institutionId: Types.ObjectId };
+export const RECENT_GIFTS_KEPT = 100;
+export type RecentGift = { id: Types.ObjectId; at: Date };
+export type ProjectionDoc = { _id: string; total: number; through: number; institutionId: Types.ObjectId; recent?: RecentGift[]; items?: Array<{ item: string; quantity: number }> };
 export const Projection =
   (mongoose.models.Projection as mongoose.Model<ProjectionDoc> | undefined) ?? mongoose.model<ProjectionDoc>("Projection", projectionSchema);
 

@@ -8,7 +8,7 @@ import type { SessionUser } from "#models/user.server";
 import { Types } from "mongoose";
 import { canManageProgrammes } from "./access";
 import { forbidden, invalid, notFound } from "./errors";
-import { addToPledgedTotal, paidOfPledge, refreshPledgeFulfilment } from "./projections";
+import { countPledge, paidOfPledge, refreshPledgeFulfilment } from "./projections";
 import { startOfVietnamDay } from "./calendar";
 import { isAcceptingPledges } from "./catalogue";
 import { HARD_MAX_AMOUNT, VIETQR_MAX_AMOUNT } from "./payment-limits";
@@ -131,7 +131,7 @@ export async function createPledge(actor: SessionUser, programmeSlug: string, in
     try {
       const pledge = await Pledge.create({ _id: pledgeId, programmeId: programme._id, institutionId: programme.institutionId, donorId: donor._id, pledgedBy: actor.id, donorSnapshot: snapshotOf(input), kind, amount, visibility: input.visibility, consent, ...extra });
       await notePledgeReference(pledge);
-      await addToPledgedTotal(programme._id, pledge.amount);
+      await countPledge(pledge, 1);
       await recordAudit({ actor, action: "pledge.create", subjectType: "Pledge", subjectId: pledge._id, institutionId: programme.institutionId, details: { reference: pledge.reference, amount, kind } });
       return { reference: pledge.reference, id: String(pledge._id) };
     } catch (error) {
@@ -249,6 +249,6 @@ export async function cancelPledge(actor: SessionUser, reference: string, reason
   pledge.cancelledAt = new Date();
   await pledge.save();
   // An active or overdue pledge counted as pledged until now.
-  await addToPledgedTotal(pledge.programmeId, -pledge.amount);
+  await countPledge(pledge, -1);
   await recordAudit({ actor, action: "pledge.cancel", subjectType: "Pledge", subjectId: pledge._id, institutionId: pledge.institutionId, details: { reference: pledge.reference, reason } });
 }

@@ -2,7 +2,7 @@ import mongoose, { type Types } from "mongoose";
 import { GENESIS_HASH, LedgerEntry, findLedgerHead, type LedgerEntryDoc } from "#models/ledger-entry.server";
 import { Pledge, type PledgeState } from "#models/pledge.server";
 import { Programme, RECEIVED_KINDS } from "#models/programme.server";
-import { LedgerHead, Projection, hasLegacyIds, projectionKey, type LedgerHeadDoc, type ProjectionKind } from "#models/projection.server";
+import { LedgerHead, Projection, RECENT_GIFTS_KEPT, hasLegacyIds, projectionKey, type LedgerHeadDoc, type ProjectionKind, type RecentGift } from "#models/projection.server";
 import { isPastDueDay } from "./calendar";
 import { markCatalogueRebuild, markProgrammesChanged } from "./catalogue-index";
 
@@ -41,16 +41,22 @@ export async function ledgerSum(match: Record<string, unknown>): Promise<number>
   return row?.total ?? 0;
 }
 
-function projectionsOf(entry: Pick<LedgerEntryDoc, "kind" | "programmeId" | "pledgeId" | "reversesEntryId">): Array<{ kind: ProjectionKind; id: Types.ObjectId }> {
+/** Ledger kinds that are a gift (the public ledger lists them; reversals are not gifts). */
+const GIFT_KINDS = ["donation_received", "in_kind_received", "volunteer_hours"];
+
+type ProjectedEntry = Pick<LedgerEntryDoc, "sequence" | "amount" | "institutionId" | "kind" | "programmeId" | "pledgeId" | "reversesEntryId" | "sourceType" | "sourceId" | "occurredAt">;
+
+function projectionsOf(entry: Omit<ProjectedEntry, "sequence" | "amount" | "institutionId" | "occurredAt">): Array<{ kind: ProjectionKind; id: Types.ObjectId }> {
   const keys: Array<{ kind: ProjectionKind; id: Types.ObjectId }> = [];
   if ((RECEIVED_KINDS as readonly string[]).includes(entry.kind)) keys.push({ kind: "received", id: entry.programmeId });
+  if (GIFT_KINDS.includes(entry.kind) && entry.sourceType === "donation" && entry.sourceId) keys.push({ kind: "gifts", id: entry.programmeId });
   if (entry.pledgeId) keys.push({ kind: "paid", id: entry.pledgeId });
   if (entry.reversesEntryId) keys.push({ kind: "reversed", id: entry.reversesEntryId });
   return keys;
 }
 
 /** The ledger read each projection stands for (what rebuilding and old databases use). */
-function ledgerMatchOf(kind: ProjectionKind, id: Types.ObjectId | string): Record<string, unknown> {
+function ledgerMatchOf(kind: "received" | "paid" | "reversed", id: Types.ObjectId | string): Record<string, unknown> {
   if (kind === "received") return { programmeId: oid(id), kind: { $in: [...RECEIVED_KINDS] } };
   if (kind === "paid") return { pledgeId: oid(id) };
   return { reversesEntryId: oid(id) };
@@ -60,7 +66,7 @@ function ledgerMatchOf(kind: ProjectionKind, id: Types.ObjectId | string): Recor
  * A running total, by `_id`. No document means nothing was counted yet (0) — except in a database
  * with records from before projections existed, where it is derived from the ledger instead.
  */
-export async function projectionTotal(kind: ProjectionKind, id: Types.ObjectId | string): Promise<number> {
+export async function projectionTotal(kind: "received" | "paid" | "reversed", id: Types.ObjectId | string): Promise<number> {
   const doc = await Projection.findById(projectionKey(kind, id)).lean();
   if (doc) return doc.total;
   return (await hasLegacyIds()) ? ledgerSum(ledgerMatchOf(kind, id)) : 0;
@@ -101,13 +107,42 @@ export async function repairLedgerHead(institutionId: Types.ObjectId, options: {
   return head;
 }
 
+/** Newest first by when received, then by id; at most RECENT_GIFTS_KEPT. */
+function withRecentGift(recent: RecentGift[], gift: RecentGift): RecentGift[] {
+  const list = [...recent.filter((g) => String(g.id) !== String(gift.id)), gift];
+  list.sort((a, b) => new Date(b.at).getTime() - new Date(a.at).getTime() || String(b.id).localeCompare(String(a.id)));
+  return list.slice(0, RECENT_GIFTS_KEPT);
+}
+
 /** Adds one entry to one running total, unless that total already counted it. */
-async function count(kind: ProjectionKind, id: Types.ObjectId, entry: Pick<LedgerEntryDoc, "sequence" | "amount" | "institutionId">) {
+async function count(kind: ProjectionKind, id: Types.ObjectId, entry: ProjectedEntry) {
   const key = projectionKey(kind, id);
   const doc = await Projection.findById(key).lean();
   if (doc && doc.through >= entry.sequence) return false;
-  await Projection.replaceOne({ _id: key }, { total: (doc?.total ?? 0) + entry.amount, through: entry.sequence, institutionId: entry.institutionId }, { upsert: true });
+  const next =
+    kind === "gifts"
+      ? { total: (doc?.total ?? 0) + 1, recent: withRecentGift(doc?.recent ?? [], { id: entry.sourceId!, at: entry.occurredAt }) }
+      : { total: (doc?.total ?? 0) + entry.amount };
+  await Projection.replaceOne({ _id: key }, { ...next, through: entry.sequence, institutionId: entry.institutionId }, { upsert: true });
   return true;
+}
+
+/**
+ * A programme's gifts for its public ledger: how many, and the ids of the latest (newest first). Null
+ * in a database with records from before projections existed and none kept yet (then the caller asks
+ * the donations themselves).
+ */
+export async function recentGiftsOfProgramme(programmeId: Types.ObjectId | string): Promise<{ total: number; ids: Types.ObjectId[] } | null> {
+  const doc = await Projection.findById(projectionKey("gifts", programmeId)).lean();
+  if (doc) return { total: doc.total, ids: (doc.recent ?? []).map((g) => g.id) };
+  return (await hasLegacyIds()) ? null : { total: 0, ids: [] };
+}
+
+/** Goods pledged to a programme, per item (active, overdue and fulfilled in-kind pledges). Null as above. */
+export async function pledgedInKindOfProgramme(programmeId: Types.ObjectId | string): Promise<Array<{ item: string; quantity: number }> | null> {
+  const doc = await Projection.findById(projectionKey("inkind", programmeId)).lean();
+  if (doc) return (doc.items ?? []).filter((i) => i.quantity > 0).map((i) => ({ item: i.item, quantity: i.quantity }));
+  return (await hasLegacyIds()) ? null : [];
 }
 
 /** The programme's stored copies (progress bars, "most needed" sort) from its received total. */
@@ -162,7 +197,7 @@ export function fulfilmentOf(pledge: PledgeForFulfilment, totalPaid: number, now
 }
 
 /** Counts one entry in every total it belongs to, then refreshes the copies those totals feed. */
-export async function projectEntry(entry: Pick<LedgerEntryDoc, "sequence" | "amount" | "institutionId" | "kind" | "programmeId" | "pledgeId" | "reversesEntryId">) {
+export async function projectEntry(entry: ProjectedEntry) {
   for (const { kind, id } of projectionsOf(entry)) await count(kind, id, entry);
   if ((RECEIVED_KINDS as readonly string[]).includes(entry.kind)) await refreshProgrammeReceived(entry.programmeId);
   if (entry.pledgeId) await refreshPledgeFulfilment(entry.pledgeId);
@@ -181,27 +216,39 @@ export async function catchUpProjections(head: LedgerHeadDoc): Promise<LedgerHea
   return caughtUp;
 }
 
-/** Every total of one institution derived again from its ledger, and stored. Returns the sequence counted through. */
-async function rebuildInstitution(institutionId: Types.ObjectId) {
-  const totals = new Map<string, { total: number; through: number }>();
-  let sequence = 0;
-  const cursor = LedgerEntry.find({ institutionId }).sort({ sequence: 1 }).lean().cursor();
-  for await (const entry of cursor) {
-    sequence = entry.sequence;
-    for (const { kind, id } of projectionsOf(entry)) {
-      const key = projectionKey(kind, id);
-      const t = totals.get(key) ?? { total: 0, through: 0 };
-      t.total += entry.amount;
-      t.through = entry.sequence;
-      totals.set(key, t);
-    }
+type Tally = { total: number; through: number; institutionId: Types.ObjectId; recent?: RecentGift[] };
+const byNewest = (a: RecentGift, b: RecentGift) => b.at.getTime() - a.at.getTime() || String(b.id).localeCompare(String(a.id));
+
+/** Counts one entry into in-memory totals, as count() does into stored ones (for rebuilds). */
+function tallyEntry(totals: Map<string, Tally>, entry: ProjectedEntry) {
+  for (const { kind, id } of projectionsOf(entry)) {
+    const key = projectionKey(kind, id);
+    const t = totals.get(key) ?? { total: 0, through: 0, institutionId: entry.institutionId };
+    t.through = Math.max(t.through, entry.sequence);
+    if (kind === "gifts") {
+      t.total += 1;
+      (t.recent ??= []).push({ id: entry.sourceId!, at: new Date(entry.occurredAt) });
+      if (t.recent.length > 2 * RECENT_GIFTS_KEPT) t.recent = t.recent.sort(byNewest).slice(0, RECENT_GIFTS_KEPT);
+    } else t.total += entry.amount;
+    totals.set(key, t);
   }
+}
+
+function tallyDocument(key: string, t: Tally) {
+  return { _id: key, total: t.total, through: t.through, institutionId: t.institutionId, ...(t.recent ? { recent: t.recent.sort(byNewest).slice(0, RECENT_GIFTS_KEPT) } : {}) };
+}
+
+/** Kinds kept from the ledger (inkind is kept from pledges). */
+const LEDGER_KINDS = new Set<string>(["received", "paid", "reversed", "gifts"]);
+
+/** Every ledger total of one institution derived again from its ledger, and stored (an old database's first append). */
+async function rebuildInstitution(institutionId: Types.ObjectId) {
+  const totals = new Map<string, Tally>();
+  for await (const entry of LedgerEntry.find({ institutionId }).lean().cursor()) tallyEntry(totals, entry);
   const existing = await Projection.find({ institutionId }).select("_id").lean();
-  const stale = existing.map((d) => d._id).filter((key) => !totals.has(key));
-  const ops = [...totals].map(([key, t]) => ({ replaceOne: { filter: { _id: key }, replacement: { _id: key, total: t.total, through: t.through, institutionId }, upsert: true } }));
-  for (let i = 0; i < ops.length; i += 500) await Projection.bulkWrite(ops.slice(i, i + 500), { ordered: false });
+  const stale = existing.map((d) => d._id).filter((key) => LEDGER_KINDS.has(key.split(":")[0]!) && !totals.has(key));
+  for (const [key, t] of totals) await Projection.replaceOne({ _id: key }, tallyDocument(key, t), { upsert: true });
   for (const key of stale) await Projection.deleteOne({ _id: key });
-  return { sequence, keys: [...totals.keys()] };
 }
 
 /**
@@ -211,37 +258,40 @@ async function rebuildInstitution(institutionId: Types.ObjectId) {
  * prove the running totals right (tests compare the two).
  */
 export async function rebuildProjections(): Promise<{ institutions: number; entries: number; programmes: number; pledges: number }> {
-  const totals = new Map<string, { total: number; through: number; institutionId: Types.ObjectId }>();
+  const totals = new Map<string, Tally>();
   const heads = new Map<string, { _id: Types.ObjectId; sequence: number; hash: string }>();
   let entries = 0;
-  for await (const entry of LedgerEntry.find({}).select("institutionId programmeId pledgeId reversesEntryId kind amount sequence hash").lean().cursor()) {
+  const fields = "institutionId programmeId pledgeId reversesEntryId kind amount sequence hash sourceType sourceId occurredAt";
+  for await (const entry of LedgerEntry.find({}).select(fields).lean().cursor()) {
     entries += 1;
     const inst = String(entry.institutionId);
     const head = heads.get(inst);
     if (!head || head.sequence < entry.sequence) heads.set(inst, { _id: entry.institutionId, sequence: entry.sequence, hash: entry.hash });
-    for (const { kind, id } of projectionsOf(entry)) {
-      const key = projectionKey(kind, id);
-      const t = totals.get(key) ?? { total: 0, through: 0, institutionId: entry.institutionId };
-      t.total += entry.amount;
-      t.through = Math.max(t.through, entry.sequence);
-      totals.set(key, t);
-    }
+    tallyEntry(totals, entry);
   }
   const inBatches = async <T>(items: T[], write: (batch: T[]) => Promise<unknown>) => {
     for (let i = 0; i < items.length; i += 1000) await write(items.slice(i, i + 1000));
   };
   await Projection.deleteMany({});
-  await inBatches([...totals], (batch) => Projection.insertMany(batch.map(([key, t]) => ({ _id: key, total: t.total, through: t.through, institutionId: t.institutionId })), { ordered: false }));
+  await inBatches([...totals], (batch) => Projection.insertMany(batch.map(([key, t]) => tallyDocument(key, t)), { ordered: false }));
   await LedgerHead.deleteMany({});
   await inBatches([...heads.values()], (batch) => LedgerHead.insertMany(batch.map((h) => ({ ...h, projectedThrough: h.sequence })), { ordered: false }));
 
   const pledged = new Map<string, number>();
+  const inKind = new Map<string, { institutionId: Types.ObjectId; items: Map<string, number> }>();
   let pledges = 0;
   const now = new Date();
   const pledgeUpdates: Array<{ _id: Types.ObjectId; set: Record<string, unknown> }> = [];
-  for await (const pledge of Pledge.find({}).select("_id programmeId state amount instalments").lean().cursor()) {
+  for await (const pledge of Pledge.find({}).select("_id programmeId institutionId kind inKindItems state amount instalments").lean().cursor()) {
     pledges += 1;
-    if ((PLEDGED_STATES as readonly string[]).includes(pledge.state)) pledged.set(String(pledge.programmeId), (pledged.get(String(pledge.programmeId)) ?? 0) + pledge.amount);
+    if ((PLEDGED_STATES as readonly string[]).includes(pledge.state)) {
+      pledged.set(String(pledge.programmeId), (pledged.get(String(pledge.programmeId)) ?? 0) + pledge.amount);
+      if (pledge.kind === "in_kind") {
+        const goods = inKind.get(String(pledge.programmeId)) ?? { institutionId: pledge.institutionId, items: new Map<string, number>() };
+        for (const line of pledge.inKindItems ?? []) goods.items.set(line.item, (goods.items.get(line.item) ?? 0) + line.quantity);
+        inKind.set(String(pledge.programmeId), goods);
+      }
+    }
     const derived = fulfilmentOf(pledge, Math.max(0, totals.get(projectionKey("paid", pledge._id))?.total ?? 0), now);
     const set: Record<string, unknown> = {};
     if (derived.state !== pledge.state) set.state = derived.state;
@@ -252,6 +302,12 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
     });
     if (Object.keys(set).length) pledgeUpdates.push({ _id: pledge._id, set });
   }
+  await inBatches([...inKind], (batch) =>
+    Projection.insertMany(
+      batch.map(([programmeId, goods]) => ({ _id: projectionKey("inkind", programmeId), total: 0, through: 0, institutionId: goods.institutionId, items: [...goods.items].map(([item, quantity]) => ({ item, quantity })) })),
+      { ordered: false },
+    ),
+  );
   await inBatches(pledgeUpdates, (batch) => Pledge.bulkWrite(batch.map((u) => ({ updateOne: { filter: { _id: u._id }, update: { $set: u.set } } })), { ordered: false }));
   const programmes: Array<{ _id: Types.ObjectId; totals: { receivedTotal: number; remainingNeed: number; pledgedTotal: number } }> = [];
   for await (const programme of Programme.find({}).select("_id goal").lean().cursor()) {
@@ -276,11 +332,27 @@ export async function recomputePledgedTotal(programmeId: Types.ObjectId | string
 }
 
 /**
- * A pledge made (+amount) or cancelled (−amount): the programme's pledged total moves by it, by `_id`
- * (pledged is a promise, not the books: a rebuild derives it again from the pledges).
+ * A pledge made (sign +1) or cancelled (−1): the programme's pledged total, and for goods its pledged
+ * quantities per item, move by it. By `_id`, one at a time per institution (FerretDB v1 applies $inc
+ * as read-modify-write, so concurrent increments could be lost). Pledged is a promise, not the books:
+ * a rebuild derives it from the pledges.
  */
-export async function addToPledgedTotal(programmeId: Types.ObjectId | string, delta: number) {
-  if (!Number.isSafeInteger(delta)) throw new RangeError(`pledged amounts are whole đồng: ${delta}`);
-  await Programme.updateOne({ _id: oid(programmeId) }, { $inc: { pledgedTotal: delta } });
-  await markProgrammesChanged([programmeId]);
+export async function countPledge(
+  pledge: { programmeId: Types.ObjectId; institutionId: Types.ObjectId; amount: number; kind: string; inKindItems?: Array<{ item: string; quantity: number }> | null },
+  sign: 1 | -1,
+) {
+  if (!Number.isSafeInteger(pledge.amount)) throw new RangeError(`pledged amounts are whole đồng: ${pledge.amount}`);
+  await withInstitutionLock(pledge.institutionId, async () => {
+    const programme = await Programme.findById(pledge.programmeId).select("pledgedTotal").lean();
+    if (!programme) return;
+    await Programme.updateOne({ _id: programme._id }, { $set: { pledgedTotal: Math.max(0, (programme.pledgedTotal ?? 0) + sign * pledge.amount) } });
+    if (pledge.kind === "in_kind" && pledge.inKindItems?.length) {
+      const key = projectionKey("inkind", pledge.programmeId);
+      const doc = await Projection.findById(key).lean();
+      const items = new Map((doc?.items ?? []).map((i) => [i.item, i.quantity]));
+      for (const line of pledge.inKindItems) items.set(line.item, Math.max(0, (items.get(line.item) ?? 0) + sign * line.quantity));
+      await Projection.replaceOne({ _id: key }, { _id: key, total: 0, through: 0, institutionId: pledge.institutionId, items: [...items].map(([item, quantity]) => ({ item, quantity })) }, { upsert: true });
+    }
+  });
+  await markProgrammesChanged([pledge.programmeId]);
 }

@@ -77,7 +77,7 @@ const RECEIVED = ["donation_received", "in_kind_received", "volunteer_hours", "r
 async function storedState(world: World) {
   const programmes = await Promise.all(world.programmes.map((p) => Programme.findById(p._id).select("receivedTotal remainingNeed").lean()));
   const pledges = await Promise.all(world.pledges.map((p) => Pledge.findById(p._id).select("state instalments").lean()));
-  const projections = (await Projection.find({}).lean()).map((d) => [d._id, d.total]).sort();
+  const projections = (await Projection.find({}).lean()).map((d) => [d._id, d.total, (d.recent ?? []).map((g) => String(g.id)).join(",")]).sort();
   const heads = (await LedgerHead.find({}).lean()).map((h) => [String(h._id), h.sequence, h.hash, h.projectedThrough]).sort();
   return {
     programmes: programmes.map((p) => [p!.receivedTotal, p!.remainingNeed]),
@@ -166,12 +166,17 @@ describe("the money path, at random", () => {
   const seeds = [Number(process.env.MONEY_SEED ?? 0) || Date.now() % 100_000, 7, 20261201];
   for (const seed of seeds) {
     test(`seed ${seed}: stored totals equal the ledger, a rebuild, and the story`, async () => {
-      const { world, expectedReceived } = await runStory(seed);
+      const { world, gifts, expectedReceived } = await runStory(seed);
       for (const [i, programme] of world.programmes.entries()) {
         const stored = await Programme.findById(programme._id).select("receivedTotal goal").lean();
         const fromLedger = await sumLedger({ programmeId: programme._id, kind: { $in: RECEIVED } });
         expect({ seed, programme: i, received: stored!.receivedTotal }).toEqual({ seed, programme: i, received: Math.max(0, fromLedger) });
         expect(stored!.receivedTotal).toBe(expectedReceived.get(i) ?? 0);
+        // The public ledger's count and latest gifts: every gift once, newest first.
+        const mine = gifts.filter((g) => g.programme === i);
+        const kept = await Projection.findById(`gifts:${programme._id}`).lean();
+        expect(kept?.total ?? 0).toBe(mine.length);
+        expect(new Set((kept?.recent ?? []).map((g) => String(g.id)))).toEqual(new Set(mine.map((g) => g.id)));
       }
       for (const pledge of world.pledges) {
         // Overdue is a matter of the calendar, derived as a page is read (a pledge never paid was never refreshed).
