@@ -1,4 +1,5 @@
 import mongoose, { Schema, type InferSchemaType, type Types } from "mongoose";
+import { hasLegacyIds, objectIdFromName } from "./projection.server";
 
 export const WEBHOOK_PROVIDERS = ["stripe"] as const;
 export type WebhookProvider = (typeof WEBHOOK_PROVIDERS)[number];
@@ -18,6 +19,10 @@ const processedWebhookEventSchema = new Schema(
   { timestamps: true },
 );
 
+// Found by `_id` from {provider, eventId} (webhookEventId): "was this delivery handled?" is one read by `_id`.
+processedWebhookEventSchema.pre("validate", function () {
+  if (this.isNew && this.eventId) this._id = webhookEventId(this.provider ?? "stripe", this.eventId);
+});
 processedWebhookEventSchema.index({ provider: 1, eventId: 1 }, { unique: true });
 processedWebhookEventSchema.index({ processedAt: -1 });
 
@@ -43,4 +48,14 @@ export async function claimWebhookEvent(input: { provider?: WebhookProvider; eve
     if (isDuplicateKeyError(error)) return false;
     throw error;
   }
+}
+
+export function webhookEventId(provider: string, eventId: string): Types.ObjectId {
+  return objectIdFromName(`webhook:${provider}:${eventId}`);
+}
+
+/** Whether a delivery was already handled: by `_id` (older databases: by its fields). */
+export async function isWebhookEventHandled(provider: WebhookProvider, eventId: string): Promise<boolean> {
+  if (await ProcessedWebhookEvent.exists({ _id: webhookEventId(provider, eventId) })) return true;
+  return (await hasLegacyIds()) ? Boolean(await ProcessedWebhookEvent.exists({ provider, eventId })) : false;
 }

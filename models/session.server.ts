@@ -26,7 +26,9 @@ export async function createSession(userId: string, ttlMs: number) {
 
 export async function findLiveSession(id: string) {
   if (!mongoose.isValidObjectId(id)) return null;
-  return Session.findOne({ _id: id, expiresAt: { $gt: new Date() } }).select("userId expiresAt").lean();
+  // By `_id` alone (the one filter the embedded database serves from an index), expiry checked here.
+  const session = await Session.findById(id).select("userId expiresAt").lean();
+  return session && session.expiresAt.getTime() > Date.now() ? session : null;
 }
 
 export async function deleteSession(id: string) {

@@ -2,7 +2,7 @@ import type Stripe from "stripe";
 import { recordAudit } from "#models/audit-event.server";
 import { findDonationByIdempotencyKey } from "#models/donation.server";
 import { Pledge } from "#models/pledge.server";
-import { claimWebhookEvent, ProcessedWebhookEvent } from "#models/processed-webhook-event.server";
+import { claimWebhookEvent, isWebhookEventHandled } from "#models/processed-webhook-event.server";
 import { recordDonation, recordReversal } from "./donations";
 
 /**
@@ -57,7 +57,7 @@ async function recordRefunds(charge: Stripe.Charge): Promise<StripeOutcome> {
 }
 
 export async function handleStripeEvent(event: Stripe.Event): Promise<StripeOutcome> {
-  if (await ProcessedWebhookEvent.exists({ provider: "stripe", eventId: event.id })) return { status: "duplicate" };
+  if (await isWebhookEventHandled("stripe", event.id)) return { status: "duplicate" };
   let outcome: StripeOutcome;
   switch (event.type) {
     case "checkout.session.completed":

@@ -9,6 +9,7 @@ import { Programme } from "#models/programme.server";
 import { recordDonation } from "#services/donations";
 import { baseUrl, launchBrowser } from "./browser";
 import { connectE2eDatabase } from "./db";
+import { markProgrammesChanged } from "#services/catalogue-index";
 
 const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const stamp = Date.now().toString(36);
@@ -24,6 +25,8 @@ describe("accessibility (axe-core, WCAG 2.1 AA)", () => {
     await connectE2eDatabase();
     const institution = await Institution.create({ name: `Bảo tàng Cà Mau ${stamp}`, slug: `bao-tang-ca-mau-${stamp}`, type: "museum", level: "provincial", provinceSlug: "ca-mau", address: "Cà Mau", status: "approved", bankAccount: { bankBin: "970418", accountNumber: "7410000123456", accountName: "BAO TANG CA MAU" } });
     const programme = await Programme.create({ institutionId: institution._id, slug: `rung-ngap-man-${stamp}`, title: `Rừng ngập mặn kể chuyện ${stamp}`, summary: "Giáo dục di sản thiên nhiên cho học sinh.", startDate: new Date("2026-09-01"), endDate: new Date("2027-09-01"), goal: 60_000_000, state: "open", themes: ["heritage-education"], inKindNeeds: [{ item: "Kính lúp", unit: "chiếc", quantity: 40, unitValue: 120_000 }], provinceSlug: "ca-mau", institutionType: "museum", institutionName: institution.name, institutionSlug: institution.slug, institutionApproved: true, publishedAt: new Date() });
+    // Written around the services: tell the catalogue, as the services do (services/catalogue-index.ts).
+    await markProgrammesChanged([programme._id]);
     // A confirmed gift, so the receipt's public page has something to show.
     await recordDonation({ idempotencyKey: giftKey, programmeId: programme._id, institutionId: institution._id, method: "cash", amount: 1_500_000, receivedAt: new Date() });
   });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { Institution } from "#models/institution.server";
 import { Programme } from "#models/programme.server";
 import { baseUrl, launchBrowser, screenshot } from "./browser";
+import { markProgrammesChanged } from "#services/catalogue-index";
 
 const DAY = 24 * 60 * 60 * 1000;
 const tag = Date.now().toString(36);
@@ -40,8 +41,10 @@ describe("the public catalogue in the browser", () => {
       themes: ["digital-skills"],
       publishedAt: new Date(),
     };
-    await Programme.create({ ...base, slug: programmeSlug, title: "Thư viện số Hoàng Mai", summary: "Máy tính cho người cao tuổi.", description: "Đoạn một.\n\nĐoạn hai.", state: "open" });
-    await Programme.create({ ...base, slug: draftSlug, title: "Thư viện số Hoàng Mai (bản nháp)", state: "draft" });
+    const open = await Programme.create({ ...base, slug: programmeSlug, title: "Thư viện số Hoàng Mai", summary: "Máy tính cho người cao tuổi.", description: "Đoạn một.\n\nĐoạn hai.", state: "open" });
+    const draft = await Programme.create({ ...base, slug: draftSlug, title: "Thư viện số Hoàng Mai (bản nháp)", state: "draft" });
+    // Written around the services: tell the catalogue, as the services do (services/catalogue-index.ts).
+    await markProgrammesChanged([open._id, draft._id]);
     browser = await launchBrowser();
     page = await browser.newPage();
   });

@@ -2,6 +2,7 @@ import mongoose from "mongoose";
 import { inject } from "vitest";
 import { createUser, type Role } from "#models/user.server";
 import { hashPassword } from "~/utils/auth.server";
+import { markProgrammesChanged } from "#services/catalogue-index";
 
 /** The e2e test talks to the same database as the app it drives, to set up accounts only it can't click into existence. */
 export async function connectE2eDatabase() {
@@ -58,5 +59,7 @@ export async function createManagerWithProgramme(input: {
     themes: ["reading-culture"],
     publishedAt: new Date(),
   });
+  // Written around the services: tell the catalogue, as the services do (services/catalogue-index.ts).
+  await markProgrammesChanged([programme._id]);
   return String(programme._id);
 }

@@ -5,6 +5,7 @@ import { Institution } from "#models/institution.server";
 import { Programme } from "#models/programme.server";
 import { baseUrl, launchBrowser, screenshot } from "./browser";
 import { connectE2eDatabase } from "./db";
+import { markProgrammesChanged } from "#services/catalogue-index";
 
 const stamp = Date.now();
 const title = `Tủ sách thiếu nhi ${stamp}`;
@@ -25,7 +26,9 @@ describe("J1 — a business pledges in instalments and pays the first by card (d
       bankAccount: { bankBin: "970436", accountNumber: "0031000123456", accountName: "THU VIEN HAI PHONG" },
       status: "approved",
     });
-    await Programme.create({ institutionId: institution._id, slug, title, summary: "Sách cho trẻ em.", startDate: new Date("2026-09-01"), endDate: new Date("2027-09-01"), goal: 100_000_000, state: "open", provinceSlug: "hai-phong", institutionType: "library", institutionName: institution.name, institutionSlug: institution.slug, institutionApproved: true, publishedAt: new Date() });
+    const created = await Programme.create({ institutionId: institution._id, slug, title, summary: "Sách cho trẻ em.", startDate: new Date("2026-09-01"), endDate: new Date("2027-09-01"), goal: 100_000_000, state: "open", provinceSlug: "hai-phong", institutionType: "library", institutionName: institution.name, institutionSlug: institution.slug, institutionApproved: true, publishedAt: new Date() });
+    // Written around the services: tell the catalogue, as the services do (services/catalogue-index.ts).
+    await markProgrammesChanged([created._id]);
   });
   afterAll(async () => {
     await browser?.close();

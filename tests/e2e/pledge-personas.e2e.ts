@@ -6,6 +6,7 @@ import { Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
 import { baseUrl, launchBrowser, screenshot } from "./browser";
 import { createAccount } from "./db";
+import { markProgrammesChanged } from "#services/catalogue-index";
 
 /**
  * J1 as its users meet it: the main persona first (a business, JavaScript on, Vietnamese), then in
@@ -34,7 +35,9 @@ describe("J1 — every persona pledges and reaches a VietQR code", () => {
     await createAccount("donor", `cn.${stamp}@example.vn`, PASSWORD, "Trần Minh Đức");
     await createAccount("donor", `nojs.${stamp}@sachvina.vn`, PASSWORD, "Vũ Thị Mai");
     const institution = await Institution.create({ name: `Thư viện Lào Cai ${stamp}`, slug: `thu-vien-lao-cai-${stamp}`, type: "library", level: "provincial", provinceSlug: "lao-cai", address: "Lào Cai", bankAccount: { bankBin: "970418", accountNumber: "8800123456", accountName: "THU VIEN LAO CAI" }, status: "approved" });
-    await Programme.create({ institutionId: institution._id, slug, title: `Sách cho trẻ vùng cao ${stamp}`, summary: "Tủ sách cho các điểm trường.", startDate: new Date("2026-09-01"), endDate: new Date("2028-09-01"), goal: 300_000_000, state: "open", provinceSlug: "lao-cai", institutionType: "library", institutionName: institution.name, institutionSlug: institution.slug, institutionApproved: true, publishedAt: new Date() });
+    const created = await Programme.create({ institutionId: institution._id, slug, title: `Sách cho trẻ vùng cao ${stamp}`, summary: "Tủ sách cho các điểm trường.", startDate: new Date("2026-09-01"), endDate: new Date("2028-09-01"), goal: 300_000_000, state: "open", provinceSlug: "lao-cai", institutionType: "library", institutionName: institution.name, institutionSlug: institution.slug, institutionApproved: true, publishedAt: new Date() });
+    // Written around the services: tell the catalogue, as the services do (services/catalogue-index.ts).
+    await markProgrammesChanged([created._id]);
     browser = await launchBrowser();
   });
   afterAll(async () => {

@@ -8,6 +8,7 @@ import { Programme } from "#models/programme.server";
 import { User } from "#models/user.server";
 import { baseUrl, launchBrowser, screenshot } from "./browser";
 import { createAccount } from "./db";
+import { markProgrammesChanged } from "#services/catalogue-index";
 
 const stamp = Date.now().toString(36);
 const PASSWORD = "mat-khau-e2e-2026";
@@ -32,6 +33,8 @@ describe("J2 — a manager reconciles a bank statement", () => {
     const institution = await Institution.create({ name: `Bảo tàng Quảng Ninh ${stamp}`, slug: `bao-tang-quang-ninh-${stamp}`, type: "museum", level: "provincial", provinceSlug: "quang-ninh", address: "Hạ Long", status: "approved", managerIds: [manager.id], bankAccount: { bankBin: "970436", accountNumber: "1130001234567", accountName: "BAO TANG QUANG NINH" } });
     await User.updateOne({ _id: manager.id }, { $set: { institutionIds: [institution._id] } });
     const programme = await Programme.create({ institutionId: institution._id, slug: `di-san-bien-${stamp}`, title: `Di sản biển cho học sinh ${stamp}`, startDate: new Date("2026-09-01"), endDate: new Date("2027-09-01"), goal: 80_000_000, state: "open", provinceSlug: "quang-ninh", institutionType: "museum", institutionName: institution.name, institutionSlug: institution.slug, institutionApproved: true });
+    // Written around the services: tell the catalogue, as the services do (services/catalogue-index.ts).
+    await markProgrammesChanged([programme._id]);
     programmeId = String(programme._id);
     const donor = await Donor.create({ kind: "organisation", legalName: "Công ty Than Hạ Long", taxCode: "1000000298" });
     const pledge = await Pledge.create({ programmeId: programme._id, institutionId: institution._id, donorId: donor._id, kind: "cash_once", amount: 15_000_000, visibility: "name_and_amount" });

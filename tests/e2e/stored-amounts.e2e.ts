@@ -6,6 +6,7 @@ import { Pledge } from "#models/pledge.server";
 import { Programme, recomputeProgrammeTotals } from "#models/programme.server";
 import { baseUrl } from "./browser";
 import { connectE2eDatabase } from "./db";
+import { markProgrammesChanged } from "#services/catalogue-index";
 
 /**
  * Whatever amounts the database holds — here two pledges of 9.007.199.254.740.991 ₫ written before
@@ -26,6 +27,8 @@ describe("pages render whatever amounts are stored", () => {
       await Pledge.collection.insertOne({ reference, programmeId: programme._id, institutionId: institution._id, donorId: donor._id, kind: "cash_once", amount: 9_007_199_254_740_991, currency: "VND", instalments: [], inKindItems: [], visibility: "name_and_amount", state: "active", createdAt: new Date(), updatedAt: new Date() });
     }
     await recomputeProgrammeTotals(programme._id);
+    // Written around the services: tell the catalogue, as the services do (services/catalogue-index.ts).
+    await markProgrammesChanged([programme._id]);
   });
   afterAll(async () => {
     await mongoose.disconnect();
