@@ -103,8 +103,10 @@ export async function watchSqliteIdIndexes({ dataDir, log = console.log }) {
         ensureIdIndexesInFile(Database, file);
         seen.set(file, fileStamp(file));
       } catch (error) {
-        // Busy or mid-drop: the next sweep tries again.
-        if (!/SQLITE_BUSY|no such table|SQLITE_CANTOPEN/.test(String(error?.code ?? error?.message))) log(`• index upkeep on ${name}: ${error.message}`);
+        // Busy, or the database was dropped while we looked (its files vanish under us): the next sweep
+        // tries again, or no longer sees it. Anything else is said.
+        const gone = !fs.existsSync(file);
+        if (!gone && !/SQLITE_BUSY|no such table/.test(String(error?.code ?? error?.message))) log(`• index upkeep on ${name}: ${error.message}`);
       }
     }
     for (const file of seen.keys()) if (!files.includes(path.basename(file))) seen.delete(file);
