@@ -151,7 +151,10 @@ export async function refreshProgrammeSearchText(filter: mongoose.FilterQuery<Pr
       .limit(batchSize)
       .lean();
     if (docs.length === 0) return count;
-    await Programme.bulkWrite(docs.map((doc) => ({ updateOne: { filter: { _id: doc._id }, update: { $set: programmeSearchText(doc) } } })));
+    // 50 updates to a command: FerretDB v1.24 waits forever on an update command of 100 or more (decision 0011).
+    for (let i = 0; i < docs.length; i += 50) {
+      await Programme.bulkWrite(docs.slice(i, i + 50).map((doc) => ({ updateOne: { filter: { _id: doc._id }, update: { $set: programmeSearchText(doc) } } })));
+    }
     count += docs.length;
     lastId = docs[docs.length - 1]!._id;
     if (docs.length < batchSize) return count;

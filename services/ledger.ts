@@ -98,13 +98,11 @@ export async function appendLedgerEntry(input: NewLedgerEntry): Promise<LedgerEn
         await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 15));
         continue;
       }
-      await LedgerHead.replaceOne(
-        { _id: entry.institutionId },
-        { _id: entry.institutionId, sequence: created.sequence, hash: created.hash, projectedThrough: head.projectedThrough },
-        { upsert: true },
-      );
+      // Counted, then the head moves past it (one write). A crash before that write leaves the head
+      // behind the chain: the next append finds its sequence taken, reads the head from the chain again
+      // and counts what was not counted (each total remembers what it counted, so nothing twice).
       await projectEntry(created);
-      await LedgerHead.updateOne({ _id: entry.institutionId }, { $set: { projectedThrough: created.sequence } });
+      await LedgerHead.replaceOne({ _id: entry.institutionId }, { _id: entry.institutionId, sequence: created.sequence, hash: created.hash, projectedThrough: created.sequence }, { upsert: true });
       return created;
     }
     throw new Error("could not append to the ledger after 20 attempts");

@@ -192,8 +192,8 @@ export async function pledgesOfUser(actor: SessionUser) {
   const [programmes, paid] = await Promise.all([
     // Each programme by `_id` (few per person; `$in` would read every programme on the embedded database).
     Promise.all(programmeIds.map((id) => Programme.findById(id).select("title slug").lean())),
-    // What was paid on each: its running total, by `_id`.
-    Promise.all(pledges.map((p) => paidOfPledge(p._id))),
+    // What was paid on each: the pledge's copy of its running total (older pledges: the total, by `_id`).
+    Promise.all(pledges.map((p) => (typeof p.paidTotal === "number" ? p.paidTotal : paidOfPledge(p._id)))),
   ]);
   const byId = new Map(programmes.flatMap((p) => (p ? [[String(p._id), p] as const] : [])));
   const paidOf = new Map(pledges.map((p, i) => [String(p._id), paid[i]!]));

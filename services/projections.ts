@@ -115,16 +115,16 @@ function withRecentGift(recent: RecentGift[], gift: RecentGift): RecentGift[] {
 }
 
 /** Adds one entry to one running total, unless that total already counted it. */
-async function count(kind: ProjectionKind, id: Types.ObjectId, entry: ProjectedEntry) {
+async function count(kind: ProjectionKind, id: Types.ObjectId, entry: ProjectedEntry): Promise<number> {
   const key = projectionKey(kind, id);
   const doc = await Projection.findById(key).lean();
-  if (doc && doc.through >= entry.sequence) return false;
+  if (doc && doc.through >= entry.sequence) return doc.total;
   const next =
     kind === "gifts"
       ? { total: (doc?.total ?? 0) + 1, recent: withRecentGift(doc?.recent ?? [], { id: entry.sourceId!, at: entry.occurredAt }) }
       : { total: (doc?.total ?? 0) + entry.amount };
   await Projection.replaceOne({ _id: key }, { ...next, through: entry.sequence, institutionId: entry.institutionId }, { upsert: true });
-  return true;
+  return next.total;
 }
 
 /**
@@ -146,10 +146,10 @@ export async function pledgedInKindOfProgramme(programmeId: Types.ObjectId | str
 }
 
 /** The programme's stored copies (progress bars, "most needed" sort) from its received total. */
-export async function refreshProgrammeReceived(programmeId: Types.ObjectId | string) {
+export async function refreshProgrammeReceived(programmeId: Types.ObjectId | string, received?: number) {
   const programme = await Programme.findById(programmeId).select("goal").lean();
   if (!programme) return null;
-  const receivedTotal = Math.max(0, await receivedOfProgramme(programmeId));
+  const receivedTotal = Math.max(0, received ?? (await receivedOfProgramme(programmeId)));
   const totals = { receivedTotal, remainingNeed: Math.max(0, programme.goal - receivedTotal) };
   await Programme.updateOne({ _id: programme._id }, { $set: totals });
   await markProgrammesChanged([programme._id]);
@@ -161,17 +161,29 @@ export async function refreshProgrammeReceived(programmeId: Types.ObjectId | str
  * state: fulfilled when paid in full, overdue when an instalment is past due and unpaid, active
  * otherwise (a cancelled pledge stays cancelled). Derived, so it can run any number of times.
  */
-export async function refreshPledgeFulfilment(pledgeId: Types.ObjectId | string, now = new Date()) {
-  const pledge = await Pledge.findById(pledgeId);
+export async function refreshPledgeFulfilment(pledgeId: Types.ObjectId | string, now = new Date(), paidTotal?: number) {
+  const pledge = await Pledge.findById(pledgeId).lean();
   if (!pledge) return null;
-  const derived = fulfilmentOf(pledge, await paidOfPledge(pledge._id), now);
-  pledge.state = derived.state;
+  const totalPaid = paidTotal ?? (await paidOfPledge(pledge._id));
+  const set = fulfilmentChanges(pledge, Math.max(0, totalPaid), now);
+  // `$set` by `_id` alone, not save(): mongoose's save of a changed array filters on {_id, __v}, which
+  // the embedded database cannot serve from an index (it would read every pledge).
+  if (Object.keys(set).length) await Pledge.updateOne({ _id: pledge._id }, { $set: set });
+  return (Object.keys(set).length ? await Pledge.findById(pledge._id).lean() : pledge) ?? null;
+}
+
+/** The fields of a pledge that differ from what `totalPaid` makes them (dotted paths, for `$set`). */
+function fulfilmentChanges(pledge: PledgeForFulfilment & { paidTotal?: number | null }, totalPaid: number, now: Date): Record<string, unknown> {
+  const derived = fulfilmentOf(pledge, totalPaid, now);
+  const set: Record<string, unknown> = {};
+  if (derived.state !== pledge.state) set.state = derived.state;
+  if (pledge.paidTotal !== totalPaid) set.paidTotal = totalPaid;
   derived.instalments.forEach((instalment, i) => {
-    pledge.instalments[i]!.paidAmount = instalment.paidAmount;
-    pledge.instalments[i]!.status = instalment.status;
+    const stored = pledge.instalments[i]!;
+    if (stored.paidAmount !== instalment.paidAmount) set[`instalments.${i}.paidAmount`] = instalment.paidAmount;
+    if (stored.status !== instalment.status) set[`instalments.${i}.status`] = instalment.status;
   });
-  if (pledge.isModified()) await pledge.save();
-  return pledge.toObject();
+  return set;
 }
 
 type InstalmentStatus = "pending" | "paid" | "overdue";
@@ -198,9 +210,10 @@ export function fulfilmentOf(pledge: PledgeForFulfilment, totalPaid: number, now
 
 /** Counts one entry in every total it belongs to, then refreshes the copies those totals feed. */
 export async function projectEntry(entry: ProjectedEntry) {
-  for (const { kind, id } of projectionsOf(entry)) await count(kind, id, entry);
-  if ((RECEIVED_KINDS as readonly string[]).includes(entry.kind)) await refreshProgrammeReceived(entry.programmeId);
-  if (entry.pledgeId) await refreshPledgeFulfilment(entry.pledgeId);
+  const totals = new Map<ProjectionKind, number>();
+  for (const { kind, id } of projectionsOf(entry)) totals.set(kind, await count(kind, id, entry));
+  if (totals.has("received")) await refreshProgrammeReceived(entry.programmeId, totals.get("received"));
+  if (entry.pledgeId) await refreshPledgeFulfilment(entry.pledgeId, new Date(), totals.get("paid"));
 }
 
 /**
@@ -269,8 +282,11 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
     if (!head || head.sequence < entry.sequence) heads.set(inst, { _id: entry.institutionId, sequence: entry.sequence, hash: entry.hash });
     tallyEntry(totals, entry);
   }
-  const inBatches = async <T>(items: T[], write: (batch: T[]) => Promise<unknown>) => {
-    for (let i = 0; i < items.length; i += 1000) await write(items.slice(i, i + 1000));
+  // Updates go 50 to a command: FerretDB v1.24 holds one SQLite connection per statement of an update
+  // command until the command ends (internal/handler/msg_update.go), from a pool of 100 — a command of
+  // 100 updates or more waits forever. Inserts are not affected.
+  const inBatches = async <T>(items: T[], write: (batch: T[]) => Promise<unknown>, size = 1000) => {
+    for (let i = 0; i < items.length; i += size) await write(items.slice(i, i + size));
   };
   await Projection.deleteMany({});
   await inBatches([...totals], (batch) => Projection.insertMany(batch.map(([key, t]) => tallyDocument(key, t)), { ordered: false }));
@@ -282,7 +298,7 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
   let pledges = 0;
   const now = new Date();
   const pledgeUpdates: Array<{ _id: Types.ObjectId; set: Record<string, unknown> }> = [];
-  for await (const pledge of Pledge.find({}).select("_id programmeId institutionId kind inKindItems state amount instalments").lean().cursor()) {
+  for await (const pledge of Pledge.find({}).select("_id programmeId institutionId kind inKindItems state amount instalments paidTotal").lean().cursor()) {
     pledges += 1;
     if ((PLEDGED_STATES as readonly string[]).includes(pledge.state)) {
       pledged.set(String(pledge.programmeId), (pledged.get(String(pledge.programmeId)) ?? 0) + pledge.amount);
@@ -292,14 +308,7 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
         inKind.set(String(pledge.programmeId), goods);
       }
     }
-    const derived = fulfilmentOf(pledge, Math.max(0, totals.get(projectionKey("paid", pledge._id))?.total ?? 0), now);
-    const set: Record<string, unknown> = {};
-    if (derived.state !== pledge.state) set.state = derived.state;
-    derived.instalments.forEach((instalment, i) => {
-      const stored = pledge.instalments[i]!;
-      if (stored.paidAmount !== instalment.paidAmount) set[`instalments.${i}.paidAmount`] = instalment.paidAmount;
-      if (stored.status !== instalment.status) set[`instalments.${i}.status`] = instalment.status;
-    });
+    const set = fulfilmentChanges(pledge, Math.max(0, totals.get(projectionKey("paid", pledge._id))?.total ?? 0), now);
     if (Object.keys(set).length) pledgeUpdates.push({ _id: pledge._id, set });
   }
   await inBatches([...inKind], (batch) =>
@@ -308,16 +317,19 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
       { ordered: false },
     ),
   );
-  await inBatches(pledgeUpdates, (batch) => Pledge.bulkWrite(batch.map((u) => ({ updateOne: { filter: { _id: u._id }, update: { $set: u.set } } })), { ordered: false }));
+  await inBatches(pledgeUpdates, (batch) => Pledge.bulkWrite(batch.map((u) => ({ updateOne: { filter: { _id: u._id }, update: { $set: u.set } } })), { ordered: false }), UPDATES_PER_COMMAND);
   const programmes: Array<{ _id: Types.ObjectId; totals: { receivedTotal: number; remainingNeed: number; pledgedTotal: number } }> = [];
   for await (const programme of Programme.find({}).select("_id goal").lean().cursor()) {
     const receivedTotal = Math.max(0, totals.get(projectionKey("received", programme._id))?.total ?? 0);
     programmes.push({ _id: programme._id, totals: { receivedTotal, remainingNeed: Math.max(0, programme.goal - receivedTotal), pledgedTotal: pledged.get(String(programme._id)) ?? 0 } });
   }
-  await inBatches(programmes, (batch) => Programme.bulkWrite(batch.map((p) => ({ updateOne: { filter: { _id: p._id }, update: { $set: p.totals } } })), { ordered: false }));
+  await inBatches(programmes, (batch) => Programme.bulkWrite(batch.map((p) => ({ updateOne: { filter: { _id: p._id }, update: { $set: p.totals } } })), { ordered: false }), UPDATES_PER_COMMAND);
   await markCatalogueRebuild();
   return { institutions: heads.size, entries, programmes: programmes.length, pledges };
 }
+
+/** At most this many updates in one command (FerretDB v1.24 hangs at 100: see rebuildProjections). */
+export const UPDATES_PER_COMMAND = 50;
 
 /** States whose amount counts as pledged. */
 export const PLEDGED_STATES = ["active", "overdue", "fulfilled"] as const;

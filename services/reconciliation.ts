@@ -6,7 +6,6 @@ import { BankStatementLine, type BankLineStatus, type QueueReason } from "#model
 import { Donation, findDonationByIdempotencyKey } from "#models/donation.server";
 import { Donor, donorName } from "#models/donor.server";
 import { Institution } from "#models/institution.server";
-import { LedgerEntry } from "#models/ledger-entry.server";
 import { findPledgeByReference, findPledgesByReferences, PLEDGE_REFERENCE_SHAPE, type PledgeDoc } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
 import type { SessionUser } from "#models/user.server";
@@ -15,6 +14,7 @@ import { vietnamDayNumber } from "./calendar";
 import { recordDonation } from "./donations";
 import { forbidden, invalid, notFound, ServiceError } from "./errors";
 import { toSearchText } from "./text";
+import { paidOfPledge } from "./projections";
 
 /**
  * Bank statement reconciliation (PRODUCT.md J2). A manager uploads the bank's CSV export; its credit
@@ -447,14 +447,10 @@ export async function reconciliationAccess(actor: SessionUser, institutionId: st
   return { id: String(institution._id), name: institution.name };
 }
 
-/** Σ ledger per pledge (one accumulator per $group: FerretDB v1 computes only the first). */
+/** What the books say was paid on each pledge: its running total, read by `_id` (services/projections.ts). */
 async function paidByPledge(pledgeIds: Types.ObjectId[]): Promise<Map<string, number>> {
-  if (pledgeIds.length === 0) return new Map();
-  const rows = await LedgerEntry.aggregate<{ _id: Types.ObjectId; total: number }>([
-    { $match: { pledgeId: { $in: pledgeIds } } },
-    { $group: { _id: "$pledgeId", total: { $sum: "$amount" } } },
-  ]);
-  return new Map(rows.map((row) => [String(row._id), row.total]));
+  const paid = await Promise.all(pledgeIds.map((id) => paidOfPledge(id)));
+  return new Map(pledgeIds.map((id, i) => [String(id), paid[i]!]));
 }
 
 /**

@@ -41,7 +41,18 @@ async function world(tag: string) {
   const institution = await createInstitution();
   const programme = await Programme.create({ institutionId: institution._id, slug: `hot-${tag}`, title: "Góc đọc sách", startDate: new Date("2026-01-01"), endDate: new Date("2027-12-31"), goal: 100_000_000, state: "open", provinceSlug: "ha-noi", institutionType: "library", institutionApproved: true });
   const donor = await Donor.create({ kind: "organisation", legalName: "Công ty TNHH Ánh Dương", taxCode: `01${Date.now().toString().slice(-8)}` });
-  const pledge = await Pledge.create({ programmeId: programme._id, institutionId: institution._id, donorId: donor._id, kind: "cash_once", amount: 50_000_000 });
+  // In instalments: paying one changes the pledge's array of instalments too.
+  const pledge = await Pledge.create({
+    programmeId: programme._id,
+    institutionId: institution._id,
+    donorId: donor._id,
+    kind: "cash_instalments",
+    amount: 50_000_000,
+    instalments: [
+      { seq: 1, dueDate: new Date("2026-06-01"), amount: 20_000_000 },
+      { seq: 2, dueDate: new Date("2027-06-01"), amount: 30_000_000 },
+    ],
+  });
   const give = (key: string, amount: number) =>
     recordDonation({ idempotencyKey: key, programmeId: String(programme._id), institutionId: String(institution._id), pledgeId: String(pledge._id), donorId: String(donor._id), method: "bank_transfer", amount, receivedAt: new Date(), reference: pledge.reference });
   return { institution, programme, pledge, give };
