@@ -168,8 +168,10 @@ export async function refreshPledgeFulfilment(pledgeId: Types.ObjectId | string,
   const set = fulfilmentChanges(pledge, Math.max(0, totalPaid), now);
   // `$set` by `_id` alone, not save(): mongoose's save of a changed array filters on {_id, __v}, which
   // the embedded database cannot serve from an index (it would read every pledge).
-  if (Object.keys(set).length) await Pledge.updateOne({ _id: pledge._id }, { $set: set });
-  return (Object.keys(set).length ? await Pledge.findById(pledge._id).lean() : pledge) ?? null;
+  if (Object.keys(set).length === 0) return pledge;
+  await Pledge.updateOne({ _id: pledge._id }, { $set: set });
+  const derived = fulfilmentOf(pledge, Math.max(0, totalPaid), now);
+  return { ...pledge, state: derived.state, paidTotal: Math.max(0, totalPaid), instalments: pledge.instalments.map((instalment, i) => ({ ...instalment, ...derived.instalments[i] })) };
 }
 
 /** The fields of a pledge that differ from what `totalPaid` makes them (dotted paths, for `$set`). */
@@ -210,10 +212,15 @@ export function fulfilmentOf(pledge: PledgeForFulfilment, totalPaid: number, now
 
 /** Counts one entry in every total it belongs to, then refreshes the copies those totals feed. */
 export async function projectEntry(entry: ProjectedEntry) {
-  const totals = new Map<ProjectionKind, number>();
-  for (const { kind, id } of projectionsOf(entry)) totals.set(kind, await count(kind, id, entry));
-  if (totals.has("received")) await refreshProgrammeReceived(entry.programmeId, totals.get("received"));
-  if (entry.pledgeId) await refreshPledgeFulfilment(entry.pledgeId, new Date(), totals.get("paid"));
+  // Each total is its own document, and so is each copy: counted side by side, then copied side by side
+  // (the institution's lock keeps other entries of the chain out meanwhile).
+  const keys = projectionsOf(entry);
+  const counted = await Promise.all(keys.map(({ kind, id }) => count(kind, id, entry)));
+  const totals = new Map(keys.map(({ kind }, i) => [kind, counted[i]!]));
+  await Promise.all([
+    totals.has("received") ? refreshProgrammeReceived(entry.programmeId, totals.get("received")) : null,
+    entry.pledgeId ? refreshPledgeFulfilment(entry.pledgeId, new Date(), totals.get("paid")) : null,
+  ]);
 }
 
 /**
