@@ -295,9 +295,12 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
   const inBatches = async <T>(items: T[], write: (batch: T[]) => Promise<unknown>, size = 1000) => {
     for (let i = 0; i < items.length; i += size) await write(items.slice(i, i + size));
   };
-  await Projection.deleteMany({});
+  // Emptied by dropping the collections: FerretDB v1.24 deletes the matched documents in one
+  // `DELETE … WHERE id IN (?, …)`, which fails past SQLite's limit on variables (32,766) — a nation's
+  // projections are far more. The next insert creates the collection again (no index but `_id`).
+  await dropIfExists(Projection);
   await inBatches([...totals], (batch) => Projection.insertMany(batch.map(([key, t]) => tallyDocument(key, t)), { ordered: false }));
-  await LedgerHead.deleteMany({});
+  await dropIfExists(LedgerHead);
   await inBatches([...heads.values()], (batch) => LedgerHead.insertMany(batch.map((h) => ({ ...h, projectedThrough: h.sequence })), { ordered: false }));
 
   const pledged = new Map<string, number>();
@@ -333,6 +336,14 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
   await inBatches(programmes, (batch) => Programme.bulkWrite(batch.map((p) => ({ updateOne: { filter: { _id: p._id }, update: { $set: p.totals } } })), { ordered: false }), UPDATES_PER_COMMAND);
   await markCatalogueRebuild();
   return { institutions: heads.size, entries, programmes: programmes.length, pledges };
+}
+
+async function dropIfExists(model: { collection: { drop: () => Promise<unknown> } }) {
+  try {
+    await model.collection.drop();
+  } catch (error) {
+    if ((error as { codeName?: string }).codeName !== "NamespaceNotFound") throw error;
+  }
 }
 
 /** At most this many updates in one command (FerretDB v1.24 hangs at 100: see rebuildProjections). */

@@ -261,4 +261,17 @@ describe("the money path, at random", () => {
     expect(stored!.instalments.map((i) => i.paidAmount)).toEqual([10_000_000, 2_000_000]);
     expect((await LedgerHead.findById(institution!._id).lean())!.projectedThrough).toBe(3);
   });
+
+  test("a rebuild replaces however many stored totals there are (past SQLite's 32,766 variables in one delete)", async () => {
+    const world = await makeWorld("many");
+    await recordDonation({ idempotencyKey: "cash:many:1", programmeId: String(world.programmes[0]!._id), institutionId: String(world.institutions[0]!._id), method: "cash", amount: 3_000_000, receivedAt: new Date(), reference: "many" });
+    // Stale totals, as a nation's database holds (and as a damaged one might): more than one delete can name.
+    const institutionId = world.institutions[0]!._id;
+    for (let batch = 0; batch < 34; batch += 1) {
+      await Projection.collection.insertMany(Array.from({ length: 1_000 }, (_, i) => ({ _id: `paid:stale-${batch}-${i}` as never, total: 1, through: 1, institutionId })));
+    }
+    await rebuildProjections();
+    expect(await Projection.countDocuments({ _id: /^paid:stale-/ })).toBe(0);
+    expect((await Projection.findById(`received:${world.programmes[0]!._id}`).lean())!.total).toBe(3_000_000);
+  });
 });
