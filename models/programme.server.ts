@@ -4,9 +4,6 @@ import { CAMPAIGN_DAY_SLUGS } from "./reference/campaign-days";
 import { INSTITUTION_TYPE_SLUGS } from "./reference/institution-types";
 import { PROVINCE_SLUGS, provinceName } from "./reference/provinces";
 import { THEME_SLUGS } from "./reference/themes";
-// Registered for recomputeProgrammeTotals (no import cycle: neither imports this file).
-import "./ledger-entry.server";
-import "./pledge.server";
 
 export const PROGRAMME_STATES = ["draft", "open", "closed"] as const;
 export type ProgrammeState = (typeof PROGRAMME_STATES)[number];
@@ -66,7 +63,7 @@ const programmeSchema = new Schema(
     institutionApproved: { type: Boolean, required: true, default: false },
     /**
      * Rolled-up totals for the catalogue's progress bars and "most needed" sort. Never trusted as
-     * the books: recomputeProgrammeTotals derives them again from the records (idempotent).
+     * the books: services/projections.ts keeps them from the ledger and derives them again (idempotent).
      */
     pledgedTotal: vnd({ default: 0 }),
     receivedTotal: vnd({ default: 0 }),
@@ -164,27 +161,3 @@ export async function refreshProgrammeSearchText(filter: mongoose.FilterQuery<Pr
 /** Ledger kinds that count as money (or value) received for a programme; expenditures do not. */
 export const RECEIVED_KINDS = ["donation_received", "in_kind_received", "volunteer_hours", "refund", "correction"] as const;
 
-/**
- * Derives a programme's pledged and received totals again from the records, by queries over pledges
- * and the ledger (not for the money path, which keeps them by `_id`: services/projections.ts; this is
- * for records written directly, as tests do). Stores them. Received comes from the
- * ledger (the books), pledged from the pledges. Idempotent: running it twice, or after a retried
- * event, gives the same numbers. One accumulator per $group (FerretDB v1 computes only the first).
- */
-export async function recomputeProgrammeTotals(programmeId: Types.ObjectId | string) {
-  const id = new mongoose.Types.ObjectId(String(programmeId));
-  const [pledged] = await mongoose.model("Pledge").aggregate<{ total: number }>([
-    { $match: { programmeId: id, state: { $in: ["active", "overdue", "fulfilled"] } } },
-    { $group: { _id: null, total: { $sum: "$amount" } } },
-  ]);
-  const [received] = await mongoose.model("LedgerEntry").aggregate<{ total: number }>([
-    { $match: { programmeId: id, kind: { $in: [...RECEIVED_KINDS] } } },
-    { $group: { _id: null, total: { $sum: "$amount" } } },
-  ]);
-  const programme = await Programme.findById(id).select("goal").lean();
-  if (!programme) return null;
-  const receivedTotal = Math.max(0, received?.total ?? 0);
-  const totals = { pledgedTotal: pledged?.total ?? 0, receivedTotal, remainingNeed: Math.max(0, programme.goal - receivedTotal) };
-  await Programme.updateOne({ _id: id }, { $set: totals });
-  return totals;
-}

@@ -362,6 +362,15 @@ export async function recomputePledgedTotal(programmeId: Types.ObjectId | string
 }
 
 /**
+ * A programme's pledged and received copies derived again: pledged from its pledges, received from its
+ * running total. For records written around the services (tests, repairs); the services keep both.
+ */
+export async function recomputeProgrammeTotals(programmeId: Types.ObjectId | string) {
+  await recomputePledgedTotal(programmeId);
+  return refreshProgrammeReceived(programmeId);
+}
+
+/**
  * A pledge made (sign +1) or cancelled (−1): the programme's pledged total, and for goods its pledged
  * quantities per item, move by it. By `_id`, one at a time per institution (FerretDB v1 applies $inc
  * as read-modify-write, so concurrent increments could be lost). Pledged is a promise, not the books:

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { Institution } from "#models/institution.server";
 import { Pledge } from "#models/pledge.server";
-import { Programme, recomputeProgrammeTotals } from "#models/programme.server";
+import { Programme } from "#models/programme.server";
+import { recomputeProgrammeTotals } from "#services/projections";
 import { Setting } from "#models/setting.server";
 import { User } from "#models/user.server";
 import { refreshPledgeFulfilment } from "#services/donations";
