@@ -1,10 +1,23 @@
 import { type Types } from "mongoose";
-import { Donation, findDonationByIdempotencyKey, noteGiftOfPledge, receiptNumberFor, type DonationMethod } from "#models/donation.server";
+import {
+  Donation,
+  findDonationByIdempotencyKey,
+  noteGiftOfPledge,
+  receiptNumberFor,
+  type DonationMethod,
+} from "#models/donation.server";
 import { Donor, donorName, type DonorDoc } from "#models/donor.server";
-import { findLedgerEntryByKey, type LedgerEntryKind } from "#models/ledger-entry.server";
+import {
+  findLedgerEntryByKey,
+  type LedgerEntryKind,
+} from "#models/ledger-entry.server";
 import { Pledge } from "#models/pledge.server";
 import { appendLedgerEntry } from "./ledger";
-import { refreshPledgeFulfilment, reversedOfEntry, withInstitutionLock } from "./projections";
+import {
+  refreshPledgeFulfilment,
+  reversedOfEntry,
+  withInstitutionLock,
+} from "./projections";
 
 export { refreshPledgeFulfilment };
 
@@ -27,9 +40,16 @@ export type DonationInput = {
   amount: number;
   receivedAt: Date;
   reference?: string | null;
-  provider?: { name?: string; paymentIntentId?: string; checkoutSessionId?: string };
+  provider?: {
+    name?: string;
+    paymentIntentId?: string;
+    checkoutSessionId?: string;
+  };
   evidenceFileIds?: string[];
-  inKind?: { items: Array<{ item: string; quantity: number; unitValue: number }>; valuationBasis?: string | null };
+  inKind?: {
+    items: Array<{ item: string; quantity: number; unitValue: number }>;
+    valuationBasis?: string | null;
+  };
   volunteerHours?: { hours: number; ratePerHour: number } | null;
   recordedBy?: string | null;
 };
@@ -46,10 +66,21 @@ function isDuplicate(error: unknown) {
   return (error as { code?: number }).code === 11000;
 }
 
-export type DonorSnapshot = { kind: "organisation" | "individual"; name: string | null; taxCode: string | null; address: string | null; representative: string | null };
+export type DonorSnapshot = {
+  kind: "organisation" | "individual";
+  name: string | null;
+  taxCode: string | null;
+  address: string | null;
+  representative: string | null;
+};
 
 /** A donor record as its receipt shows it: an organisation's legal name, an individual's full name. */
-export function donorSnapshotOfRecord(donor: Pick<DonorDoc, "kind" | "legalName" | "fullName" | "taxCode" | "address" | "representative">): DonorSnapshot {
+export function donorSnapshotOfRecord(
+  donor: Pick<
+    DonorDoc,
+    "kind" | "legalName" | "fullName" | "taxCode" | "address" | "representative"
+  >
+): DonorSnapshot {
   return {
     kind: donor.kind === "organisation" ? "organisation" : "individual",
     name: donorName(donor),
@@ -64,22 +95,39 @@ export function donorSnapshotOfRecord(donor: Pick<DonorDoc, "kind" | "legalName"
  * donor's record does later: what the donor typed on the pledge, else the donor's record (offline gifts,
  * pledges made before pledges kept it), else nobody (an anonymous walk-in gift, an erased donor).
  */
-async function donorSnapshotFor(input: DonationInput): Promise<DonorSnapshot | null> {
+async function donorSnapshotFor(
+  input: DonationInput
+): Promise<DonorSnapshot | null> {
   if (input.donorSnapshot?.name) return input.donorSnapshot;
   if (input.pledgeId) {
-    const pledge = await Pledge.findById(input.pledgeId).select("donorSnapshot").lean();
+    const pledge = await Pledge.findById(input.pledgeId)
+      .select("donorSnapshot")
+      .lean();
     const snapshot = pledge?.donorSnapshot;
     if (snapshot?.name) {
-      return { kind: snapshot.kind === "organisation" ? "organisation" : "individual", name: snapshot.name, taxCode: snapshot.taxCode ?? null, address: snapshot.address ?? null, representative: snapshot.representative ?? null };
+      return {
+        kind: snapshot.kind === "organisation" ? "organisation" : "individual",
+        name: snapshot.name,
+        taxCode: snapshot.taxCode ?? null,
+        address: snapshot.address ?? null,
+        representative: snapshot.representative ?? null,
+      };
     }
   }
   if (!input.donorId) return null;
-  const donor = await Donor.findById(input.donorId).select("kind legalName fullName taxCode address representative erasedAt").lean();
+  const donor = await Donor.findById(input.donorId)
+    .select("kind legalName fullName taxCode address representative erasedAt")
+    .lean();
   return donor && !donor.erasedAt ? donorSnapshotOfRecord(donor) : null;
 }
 
-export async function recordDonation(input: DonationInput): Promise<{ donationId: string; receiptNumber: string; duplicate: boolean }> {
-  if (!Number.isSafeInteger(input.amount) || input.amount <= 0) throw new RangeError(`a donation is a positive whole number of đồng: ${input.amount}`);
+export async function recordDonation(
+  input: DonationInput
+): Promise<{ donationId: string; receiptNumber: string; duplicate: boolean }> {
+  if (!Number.isSafeInteger(input.amount) || input.amount <= 0)
+    throw new RangeError(
+      `a donation is a positive whole number of đồng: ${input.amount}`
+    );
   let duplicate = false;
   let donation = await findDonationByIdempotencyKey(input.idempotencyKey);
   if (donation) {
@@ -131,37 +179,58 @@ export async function recordDonation(input: DonationInput): Promise<{ donationId
     pledgeId: donation.pledgeId,
     description: donation.reference ?? "",
   });
-  return { donationId: String(donation._id), receiptNumber: donation.receiptNumber, duplicate };
+  return {
+    donationId: String(donation._id),
+    receiptNumber: donation.receiptNumber,
+    duplicate,
+  };
 }
 
 /**
  * A refund (Stripe) or a correction (manager): a new negative entry reversing part or all of a
  * donation. The donation record itself is never changed. Idempotent by its key.
  */
-export async function recordReversal(input: { donationId: Types.ObjectId | string; amount: number; idempotencyKey: string; kind: "refund" | "correction"; occurredAt: Date; reason?: string }) {
-  if (!Number.isSafeInteger(input.amount) || input.amount <= 0) throw new RangeError(`a reversal is a positive whole number of đồng: ${input.amount}`);
+export async function recordReversal(input: {
+  donationId: Types.ObjectId | string;
+  amount: number;
+  idempotencyKey: string;
+  kind: "refund" | "correction";
+  occurredAt: Date;
+  reason?: string;
+}) {
+  if (!Number.isSafeInteger(input.amount) || input.amount <= 0)
+    throw new RangeError(
+      `a reversal is a positive whole number of đồng: ${input.amount}`
+    );
   const donation = await Donation.findById(input.donationId).lean();
   if (!donation) throw new Error(`no donation ${String(input.donationId)}`);
-  const original = await findLedgerEntryByKey(`donation:${donation.idempotencyKey}`);
-  if (!original) throw new Error(`donation ${String(donation._id)} has no ledger entry yet`);
-  // Never reverse more than was received, however many refunds arrive (this one not counted twice when retried).
-  const mine = await findLedgerEntryByKey(input.idempotencyKey);
-  const alreadyReversed = (await reversedOfEntry(original._id)) + (mine ? mine.amount : 0);
-  const amount = Math.min(input.amount, Math.max(0, donation.amount - alreadyReversed));
-  if (amount === 0 && !mine) return { reversed: 0 };
-  await appendLedgerEntry({
-    institutionId: donation.institutionId,
-    programmeId: donation.programmeId,
-    kind: input.kind,
-    amount: -amount,
-    occurredAt: input.occurredAt,
-    idempotencyKey: input.idempotencyKey,
-    sourceType: "donation",
-    sourceId: donation._id,
-    reversesEntryId: original._id,
-    donorId: donation.donorId,
-    pledgeId: donation.pledgeId,
-    description: input.reason ?? "",
-  });
-  return { reversed: amount };
+  const original = await findLedgerEntryByKey(
+    `donation:${donation.idempotencyKey}`
+  );
+  if (!original)
+    throw new Error(`donation ${String(donation._id)} has no ledger entry yet`);
+  // Never reverse more than was received, however many refunds arrive — decided under the institution's
+  // lock, so two refunds of one gift at once cannot both take what is left. A retry returns its entry.
+  const written = await appendLedgerEntry(
+    {
+      institutionId: donation.institutionId,
+      programmeId: donation.programmeId,
+      kind: input.kind,
+      amount: -input.amount,
+      occurredAt: input.occurredAt,
+      idempotencyKey: input.idempotencyKey,
+      sourceType: "donation",
+      sourceId: donation._id,
+      reversesEntryId: original._id,
+      donorId: donation.donorId,
+      pledgeId: donation.pledgeId,
+      description: input.reason ?? "",
+    },
+    async () =>
+      -Math.min(
+        input.amount,
+        Math.max(0, donation.amount - (await reversedOfEntry(original._id)))
+      )
+  );
+  return { reversed: written ? -written.amount : 0 };
 }

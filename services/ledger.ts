@@ -59,7 +59,14 @@ export function ledgerEntryHash(entry: Hashable): string {
  * {institutionId, sequence} index keeps the chain from forking when another process appends too (the
  * loser finds its sequence taken, reads the head again, and appends after it).
  */
-export async function appendLedgerEntry(input: NewLedgerEntry): Promise<LedgerEntryDoc> {
+export async function appendLedgerEntry(input: NewLedgerEntry): Promise<LedgerEntryDoc>;
+/**
+ * With `decideAmount`: the amount is decided under the institution's lock, after the entry was found not
+ * to exist yet — so what it reads (e.g. what is left of a gift to refund) cannot change before the entry
+ * is written. A decided 0 writes nothing (null).
+ */
+export async function appendLedgerEntry(input: NewLedgerEntry, decideAmount: () => Promise<number>): Promise<LedgerEntryDoc | null>;
+export async function appendLedgerEntry(input: NewLedgerEntry, decideAmount?: () => Promise<number>): Promise<LedgerEntryDoc | null> {
   if (!Number.isSafeInteger(input.amount)) throw new RangeError(`ledger amounts are whole đồng: ${input.amount}`);
   return withInstitutionLock(input.institutionId, async () => {
     for (let attempt = 0; attempt < 20; attempt += 1) {
@@ -69,12 +76,15 @@ export async function appendLedgerEntry(input: NewLedgerEntry): Promise<LedgerEn
       if (existing && existing.sequence > head.sequence && String(existing.institutionId) === String(input.institutionId)) head = await repairLedgerHead(head._id);
       head = await catchUpProjections(head);
       if (existing) return existing;
+      const amount = decideAmount ? await decideAmount() : input.amount;
+      if (!Number.isSafeInteger(amount)) throw new RangeError(`ledger amounts are whole đồng: ${amount}`);
+      if (decideAmount && amount === 0) return null;
       const entry = {
         institutionId: new mongoose.Types.ObjectId(String(input.institutionId)),
         programmeId: new mongoose.Types.ObjectId(String(input.programmeId)),
         sequence: head.sequence + 1,
         kind: input.kind,
-        amount: input.amount,
+        amount,
         currency: "VND" as const,
         occurredAt: input.occurredAt,
         idempotencyKey: input.idempotencyKey,
