@@ -39,7 +39,7 @@ export function isPublicProgramme(doc: { institutionApproved?: boolean | null; s
 }
 
 const CARD_FIELDS =
-  "slug title summary institutionName institutionSlug institutionType provinceSlug themes campaignDays startDate endDate goal pledgedTotal receivedTotal remainingNeed state coverImageId publishedAt";
+  "slug title summary institutionName institutionSlug institutionType provinceSlug themes campaignDays startDate endDate goal pledgedTotal receivedTotal state coverImageId publishedAt";
 
 export type ProgrammeCardRow = {
   id: string;
@@ -79,7 +79,6 @@ type LeanProgramme = Pick<
   | "goal"
   | "pledgedTotal"
   | "receivedTotal"
-  | "remainingNeed"
   | "state"
   | "coverImageId"
 >;
@@ -101,7 +100,8 @@ function toCardRow(doc: LeanProgramme): ProgrammeCardRow {
     goal: doc.goal,
     pledgedTotal: doc.pledgedTotal ?? 0,
     receivedTotal: doc.receivedTotal ?? 0,
-    remainingNeed: doc.remainingNeed ?? 0,
+    // goal − received, never below 0: derived here rather than stored, so a gift writes one copy (received).
+    remainingNeed: Math.max(0, doc.goal - (doc.receivedTotal ?? 0)),
     state: doc.state as PublicProgrammeState,
     coverImageId: doc.coverImageId ? String(doc.coverImageId) : null,
   };

@@ -2,8 +2,7 @@ import { createHash } from "node:crypto";
 import mongoose, { Schema, type InferSchemaType, type Types } from "mongoose";
 import { currency, objectId, vnd } from "./fields";
 import { donorSnapshotSchema } from "./pledge.server";
-import { addToLookup, Lookup, lookupKey } from "./lookup.server";
-import { hasLegacyIds, objectIdFromName } from "./projection.server";
+import { Projection, hasLegacyIds, objectIdFromName, projectionKey } from "./projection.server";
 
 export const DONATION_METHODS = ["card", "bank_transfer", "cash", "in_kind", "volunteer_hours"] as const;
 export type DonationMethod = (typeof DONATION_METHODS)[number];
@@ -105,19 +104,15 @@ export async function findDonationByReceiptNumber(receiptNumber: string) {
   return found ?? ((await hasLegacyIds()) ? Donation.findOne({ receiptNumber }).lean() : null);
 }
 
-/** Notes a gift under its pledge (the key "pledge-gifts:<pledge>"), so a pledge's gifts are read by `_id`. Idempotent. */
-export async function noteGiftOfPledge(gift: { _id: Types.ObjectId; pledgeId?: Types.ObjectId | null }) {
-  if (gift.pledgeId) await addToLookup("pledge-gifts", gift.pledgeId, gift._id);
-}
-
 /**
- * A pledge's gifts, oldest first (by when they were recorded): the key document, then each gift by
- * `_id`. Without the key (an old database), the query on pledgeId.
+ * A pledge's gifts, oldest first (by when they were recorded): their ids are kept in the pledge's paid
+ * total ("paid:<pledge>", counted from the ledger), then each gift is read by `_id`. In a database from
+ * before that, the query on pledgeId.
  */
 export async function findGiftsOfPledge(pledgeId: Types.ObjectId | string): Promise<DonationDoc[]> {
-  const key = await Lookup.findById(lookupKey("pledge-gifts", String(pledgeId))).lean();
-  const gifts = key
-    ? (await Promise.all(key.ids.map((id) => Donation.findById(id).lean()))).filter((g): g is NonNullable<typeof g> => g !== null)
+  const paid = await Projection.findById(projectionKey("paid", pledgeId)).select("recent").lean();
+  const gifts = paid
+    ? (await Promise.all((paid.recent ?? []).map((g) => Donation.findById(g.id).lean()))).filter((g): g is NonNullable<typeof g> => g !== null)
     : (await hasLegacyIds())
       ? await Donation.find({ pledgeId }).lean()
       : [];

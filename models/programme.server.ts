@@ -67,8 +67,6 @@ const programmeSchema = new Schema(
      */
     pledgedTotal: vnd({ default: 0 }),
     receivedTotal: vnd({ default: 0 }),
-    /** goal − received, never below 0. */
-    remainingNeed: vnd({ default: 0 }),
     publishedAt: { type: Date, default: null },
   },
   { timestamps: true },
@@ -87,7 +85,6 @@ export function programmeSearchText(p: { title?: string | null; summary?: string
 }
 
 programmeSchema.pre("validate", function () {
-  this.remainingNeed = Math.max(0, (this.goal ?? 0) - (this.receivedTotal ?? 0));
   const search = programmeSearchText(this);
   this.searchText = search.searchText;
   this.titleSearchText = search.titleSearchText;
@@ -109,7 +106,6 @@ programmeSchema.index({ institutionId: 1, state: 1 });
 programmeSchema.index({ searchText: 1 });
 programmeSchema.index({ titleSearchText: 1 });
 programmeSchema.index({ institutionApproved: 1, state: 1, publishedAt: -1 });
-programmeSchema.index({ institutionApproved: 1, state: 1, remainingNeed: -1 });
 
 export type ProgrammeDoc = InferSchemaType<typeof programmeSchema> & { _id: Types.ObjectId };
 export const Programme =

@@ -65,6 +65,37 @@ export async function markProgrammesChanged(programmeIds: Array<string | Types.O
   await recordChange(ids.length > MAX_IDS_PER_CHANGE ? null : ids.map((id) => new mongoose.Types.ObjectId(id)), Boolean(options.institutions));
 }
 
+/** How long a programme's new totals may wait before they are marked, so that a run of gifts costs one change. */
+export const TOTALS_MARK_DELAY_MS = 200;
+let pendingTotals = new Set<string>();
+let pendingFlush: Promise<void> | null = null;
+
+/**
+ * A programme's money totals moved (a gift, a refund). Marked like any change, but not on the gift's
+ * path: the ids wait up to TOTALS_MARK_DELAY_MS and go out as one change, so a gift costs no write to the
+ * version protocol. This instance's own catalogue flushes them before it answers (currentCatalogueIndex),
+ * so what it just recorded always shows; other instances see it a moment later.
+ */
+export function markProgrammeTotalsChanged(programmeIds: Array<string | Types.ObjectId>): void {
+  for (const id of programmeIds) pendingTotals.add(String(id));
+  pendingFlush ??= new Promise<void>((resolve) => setTimeout(resolve, TOTALS_MARK_DELAY_MS)).then(() => flushProgrammeTotals());
+}
+
+/** Marks the programmes whose totals moved and are not marked yet (now, not after the delay). */
+export async function flushProgrammeTotals(): Promise<void> {
+  if (pendingTotals.size === 0) return;
+  const ids = [...pendingTotals];
+  pendingTotals = new Set();
+  pendingFlush = null;
+  try {
+    await markProgrammesChanged(ids);
+  } catch (error) {
+    // The connection closed meanwhile (a script or test ending): the ids stay pending for the next flush.
+    for (const id of ids) pendingTotals.add(id);
+    console.warn(`catalogue: could not mark ${ids.length} programme(s) as changed: ${(error as Error).message}`);
+  }
+}
+
 /** Tells every instance to rebuild its index from a full read (bulk imports, repairs, data written around the services). */
 export async function markCatalogueRebuild(): Promise<void> {
   await recordChange(null, true);
@@ -470,6 +501,7 @@ export const catalogueIndex = new CatalogueIndex();
 
 /** The instance's index, brought up to the version document first. */
 export async function currentCatalogueIndex(): Promise<CatalogueIndex> {
+  await flushProgrammeTotals();
   await catalogueIndex.sync();
   return catalogueIndex;
 }

@@ -2,8 +2,8 @@ import { type Types } from "mongoose";
 import {
   Donation,
   findDonationByIdempotencyKey,
-  noteGiftOfPledge,
   receiptNumberFor,
+  type DonationDoc,
   type DonationMethod,
 } from "#models/donation.server";
 import { Donor, donorName, type DonorDoc } from "#models/donor.server";
@@ -11,7 +11,8 @@ import {
   findLedgerEntryByKey,
   type LedgerEntryKind,
 } from "#models/ledger-entry.server";
-import { Pledge } from "#models/pledge.server";
+import { Pledge, type PledgeDoc } from "#models/pledge.server";
+import { hasLegacyIds } from "#models/projection.server";
 import { appendLedgerEntry } from "./ledger";
 import {
   refreshPledgeFulfilment,
@@ -96,23 +97,19 @@ export function donorSnapshotOfRecord(
  * pledges made before pledges kept it), else nobody (an anonymous walk-in gift, an erased donor).
  */
 async function donorSnapshotFor(
-  input: DonationInput
+  input: DonationInput,
+  pledge: Pick<PledgeDoc, "donorSnapshot"> | null
 ): Promise<DonorSnapshot | null> {
   if (input.donorSnapshot?.name) return input.donorSnapshot;
-  if (input.pledgeId) {
-    const pledge = await Pledge.findById(input.pledgeId)
-      .select("donorSnapshot")
-      .lean();
-    const snapshot = pledge?.donorSnapshot;
-    if (snapshot?.name) {
-      return {
-        kind: snapshot.kind === "organisation" ? "organisation" : "individual",
-        name: snapshot.name,
-        taxCode: snapshot.taxCode ?? null,
-        address: snapshot.address ?? null,
-        representative: snapshot.representative ?? null,
-      };
-    }
+  const snapshot = pledge?.donorSnapshot;
+  if (snapshot?.name) {
+    return {
+      kind: snapshot.kind === "organisation" ? "organisation" : "individual",
+      name: snapshot.name,
+      taxCode: snapshot.taxCode ?? null,
+      address: snapshot.address ?? null,
+      representative: snapshot.representative ?? null,
+    };
   }
   if (!input.donorId) return null;
   const donor = await Donor.findById(input.donorId)
@@ -128,12 +125,18 @@ export async function recordDonation(
     throw new RangeError(
       `a donation is a positive whole number of đồng: ${input.amount}`
     );
-  let duplicate = false;
-  let donation = await findDonationByIdempotencyKey(input.idempotencyKey);
-  if (donation) {
-    duplicate = true;
-  } else {
-    const donorSnapshot = await donorSnapshotFor(input);
+  // Under the institution's lock from the start: the pledge is read once, here, and what the gift does
+  // to it (its instalments, its state) is derived from that read — nothing else in this process changes
+  // the pledge meanwhile (cancelPledge takes the same lock).
+  // Whether the database holds records from before `_id`s were derived must be decided before this
+  // process writes its first gift (asked once per process, then remembered).
+  await hasLegacyIds();
+  return withInstitutionLock(input.institutionId, async () => {
+    const pledge = input.pledgeId ? await Pledge.findById(input.pledgeId).lean() : null;
+    // Inserted first (its `_id` follows from the key, so a retry fails on it and reads what is there):
+    // one write on the usual path, not a read and a write.
+    let duplicate = false;
+    let donation: DonationDoc | null = null;
     try {
       donation = (
         await Donation.create({
@@ -152,7 +155,7 @@ export async function recordDonation(
           inKind: input.inKind ?? { items: [] },
           volunteerHours: input.volunteerHours ?? null,
           recordedBy: input.recordedBy ?? null,
-          donorSnapshot,
+          donorSnapshot: await donorSnapshotFor(input, pledge),
         })
       ).toObject();
     } catch (error) {
@@ -160,30 +163,27 @@ export async function recordDonation(
       duplicate = true;
       donation = await findDonationByIdempotencyKey(input.idempotencyKey);
     }
-  }
-  if (!donation) throw new Error("donation vanished after insert");
-  // Under the institution's lock: FerretDB v1 applies $addToSet as read-modify-write, so two gifts of one
-  // pledge noted at once could lose one.
-  const noted = donation;
-  await withInstitutionLock(noted.institutionId, () => noteGiftOfPledge(noted));
-  await appendLedgerEntry({
-    institutionId: donation.institutionId,
-    programmeId: donation.programmeId,
-    kind: LEDGER_KIND[donation.method],
-    amount: donation.amount,
-    occurredAt: donation.receivedAt,
-    idempotencyKey: `donation:${donation.idempotencyKey}`,
-    sourceType: "donation",
-    sourceId: donation._id,
-    donorId: donation.donorId,
-    pledgeId: donation.pledgeId,
-    description: donation.reference ?? "",
+    if (!donation) throw new Error("donation vanished after insert");
+    await appendLedgerEntry({
+      institutionId: donation.institutionId,
+      programmeId: donation.programmeId,
+      kind: LEDGER_KIND[donation.method],
+      amount: donation.amount,
+      occurredAt: donation.receivedAt,
+      idempotencyKey: `donation:${donation.idempotencyKey}`,
+      sourceType: "donation",
+      sourceId: donation._id,
+      donorId: donation.donorId,
+      pledgeId: donation.pledgeId,
+      description: donation.reference ?? "",
+      pledgeAsRead: pledge && String(pledge._id) === String(donation.pledgeId) ? pledge : null,
+    });
+    return {
+      donationId: String(donation._id),
+      receiptNumber: donation.receiptNumber,
+      duplicate,
+    };
   });
-  return {
-    donationId: String(donation._id),
-    receiptNumber: donation.receiptNumber,
-    duplicate,
-  };
 }
 
 /**

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import mongoose, { type Types } from "mongoose";
 import { GENESIS_HASH, LedgerEntry, findLedgerEntryByKey, ledgerEntryIdFor, type LedgerEntryDoc, type LedgerEntryKind, type LedgerSourceType } from "#models/ledger-entry.server";
-import { LedgerHead } from "#models/projection.server";
-import { catchUpProjections, ledgerSum, projectEntry, readLedgerHead, repairLedgerHead, withInstitutionLock } from "./projections";
+import { LedgerHead, hasLegacyIds, type LedgerHeadDoc } from "#models/projection.server";
+import { catchUpProjections, ledgerSum, projectEntry, readLedgerHead, repairLedgerHead, withInstitutionLock, type PledgeForProjection } from "./projections";
 
 /**
  * The append-only, hash-chained ledger (one chain per institution). Every receipt, refund,
@@ -10,6 +10,18 @@ import { catchUpProjections, ledgerSum, projectEntry, readLedgerHead, repairLedg
  * a new, reversing entry. Each entry's hash covers its content and the previous entry's hash, so
  * changing or removing any stored entry breaks the chain from that point on.
  */
+/**
+ * The head each institution's chain had after this process's last append to it: a guess that saves a
+ * read per append. Never trusted for correctness — if another process appended meanwhile, the insert at
+ * the guessed sequence fails on the unique {institutionId, sequence} index and the head is read again.
+ */
+const knownHeads = new Map<string, LedgerHeadDoc>();
+
+/** Forget the remembered heads (a test that rewrites the stored chain or head around the services). */
+export function forgetKnownLedgerHeads() {
+  knownHeads.clear();
+}
+
 export type NewLedgerEntry = {
   institutionId: Types.ObjectId | string;
   programmeId: Types.ObjectId | string;
@@ -23,6 +35,8 @@ export type NewLedgerEntry = {
   donorId?: Types.ObjectId | string | null;
   pledgeId?: Types.ObjectId | string | null;
   description?: string;
+  /** The entry's pledge as read under the institution's lock, if the caller has it (saves reading it again). */
+  pledgeAsRead?: PledgeForProjection | null;
 };
 
 type Hashable = Pick<LedgerEntryDoc, "institutionId" | "programmeId" | "sequence" | "kind" | "amount" | "currency" | "occurredAt" | "idempotencyKey" | "sourceType" | "sourceId" | "reversesEntryId" | "donorId" | "pledgeId" | "description" | "prevHash">;
@@ -68,10 +82,16 @@ export async function appendLedgerEntry(input: NewLedgerEntry): Promise<LedgerEn
 export async function appendLedgerEntry(input: NewLedgerEntry, decideAmount: () => Promise<number>): Promise<LedgerEntryDoc | null>;
 export async function appendLedgerEntry(input: NewLedgerEntry, decideAmount?: () => Promise<number>): Promise<LedgerEntryDoc | null> {
   if (!Number.isSafeInteger(input.amount)) throw new RangeError(`ledger amounts are whole đồng: ${input.amount}`);
+  await hasLegacyIds(); // decided before this process's first write (see recordDonation)
   return withInstitutionLock(input.institutionId, async () => {
     for (let attempt = 0; attempt < 20; attempt += 1) {
-      const existing = await findLedgerEntryByKey(input.idempotencyKey);
-      let head = await readLedgerHead(input.institutionId);
+      // A plain append tries the insert first (the entry's `_id` follows from its key, so a second
+      // append of the key fails on it); the read by key comes on a retry, or first when the amount is
+      // decided here — it must not be decided for an entry that exists.
+      const existing = decideAmount || attempt > 0 ? await findLedgerEntryByKey(input.idempotencyKey) : null;
+      const known = attempt === 0 ? knownHeads.get(String(input.institutionId)) : undefined;
+      knownHeads.delete(String(input.institutionId));
+      let head = known ?? (await readLedgerHead(input.institutionId));
       // Written by a call that stopped before updating the head: the head is read from the chain again.
       if (existing && existing.sequence > head.sequence && String(existing.institutionId) === String(input.institutionId)) head = await repairLedgerHead(head._id);
       head = await catchUpProjections(head);
@@ -104,15 +124,19 @@ export async function appendLedgerEntry(input: NewLedgerEntry, decideAmount?: ()
         // another process, or by an append whose head update never happened (a crash). FerretDB's
         // duplicate-key errors do not name the index, so both are handled the same way.
         if ((error as { code?: number }).code !== 11000) throw error;
-        if (!(await LedgerEntry.exists({ _id: ledgerEntryIdFor(input.idempotencyKey) }))) await repairLedgerHead(entry.institutionId);
+        // The key exists: the next round returns it.
+        if (await LedgerEntry.exists({ _id: ledgerEntryIdFor(input.idempotencyKey) })) continue;
+        await repairLedgerHead(entry.institutionId);
         await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 15));
         continue;
       }
       // Counted, then the head moves past it (one write). A crash before that write leaves the head
       // behind the chain: the next append finds its sequence taken, reads the head from the chain again
       // and counts what was not counted (each total remembers what it counted, so nothing twice).
-      await projectEntry(created);
-      await LedgerHead.replaceOne({ _id: entry.institutionId }, { _id: entry.institutionId, sequence: created.sequence, hash: created.hash, projectedThrough: created.sequence }, { upsert: true });
+      await projectEntry(created, input.pledgeAsRead);
+      const newHead = { _id: entry.institutionId, sequence: created.sequence, hash: created.hash, projectedThrough: created.sequence };
+      await LedgerHead.replaceOne({ _id: entry.institutionId }, newHead, { upsert: true });
+      knownHeads.set(String(input.institutionId), newHead);
       return created;
     }
     throw new Error("could not append to the ledger after 20 attempts");

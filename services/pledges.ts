@@ -8,7 +8,7 @@ import type { SessionUser } from "#models/user.server";
 import { Types } from "mongoose";
 import { canManageProgrammes } from "./access";
 import { forbidden, invalid, notFound } from "./errors";
-import { countPledge, paidOfPledge, refreshPledgeFulfilment } from "./projections";
+import { countPledge, paidOfPledge, refreshPledgeFulfilment, withInstitutionLock } from "./projections";
 import { startOfVietnamDay } from "./calendar";
 import { isAcceptingPledges } from "./catalogue";
 import { HARD_MAX_AMOUNT, VIETQR_MAX_AMOUNT } from "./payment-limits";
@@ -242,13 +242,19 @@ export async function cancelPledge(actor: SessionUser, reference: string, reason
   const isManager = canManageProgrammes(actor, String(pledge.institutionId));
   if (!isDonor && !isManager) throw forbidden();
   if (isManager && !isDonor && !reason) throw invalid({ reason: ["validation.reasonRequired"] }, "validation.reasonRequired");
-  if (!isManager && (await paidOfPledge(pledge._id)) > 0) throw invalid({}, "pledge.cannotCancelPaid");
-  pledge.state = "cancelled";
-  pledge.cancelledReason = reason;
-  pledge.cancelledBy = new Types.ObjectId(actor.id);
-  pledge.cancelledAt = new Date();
-  await pledge.save();
-  // An active or overdue pledge counted as pledged until now.
-  await countPledge(pledge, -1);
+  // Decided and written under the institution's lock, as gifts are recorded: a gift recorded meanwhile
+  // could fulfil the pledge, and derives the pledge's state from a read made under that lock.
+  await withInstitutionLock(pledge.institutionId, async () => {
+    const current = await Pledge.findById(pledge._id).select("state").lean();
+    if (!current || current.state === "cancelled" || current.state === "fulfilled") throw invalid({}, "pledge.cannotCancel");
+    if (!isManager && (await paidOfPledge(pledge._id)) > 0) throw invalid({}, "pledge.cannotCancelPaid");
+    pledge.state = "cancelled";
+    pledge.cancelledReason = reason;
+    pledge.cancelledBy = new Types.ObjectId(actor.id);
+    pledge.cancelledAt = new Date();
+    await pledge.save();
+    // An active or overdue pledge counted as pledged until now.
+    await countPledge(pledge, -1);
+  });
   await recordAudit({ actor, action: "pledge.cancel", subjectType: "Pledge", subjectId: pledge._id, institutionId: pledge.institutionId, details: { reference: pledge.reference, reason } });
 }

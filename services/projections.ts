@@ -1,10 +1,11 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import mongoose, { type Types } from "mongoose";
 import { GENESIS_HASH, LedgerEntry, findLedgerHead, type LedgerEntryDoc } from "#models/ledger-entry.server";
-import { Pledge, type PledgeState } from "#models/pledge.server";
+import { Pledge, type PledgeDoc, type PledgeState } from "#models/pledge.server";
 import { Programme, RECEIVED_KINDS } from "#models/programme.server";
-import { LedgerHead, Projection, RECENT_GIFTS_KEPT, hasLegacyIds, projectionKey, type LedgerHeadDoc, type ProjectionKind, type RecentGift } from "#models/projection.server";
+import { LedgerHead, Meta, Projection, RECENT_GIFTS_KEPT, hasLegacyIds, projectionKey, type LedgerHeadDoc, type ProjectionKind, type RecentGift } from "#models/projection.server";
 import { isPastDueDay } from "./calendar";
-import { markCatalogueRebuild, markProgrammesChanged } from "./catalogue-index";
+import { markCatalogueRebuild, markProgrammeTotalsChanged, markProgrammesChanged } from "./catalogue-index";
 
 /**
  * The books' running totals, kept by `_id` so that recording a gift and reading a total cost the same
@@ -12,7 +13,7 @@ import { markCatalogueRebuild, markProgrammesChanged } from "./catalogue-index";
  *   received:<programme>  Σ of the programme's entries of RECEIVED_KINDS (money and value in, less reversals)
  *   paid:<pledge>         Σ of the entries that pay the pledge
  *   reversed:<entry>      Σ of the refunds and corrections of one gift's entry (negative)
- * and the copies shown everywhere: a programme's receivedTotal/remainingNeed, a pledge's instalments and
+ * and the copies shown everywhere: a programme's receivedTotal, a pledge's instalments and
  * state. Appends and their projection run one at a time per institution in this process (one app
  * process serves the embedded database; on MongoDB the unique {institutionId, sequence} index keeps
  * the chain whole across instances). rebuildProjections derives every total again from the ledger.
@@ -21,12 +22,32 @@ import { markCatalogueRebuild, markProgrammesChanged } from "./catalogue-index";
 const oid = (id: Types.ObjectId | string) => new mongoose.Types.ObjectId(String(id));
 
 const queues = new Map<string, Promise<unknown>>();
+/**
+ * The locks the current call holds (so a holder may take one again without waiting on itself). A hold
+ * ends with its call: work the call left running (a timer) does not inherit it.
+ */
+type Hold = { key: string; active: boolean; outer: Hold | undefined };
+const held = new AsyncLocalStorage<Hold>();
+const holds = (hold: Hold | undefined, key: string): boolean => Boolean(hold && ((hold.active && hold.key === key) || holds(hold.outer, key)));
 
-/** Runs `fn` after every earlier call for the same institution in this process has finished. */
+/**
+ * Runs `fn` after every earlier call for the same institution in this process has finished. Re-entrant:
+ * called again from within `fn` (say recordDonation, then appendLedgerEntry), it runs at once.
+ */
 export function withInstitutionLock<T>(institutionId: Types.ObjectId | string, fn: () => Promise<T>): Promise<T> {
   const key = String(institutionId);
+  const holding = held.getStore();
+  if (holds(holding, key)) return fn();
   const previous = queues.get(key) ?? Promise.resolve();
-  const run = previous.then(fn, fn);
+  const locked = async () => {
+    const hold: Hold = { key, active: true, outer: holding };
+    try {
+      return await held.run(hold, fn);
+    } finally {
+      hold.active = false;
+    }
+  };
+  const run = previous.then(locked, locked);
   const settled = run.catch(() => undefined);
   queues.set(key, settled);
   void settled.then(() => {
@@ -49,7 +70,7 @@ type ProjectedEntry = Pick<LedgerEntryDoc, "sequence" | "amount" | "institutionI
 function projectionsOf(entry: Omit<ProjectedEntry, "sequence" | "amount" | "institutionId" | "occurredAt">): Array<{ kind: ProjectionKind; id: Types.ObjectId }> {
   const keys: Array<{ kind: ProjectionKind; id: Types.ObjectId }> = [];
   if ((RECEIVED_KINDS as readonly string[]).includes(entry.kind)) keys.push({ kind: "received", id: entry.programmeId });
-  if (GIFT_KINDS.includes(entry.kind) && entry.sourceType === "donation" && entry.sourceId) keys.push({ kind: "gifts", id: entry.programmeId });
+  if (isGift(entry)) keys.push({ kind: "gifts", id: entry.programmeId });
   if (entry.pledgeId) keys.push({ kind: "paid", id: entry.pledgeId });
   if (entry.reversesEntryId) keys.push({ kind: "reversed", id: entry.reversesEntryId });
   return keys;
@@ -107,22 +128,32 @@ export async function repairLedgerHead(institutionId: Types.ObjectId, options: {
   return head;
 }
 
-/** Newest first by when received, then by id; at most RECENT_GIFTS_KEPT. */
-function withRecentGift(recent: RecentGift[], gift: RecentGift): RecentGift[] {
+/** Newest first by when received, then by id; at most `keep` (RECENT_GIFTS_KEPT). */
+function withRecentGift(recent: RecentGift[], gift: RecentGift, keep = RECENT_GIFTS_KEPT): RecentGift[] {
   const list = [...recent.filter((g) => String(g.id) !== String(gift.id)), gift];
   list.sort((a, b) => new Date(b.at).getTime() - new Date(a.at).getTime() || String(b.id).localeCompare(String(a.id)));
-  return list.slice(0, RECENT_GIFTS_KEPT);
+  return list.slice(0, keep);
 }
 
-/** Adds one entry to one running total, unless that total already counted it. */
+/** Whether an entry is a gift (not a reversal): it is listed under its programme and its pledge. */
+const isGift = (entry: Pick<ProjectedEntry, "kind" | "sourceType" | "sourceId">) => GIFT_KINDS.includes(entry.kind) && entry.sourceType === "donation" && Boolean(entry.sourceId);
+
+/**
+ * Adds one entry to one running total, unless that total already counted it. `gifts:` counts gifts and
+ * keeps the latest RECENT_GIFTS_KEPT; `paid:` keeps every gift of its pledge (a pledge has a handful:
+ * one per instalment), so a pledge's gifts are read by `_id` (findGiftsOfPledge).
+ */
 async function count(kind: ProjectionKind, id: Types.ObjectId, entry: ProjectedEntry): Promise<number> {
   const key = projectionKey(kind, id);
   const doc = await Projection.findById(key).lean();
   if (doc && doc.through >= entry.sequence) return doc.total;
+  const gift = { id: entry.sourceId!, at: entry.occurredAt };
   const next =
     kind === "gifts"
-      ? { total: (doc?.total ?? 0) + 1, recent: withRecentGift(doc?.recent ?? [], { id: entry.sourceId!, at: entry.occurredAt }) }
-      : { total: (doc?.total ?? 0) + entry.amount };
+      ? { total: (doc?.total ?? 0) + 1, recent: withRecentGift(doc?.recent ?? [], gift) }
+      : kind === "paid"
+        ? { total: (doc?.total ?? 0) + entry.amount, recent: isGift(entry) ? withRecentGift(doc?.recent ?? [], gift, Infinity) : (doc?.recent ?? []) }
+        : { total: (doc?.total ?? 0) + entry.amount };
   await Projection.replaceOne({ _id: key }, { ...next, through: entry.sequence, institutionId: entry.institutionId }, { upsert: true });
   return next.total;
 }
@@ -145,15 +176,16 @@ export async function pledgedInKindOfProgramme(programmeId: Types.ObjectId | str
   return (await hasLegacyIds()) ? null : [];
 }
 
-/** The programme's stored copies (progress bars, "most needed" sort) from its received total. */
+/**
+ * The programme's stored copy of its received total (progress bars; "most needed" is goal − received,
+ * derived where it is shown). One write by `_id`, no read.
+ */
 export async function refreshProgrammeReceived(programmeId: Types.ObjectId | string, received?: number) {
-  const programme = await Programme.findById(programmeId).select("goal").lean();
-  if (!programme) return null;
   const receivedTotal = Math.max(0, received ?? (await receivedOfProgramme(programmeId)));
-  const totals = { receivedTotal, remainingNeed: Math.max(0, programme.goal - receivedTotal) };
-  await Programme.updateOne({ _id: programme._id }, { $set: totals });
-  await markProgrammesChanged([programme._id]);
-  return totals;
+  const { matchedCount } = await Programme.updateOne({ _id: oid(programmeId) }, { $set: { receivedTotal } });
+  if (matchedCount === 0) return null;
+  markProgrammeTotalsChanged([programmeId]);
+  return { receivedTotal };
 }
 
 /**
@@ -161,8 +193,8 @@ export async function refreshProgrammeReceived(programmeId: Types.ObjectId | str
  * state: fulfilled when paid in full, overdue when an instalment is past due and unpaid, active
  * otherwise (a cancelled pledge stays cancelled). Derived, so it can run any number of times.
  */
-export async function refreshPledgeFulfilment(pledgeId: Types.ObjectId | string, now = new Date(), paidTotal?: number) {
-  const pledge = await Pledge.findById(pledgeId).lean();
+export async function refreshPledgeFulfilment(pledgeId: Types.ObjectId | string, now = new Date(), paidTotal?: number, asRead?: PledgeForProjection | null) {
+  const pledge = asRead && String(asRead._id) === String(pledgeId) ? asRead : await Pledge.findById(pledgeId).lean();
   if (!pledge) return null;
   const totalPaid = paidTotal ?? (await paidOfPledge(pledge._id));
   const set = fulfilmentChanges(pledge, Math.max(0, totalPaid), now);
@@ -210,8 +242,14 @@ export function fulfilmentOf(pledge: PledgeForFulfilment, totalPaid: number, now
   return { state, instalments };
 }
 
-/** Counts one entry in every total it belongs to, then refreshes the copies those totals feed. */
-export async function projectEntry(entry: ProjectedEntry) {
+/** A pledge as read by its gift's caller under the institution's lock (nothing else changes it meanwhile). */
+export type PledgeForProjection = PledgeDoc;
+
+/**
+ * Counts one entry in every total it belongs to, then refreshes the copies those totals feed. `pledgeAsRead`:
+ * the entry's pledge, read under the institution's lock by the caller, so it is not read again.
+ */
+export async function projectEntry(entry: ProjectedEntry, pledgeAsRead?: PledgeForProjection | null) {
   // Each total is its own document, and so is each copy: counted side by side, then copied side by side
   // (the institution's lock keeps other entries of the chain out meanwhile).
   const keys = projectionsOf(entry);
@@ -219,7 +257,7 @@ export async function projectEntry(entry: ProjectedEntry) {
   const totals = new Map(keys.map(({ kind }, i) => [kind, counted[i]!]));
   await Promise.all([
     totals.has("received") ? refreshProgrammeReceived(entry.programmeId, totals.get("received")) : null,
-    entry.pledgeId ? refreshPledgeFulfilment(entry.pledgeId, new Date(), totals.get("paid")) : null,
+    entry.pledgeId ? refreshPledgeFulfilment(entry.pledgeId, new Date(), totals.get("paid"), pledgeAsRead) : null,
   ]);
 }
 
@@ -249,13 +287,20 @@ function tallyEntry(totals: Map<string, Tally>, entry: ProjectedEntry) {
       t.total += 1;
       (t.recent ??= []).push({ id: entry.sourceId!, at: new Date(entry.occurredAt) });
       if (t.recent.length > 2 * RECENT_GIFTS_KEPT) t.recent = t.recent.sort(byNewest).slice(0, RECENT_GIFTS_KEPT);
-    } else t.total += entry.amount;
+    } else {
+      t.total += entry.amount;
+      if (kind === "paid") {
+        t.recent ??= [];
+        if (isGift(entry)) t.recent.push({ id: entry.sourceId!, at: new Date(entry.occurredAt) });
+      }
+    }
     totals.set(key, t);
   }
 }
 
 function tallyDocument(key: string, t: Tally) {
-  return { _id: key, total: t.total, through: t.through, institutionId: t.institutionId, ...(t.recent ? { recent: t.recent.sort(byNewest).slice(0, RECENT_GIFTS_KEPT) } : {}) };
+  const keep = key.startsWith("paid:") ? Infinity : RECENT_GIFTS_KEPT;
+  return { _id: key, total: t.total, through: t.through, institutionId: t.institutionId, ...(t.recent ? { recent: t.recent.sort(byNewest).slice(0, keep) } : {}) };
 }
 
 /** Kinds kept from the ledger (inkind is kept from pledges). */
@@ -328,14 +373,38 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
     ),
   );
   await inBatches(pledgeUpdates, (batch) => Pledge.bulkWrite(batch.map((u) => ({ updateOne: { filter: { _id: u._id }, update: { $set: u.set } } })), { ordered: false }), UPDATES_PER_COMMAND);
-  const programmes: Array<{ _id: Types.ObjectId; totals: { receivedTotal: number; remainingNeed: number; pledgedTotal: number } }> = [];
-  for await (const programme of Programme.find({}).select("_id goal").lean().cursor()) {
+  const programmes: Array<{ _id: Types.ObjectId; totals: { receivedTotal: number; pledgedTotal: number } }> = [];
+  for await (const programme of Programme.find({}).select("_id").lean().cursor()) {
     const receivedTotal = Math.max(0, totals.get(projectionKey("received", programme._id))?.total ?? 0);
-    programmes.push({ _id: programme._id, totals: { receivedTotal, remainingNeed: Math.max(0, programme.goal - receivedTotal), pledgedTotal: pledged.get(String(programme._id)) ?? 0 } });
+    programmes.push({ _id: programme._id, totals: { receivedTotal, pledgedTotal: pledged.get(String(programme._id)) ?? 0 } });
   }
   await inBatches(programmes, (batch) => Programme.bulkWrite(batch.map((p) => ({ updateOne: { filter: { _id: p._id }, update: { $set: p.totals } } })), { ordered: false }), UPDATES_PER_COMMAND);
   await markCatalogueRebuild();
+  await Meta.replaceOne({ _id: PROJECTIONS_META }, { _id: PROJECTIONS_META, value: PROJECTIONS_VERSION }, { upsert: true });
   return { institutions: heads.size, entries, programmes: programmes.length, pledges };
+}
+
+/**
+ * What the projections keep, as a number bumped when it changes (2: a pledge's paid total keeps its
+ * gifts' ids). A database whose projections are older is rebuilt from the ledger once, at start.
+ */
+export const PROJECTIONS_VERSION = 2;
+const PROJECTIONS_META = "projections-version";
+
+/** Rebuilds the projections of a database written by an older version (see PROJECTIONS_VERSION); true when it did. */
+export async function upgradeProjections(log: (message: string) => void = console.log): Promise<boolean> {
+  await hasLegacyIds(); // decided at the first connection, before anything is written
+  const stored = await Meta.findById(PROJECTIONS_META).lean();
+  if (stored?.value === PROJECTIONS_VERSION) return false;
+  // An empty filter with a limit is one row read on the embedded database, not a scan.
+  const anyEntry = await LedgerEntry.collection.findOne({}, { projection: { _id: 1 } });
+  if (!anyEntry) {
+    await Meta.replaceOne({ _id: PROJECTIONS_META }, { _id: PROJECTIONS_META, value: PROJECTIONS_VERSION }, { upsert: true });
+    return false;
+  }
+  log("• The books' running totals are from an older version: deriving them again from the ledger (once)…");
+  await rebuildProjections();
+  return true;
 }
 
 async function dropIfExists(model: { collection: { drop: () => Promise<unknown> } }) {

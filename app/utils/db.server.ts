@@ -1,4 +1,5 @@
 import mongoose from "mongoose";
+import { upgradeProjections } from "#services/projections";
 import { env } from "./env.server";
 
 declare global {
@@ -9,6 +10,10 @@ declare global {
 export function connectDb(): Promise<typeof mongoose> {
   globalThis.__gopsucDb ??= mongoose
     .connect(env().MONGODB_URI, { serverSelectionTimeoutMS: 5000, autoIndex: true })
+    .then(async (connected) => {
+      await upgradeProjections();
+      return connected;
+    })
     .catch((error) => {
       globalThis.__gopsucDb = undefined;
       throw error;

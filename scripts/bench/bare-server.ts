@@ -16,7 +16,7 @@ import mongoose from "mongoose";
 
 const { MongoClient, ObjectId } = mongoose.mongo;
 
-const CARD_FIELDS = ["slug", "title", "summary", "institutionName", "institutionSlug", "institutionType", "provinceSlug", "themes", "campaignDays", "startDate", "endDate", "goal", "pledgedTotal", "receivedTotal", "remainingNeed", "state", "coverImageId", "publishedAt"];
+const CARD_FIELDS = ["slug", "title", "summary", "institutionName", "institutionSlug", "institutionType", "provinceSlug", "themes", "campaignDays", "startDate", "endDate", "goal", "pledgedTotal", "receivedTotal", "state", "coverImageId", "publishedAt"];
 const DETAIL_FIELDS = [...CARD_FIELDS, "institutionId", "institutionApproved", "description", "budgetLines", "inKindNeeds"];
 const projection = (fields: string[]) => Object.fromEntries(fields.map((f) => [f, 1]));
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;

@@ -452,10 +452,6 @@ export async function loadData(counts: ScaleCounts, password: string): Promise<L
     }
     await writer.flush();
   });
-  await phase("pledge-gifts keys", async () => {
-    // The gifts of a pledge, oldest first (as noteGiftOfPledge adds them one by one).
-    await insertInBatches(Lookup.collection, [...giftsOfPledge].map(([pledge, ids]) => ({ _id: lookupKey("pledge-gifts", pledge._id), ids })));
-  });
 
   const instalmentPledge = userPledges.find((p) => p.kind === "cash_instalments" && (giftsOfPledge.get(p)?.length ?? 0) > 0) ?? userPledges[1]!;
   return {
@@ -465,7 +461,7 @@ export async function loadData(counts: ScaleCounts, password: string): Promise<L
     pledges: pledges.length,
     donations: writer.written,
     ledgerEntries: writer.written,
-    lookups: institutions.length + programmes.length + pledges.length + giftsOfPledge.size + 1,
+    lookups: institutions.length + programmes.length + pledges.length + 1,
     users: 2,
     donorUser: { id: String(donorUserId), email: donorEmail, password, pledgeReferences: userPledges.map((p) => p.reference), receiptNumbers: userReceipts, instalmentPledgeReference: instalmentPledge.reference },
     manager: { id: String(managerId), email: managerEmail, name: "Quản lý Sao Kê", institutionId: String(institutions[0]!._id) },

@@ -134,7 +134,8 @@ function referenceList(all: Plain[], q: string, f: { provinceSlug?: string; inst
   const cmpId = (a: Plain, b: Plain) => id(a).localeCompare(id(b));
   const segmentOf = (p: Plain) => (sort === "closing-soon" && p.endDate.getTime() < today ? 1 : 0);
   const within = (a: Plain, b: Plain) => {
-    if (sort === "most-needed") return b.remainingNeed - a.remainingNeed || cmpId(a, b);
+    const need = (p: Plain) => Math.max(0, p.goal - p.receivedTotal);
+    if (sort === "most-needed") return need(b) - need(a) || cmpId(a, b);
     if (sort === "newest") return (b.publishedAt?.getTime() ?? -Infinity) - (a.publishedAt?.getTime() ?? -Infinity) || cmpId(b, a);
     return segmentOf(a) === 0 ? a.endDate.getTime() - b.endDate.getTime() || cmpId(a, b) : b.endDate.getTime() - a.endDate.getTime() || cmpId(a, b);
   };
@@ -187,8 +188,12 @@ beforeAll(async () => {
       publishedAt: n === 7 || n === 8 ? null : new Date(NOW.getTime() - ((n * 37) % 90) * DAY - n * 1000),
     });
   }
-  // create (not insertMany) so the validate hook derives remainingNeed and the search copies the old code reads.
-  for (const doc of docs) await Programme.create(doc);
+  // create (not insertMany) so the validate hook derives the search copies the old code reads; and
+  // remainingNeed (goal − received), which the old code stored and sorted on.
+  for (const doc of docs) {
+    const created = await Programme.create(doc);
+    await Programme.collection.updateOne({ _id: created._id }, { $set: { remainingNeed: Math.max(0, created.goal - created.receivedTotal) } });
+  }
   await markCatalogueRebuild();
   all = await Programme.find({}).lean<Plain[]>();
 });

@@ -1,5 +1,6 @@
 import mongoose from "mongoose";
 import { afterAll, afterEach, beforeAll, beforeEach, inject, vi } from "vitest";
+import { upgradeProjections } from "#services/projections";
 import { server } from "#tests/mocks/index";
 
 // Every test file gets its own, empty database on the real server (never an in-memory imitation).
@@ -15,6 +16,8 @@ beforeAll(async () => {
   await mongoose.connect(process.env.MONGODB_URI!, { serverSelectionTimeoutMS: 10_000, autoIndex: false });
   await mongoose.connection.dropDatabase();
   await Promise.all(Object.values(mongoose.models).map((model) => model.createIndexes()));
+  // As the app does on its first connection to an empty database: its projections are current.
+  await upgradeProjections(() => {});
   server.listen({ onUnhandledRequest: "error" });
 });
 
