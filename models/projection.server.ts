@@ -28,12 +28,12 @@ export type LedgerHeadDoc = { _id: Types.ObjectId; sequence: number; hash: strin
 export const LedgerHead =
   (mongoose.models.LedgerHead as mongoose.Model<LedgerHeadDoc> | undefined) ?? mongoose.model<LedgerHeadDoc>("LedgerHead", ledgerHeadSchema);
 
-export const PROJECTION_KINDS = ["received", "paid", "reversed", "gifts", "inkind"] as const;
+export const PROJECTION_KINDS = ["received", "paid", "reversed", "inkind"] as const;
 export type ProjectionKind = (typeof PROJECTION_KINDS)[number];
 
 /**
- * A running total: `_id` is "<kind>:<id>" — received:<programme>, paid:<pledge>, reversed:<ledger entry>;
- * gifts:<programme> (how many gifts, and the latest ones for the public ledger); inkind:<programme>
+ * A running total: `_id` is "<kind>:<id>" — received:<programme> (with how many gifts, and the latest
+ * ones for the public ledger), paid:<pledge> (with its gifts), reversed:<ledger entry>; inkind:<programme>
  * (goods pledged, per item: kept from pledges, not the ledger).
  */
 const projectionSchema = new Schema(
@@ -44,7 +44,12 @@ const projectionSchema = new Schema(
     /** The sequence of the last entry counted, in the chain of `institutionId`. */
     through: { type: Number, required: true, default: 0 },
     institutionId: { type: Schema.Types.ObjectId, required: true },
-    /** gifts: the latest gifts, newest first by when they were received (at most RECENT_GIFTS_KEPT). */
+    /** received: how many gifts (reversals are not gifts). */
+    gifts: { type: Number, default: undefined },
+    /**
+     * Gifts, newest first by when they were received: received, the latest RECENT_GIFTS_KEPT; paid, all
+     * of the pledge's.
+     */
     recent: { type: [new Schema({ id: { type: Schema.Types.ObjectId, required: true }, at: { type: Date, required: true } }, { _id: false })], default: undefined },
     /** inkind: quantity pledged per item. */
     items: { type: [new Schema({ item: { type: String, required: true }, quantity: { type: Number, required: true } }, { _id: false })], default: undefined },
@@ -53,7 +58,7 @@ const projectionSchema = new Schema(
 );
 export const RECENT_GIFTS_KEPT = 100;
 export type RecentGift = { id: Types.ObjectId; at: Date };
-export type ProjectionDoc = { _id: string; total: number; through: number; institutionId: Types.ObjectId; recent?: RecentGift[]; items?: Array<{ item: string; quantity: number }> };
+export type ProjectionDoc = { _id: string; total: number; through: number; institutionId: Types.ObjectId; gifts?: number; recent?: RecentGift[]; items?: Array<{ item: string; quantity: number }> };
 export const Projection =
   (mongoose.models.Projection as mongoose.Model<ProjectionDoc> | undefined) ?? mongoose.model<ProjectionDoc>("Projection", projectionSchema);
 

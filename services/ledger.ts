@@ -126,6 +126,8 @@ export async function appendLedgerEntry(input: NewLedgerEntry, decideAmount?: ()
         if ((error as { code?: number }).code !== 11000) throw error;
         // The key exists: the next round returns it.
         if (await LedgerEntry.exists({ _id: ledgerEntryIdFor(input.idempotencyKey) })) continue;
+        // The remembered head was stale (another process appended): the next round reads the stored one.
+        if (known) continue;
         await repairLedgerHead(entry.institutionId);
         await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 15));
         continue;

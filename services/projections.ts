@@ -3,7 +3,7 @@ import mongoose, { type Types } from "mongoose";
 import { GENESIS_HASH, LedgerEntry, findLedgerHead, type LedgerEntryDoc } from "#models/ledger-entry.server";
 import { Pledge, type PledgeDoc, type PledgeState } from "#models/pledge.server";
 import { Programme, RECEIVED_KINDS } from "#models/programme.server";
-import { LedgerHead, Meta, Projection, RECENT_GIFTS_KEPT, hasLegacyIds, projectionKey, type LedgerHeadDoc, type ProjectionKind, type RecentGift } from "#models/projection.server";
+import { LedgerHead, Meta, Projection, RECENT_GIFTS_KEPT, hasLegacyIds, projectionKey, type LedgerHeadDoc, type ProjectionDoc, type ProjectionKind, type RecentGift } from "#models/projection.server";
 import { isPastDueDay } from "./calendar";
 import { markCatalogueRebuild, markProgrammeTotalsChanged, markProgrammesChanged } from "./catalogue-index";
 
@@ -70,7 +70,6 @@ type ProjectedEntry = Pick<LedgerEntryDoc, "sequence" | "amount" | "institutionI
 function projectionsOf(entry: Omit<ProjectedEntry, "sequence" | "amount" | "institutionId" | "occurredAt">): Array<{ kind: ProjectionKind; id: Types.ObjectId }> {
   const keys: Array<{ kind: ProjectionKind; id: Types.ObjectId }> = [];
   if ((RECEIVED_KINDS as readonly string[]).includes(entry.kind)) keys.push({ kind: "received", id: entry.programmeId });
-  if (isGift(entry)) keys.push({ kind: "gifts", id: entry.programmeId });
   if (entry.pledgeId) keys.push({ kind: "paid", id: entry.pledgeId });
   if (entry.reversesEntryId) keys.push({ kind: "reversed", id: entry.reversesEntryId });
   return keys;
@@ -139,21 +138,22 @@ function withRecentGift(recent: RecentGift[], gift: RecentGift, keep = RECENT_GI
 const isGift = (entry: Pick<ProjectedEntry, "kind" | "sourceType" | "sourceId">) => GIFT_KINDS.includes(entry.kind) && entry.sourceType === "donation" && Boolean(entry.sourceId);
 
 /**
- * Adds one entry to one running total, unless that total already counted it. `gifts:` counts gifts and
- * keeps the latest RECENT_GIFTS_KEPT; `paid:` keeps every gift of its pledge (a pledge has a handful:
- * one per instalment), so a pledge's gifts are read by `_id` (findGiftsOfPledge).
+ * Adds one entry to one running total, unless that total already counted it. Gifts are also listed:
+ * `received:<programme>` counts them (`gifts`) and keeps the latest RECENT_GIFTS_KEPT for the public
+ * ledger; `paid:<pledge>` keeps every gift of its pledge (a handful: one per instalment), so a pledge's
+ * gifts are read by `_id` (findGiftsOfPledge). One document per programme and per pledge: a gift costs
+ * two reads and two writes here.
  */
 async function count(kind: ProjectionKind, id: Types.ObjectId, entry: ProjectedEntry): Promise<number> {
   const key = projectionKey(kind, id);
   const doc = await Projection.findById(key).lean();
   if (doc && doc.through >= entry.sequence) return doc.total;
-  const gift = { id: entry.sourceId!, at: entry.occurredAt };
-  const next =
-    kind === "gifts"
-      ? { total: (doc?.total ?? 0) + 1, recent: withRecentGift(doc?.recent ?? [], gift) }
-      : kind === "paid"
-        ? { total: (doc?.total ?? 0) + entry.amount, recent: isGift(entry) ? withRecentGift(doc?.recent ?? [], gift, Infinity) : (doc?.recent ?? []) }
-        : { total: (doc?.total ?? 0) + entry.amount };
+  const next: Omit<ProjectionDoc, "_id" | "through" | "institutionId"> = { total: (doc?.total ?? 0) + entry.amount };
+  if (kind === "received" || kind === "paid") {
+    const gift = isGift(entry);
+    next.recent = gift ? withRecentGift(doc?.recent ?? [], { id: entry.sourceId!, at: entry.occurredAt }, kind === "paid" ? Infinity : RECENT_GIFTS_KEPT) : (doc?.recent ?? []);
+    if (kind === "received") next.gifts = (doc?.gifts ?? 0) + (gift ? 1 : 0);
+  }
   await Projection.replaceOne({ _id: key }, { ...next, through: entry.sequence, institutionId: entry.institutionId }, { upsert: true });
   return next.total;
 }
@@ -164,8 +164,8 @@ async function count(kind: ProjectionKind, id: Types.ObjectId, entry: ProjectedE
  * the donations themselves).
  */
 export async function recentGiftsOfProgramme(programmeId: Types.ObjectId | string): Promise<{ total: number; ids: Types.ObjectId[] } | null> {
-  const doc = await Projection.findById(projectionKey("gifts", programmeId)).lean();
-  if (doc) return { total: doc.total, ids: (doc.recent ?? []).map((g) => g.id) };
+  const doc = await Projection.findById(projectionKey("received", programmeId)).lean();
+  if (doc) return { total: doc.gifts ?? 0, ids: (doc.recent ?? []).map((g) => g.id) };
   return (await hasLegacyIds()) ? null : { total: 0, ids: [] };
 }
 
@@ -274,7 +274,7 @@ export async function catchUpProjections(head: LedgerHeadDoc): Promise<LedgerHea
   return caughtUp;
 }
 
-type Tally = { total: number; through: number; institutionId: Types.ObjectId; recent?: RecentGift[] };
+type Tally = { total: number; through: number; institutionId: Types.ObjectId; recent?: RecentGift[]; gifts?: number };
 const byNewest = (a: RecentGift, b: RecentGift) => b.at.getTime() - a.at.getTime() || String(b.id).localeCompare(String(a.id));
 
 /** Counts one entry into in-memory totals, as count() does into stored ones (for rebuilds). */
@@ -283,15 +283,16 @@ function tallyEntry(totals: Map<string, Tally>, entry: ProjectedEntry) {
     const key = projectionKey(kind, id);
     const t = totals.get(key) ?? { total: 0, through: 0, institutionId: entry.institutionId };
     t.through = Math.max(t.through, entry.sequence);
-    if (kind === "gifts") {
-      t.total += 1;
-      (t.recent ??= []).push({ id: entry.sourceId!, at: new Date(entry.occurredAt) });
-      if (t.recent.length > 2 * RECENT_GIFTS_KEPT) t.recent = t.recent.sort(byNewest).slice(0, RECENT_GIFTS_KEPT);
-    } else {
-      t.total += entry.amount;
-      if (kind === "paid") {
-        t.recent ??= [];
-        if (isGift(entry)) t.recent.push({ id: entry.sourceId!, at: new Date(entry.occurredAt) });
+    t.total += entry.amount;
+    if (kind === "received" || kind === "paid") {
+      t.recent ??= [];
+      if (kind === "received") t.gifts ??= 0;
+      if (isGift(entry)) {
+        t.recent.push({ id: entry.sourceId!, at: new Date(entry.occurredAt) });
+        if (kind === "received") {
+          t.gifts! += 1;
+          if (t.recent.length > 2 * RECENT_GIFTS_KEPT) t.recent = t.recent.sort(byNewest).slice(0, RECENT_GIFTS_KEPT);
+        }
       }
     }
     totals.set(key, t);
@@ -300,11 +301,11 @@ function tallyEntry(totals: Map<string, Tally>, entry: ProjectedEntry) {
 
 function tallyDocument(key: string, t: Tally) {
   const keep = key.startsWith("paid:") ? Infinity : RECENT_GIFTS_KEPT;
-  return { _id: key, total: t.total, through: t.through, institutionId: t.institutionId, ...(t.recent ? { recent: t.recent.sort(byNewest).slice(0, keep) } : {}) };
+  return { _id: key, total: t.total, through: t.through, institutionId: t.institutionId, ...(t.recent ? { recent: t.recent.sort(byNewest).slice(0, keep) } : {}), ...(t.gifts !== undefined ? { gifts: t.gifts } : {}) };
 }
 
 /** Kinds kept from the ledger (inkind is kept from pledges). */
-const LEDGER_KINDS = new Set<string>(["received", "paid", "reversed", "gifts"]);
+const LEDGER_KINDS = new Set<string>(["received", "paid", "reversed"]);
 
 /** Every ledger total of one institution derived again from its ledger, and stored (an old database's first append). */
 async function rebuildInstitution(institutionId: Types.ObjectId) {
@@ -386,9 +387,10 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
 
 /**
  * What the projections keep, as a number bumped when it changes (2: a pledge's paid total keeps its
- * gifts' ids). A database whose projections are older is rebuilt from the ledger once, at start.
+ * gifts' ids; 3: a programme's received total counts and lists its gifts, no separate `gifts:` document).
+ * A database whose projections are older is rebuilt from the ledger once, at start.
  */
-export const PROJECTIONS_VERSION = 2;
+export const PROJECTIONS_VERSION = 3;
 const PROJECTIONS_META = "projections-version";
 
 /** Rebuilds the projections of a database written by an older version (see PROJECTIONS_VERSION); true when it did. */

@@ -31,7 +31,7 @@ async function main() {
   const lookups = db.collection<{ _id: string; ids: InstanceType<typeof ObjectId>[] }>("lookups");
   const programmes = db.collection("programmes");
   const donations = db.collection("donations");
-  const projections = db.collection<{ _id: string; total: number; recent?: Array<{ id: InstanceType<typeof ObjectId>; at: Date }> }>("projections");
+  const projections = db.collection<{ _id: string; total: number; gifts?: number; recent?: Array<{ id: InstanceType<typeof ObjectId>; at: Date }> }>("projections");
   const pledges = db.collection("pledges");
   const donors = db.collection("donors");
 
@@ -41,10 +41,10 @@ async function main() {
     const programme = id ? await programmes.findOne({ _id: id }, { projection: projection(DETAIL_FIELDS) }) : null;
     if (!programme || programme.slug !== slug || programme.institutionApproved !== true || !["open", "closed"].includes(programme.state)) return null;
     // The programme's gifts as the books keep them (services/projections.ts recentGiftsOfProgramme: the
-    // "gifts:<programme>" projection, a count and the latest ids), then each gift by `_id`
+    // "received:<programme>" projection, with a count and the latest ids), then each gift by `_id`
     // (models/catalogue.server.ts findLedgerDonations). No projection: no gifts (a database without legacy ids).
-    const kept = await projections.findOne({ _id: `gifts:${String(programme._id)}` });
-    const total: number = kept?.total ?? 0;
+    const kept = await projections.findOne({ _id: `received:${String(programme._id)}` });
+    const total: number = kept?.gifts ?? 0;
     const ids = (kept?.recent ?? []).slice(0, 50).map((g) => g.id);
     const gifts = (await Promise.all(ids.map((gift) => donations.findOne({ _id: gift }, { projection: projection(["amount", "receivedAt", "method", "donorId", "pledgeId", "donorSnapshot"]) })))).filter((g) => g !== null);
     const pledgeIds = [...new Set(gifts.map((g) => g.pledgeId).filter(Boolean).map(String))];

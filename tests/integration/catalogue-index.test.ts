@@ -16,12 +16,15 @@ import {
   CatalogueIndex,
   FUZZY_MIN_LENGTH,
   foldTerm,
+  currentCatalogueIndex,
   markCatalogueRebuild,
   markProgrammesChanged,
   queryTerms,
   type ProgrammeSort,
   type Segment,
 } from "#services/catalogue-index";
+import { recordDonation } from "#services/donations";
+import { receivedOfProgramme } from "#services/projections";
 import { createProgramme, changeProgrammeState } from "#services/programmes";
 import { parseCatalogueQuery, searchWords } from "#services/validation/catalogue";
 import { createTestUser } from "#tests/utils/requests";
@@ -384,6 +387,25 @@ describe("the version protocol between instances", () => {
     await changeProgrammeState(manager, created.id, "closed");
     await other.sync();
     expect(other.page({ today: TODAY, q: "ngay hoi", state: "closed" }, [{ sort: "newest" }], 0, 10).items.map((c) => c.slug)).toEqual([created.slug]);
+  });
+
+  test("a gift's new total: shown at once by the instance that recorded it, and by another through the version protocol", async () => {
+    const other = new CatalogueIndex({ maxAgeMs: Infinity });
+    await other.sync();
+    const p = all.find((x) => x.institutionApproved && x.state === "open" && x.endDate.getTime() >= TODAY.getTime())!;
+    const cardIn = (index: CatalogueIndex) => index.page({ today: TODAY, state: "all" }, [{ sort: "newest" }], 0, 1000).items.find((c) => c.id === String(p._id))!;
+    // The books' total before (the test data's stored copies were written around the ledger).
+    const before = await receivedOfProgramme(p._id);
+    await recordDonation({ idempotencyKey: `cash:catalogue:${Date.now()}`, programmeId: String(p._id), institutionId: String(p.institutionId), method: "cash", amount: 2_500_000, receivedAt: new Date(), reference: "quỹ" });
+    // The gift's mark waits (up to TOTALS_MARK_DELAY_MS, to go out with others); this instance's catalogue
+    // sends what is waiting before it answers: the new total, the need 2,500,000 smaller.
+    const mine = cardIn(await currentCatalogueIndex());
+    expect(mine.receivedTotal).toBe(before + 2_500_000);
+    expect(mine.remainingNeed).toBe(Math.max(0, p.goal - before - 2_500_000));
+    // Another instance learns it from the version protocol, as any change.
+    await other.sync();
+    expect(cardIn(other).receivedTotal).toBe(before + 2_500_000);
+    expect(other.stats.builds).toBe(1);
   });
 
   test("concurrent writers get distinct versions and every change is recorded (FerretDB's $inc is not atomic; an insert by _id is)", async () => {

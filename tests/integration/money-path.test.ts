@@ -1,12 +1,13 @@
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { Donor } from "#models/donor.server";
 import { LedgerEntry } from "#models/ledger-entry.server";
 import { Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
-import { LedgerHead, Projection } from "#models/projection.server";
+import { findGiftsOfPledge } from "#models/donation.server";
+import { LedgerHead, Meta, Projection } from "#models/projection.server";
 import { recordDonation, recordReversal } from "#services/donations";
 import { forgetKnownLedgerHeads, verifyLedgerChain } from "#services/ledger";
-import { rebuildProjections, refreshPledgeFulfilment } from "#services/projections";
+import { rebuildProjections, recentGiftsOfProgramme, refreshPledgeFulfilment, upgradeProjections } from "#services/projections";
 import { createInstitution } from "#tests/fixtures/domain";
 
 /**
@@ -77,7 +78,7 @@ const RECEIVED = ["donation_received", "in_kind_received", "volunteer_hours", "r
 async function storedState(world: World) {
   const programmes = await Promise.all(world.programmes.map((p) => Programme.findById(p._id).select("receivedTotal").lean()));
   const pledges = await Promise.all(world.pledges.map((p) => Pledge.findById(p._id).select("state instalments").lean()));
-  const projections = (await Projection.find({}).lean()).map((d) => [d._id, d.total, (d.recent ?? []).map((g) => String(g.id)).join(",")]).sort();
+  const projections = (await Projection.find({}).lean()).map((d) => [d._id, d.total, d.gifts ?? null, (d.recent ?? []).map((g) => String(g.id)).join(",")]).sort();
   const heads = (await LedgerHead.find({}).lean()).map((h) => [String(h._id), h.sequence, h.hash, h.projectedThrough]).sort();
   return {
     programmes: programmes.map((p) => p!.receivedTotal),
@@ -174,8 +175,8 @@ describe("the money path, at random", () => {
         expect(stored!.receivedTotal).toBe(expectedReceived.get(i) ?? 0);
         // The public ledger's count and latest gifts: every gift once, newest first.
         const mine = gifts.filter((g) => g.programme === i);
-        const kept = await Projection.findById(`gifts:${programme._id}`).lean();
-        expect(kept?.total ?? 0).toBe(mine.length);
+        const kept = await Projection.findById(`received:${programme._id}`).lean();
+        expect(kept?.gifts ?? 0).toBe(mine.length);
         expect(new Set((kept?.recent ?? []).map((g) => String(g.id)))).toEqual(new Set(mine.map((g) => g.id)));
       }
       for (const pledge of world.pledges) {
@@ -244,6 +245,52 @@ describe("the money path, at random", () => {
     expect((await give("cash:retry:2", 3_000_000)).duplicate).toBe(true);
     expect((await Projection.findById(`received:${programme!._id}`).lean())!.total).toBe(10_000_000);
     expect((await Programme.findById(programme!._id).lean())!.receivedTotal).toBe(10_000_000);
+  });
+
+  test("another process appended meanwhile: this one's remembered head is stale, its insert fails on the sequence, and the chain stays whole", async () => {
+    const world = await makeWorld("other");
+    const [institution] = world.institutions;
+    const [programme] = world.programmes;
+    type Recorder = { recordDonation: typeof recordDonation };
+    const give = (module: Recorder, key: string, amount: number) =>
+      module.recordDonation({ idempotencyKey: key, programmeId: String(programme!._id), institutionId: String(institution!._id), method: "cash", amount, receivedAt: new Date(), reference: key });
+    await give({ recordDonation }, "cash:other:1", 1_000_000); // this process remembers the head at 1
+    vi.resetModules();
+    const otherProcess: Recorder = await import("#services/donations"); // its own memory and its own locks
+    await give(otherProcess, "cash:other:2", 2_000_000);
+    await give({ recordDonation }, "cash:other:3", 3_000_000);
+    await give(otherProcess, "cash:other:4", 4_000_000);
+    const entries = await LedgerEntry.find({ institutionId: institution!._id }).sort({ sequence: 1 }).lean();
+    expect(entries.map((e) => [e.sequence, e.amount])).toEqual([
+      [1, 1_000_000],
+      [2, 2_000_000],
+      [3, 3_000_000],
+      [4, 4_000_000],
+    ]);
+    expect((await verifyLedgerChain(institution!._id)).ok).toBe(true);
+    expect((await Programme.findById(programme!._id).lean())!.receivedTotal).toBe(10_000_000);
+    expect((await LedgerHead.findById(institution!._id).lean())!.sequence).toBe(4);
+  });
+
+  test("a database whose projections an older version wrote is rebuilt from the ledger once, when the app connects", async () => {
+    const world = await makeWorld("upgrade");
+    const [institution] = world.institutions;
+    const [programme] = world.programmes;
+    const [pledge] = world.pledges;
+    const gift = await recordDonation({ idempotencyKey: "cash:upgrade:1", programmeId: String(programme!._id), institutionId: String(institution!._id), pledgeId: String(pledge!._id), method: "cash", amount: 10_000_000, receivedAt: new Date(), reference: "upgrade" });
+    // As version 2 left them: the programme's gifts in a separate document, none listed with its total or its pledge.
+    await Projection.updateOne({ _id: `received:${programme!._id}` }, { $unset: { gifts: 1, recent: 1 } });
+    await Projection.updateOne({ _id: `paid:${pledge!._id}` }, { $unset: { recent: 1 } });
+    await Meta.replaceOne({ _id: "projections-version" }, { _id: "projections-version", value: 2 }, { upsert: true });
+    expect(await recentGiftsOfProgramme(programme!._id)).toEqual({ total: 0, ids: [] });
+
+    expect(await upgradeProjections(() => {})).toBe(true);
+    expect(await recentGiftsOfProgramme(programme!._id)).toEqual({ total: 1, ids: [expect.anything()] });
+    expect(String((await recentGiftsOfProgramme(programme!._id))!.ids[0])).toBe(gift.donationId);
+    expect((await findGiftsOfPledge(pledge!._id)).map((g) => String(g._id))).toEqual([gift.donationId]);
+    expect((await Programme.findById(programme!._id).lean())!.receivedTotal).toBe(10_000_000);
+    // Once: the next start finds the version current.
+    expect(await upgradeProjections(() => {})).toBe(false);
   });
 
   test("a crash after the totals counted an entry but before the head said so: nothing is counted twice", async () => {
