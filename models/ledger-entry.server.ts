@@ -2,7 +2,12 @@ import mongoose, { Schema, type InferSchemaType, type Types } from "mongoose";
 import { currency, objectId, vnd } from "./fields";
 import { hasLegacyIds, objectIdFromName } from "./projection.server";
 
-export const LEDGER_ENTRY_KINDS = ["donation_received", "refund", "correction", "expenditure", "in_kind_received", "volunteer_hours"] as const;
+/**
+ * dispute: card funds withdrawn by the card network while a dispute runs (negative, reverses the gift);
+ * reinstatement: money that came back to the gift (a refund that failed, a dispute won: positive,
+ * reverses the reversal's effect on the gift — its reversesEntryId is the gift's entry too).
+ */
+export const LEDGER_ENTRY_KINDS = ["donation_received", "refund", "correction", "expenditure", "in_kind_received", "volunteer_hours", "dispute", "reinstatement"] as const;
 export type LedgerEntryKind = (typeof LEDGER_ENTRY_KINDS)[number];
 /** What caused an entry: the record sourceId points at ("manual" when nothing does). */
 export const LEDGER_SOURCE_TYPES = ["donation", "expenditure", "pledge", "ledger_entry", "manual"] as const;

@@ -155,5 +155,5 @@ export async function refreshProgrammeSearchText(filter: mongoose.FilterQuery<Pr
 }
 
 /** Ledger kinds that count as money (or value) received for a programme; expenditures do not. */
-export const RECEIVED_KINDS = ["donation_received", "in_kind_received", "volunteer_hours", "refund", "correction"] as const;
+export const RECEIVED_KINDS = ["donation_received", "in_kind_received", "volunteer_hours", "refund", "correction", "dispute", "reinstatement"] as const;
 

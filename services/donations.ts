@@ -194,7 +194,7 @@ export async function recordReversal(input: {
   donationId: Types.ObjectId | string;
   amount: number;
   idempotencyKey: string;
-  kind: "refund" | "correction";
+  kind: "refund" | "correction" | "dispute";
   occurredAt: Date;
   reason?: string;
 }) {
@@ -234,3 +234,43 @@ export async function recordReversal(input: {
   );
   return { reversed: written ? -written.amount : 0 };
 }
+
+/**
+ * Money that came back to a gift after a reversal took it (a Stripe refund that failed or was cancelled,
+ * a card dispute won): a new positive entry against the gift, exactly what that reversal booked — found
+ * by the reversal's key. Nothing when that reversal booked nothing. Idempotent by its own key.
+ */
+export async function recordReinstatement(input: {
+  donationId: Types.ObjectId | string;
+  reversalKey: string;
+  idempotencyKey: string;
+  occurredAt: Date;
+  reason?: string;
+}) {
+  const donation = await Donation.findById(input.donationId).lean();
+  if (!donation) throw new Error(`no donation ${String(input.donationId)}`);
+  const original = await findLedgerEntryByKey(`donation:${donation.idempotencyKey}`);
+  if (!original) throw new Error(`donation ${String(donation._id)} has no ledger entry yet`);
+  const written = await appendLedgerEntry(
+    {
+      institutionId: donation.institutionId,
+      programmeId: donation.programmeId,
+      kind: "reinstatement",
+      amount: 0,
+      occurredAt: input.occurredAt,
+      idempotencyKey: input.idempotencyKey,
+      sourceType: "donation",
+      sourceId: donation._id,
+      reversesEntryId: original._id,
+      donorId: donation.donorId,
+      pledgeId: donation.pledgeId,
+      description: input.reason ?? "",
+    },
+    async () => {
+      const reversal = await findLedgerEntryByKey(input.reversalKey);
+      return reversal && reversal.amount < 0 && String(reversal.reversesEntryId) === String(original._id) ? -reversal.amount : 0;
+    }
+  );
+  return { reinstated: written ? written.amount : 0 };
+}
+

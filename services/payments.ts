@@ -3,12 +3,13 @@ import { recordAudit } from "#models/audit-event.server";
 import { findDonationByIdempotencyKey } from "#models/donation.server";
 import { Pledge } from "#models/pledge.server";
 import { claimWebhookEvent, isWebhookEventHandled } from "#models/processed-webhook-event.server";
-import { recordDonation, recordReversal } from "./donations";
+import { recordDonation, recordReinstatement, recordReversal } from "./donations";
 
 /**
  * Stripe events → the books. The money event's idempotency key is the PaymentIntent id, so the same
  * payment arriving as checkout.session.completed and again as async_payment_succeeded, or one event
- * delivered twice, is counted once. A refund that arrives before its payment is answered "not yet"
+ * delivered twice, is counted once. Refunds and disputes are booked by their own ids (refund.*,
+ * charge.refunded, charge.dispute.*). An event about a payment not recorded yet is answered "not yet"
  * (Stripe retries), so events out of order still end in the right books.
  */
 export type StripeOutcome = { status: "processed" | "duplicate" | "ignored" } | { status: "retry_later"; reason: string };
@@ -39,24 +40,85 @@ async function recordCheckoutPayment(session: Stripe.Checkout.Session): Promise<
   return { status: "processed" };
 }
 
-async function recordRefunds(charge: Stripe.Charge): Promise<StripeOutcome> {
-  const paymentIntent = intentId(charge.payment_intent);
-  if (!paymentIntent) return { status: "ignored" };
-  const donation = await findDonationByIdempotencyKey(`stripe:${paymentIntent}`);
+/** What Stripe's refund objects carry that the books use. */
+type RefundLike = { id: string; amount: number; status?: string | null; created: number; payment_intent?: string | Stripe.PaymentIntent | null };
+
+/** The gift a Stripe payment became (its key is the PaymentIntent), or null if not recorded yet. */
+async function giftOfPayment(paymentIntent: string | null) {
+  return paymentIntent ? findDonationByIdempotencyKey(`stripe:${paymentIntent}`) : null;
+}
+
+const REFUND_FAILED = new Set(["failed", "canceled"]);
+
+/**
+ * One refund, by its own id, whatever event brought it (refund.created, refund.updated, refund.failed,
+ * or a charge's list): its money leaves the gift once (`stripe-refund:<re_…>`), capped by what is left of
+ * the gift. A refund that failed or was cancelled gives back exactly what it took
+ * (`stripe-refund-failed:<re_…>`); if its failure is the first news of it, both are written, so a late
+ * `refund.created` finds its key taken and books nothing.
+ */
+async function bookRefund(refund: RefundLike, paymentIntent: string | null): Promise<StripeOutcome> {
+  const donation = await giftOfPayment(paymentIntent ?? intentId(refund.payment_intent));
   if (!donation) return { status: "retry_later", reason: "the payment has not been recorded yet" };
-  const refunds = charge.refunds?.data ?? [];
-  if (refunds.length > 0) {
-    for (const refund of refunds) {
-      if (refund.status === "failed" || refund.status === "canceled") continue;
-      await recordReversal({ donationId: donation._id, amount: refund.amount, idempotencyKey: `stripe-refund:${refund.id}`, kind: "refund", occurredAt: new Date(refund.created * 1000), reason: "Stripe refund" });
-    }
-  } else if (charge.amount_refunded > 0) {
-    await recordReversal({ donationId: donation._id, amount: charge.amount_refunded, idempotencyKey: `stripe-refund:${charge.id}:total`, kind: "refund", occurredAt: new Date(), reason: "Stripe refund" });
+  const reversalKey = `stripe-refund:${refund.id}`;
+  await recordReversal({ donationId: donation._id, amount: refund.amount, idempotencyKey: reversalKey, kind: "refund", occurredAt: new Date(refund.created * 1000), reason: "Stripe refund" });
+  if (refund.status && REFUND_FAILED.has(refund.status)) {
+    await recordReinstatement({ donationId: donation._id, reversalKey, idempotencyKey: `stripe-refund-failed:${refund.id}`, occurredAt: new Date(), reason: `Stripe refund ${refund.status}` });
   }
   return { status: "processed" };
 }
 
-export async function handleStripeEvent(event: Stripe.Event): Promise<StripeOutcome> {
+/**
+ * `charge.refunded`: the charge says how much was refunded in all, not by which refunds. Its refunds
+ * come from the event when the endpoint expands them, else from Stripe's API; each is booked by id, so
+ * this event and each refund's own events, in any order and any number of times, end at paid − refunded.
+ */
+async function bookChargeRefunds(charge: Stripe.Charge, listRefunds: (chargeId: string) => Promise<RefundLike[]>): Promise<StripeOutcome> {
+  const paymentIntent = intentId(charge.payment_intent);
+  if (!paymentIntent) return { status: "ignored" };
+  if (!(await giftOfPayment(paymentIntent))) return { status: "retry_later", reason: "the payment has not been recorded yet" };
+  let refunds: RefundLike[];
+  const expanded = charge.refunds as { data?: Stripe.Refund[]; has_more?: boolean } | undefined;
+  if (expanded?.data && !expanded.has_more) refunds = expanded.data;
+  else {
+    try {
+      refunds = await listRefunds(charge.id);
+    } catch {
+      return { status: "retry_later", reason: "Stripe's list of the charge's refunds could not be read" };
+    }
+  }
+  for (const refund of refunds) {
+    const outcome = await bookRefund(refund, paymentIntent);
+    if (outcome.status === "retry_later") return outcome;
+  }
+  return { status: "processed" };
+}
+
+/**
+ * Card disputes. Funds withdrawn (a dispute opened, or `charge.dispute.funds_withdrawn`) reverse the gift
+ * (`stripe-dispute:<dp_…>`, kind dispute); funds reinstated (a dispute won, or
+ * `charge.dispute.funds_reinstated`) come back as a new entry (`stripe-dispute-won:<dp_…>`). An inquiry
+ * (status `warning_…`) moves no money. A dispute lost keeps the withdrawal.
+ */
+async function bookDispute(type: string, dispute: Stripe.Dispute): Promise<StripeOutcome> {
+  const inquiry = dispute.status.startsWith("warning_");
+  if (inquiry) return { status: "ignored" };
+  const donation = await giftOfPayment(intentId(dispute.payment_intent));
+  if (!donation) return dispute.payment_intent ? { status: "retry_later", reason: "the payment has not been recorded yet" } : { status: "ignored" };
+  const withdrawalKey = `stripe-dispute:${dispute.id}`;
+  await recordReversal({ donationId: donation._id, amount: dispute.amount, idempotencyKey: withdrawalKey, kind: "dispute", occurredAt: new Date(dispute.created * 1000), reason: `Stripe dispute (${dispute.reason})` });
+  const won = type === "charge.dispute.funds_reinstated" || (type === "charge.dispute.closed" && dispute.status === "won");
+  if (won) await recordReinstatement({ donationId: donation._id, reversalKey: withdrawalKey, idempotencyKey: `stripe-dispute-won:${dispute.id}`, occurredAt: new Date(), reason: "Stripe dispute won" });
+  await recordAudit({ actor: null, action: `payment.${type.slice("charge.".length)}`, subjectType: "Donation", subjectId: donation._id, institutionId: donation.institutionId, details: { dispute: dispute.id, status: dispute.status, reason: dispute.reason, amount: dispute.amount } });
+  return { status: "processed" };
+}
+
+export type StripeEventContext = {
+  /** Every refund of a charge, from Stripe's API (services/stripe.ts listChargeRefunds). */
+  listRefunds: (chargeId: string) => Promise<RefundLike[]>;
+};
+
+export async function handleStripeEvent(event: Stripe.Event, context: StripeEventContext): Promise<StripeOutcome> {
   if (await isWebhookEventHandled("stripe", event.id)) return { status: "duplicate" };
   let outcome: StripeOutcome;
   switch (event.type) {
@@ -69,7 +131,18 @@ export async function handleStripeEvent(event: Stripe.Event): Promise<StripeOutc
       outcome = { status: "processed" };
       break;
     case "charge.refunded":
-      outcome = await recordRefunds(event.data.object);
+      outcome = await bookChargeRefunds(event.data.object, context.listRefunds);
+      break;
+    case "refund.created":
+    case "refund.updated":
+    case "refund.failed":
+      outcome = await bookRefund(event.data.object, null);
+      break;
+    case "charge.dispute.created":
+    case "charge.dispute.funds_withdrawn":
+    case "charge.dispute.funds_reinstated":
+    case "charge.dispute.closed":
+      outcome = await bookDispute(event.type, event.data.object);
       break;
     default:
       outcome = { status: "ignored" };

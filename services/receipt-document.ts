@@ -137,10 +137,13 @@ export type PublicReceipt = {
   standing: ReceiptStanding;
   /** What was refunded or corrected since (null when the amount is not public). */
   reversedAmount: number | null;
-  reversals: Array<{ kind: "refund" | "correction"; occurredAt: Date; amount: number | null }>;
+  /** amount: what left the gift (positive), or came back to it (negative, a reinstatement). */
+  reversals: Array<{ kind: "refund" | "correction" | "dispute" | "reinstatement"; occurredAt: Date; amount: number | null }>;
   /** Whether this viewer may download the PDF (the donor, the institution's managers and officers). */
   canDownload: boolean;
 };
+
+const REVERSAL_KINDS = new Set(["refund", "dispute", "reinstatement"]);
 
 /**
  * What a receipt proves, for anyone holding it (its QR code opens this): the gift, shown as the donor
@@ -168,7 +171,7 @@ export async function publicReceipt(receiptNumber: string, viewer: SessionUser |
     donorName: shown.donorName,
     standing: reversed <= 0 ? "on_books" : reversed >= donation.amount ? "reversed" : "partly_reversed",
     reversedAmount: amountShown ? reversed : null,
-    reversals: reversalEntries.map((entry) => ({ kind: entry.kind === "refund" ? "refund" : "correction", occurredAt: entry.occurredAt, amount: amountShown ? -entry.amount : null })),
+    reversals: reversalEntries.map((entry) => ({ kind: REVERSAL_KINDS.has(entry.kind) ? (entry.kind as "refund" | "dispute" | "reinstatement") : "correction", occurredAt: entry.occurredAt, amount: amountShown ? -entry.amount : null })),
     canDownload: mayDownload(viewer, loaded),
   };
 }

@@ -115,6 +115,22 @@ export async function createCheckoutSession(
   return sessionReply.parse(session);
 }
 
+/** A refund as the books need it (Stripe's Refund object, trimmed). */
+export type StripeRefund = { id: string; amount: number; status: string | null; created: number; payment_intent: string | null };
+
+/**
+ * Every refund of a charge, from Stripe's API (`GET /v1/refunds?charge=`): a `charge.refunded` event no
+ * longer carries them (API 2022-11-15 stopped expanding `charge.refunds`), only the cumulative
+ * `amount_refunded`.
+ */
+export async function listChargeRefunds(config: StripeConfig, chargeId: string): Promise<StripeRefund[]> {
+  const refunds: StripeRefund[] = [];
+  for await (const refund of stripeClient(config).refunds.list({ charge: chargeId, limit: 100 })) {
+    refunds.push({ id: refund.id, amount: refund.amount, status: refund.status, created: refund.created, payment_intent: typeof refund.payment_intent === "string" ? refund.payment_intent : (refund.payment_intent?.id ?? null) });
+  }
+  return refunds;
+}
+
 export class WebhookSignatureError extends Error {
   name = "WebhookSignatureError";
 }

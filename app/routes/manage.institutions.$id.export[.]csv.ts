@@ -4,7 +4,7 @@ import { CSV_COLUMNS, financeExport, type CsvLabels } from "~/utils/gifts.server
 import { getFixedT } from "~/utils/i18n.server";
 import { orRespond } from "~/utils/service-errors.server";
 
-const KINDS = ["donation_received", "in_kind_received", "volunteer_hours", "refund", "correction", "expenditure"] as const;
+const KINDS = ["donation_received", "in_kind_received", "volunteer_hours", "refund", "correction", "dispute", "reinstatement", "expenditure"] as const;
 const METHODS = ["card", "bank_transfer", "cash", "in_kind", "volunteer_hours"] as const;
 
 /**

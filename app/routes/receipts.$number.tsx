@@ -81,7 +81,7 @@ export default function ReceiptPage() {
             {receipt.reversals.map((reversal, index) => (
               <li key={index}>
                 {formatDate(reversal.occurredAt, locale)} · {t(`receipt.reversalKind.${reversal.kind}`)}
-                {reversal.amount !== null ? <> · <strong>{vnd(reversal.amount)}</strong></> : null}
+                {reversal.amount !== null ? <> · <strong>{reversal.amount < 0 ? `+${vnd(-reversal.amount)}` : `−${vnd(reversal.amount)}`}</strong></> : null}
               </li>
             ))}
           </ul>

@@ -2,7 +2,14 @@ import { allowedReturnOrigin, type StripeConfig } from "#services/stripe";
 import { env } from "./env.server";
 
 export { allowedReturnOrigin, cardAvailability, checkCardAmount, createCheckoutSession, signWebhookPayload, STRIPE_MAX_VND, STRIPE_MIN_VND, verifyWebhook, WebhookSignatureError, DEMO_STRIPE } from "#services/stripe";
-export { handleStripeEvent } from "#services/payments";
+import { handleStripeEvent as handleEvent } from "#services/payments";
+import { listChargeRefunds } from "#services/stripe";
+import type Stripe from "stripe";
+
+/** A verified Stripe event → the books (services/payments.ts), with Stripe's API at hand for a charge's refunds. */
+export function handleStripeEvent(event: Stripe.Event) {
+  return handleEvent(event, { listRefunds: (chargeId) => listChargeRefunds(stripeConfig(), chargeId) });
+}
 
 let demoFetch: typeof fetch | undefined;
 

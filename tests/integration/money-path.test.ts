@@ -5,7 +5,7 @@ import { Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
 import { findGiftsOfPledge } from "#models/donation.server";
 import { LedgerHead, Meta, Projection } from "#models/projection.server";
-import { recordDonation, recordReversal } from "#services/donations";
+import { recordDonation, recordReinstatement, recordReversal } from "#services/donations";
 import { forgetKnownLedgerHeads, verifyLedgerChain } from "#services/ledger";
 import { rebuildProjections, recentGiftsOfProgramme, refreshPledgeFulfilment, upgradeProjections } from "#services/projections";
 import { createInstitution } from "#tests/fixtures/domain";
@@ -73,7 +73,7 @@ async function sumLedger(match: Record<string, unknown>) {
   return entries.reduce((sum, e) => sum + e.amount, 0);
 }
 
-const RECEIVED = ["donation_received", "in_kind_received", "volunteer_hours", "refund", "correction"];
+const RECEIVED = ["donation_received", "in_kind_received", "volunteer_hours", "refund", "correction", "dispute", "reinstatement"];
 
 async function storedState(world: World) {
   const programmes = await Promise.all(world.programmes.map((p) => Programme.findById(p._id).select("receivedTotal").lean()));
@@ -95,6 +95,7 @@ async function runStory(seed: number) {
   const gifts: Array<{ id: string; key: string; amount: number; programme: number; institution: number; pledge: number | null }> = [];
   const expectedReceived = new Map<number, number>();
   const reversedOf = new Map<string, number>();
+  const reversals: Array<{ gift: (typeof gifts)[number]; key: string; booked: number; reinstated: boolean }> = [];
   let keyCounter = 0;
 
   for (let round = 0; round < 12; round += 1) {
@@ -140,10 +141,26 @@ async function runStory(seed: number) {
           expect(again.duplicate).toBe(true);
         };
       }
+      const open = reversals.filter((r) => !r.reinstated && r.booked > 0);
+      if (roll < 0.78 && open.length > 0) {
+        // Money back to a gift: a refund that failed, a card dispute won — exactly what that reversal took.
+        const reversal = pick(open);
+        reversal.reinstated = true;
+        const key = `back:${seed}:${(keyCounter += 1)}`;
+        return async () => {
+          const { reinstated } = await recordReinstatement({ donationId: reversal.gift.id, reversalKey: reversal.key, idempotencyKey: key, occurredAt: new Date(), reason: "Hoàn tiền không thành" });
+          expect(reinstated).toBe(reversal.booked);
+          reversedOf.set(reversal.gift.id, (reversedOf.get(reversal.gift.id) ?? 0) - reinstated);
+          expectedReceived.set(reversal.gift.programme, (expectedReceived.get(reversal.gift.programme) ?? 0) + reinstated);
+          // Again: nothing more.
+          expect((await recordReinstatement({ donationId: reversal.gift.id, reversalKey: reversal.key, idempotencyKey: key, occurredAt: new Date() })).reinstated).toBe(reinstated);
+        };
+      }
       const gift = pick(gifts);
       const asked = (1 + Math.floor(random() * 30)) * 500_000;
       const key = `fix:${seed}:${(keyCounter += 1)}`;
-      const kind = random() < 0.5 ? ("refund" as const) : ("correction" as const);
+      const kindRoll = random();
+      const kind = kindRoll < 0.4 ? ("refund" as const) : kindRoll < 0.7 ? ("correction" as const) : ("dispute" as const);
       return async () => {
         const { reversed } = await recordReversal({ donationId: gift.id, amount: asked, idempotencyKey: key, kind, occurredAt: new Date(), reason: "Hoàn tiền" });
         // Never more than what is left of the gift.
@@ -151,6 +168,7 @@ async function runStory(seed: number) {
         expect(reversed).toBe(Math.min(asked, gift.amount - before));
         reversedOf.set(gift.id, before + reversed);
         expectedReceived.set(gift.programme, (expectedReceived.get(gift.programme) ?? 0) - reversed);
+        reversals.push({ gift, key, booked: reversed, reinstated: false });
         // The same reversal again changes nothing.
         await recordReversal({ donationId: gift.id, amount: asked, idempotencyKey: key, kind, occurredAt: new Date(), reason: "Hoàn tiền" });
       };
