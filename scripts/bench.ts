@@ -221,7 +221,7 @@ async function runScale(scale: string, password: string): Promise<ScaleResult> {
     try {
       const preview = await timed(() => previewStatement(manager, data.manager.institutionId, csv, { layout: "vietcombank" }));
       progress(`  preview: ${seconds(preview.ms)} ${JSON.stringify(preview.result.summary)}`);
-      const confirm = await timed(() => confirmStatement(manager, data.manager.institutionId, csv, { layout: "vietcombank" }, { acceptAmountDiffers: false, fileName: "sao-ke-bench.csv" }));
+      const confirm = await timed(() => confirmStatement(manager, data.manager.institutionId, csv, { layout: "vietcombank" }, { acceptAmountDiffers: [], fileName: "sao-ke-bench.csv" }));
       progress(`  confirm: ${seconds(confirm.ms)} ${JSON.stringify(confirm.result)}`);
       const s = preview.result.summary;
       result.statement = { lines: s.total, previewMs: preview.ms, confirmMs: confirm.ms, recorded: confirm.result.recorded, queued: confirm.result.queued, summary: `${s.matched} matched, ${s.amountDiffers} amount differs, ${s.unmatched} unmatched` };

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import mongoose, { type Types } from "mongoose";
 import { recordAudit } from "#models/audit-event.server";
-import { findDonationByIdempotencyKey } from "#models/donation.server";
+import { findDonationByIdempotencyKey, findGiftsOfPledge } from "#models/donation.server";
 import { Donor, donorUniqueKey } from "#models/donor.server";
 import { findFile } from "#models/file.server";
 import { findPledgeByReference } from "#models/pledge.server";
@@ -9,6 +9,7 @@ import { Programme } from "#models/programme.server";
 import type { SessionUser } from "#models/user.server";
 import { canManageProgrammes } from "./access";
 import { recordDonation, type DonorSnapshot } from "./donations";
+import { TRANSFER_MATCH_DAYS } from "./reconciliation";
 import { forbidden, invalid, notFound, ServiceError } from "./errors";
 import { assertWithinLimit } from "./settings";
 import type { OfflineDonorInput, OfflineGiftInput } from "./validation/offline-gift";
@@ -115,6 +116,16 @@ export async function recordOfflineGift(actor: SessionUser, programmeId: string,
     pledge = await findPledgeByReference(input.pledgeReference);
     if (!pledge || String(pledge.programmeId) !== String(programme._id)) throw invalid({ pledgeReference: ["gifts.validation.pledgeNotFound"] });
     if (pledge.state === "cancelled") throw invalid({ pledgeReference: ["gifts.validation.pledgeCancelled"] });
+    // A transfer is confirmed once, whichever way it arrives first: one the bank statement already booked
+    // (same pledge, same amount, a few days apart) is not recorded again by hand. The statement stays the
+    // way to record a second, distinct transfer (its line is a transfer of its own).
+    if (input.method === "bank_transfer") {
+      const window = TRANSFER_MATCH_DAYS * 24 * 3600 * 1000;
+      const onStatement = (await findGiftsOfPledge(pledge._id)).some(
+        (gift) => gift.idempotencyKey.startsWith("bank:") && gift.amount === input.amount && Math.abs(gift.receivedAt.getTime() - input.receivedAt.getTime()) <= window,
+      );
+      if (onStatement) throw invalid({ amount: ["gifts.validation.transferOnStatement"] }, "gifts.validation.transferOnStatement");
+    }
   }
   const donorId = pledge ? pledge.donorId : await findOrCreateDonor(input.donor);
 

@@ -3,7 +3,7 @@ import { CsvError, parse } from "csv-parse/sync";
 import mongoose, { type Types } from "mongoose";
 import { recordAudit } from "#models/audit-event.server";
 import { BankStatementLine, type BankLineStatus, type QueueReason } from "#models/bank-statement-line.server";
-import { Donation, findDonationByIdempotencyKey } from "#models/donation.server";
+import { Donation, findDonationByIdempotencyKey, findGiftsOfPledge } from "#models/donation.server";
 import { Donor, donorName } from "#models/donor.server";
 import { Institution } from "#models/institution.server";
 import { findPledgeByReference, findPledgesByReferences, PLEDGE_REFERENCE_SHAPE, type PledgeDoc } from "#models/pledge.server";
@@ -386,7 +386,14 @@ export function nextDueAmount(pledge: { kind: string; amount: number; instalment
 }
 
 export type MatchStatus = "matched" | "amount_differs" | "unmatched";
-export type PreviewStatus = MatchStatus | "already_imported";
+/**
+ * already_recorded: the line is a transfer a manager already recorded by hand (same pledge, same amount,
+ * within TRANSFER_MATCH_DAYS): importing it links the two, and books nothing again.
+ */
+export type PreviewStatus = MatchStatus | "already_imported" | "already_recorded";
+
+/** How far apart a hand-recorded transfer's date and its statement line's booking date may be (weekends, holidays, Tết). */
+export const TRANSFER_MATCH_DAYS = 7;
 
 export type PreviewLine = {
   fileLine: number;
@@ -410,6 +417,8 @@ export type PreviewLine = {
    */
   overpayment: number;
   pledge: { id: string; reference: string; expected: number; outstanding: number; donorName: string | null; programmeTitle: string } | null;
+  /** For an already_recorded line: the hand-recorded gift it is (its receipt number and date). */
+  recordedGift: { id: string; receiptNumber: string; receivedAt: Date } | null;
 };
 
 export type StatementPreview = {
@@ -423,6 +432,8 @@ export type StatementPreview = {
     amountDiffers: number;
     unmatched: number;
     alreadyImported: number;
+    /** New lines that are transfers already recorded by hand (linked on import, not booked again). */
+    alreadyRecorded: number;
     newAmount: number;
     recordableAmount: number;
     /** New lines that would pay more than their pledge owes, and by how much in all. */
@@ -459,12 +470,35 @@ async function paidByPledge(pledgeIds: Types.ObjectId[]): Promise<Map<string, nu
  * institution, so another institution's lines never share one. MongoDB serves it from the index
  * institutionId_1_status_1_bookedAt_-1; the embedded database reads the collection once.
  */
-async function importedStatuses(institutionId: Types.ObjectId, keys: string[]): Promise<Map<string, BankLineStatus>> {
+async function importedStatuses(institutionId: Types.ObjectId, keys: string[]): Promise<{ statuses: Map<string, BankLineStatus>; linkedGifts: Set<string> }> {
   const wanted = new Set(keys);
   const statuses = new Map<string, BankLineStatus>();
-  const rows = await BankStatementLine.find({ institutionId }).select("lineKey status").lean();
-  for (const row of rows) if (wanted.has(row.lineKey)) statuses.set(row.lineKey, row.status);
-  return statuses;
+  // The gifts stored lines already stand for: a hand-recorded transfer is linked to one line only.
+  const linkedGifts = new Set<string>();
+  const rows = await BankStatementLine.find({ institutionId }).select("lineKey status donationId").lean();
+  for (const row of rows) {
+    if (wanted.has(row.lineKey)) statuses.set(row.lineKey, row.status);
+    if (row.donationId) linkedGifts.add(String(row.donationId));
+  }
+  return { statuses, linkedGifts };
+}
+
+type HandRecordedTransfer = { id: string; receiptNumber: string; amount: number; receivedAt: Date };
+
+/**
+ * The transfers managers recorded by hand on these pledges (the gift form's "bank transfer"), not yet
+ * linked to a statement line: each pledge's gifts by `_id` (its paid total lists them).
+ */
+async function handRecordedTransfers(pledgeIds: Types.ObjectId[], linked: Set<string>): Promise<Map<string, HandRecordedTransfer[]>> {
+  const byPledge = new Map<string, HandRecordedTransfer[]>();
+  for (const pledgeId of pledgeIds) {
+    const gifts = await findGiftsOfPledge(pledgeId);
+    const transfers = gifts
+      .filter((gift) => gift.method === "bank_transfer" && !gift.idempotencyKey.startsWith("bank:") && !linked.has(String(gift._id)))
+      .map((gift) => ({ id: String(gift._id), receiptNumber: gift.receiptNumber, amount: gift.amount, receivedAt: gift.receivedAt }));
+    if (transfers.length) byPledge.set(String(pledgeId), transfers);
+  }
+  return byPledge;
 }
 
 /** Documents by `_id`, each read by key (a few per statement; `$in` reads the whole collection on the embedded database). */
@@ -488,12 +522,13 @@ async function analyse(institutionId: Types.ObjectId, csvText: string, mapping: 
     (pledge) => String(pledge.institutionId) === String(institutionId) && pledge.state !== "cancelled",
   );
   const byReference = new Map(pledges.map((pledge) => [pledge.reference, pledge]));
-  const [imported, paid, donors, programmes] = await Promise.all([
+  const [{ statuses: imported, linkedGifts }, paid, donors, programmes] = await Promise.all([
     importedStatuses(institutionId, keys),
     paidByPledge(pledges.map((pledge) => pledge._id)),
     byIds(pledges.map((p) => p.donorId), (id) => Donor.findById(id).select("kind legalName fullName").lean()),
     byIds(pledges.map((p) => p.programmeId), (id) => Programme.findById(id).select("title").lean()),
   ]);
+  const handRecorded = await handRecordedTransfers(pledges.map((pledge) => pledge._id), linkedGifts);
   const donorNames = new Map(donors.map((donor) => [String(donor._id), donorName(donor)]));
   const programmeTitles = new Map(programmes.map((programme) => [String(programme._id), programme.title]));
 
@@ -507,6 +542,7 @@ async function analyse(institutionId: Types.ObjectId, csvText: string, mapping: 
     queueReason: null,
     overpayment: 0,
     pledge: null,
+    recordedGift: null,
   }));
   // Lines in booking order, so two instalments paid in one statement each meet the amount then due.
   const order = lines.map((_, i) => i).sort((a, b) => lines[a]!.bookedAt.getTime() - lines[b]!.bookedAt.getTime() || a - b);
@@ -526,6 +562,16 @@ async function analyse(institutionId: Types.ObjectId, csvText: string, mapping: 
       const expected = nextDueAmount(pledge, paidSoFar.get(id) ?? 0);
       const outstanding = Math.max(0, pledge.amount - Math.max(0, paidSoFar.get(id) ?? 0));
       line.pledge = { id, reference: pledge.reference, expected, outstanding, donorName: donorNames.get(String(pledge.donorId)) ?? null, programmeTitle: programmeTitles.get(String(pledge.programmeId)) ?? "" };
+      // A transfer a manager already recorded by hand (same pledge and amount, a few days apart): this line
+      // is that transfer arriving — it is linked to the gift, not booked again. Each gift, to one line.
+      const window = TRANSFER_MATCH_DAYS * 24 * 3600 * 1000;
+      const same = line.importedStatus ? undefined : (handRecorded.get(id) ?? []).find((gift) => gift.amount === line.amount && Math.abs(gift.receivedAt.getTime() - line.bookedAt.getTime()) <= window);
+      if (same) {
+        handRecorded.set(id, handRecorded.get(id)!.filter((gift) => gift !== same));
+        line.recordedGift = { id: same.id, receiptNumber: same.receiptNumber, receivedAt: same.receivedAt };
+        line.status = "already_recorded";
+        continue;
+      }
       // A line dated in the future keeps its pledge as a suggestion only: a person decides once its day has come.
       if (!line.queueReason) {
         line.match = expected > 0 && line.amount === expected ? "matched" : "amount_differs";
@@ -548,8 +594,9 @@ function summarise(lines: PreviewLine[]): StatementPreview["summary"] {
     amountDiffers: count("amount_differs"),
     unmatched: count("unmatched"),
     alreadyImported: count("already_imported"),
-    newAmount: fresh.reduce((sum, line) => sum + line.amount, 0),
-    recordableAmount: fresh.filter((line) => line.match === "matched" && line.overpayment === 0).reduce((sum, line) => sum + line.amount, 0),
+    alreadyRecorded: count("already_recorded"),
+    newAmount: fresh.filter((line) => !line.recordedGift).reduce((sum, line) => sum + line.amount, 0),
+    recordableAmount: fresh.filter((line) => !line.recordedGift && line.match === "matched" && line.overpayment === 0).reduce((sum, line) => sum + line.amount, 0),
     overpayments: fresh.filter((line) => line.overpayment > 0).length,
     overpaymentAmount: fresh.reduce((sum, line) => sum + line.overpayment, 0),
     future: fresh.filter((line) => line.queueReason === "future_date").length,
@@ -572,6 +619,8 @@ export type ConfirmResult = {
   recordedAmount: number;
   queued: number;
   alreadyImported: number;
+  /** Lines linked to transfers already recorded by hand (nothing booked for them). */
+  linked: number;
   /** Of the recorded lines, those that paid more than their pledge owed (confirmed by the manager). */
   overpaid: number;
   /** Of the queued lines, those dated in the future. */
@@ -595,12 +644,14 @@ export async function confirmStatement(
   institutionId: string,
   csvText: string,
   mapping: ColumnMapping,
-  options: { acceptAmountDiffers: boolean; confirmOverpayments?: boolean; fileName?: string | null; now?: Date },
+  /** acceptAmountDiffers: the keys of the lines whose amount differs that the manager accepted as part payments (chosen line by line). */
+  options: { acceptAmountDiffers: readonly string[]; confirmOverpayments?: boolean; fileName?: string | null; now?: Date },
 ): Promise<ConfirmResult> {
   const institution = await managedInstitution(actor, institutionId);
   const { lines, order, paid, pledges } = await analyse(institution._id, csvText, mapping, options.now ?? new Date());
   const importId = new mongoose.Types.ObjectId();
-  const result: ConfirmResult = { importId: String(importId), total: lines.length, recorded: 0, recordedAmount: 0, queued: 0, alreadyImported: 0, overpaid: 0, future: 0 };
+  const result: ConfirmResult = { importId: String(importId), total: lines.length, recorded: 0, recordedAmount: 0, queued: 0, alreadyImported: 0, linked: 0, overpaid: 0, future: 0 };
+  const accepted = new Set(options.acceptAmountDiffers);
   // What each pledge has been paid so far, the ledger's figure plus the lines recorded here in booking order.
   const paidNow = new Map(paid);
   for (const i of order) {
@@ -610,6 +661,17 @@ export async function confirmStatement(
       continue;
     }
     const pledge = line.pledge ? pledges.get(line.pledge.id) : undefined;
+    if (pledge && line.recordedGift) {
+      // The transfer is on the books already (recorded by hand): the line is stored as standing for that gift.
+      try {
+        await BankStatementLine.create({ institutionId: institution._id, lineKey: line.lineKey, importId, fileLine: line.fileLine, bookedAt: line.bookedAt, amount: line.amount, description: line.description, bankRef: line.bankRef, foundReference: line.pledge!.reference, importedBy: actor.id, status: "matched", pledgeId: pledge._id, donationId: line.recordedGift.id });
+        result.linked += 1;
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        result.alreadyImported += 1;
+      }
+      continue;
+    }
     let queueReason: QueueReason | null = line.queueReason;
     let record = false;
     let over = 0;
@@ -620,7 +682,7 @@ export async function confirmStatement(
         record = options.confirmOverpayments === true;
         if (!record) queueReason = "overpayment";
       } else {
-        record = line.match === "matched" || options.acceptAmountDiffers;
+        record = line.match === "matched" || accepted.has(line.lineKey);
       }
     }
     const stored = {
@@ -667,7 +729,7 @@ export async function confirmStatement(
     subjectId: importId,
     institutionId: institution._id,
     provinceSlug: institution.provinceSlug,
-    details: { layout: mapping.layout, fileName: options.fileName ?? null, acceptAmountDiffers: options.acceptAmountDiffers, confirmOverpayments: options.confirmOverpayments === true, ...result },
+    details: { layout: mapping.layout, fileName: options.fileName ?? null, acceptedAmountDiffers: options.acceptAmountDiffers.length, confirmOverpayments: options.confirmOverpayments === true, ...result },
   });
   return result;
 }

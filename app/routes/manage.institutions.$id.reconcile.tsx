@@ -192,7 +192,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (!chosen.ok) return reply(contentFailure("reconcile.errors.mapping"), 400);
     try {
       const result = await confirmStatement(user, institutionId, csvText, chosen.mapping, {
-        acceptAmountDiffers: formData.get("acceptAmountDiffers") === "on",
+        // Chosen line by line (the preview's "record as a part payment" boxes): the keys of those lines.
+        acceptAmountDiffers: formData.getAll("acceptLine").map(String).slice(0, MAX_STATEMENT_LINES),
         confirmOverpayments: formData.get("confirmOverpayments") === "on",
         fileName: String(formData.get("fileName") ?? "").slice(0, 200) || null,
       });
@@ -201,7 +202,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
         message: t("reconcile.toast.confirmed", {
           recorded: t("reconcile.toast.recorded", { count: result.recorded, amount: formatVnd(result.recordedAmount, lang) }),
           queued: t("reconcile.toast.queued", { count: result.queued }),
-          already: t("reconcile.toast.already", { count: result.alreadyImported }),
+          already: t("reconcile.toast.already", { count: result.alreadyImported + result.linked }),
         }),
       });
     } catch (error) {
@@ -266,6 +267,7 @@ const BADGE: Record<string, string> = {
   amount_differs: "badge badge-pending",
   unmatched: "badge badge-rejected",
   already_imported: "badge",
+  already_recorded: "badge",
 };
 // "đã nhập" in neutral grey (not a state needing attention); 9.7:1 contrast.
 const NEUTRAL_BADGE = { background: "#e9ecef", color: "#343a40" };
@@ -274,7 +276,7 @@ const NO_WRAP = { whiteSpace: "nowrap" } as const;
 function StatusBadge({ status }: { status: string }) {
   const { t } = useTranslation();
   return (
-    <span className={BADGE[status] ?? "badge"} style={status === "already_imported" ? { ...NEUTRAL_BADGE, ...NO_WRAP } : NO_WRAP}>
+    <span className={BADGE[status] ?? "badge"} style={status === "already_imported" || status === "already_recorded" ? { ...NEUTRAL_BADGE, ...NO_WRAP } : NO_WRAP}>
       {t(`reconcile.status.${status}`)}
     </span>
   );
@@ -402,6 +404,7 @@ function PreviewCard({ data, lang }: { data: Shown<"preview">; lang: Locale }) {
             ["amount_differs", summary.amountDiffers],
             ["unmatched", summary.unmatched],
             ["already_imported", summary.alreadyImported],
+            ...(summary.alreadyRecorded > 0 ? ([["already_recorded", summary.alreadyRecorded]] as const) : []),
           ] as const
         ).map(([status, value]) => (
           <div key={status} style={{ display: "flex", alignItems: "center", gap: "0.5rem" }}>
@@ -480,7 +483,18 @@ function PreviewCard({ data, lang }: { data: Shown<"preview">; lang: Locale }) {
                 </td>
                 <td>
                   <StatusBadge status={line.status} />
-                  {line.status !== "already_imported" && line.queueReason ? (
+                  {line.recordedGift ? (
+                    <div className="muted" style={{ fontSize: "0.85rem" }}>
+                      {t("reconcile.preview.recordedGift", { receipt: line.recordedGift.receiptNumber, date: formatDate(line.recordedGift.receivedAt, lang) })}
+                    </div>
+                  ) : null}
+                  {line.status === "amount_differs" && line.overpayment === 0 && !line.queueReason ? (
+                    <label className="checkbox" style={{ fontSize: "0.9rem", marginTop: "0.25rem" }}>
+                      <input type="checkbox" name="acceptLine" value={line.lineKey} form="confirm-statement" />
+                      {t("reconcile.preview.acceptLine")}
+                    </label>
+                  ) : null}
+                  {line.status !== "already_imported" && line.status !== "already_recorded" && line.queueReason ? (
                     <div className="muted" style={{ fontSize: "0.85rem" }}>
                       {t(`reconcile.reason.${line.queueReason}`)}
                     </div>
@@ -494,7 +508,7 @@ function PreviewCard({ data, lang }: { data: Shown<"preview">; lang: Locale }) {
       {fresh === 0 ? (
         <p>{t("reconcile.preview.nothingNew")}</p>
       ) : (
-        <Form method="post" encType="multipart/form-data" className="stack">
+        <Form method="post" encType="multipart/form-data" className="stack" id="confirm-statement">
           <AuthenticityTokenInput />
           <input type="hidden" name="intent" value="confirm" />
           <input type="hidden" name="fileName" value={data.fileName} />
@@ -503,15 +517,9 @@ function PreviewCard({ data, lang }: { data: Shown<"preview">; lang: Locale }) {
             <input key={name} type="hidden" name={name} value={value} />
           ))}
           {partPayments > 0 ? (
-            <div className="field">
-              <label className="checkbox">
-                <input type="checkbox" name="acceptAmountDiffers" aria-describedby="accept-hint" />
-                {t("reconcile.preview.acceptAmountDiffers", { count: partPayments })}
-              </label>
-              <p className="field-hint" id="accept-hint">
-                {t("reconcile.preview.acceptHint")}
-              </p>
-            </div>
+            <p className="field-hint" id="accept-hint">
+              {t("reconcile.preview.acceptHint", { count: partPayments })}
+            </p>
           ) : null}
           {summary.overpayments > 0 ? (
             <div className="field">

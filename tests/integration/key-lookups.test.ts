@@ -233,7 +233,7 @@ describe("importing a long statement", () => {
     // (The made-up references of the interest lines still have no pledge: one query on reference for them.)
     expect(reads(asked2).filter((s) => s.collection === Pledge.collection.collectionName && !isKeyRead(s))).toHaveLength(1);
 
-    const confirmed = await confirmStatement(manager, String(institution._id), csv, { layout: "vietcombank" }, { acceptAmountDiffers: false, now });
+    const confirmed = await confirmStatement(manager, String(institution._id), csv, { layout: "vietcombank" }, { acceptAmountDiffers: [], now });
     expect(confirmed).toMatchObject({ total: 202, recorded: 30, queued: 172, alreadyImported: 0 });
     expect(await Pledge.countDocuments({ institutionId: institution._id, state: "fulfilled" })).toBe(30);
 
@@ -241,7 +241,7 @@ describe("importing a long statement", () => {
     const reimport = await previewStatement(manager, String(institution._id), csv, { layout: "vietcombank" }, now);
     expect(reimport.summary).toMatchObject({ total: 202, alreadyImported: 202, matched: 0, unmatched: 0 });
     expect(reimport.lines.filter((l) => l.importedStatus === "matched")).toHaveLength(30);
-    const second = await confirmStatement(manager, String(institution._id), csv, { layout: "vietcombank" }, { acceptAmountDiffers: false, now });
+    const second = await confirmStatement(manager, String(institution._id), csv, { layout: "vietcombank" }, { acceptAmountDiffers: [], now });
     expect(second).toMatchObject({ recorded: 0, queued: 0, alreadyImported: 202 });
     expect(await BankStatementLine.countDocuments({ institutionId: institution._id })).toBe(202);
   });

@@ -3,12 +3,14 @@ import path from "node:path";
 import { afterAll, beforeEach, describe, expect, test, vi } from "vitest";
 import { AuditEvent } from "#models/audit-event.server";
 import { BankStatementLine } from "#models/bank-statement-line.server";
-import { Donation } from "#models/donation.server";
+import { Donation, findGiftsOfPledge } from "#models/donation.server";
 import { Donor } from "#models/donor.server";
 import { Pledge, newPledgeReference } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
 import { ledgerSum } from "#services/ledger";
+import { recordOfflineGift } from "#services/offline-gifts";
 import { isDatedInFuture, nextDueAmount, parseBankAmount, parseBankDate, previewStatement, referencesIn } from "#services/reconciliation";
+import { offlineGiftSchema } from "#services/validation/offline-gift";
 import { loader as financeLoader } from "~/routes/manage.programmes.$id_.finance";
 import { action, loader } from "~/routes/manage.institutions.$id.reconcile";
 import { loader as pledgeLoader } from "~/routes/pledges.$reference";
@@ -102,7 +104,10 @@ async function previewVia(w: World, fields: Record<string, string | Blob>, optio
   return { response, body: response.headers.get("Content-Type")?.includes("json") ? await response.json() : null };
 }
 
-async function confirmVia(w: World, csvText: string, fields: Record<string, string> = {}, cookie = w.cookie) {
+/** The keys of the preview's lines whose amount differs: ticking "record as a part payment" on each. */
+const partPaymentKeys = (body: { preview: { lines: Array<{ status: string; lineKey: string }> } }) => body.preview.lines.filter((l) => l.status === "amount_differs").map((l) => l.lineKey);
+
+async function confirmVia(w: World, csvText: string, fields: Record<string, string | string[]> = {}, cookie = w.cookie) {
   return run(action, await multipartRequest(w.pagePath, { intent: "confirm", layout: "vietcombank", csvText, fileName: "saoke-vcb.csv", ...fields }, { cookie }), String(w.a._id));
 }
 
@@ -214,7 +219,7 @@ describe("importing a Vietcombank statement", () => {
   test("an amount that differs is flagged, and recorded only when the manager accepts it", async () => {
     const w = await world();
     const { body } = await previewVia(w, { layout: "vietcombank", statement: csvBlob(w.csv) });
-    const response = await confirmVia(w, body.csvText, { acceptAmountDiffers: "on" });
+    const response = await confirmVia(w, body.csvText, { acceptLine: partPaymentKeys(body) });
     expect(response.status).toBe(302);
     const donation = await Donation.findOne({ pledgeId: w.differs._id }).lean();
     expect(donation).toMatchObject({ amount: 7_000_000, method: "bank_transfer", reference: w.refs.differs });
@@ -238,7 +243,7 @@ describe("importing a Vietcombank statement", () => {
     expect(new Set(again.body.preview.lines.map((l: { status: string }) => l.status))).toEqual(new Set(["already_imported"]));
     expect(again.body.preview.lines.find((l: { fileLine: number }) => l.fileLine === 9).importedStatus).toBe("matched");
     // …confirmed anyway (with amounts that differ accepted, line endings changed by a browser round trip),
-    const response = await confirmVia(w, again.body.csvText.replace(/\r\n/g, "\n"), { acceptAmountDiffers: "on" });
+    const response = await confirmVia(w, again.body.csvText.replace(/\r\n/g, "\n"), { acceptLine: partPaymentKeys(again.body) });
     expect(response.status).toBe(302);
     // …and read with a hand-made column mapping of the same columns.
     const mapped = await previewVia(w, { layout: "custom", dateColumn: "1", creditColumn: "4", descriptionColumn: "5", debitColumn: "3", referenceColumn: "2", statement: csvBlob(w.csv) });
@@ -359,7 +364,7 @@ describe("who may reconcile", () => {
     const page = await responseOf(loader({ request: getRequest(w.pagePath, cookie), params: { id: String(w.a._id) }, context: {} }));
     expect(page.status).toBe(403);
     expect((await previewVia(w, { layout: "vietcombank", statement: csvBlob(w.csv) }, { cookie })).response.status).toBe(403);
-    expect((await confirmVia(w, w.csv, { acceptAmountDiffers: "on" }, cookie)).status).toBe(403);
+    expect((await confirmVia(w, w.csv, { acceptLine: ["any"] }, cookie)).status).toBe(403);
     const assign = await run(action, await formRequest(w.pagePath, { intent: "assign", lineId: String(line!._id), reference: w.refs.differs }, { cookie }), String(w.a._id));
     expect(assign.status).toBe(403);
     // Through their own page, with A's line: still refused.
@@ -483,6 +488,98 @@ const queueOf = async (w: World) => (await (await responseOf(loader({ request: g
 const assign = (w: World, fields: Record<string, string>) => formRequest(w.pagePath, { intent: "assign", ...fields }, { cookie: w.cookie }).then((request) => run(action, request, String(w.a._id)));
 const statement = (...rows: string[]) => ["Ngày giao dịch,Số tham chiếu,Số tiền ghi nợ,Số tiền ghi có,Mô tả", ...rows].join("\n");
 
+/** A bank transfer as a manager records it on the gift form, against a pledge. */
+async function transferByHand(w: World, pledgeReference: string, amount: string, receivedAt: string) {
+  const input = offlineGiftSchema.parse({
+    clientToken: `hand-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-abcdef`,
+    method: "bank_transfer",
+    receivedAt,
+    voucher: "",
+    amount,
+    donorType: "organisation",
+    legalName: "",
+    taxCode: "",
+    fullName: "",
+    email: "",
+    phone: "",
+    pledgeReference,
+    valuationBasis: "",
+    hours: "",
+    ratePerHour: "",
+  });
+  return recordOfflineGift(w.manager, String(w.programme._id), input);
+}
+
+describe("a transfer is confirmed once, whichever way it arrives first", () => {
+  test("recorded by hand first: its statement line is shown as that transfer, linked on import, and not booked again", async () => {
+    const w = await world();
+    // The donor's 5.000.000 for pledge "cash", recorded by hand the day before the bank booked it (01/12 on the statement).
+    const byHand = await transferByHand(w, w.refs.cash, "5.000.000", "2026-11-30");
+    const { body } = await previewVia(w, { layout: "vietcombank", statement: csvBlob(w.csv) });
+    const line = body.preview.lines.find((l: { description: string }) => l.description.includes(w.refs.cash));
+    expect(line).toMatchObject({ status: "already_recorded", recordedGift: { receiptNumber: byHand.receiptNumber } });
+    expect(body.preview.summary).toMatchObject({ alreadyRecorded: 1, matched: 1, recordableAmount: 20_000_000 });
+    // The page says so, in the manager's language.
+    expect(JSON.stringify(reconcileVi)).toContain("đã ghi nhận thủ công");
+
+    await confirmVia(w, body.csvText);
+    expect(await Donation.countDocuments({ pledgeId: w.cash._id })).toBe(1);
+    expect(await ledgerSum({ pledgeId: w.cash._id })).toBe(5_000_000);
+    expect((await Pledge.findById(w.cash._id).lean())!.state).toBe("fulfilled");
+    expect((await Programme.findById(w.programme._id).lean())!.receivedTotal).toBe(25_000_000);
+    const stored = await BankStatementLine.findOne({ institutionId: w.a._id, amount: 5_000_000 }).lean();
+    expect(stored).toMatchObject({ status: "matched" });
+    expect(String(stored!.donationId)).toBe(byHand.donationId);
+
+    // The same statement again: every line already imported; nothing more on the books.
+    const again = await previewVia(w, { layout: "vietcombank", statement: csvBlob(w.csv) });
+    expect(again.body.preview.summary).toMatchObject({ alreadyImported: 6, alreadyRecorded: 0 });
+    expect(await ledgerSum({ pledgeId: w.cash._id })).toBe(5_000_000);
+  });
+
+  test("a hand record stands for one line: a second line of the same amount is a transfer of its own", async () => {
+    const w = await world();
+    const byHand = await transferByHand(w, w.refs.instalments, "20.000.000", "2026-12-05");
+    const csv = statement(`05/12/2026 09:00:00,FT1,,"20.000.000","${w.refs.instalments} dot 1"`, `07/12/2026 09:00:00,FT2,,"20.000.000","${w.refs.instalments} dot 2"`);
+    const { body } = await previewVia(w, { layout: "vietcombank", statement: csvBlob(csv) });
+    expect(body.preview.lines.map((l: { status: string }) => l.status)).toEqual(["already_recorded", "matched"]);
+    await confirmVia(w, body.csvText);
+    expect((await findGiftsOfPledge(w.instalments._id)).map((g) => g.amount)).toEqual([20_000_000, 20_000_000]);
+    expect((await findGiftsOfPledge(w.instalments._id)).some((g) => String(g._id) === byHand.donationId)).toBe(true);
+    expect(await ledgerSum({ pledgeId: w.instalments._id })).toBe(40_000_000);
+  });
+
+  test("booked from the statement first: the same transfer recorded by hand is refused, with a message in the manager's language", async () => {
+    const w = await world();
+    const { body } = await previewVia(w, { layout: "vietcombank", statement: csvBlob(w.csv) });
+    await confirmVia(w, body.csvText);
+    expect(await ledgerSum({ pledgeId: w.instalments._id })).toBe(20_000_000);
+    // The statement booked dợt 1 (20.000.000) on 05/12; the manager then types the same transfer, dated 06/12.
+    const refused = await transferByHand(w, w.refs.instalments, "20.000.000", "2026-12-06").catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: "invalid", message: "gifts.validation.transferOnStatement" });
+    const t = await getFixedT(new Request("http://localhost/", { headers: { Cookie: "lng=vi" } }));
+    expect(t("gifts.validation.transferOnStatement")).toContain("đã có trong sổ từ sao kê ngân hàng");
+    expect(await ledgerSum({ pledgeId: w.instalments._id })).toBe(20_000_000);
+    // A different amount is a different transfer: recorded.
+    await transferByHand(w, w.refs.instalments, "15.000.000", "2026-12-06");
+    expect(await ledgerSum({ pledgeId: w.instalments._id })).toBe(35_000_000);
+  });
+});
+
+describe("amounts that differ are accepted line by line", () => {
+  test("of two part payments, only the one ticked is recorded; the other waits in the queue", async () => {
+    const w = await world();
+    const csv = statement(`08/12/2026 09:00:00,FT1,,"7.000.000","${w.refs.differs} mot phan"`, `09/12/2026 09:00:00,FT2,,"12.000.000","${w.refs.instalments} dot 1 thieu"`);
+    const { body } = await previewVia(w, { layout: "vietcombank", statement: csvBlob(csv) });
+    expect(body.preview.lines.map((l: { status: string }) => l.status)).toEqual(["amount_differs", "amount_differs"]);
+    const [first] = body.preview.lines as Array<{ lineKey: string }>;
+    expect((await confirmVia(w, body.csvText, { acceptLine: [first!.lineKey] })).status).toBe(302);
+    expect(await ledgerSum({ pledgeId: w.differs._id })).toBe(7_000_000);
+    expect(await ledgerSum({ pledgeId: w.instalments._id })).toBe(0);
+    expect(await BankStatementLine.countDocuments({ institutionId: w.a._id, status: "unmatched", amount: 12_000_000 })).toBe(1);
+  });
+});
+
 describe("lines dated in the future", () => {
   test("a line dated after today (in Vietnam) is not booked: it waits in the queue with its reason until its day", async () => {
     const w = await world();
@@ -504,7 +601,7 @@ describe("lines dated in the future", () => {
     expect(body.preview.lines[1].pledge).toMatchObject({ reference: w.refs.instalments }); // shown as a suggestion
     expect(body.preview.summary).toMatchObject({ matched: 1, unmatched: 2, future: 2, recordableAmount: 5_000_000 });
 
-    const confirmed = await confirmVia(w, body.csvText, { acceptAmountDiffers: "on", confirmOverpayments: "on" });
+    const confirmed = await confirmVia(w, body.csvText, { acceptLine: partPaymentKeys(body), confirmOverpayments: "on" });
     expect(confirmed.status).toBe(302);
     expect((await toastOf(confirmed))?.message).toBe("Đã nhập sao kê: ghi nhận 1 khoản (5.000.000\u00a0₫), 2 dòng vào hàng chờ, 0 dòng đã nhập trước đây.");
     expect(await Donation.countDocuments({ institutionId: w.a._id })).toBe(1);
@@ -603,7 +700,7 @@ describe("over-payments", () => {
     expect(body.preview.lines[1].pledge).toMatchObject({ expected: 0, outstanding: 0 });
     expect(body.preview.summary).toMatchObject({ overpayments: 1, overpaymentAmount: 5_000_000, recordableAmount: 5_000_000 });
     // "Accept amounts that differ" is not a confirmation of the over-payment: it waits, with its reason.
-    expect((await confirmVia(w, body.csvText, { acceptAmountDiffers: "on" })).status).toBe(302);
+    expect((await confirmVia(w, body.csvText, { acceptLine: partPaymentKeys(body) })).status).toBe(302);
     expect(await ledgerSum({ pledgeId: w.cash._id })).toBe(5_000_000);
     expect((await queueOf(w)).lines.map((l: { amount: number; reason: string }) => [l.amount, l.reason])).toEqual([[5_000_000, "overpayment"]]);
 
