@@ -43,3 +43,30 @@ export async function checkIdLookups(): Promise<IndexCheck[]> {
   collections.sort();
   return Promise.all(collections.map((name) => explainFind(name, { _id: new mongoose.Types.ObjectId() })));
 }
+
+/**
+ * The unique indexes the models declare (the money events' idempotency keys among them: what makes a
+ * retried webhook or import count once), each checked against the database's own list. Missing ones
+ * are returned as "<collection>: <key pattern>".
+ */
+export async function missingUniqueIndexes(): Promise<string[]> {
+  const db = mongoose.connection.db!;
+  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+  const missing: string[] = [];
+  for (const model of Object.values(mongoose.models)) {
+    const wanted = model.schema.indexes().filter(([, options]) => options?.unique);
+    if (wanted.length === 0) continue;
+    const name = model.collection.collectionName;
+    const have = existing.has(name) ? await db.collection(name).indexes() : [];
+    const keysOf = (key: Record<string, unknown>) => JSON.stringify(Object.entries(key).map(([field, order]) => [field, Number(order)]));
+    const present = new Set(have.filter((index) => index.unique).map((index) => keysOf(index.key)));
+    for (const [key] of wanted) if (!present.has(keysOf(key))) missing.push(`${name}: ${keysOf(key)}`);
+  }
+  return missing.sort();
+}
+
+/** Builds every index the models declare, and waits for them (before the server answers: see app/utils/db.server.ts). */
+export async function ensureModelIndexes(): Promise<void> {
+  await Promise.all(Object.values(mongoose.models).map((model) => model.createIndexes()));
+}
+

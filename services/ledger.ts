@@ -43,7 +43,14 @@ type Hashable = Pick<LedgerEntryDoc, "institutionId" | "programmeId" | "sequence
 
 const id = (value: unknown) => (value == null ? null : String(value));
 
-/** SHA-256 over a fixed-order JSON array of the entry's content and the previous hash. */
+/** The canonical form below (docs/decisions/0013-ledger-hash.md). Entries stored before it have none: the same form. */
+export const LEDGER_HASH_VERSION = 1;
+
+/**
+ * SHA-256 (hex) over the UTF-8 bytes of a JSON array of the stored entry's fields in a fixed order, ids as
+ * 24-hex strings or null, `occurredAt` as an ISO-8601 UTC string, then the previous entry's hash
+ * (docs/decisions/0013-ledger-hash.md says it for anyone checking the chain with their own program).
+ */
 export function ledgerEntryHash(entry: Hashable): string {
   const canonical = JSON.stringify([
     id(entry.institutionId),
@@ -82,6 +89,8 @@ export async function appendLedgerEntry(input: NewLedgerEntry): Promise<LedgerEn
 export async function appendLedgerEntry(input: NewLedgerEntry, decideAmount: () => Promise<number>): Promise<LedgerEntryDoc | null>;
 export async function appendLedgerEntry(input: NewLedgerEntry, decideAmount?: () => Promise<number>): Promise<LedgerEntryDoc | null> {
   if (!Number.isSafeInteger(input.amount)) throw new RangeError(`ledger amounts are whole đồng: ${input.amount}`);
+  // The key as it is stored (the schema trims it): the entry's `_id` and every lookup follow from it.
+  input = { ...input, idempotencyKey: input.idempotencyKey.trim() };
   await hasLegacyIds(); // decided before this process's first write (see recordDonation)
   return withInstitutionLock(input.institutionId, async () => {
     for (let attempt = 0; attempt < 20; attempt += 1) {
@@ -113,8 +122,10 @@ export async function appendLedgerEntry(input: NewLedgerEntry, decideAmount?: ()
         reversesEntryId: input.reversesEntryId ? new mongoose.Types.ObjectId(String(input.reversesEntryId)) : null,
         donorId: input.donorId ? new mongoose.Types.ObjectId(String(input.donorId)) : null,
         pledgeId: input.pledgeId ? new mongoose.Types.ObjectId(String(input.pledgeId)) : null,
-        description: (input.description ?? "").slice(0, 500),
+        // Exactly as the schema stores it (trimmed, at most 500 characters): the hash covers what is stored.
+        description: (input.description ?? "").trim().slice(0, 500).trim(),
         prevHash: head.hash,
+        hashVersion: LEDGER_HASH_VERSION,
       };
       let created: LedgerEntryDoc;
       try {

@@ -1,9 +1,10 @@
 import { json } from "@remix-run/node";
-import { checkIdLookups } from "#services/database-indexes";
+import { checkIdLookups, missingUniqueIndexes } from "#services/database-indexes";
 import { pingDatabase } from "~/utils/db.server";
 
 /**
- * For load balancers and uptime checks: 200 when the database answers, 503 when not. It also says
+ * For load balancers and uptime checks: 200 when the database answers, 503 when not, or when a unique
+ * index the models declare is missing (money events would no longer be idempotent). It also says
  * whether every collection's reads by `_id` are index lookups (decision 0011): "degraded" (still 200:
  * the app works, only slowly) names the collections that would be scanned.
  */
@@ -14,6 +15,13 @@ export async function loader() {
     latencyMs = await pingDatabase();
   } catch {
     return json({ status: "error", database: "down" }, { status: 503, headers });
+  }
+  try {
+    // A unique index missing means a retried payment could be booked twice: unhealthy, not just slow.
+    const missing = await missingUniqueIndexes();
+    if (missing.length) return json({ status: "error", database: "up", latencyMs, uniqueIndexes: { missing } }, { status: 503, headers });
+  } catch {
+    return json({ status: "error", database: "up", latencyMs, uniqueIndexes: "unknown" }, { status: 503, headers });
   }
   try {
     const checks = await checkIdLookups();

@@ -1,4 +1,5 @@
 import mongoose from "mongoose";
+import { ensureModelIndexes } from "#services/database-indexes";
 import { upgradeProjections } from "#services/projections";
 import { env } from "./env.server";
 
@@ -11,6 +12,8 @@ export function connectDb(): Promise<typeof mongoose> {
   globalThis.__gopsucDb ??= mongoose
     .connect(env().MONGODB_URI, { serverSelectionTimeoutMS: 5000, autoIndex: true })
     .then(async (connected) => {
+      // Unique indexes make the money events idempotent: they exist before anything is served or written.
+      await ensureModelIndexes();
       await upgradeProjections();
       return connected;
     })

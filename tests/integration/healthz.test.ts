@@ -15,3 +15,17 @@ test("/healthz answers 200 with the database up, and ok once every collection's 
   }
   expect(body).toMatchObject({ status: "ok", database: "up", indexes: "ok" });
 });
+
+test("/healthz answers 503 when a unique index the money events rely on is missing, and 200 once the server builds it again", async () => {
+  const { Donation } = await import("#models/donation.server");
+  const { ensureModelIndexes } = await import("#services/database-indexes");
+  await Donation.createIndexes();
+  const unique = (await Donation.collection.indexes()).find((index) => index.unique && JSON.stringify(index.key) === JSON.stringify({ idempotencyKey: 1 }));
+  expect(unique).toBeDefined();
+  await Donation.collection.dropIndex(unique!.name!);
+  const response = await loader();
+  expect(response.status).toBe(503);
+  expect(await response.json()).toMatchObject({ status: "error", database: "up", uniqueIndexes: { missing: [`${Donation.collection.collectionName}: [["idempotencyKey",1]]`] } });
+  await ensureModelIndexes(); // what the server does before it serves (app/utils/db.server.ts)
+  expect((await loader()).status).toBe(200);
+});

@@ -36,6 +36,19 @@ describe("the hash-chained ledger", () => {
     expect((await Programme.findById(programme._id).lean())?.receivedTotal).toBe(65_000_000);
   });
 
+  test("the hash covers the entry as stored: a description and a key with spaces around are trimmed first, and the chain verifies", async () => {
+    const institution = await createInstitution();
+    const programme = await programmeOf(institution._id);
+    await gift(institution._id, programme._id, "bank:trim-1", 1_000_000);
+    const entry = await appendLedgerEntry({ institutionId: institution._id, programmeId: programme._id, kind: "donation_received", amount: 2_000_000, occurredAt: new Date("2026-11-21T09:00:00+07:00"), idempotencyKey: "  manual:trim-2  ", sourceType: "manual", description: "  Mua sách  " });
+    const stored = (await LedgerEntry.findById(entry._id).lean())!;
+    expect([stored.description, stored.idempotencyKey, stored.hashVersion]).toEqual(["Mua sách", "manual:trim-2", 1]);
+    expect(await verifyLedgerChain(institution._id)).toMatchObject({ ok: true, entries: 2 });
+    // The same key with its spaces is the same entry.
+    const again = await appendLedgerEntry({ institutionId: institution._id, programmeId: programme._id, kind: "donation_received", amount: 2_000_000, occurredAt: new Date(), idempotencyKey: "manual:trim-2 ", sourceType: "manual" });
+    expect(String(again._id)).toBe(String(entry._id));
+  });
+
   test("the model refuses edits and deletes; changing a stored entry behind its back is detected", async () => {
     const institution = await createInstitution();
     const programme = await programmeOf(institution._id);
