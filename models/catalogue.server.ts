@@ -21,6 +21,7 @@ import type { CampaignDaySlug } from "./reference/campaign-days";
 import type { InstitutionLevel, InstitutionType } from "./reference/institution-types";
 import type { ProvinceSlug } from "./reference/provinces";
 import type { ThemeSlug } from "./reference/themes";
+import { isDuplicateKeyError } from "./duplicate-key";
 
 export const PUBLIC_PROGRAMME_STATES = ["open", "closed"] as const satisfies readonly ProgrammeState[];
 export type PublicProgrammeState = (typeof PUBLIC_PROGRAMME_STATES)[number];
@@ -198,8 +199,6 @@ export async function readCatalogueChange(version: number): Promise<CatalogueCha
   return CatalogueChange.findById(changeId(version)).lean<CatalogueChangeDoc>();
 }
 
-const DUPLICATE_KEY = 11000;
-
 /**
  * Claims the first free version after `after` by inserting its change document (an insert by a new
  * `_id`: atomic). A version already taken is a duplicate-key error: the next one is tried.
@@ -210,7 +209,7 @@ export async function claimCatalogueChange(after: number, change: { ids: Types.O
       await CatalogueChange.collection.insertOne({ _id: changeId(v), v, ids: change.ids, institutions: change.institutions, at: new Date() } as never);
       return v;
     } catch (error) {
-      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+      if (!isDuplicateKeyError(error)) throw error;
     }
   }
   throw new Error(`catalogue version: no free version after ${after} in ${maxTries} tries`);

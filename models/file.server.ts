@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import mongoose from "mongoose";
+import { isDuplicateKeyError } from "./duplicate-key";
 
 /**
  * Uploaded files live in the database (GridFS bucket "uploads"), never on the app's disk, so any
@@ -62,6 +63,6 @@ export async function storeReceipt(receiptNumber: string, verifyUrl: string, pdf
     Readable.from([pdf]).pipe(upload).on("finish", () => resolve()).on("error", reject);
   }).catch((error: unknown) => {
     // Two first downloads at once: the other one stored the same bytes.
-    if ((error as { code?: number }).code !== 11000) throw error;
+    if (!isDuplicateKeyError(error)) throw error;
   });
 }

@@ -1,5 +1,6 @@
 import mongoose, { Schema, type InferSchemaType, type Types } from "mongoose";
 import { hasLegacyIds, objectIdFromName } from "./projection.server";
+import { isDuplicateKeyError } from "./duplicate-key";
 
 export const WEBHOOK_PROVIDERS = ["stripe"] as const;
 export type WebhookProvider = (typeof WEBHOOK_PROVIDERS)[number];
@@ -31,10 +32,6 @@ export const ProcessedWebhookEvent =
   (mongoose.models.ProcessedWebhookEvent as mongoose.Model<ProcessedWebhookEventDoc> | undefined) ??
   mongoose.model<ProcessedWebhookEventDoc>("ProcessedWebhookEvent", processedWebhookEventSchema);
 
-/** True if the event was already recorded (a duplicate key error is the answer, not a failure). */
-export function isDuplicateKeyError(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === 11000;
-}
 
 /**
  * Records that an event is being handled. Returns false when it was handled before (so the caller

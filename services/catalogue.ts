@@ -22,16 +22,10 @@ import { findBankByBin } from "#models/reference/banks";
 import { nextCampaignDay, type CampaignDaySlug } from "#models/reference/campaign-days";
 import { PROVINCES, type ProvinceSlug } from "#models/reference/provinces";
 import { toSearchText } from "./text";
+import { DAY_MS, startOfVietnamDay } from "./calendar";
 import { CATALOGUE_PAGE_SIZE, parseCatalogueQuery, searchWords, type CatalogueFilterKey, type CatalogueQuery } from "./validation/catalogue";
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-const VN_OFFSET_MS = 7 * 60 * 60 * 1000;
-
-/** 00:00 in Asia/Ho_Chi_Minh on `now`'s calendar day, as an instant. */
-export function startOfVietnamDay(now: Date): Date {
-  const local = now.getTime() + VN_OFFSET_MS;
-  return new Date(Math.floor(local / DAY_MS) * DAY_MS - VN_OFFSET_MS);
-}
+export { startOfVietnamDay };
 
 /** Escapes every regex metacharacter, so "(.*" is searched for literally. */
 export function escapeRegExp(text: string): string {

@@ -23,6 +23,7 @@ import { forbidden, invalid, notFound, ServiceError } from "./errors";
 import { reversedOfEntry } from "./projections";
 import { getLimits } from "./settings";
 import type { CorrectionDecisionInput, CorrectionInput } from "./validation/correction";
+import { isDuplicateKeyError } from "#models/duplicate-key";
 
 /**
  * Correcting a gift the institution recorded, the append-only way (docs/decisions/0009-corrections.md).
@@ -165,7 +166,7 @@ export async function requestCorrection(actor: SessionUser, programmeId: string,
       })
     ).toObject() as CorrectionRequestDoc;
   } catch (error) {
-    if ((error as { code?: number }).code !== 11000) throw error;
+    if (!isDuplicateKeyError(error)) throw error;
     const raced = await findCorrectionByToken(input.clientToken); // the same form, a moment ago
     if (!raced) throw error;
     if (raced.state === "approved") await book(raced);

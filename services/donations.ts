@@ -19,6 +19,7 @@ import {
   reversedOfEntry,
   withInstitutionLock,
 } from "./projections";
+import { isDuplicateKeyError } from "#models/duplicate-key";
 
 export { refreshPledgeFulfilment };
 
@@ -63,9 +64,6 @@ const LEDGER_KIND: Record<DonationMethod, LedgerEntryKind> = {
   volunteer_hours: "volunteer_hours",
 };
 
-function isDuplicate(error: unknown) {
-  return (error as { code?: number }).code === 11000;
-}
 
 export type DonorSnapshot = {
   kind: "organisation" | "individual";
@@ -159,7 +157,7 @@ export async function recordDonation(
         })
       ).toObject();
     } catch (error) {
-      if (!isDuplicate(error)) throw error;
+      if (!isDuplicateKeyError(error)) throw error;
       duplicate = true;
       donation = await findDonationByIdempotencyKey(input.idempotencyKey);
     }

@@ -3,6 +3,7 @@ import mongoose, { type Types } from "mongoose";
 import { GENESIS_HASH, LedgerEntry, findLedgerEntryByKey, ledgerEntryIdFor, type LedgerEntryDoc, type LedgerEntryKind, type LedgerSourceType } from "#models/ledger-entry.server";
 import { LedgerHead, hasLegacyIds, type LedgerHeadDoc } from "#models/projection.server";
 import { catchUpProjections, ledgerSum, projectEntry, readLedgerHead, repairLedgerHead, withInstitutionLock, type PledgeForProjection } from "./projections";
+import { isDuplicateKeyError } from "#models/duplicate-key";
 
 /**
  * The append-only, hash-chained ledger (one chain per institution). Every receipt, refund,
@@ -134,7 +135,7 @@ export async function appendLedgerEntry(input: NewLedgerEntry, decideAmount?: ()
         // The key was written meanwhile (the next round returns it), or the sequence is taken: by
         // another process, or by an append whose head update never happened (a crash). FerretDB's
         // duplicate-key errors do not name the index, so both are handled the same way.
-        if ((error as { code?: number }).code !== 11000) throw error;
+        if (!isDuplicateKeyError(error)) throw error;
         // The key exists: the next round returns it.
         if (await LedgerEntry.exists({ _id: ledgerEntryIdFor(input.idempotencyKey) })) continue;
         // The remembered head was stale (another process appended): the next round reads the stored one.

@@ -13,6 +13,7 @@ import { TRANSFER_MATCH_DAYS } from "./reconciliation";
 import { forbidden, invalid, notFound, ServiceError } from "./errors";
 import { assertWithinLimit } from "./settings";
 import type { OfflineDonorInput, OfflineGiftInput } from "./validation/offline-gift";
+import { isDuplicateKeyError } from "#models/duplicate-key";
 
 /**
  * A gift that arrived outside the platform — cash at the desk, a transfer the manager saw on the
@@ -28,9 +29,6 @@ export function newClientToken(): string {
   return randomBytes(16).toString("base64url");
 }
 
-function isDuplicateKey(error: unknown) {
-  return (error as { code?: number }).code === 11000;
-}
 
 /** The programme, if the actor may record gifts for it: its institution's managers (and admins); open or closed, not a draft. */
 async function programmeForRecording(actor: SessionUser, programmeId: string) {
@@ -65,7 +63,7 @@ async function findOrCreateDonor(donor: OfflineDonorInput): Promise<Types.Object
     const created = await Donor.create({ _id: id, ...fields });
     return created._id;
   } catch (error) {
-    if (!isDuplicateKey(error)) throw error;
+    if (!isDuplicateKeyError(error)) throw error;
     const raced = await find(); // created by a concurrent request a moment ago
     if (!raced) throw error;
     return raced._id;

@@ -8,6 +8,7 @@ import type { SessionUser } from "#models/user.server";
 import { Types } from "mongoose";
 import { canManageProgrammes } from "./access";
 import { forbidden, invalid, notFound } from "./errors";
+import { VN_OFFSET_MS, vietnamWallClock } from "./calendar";
 import { countPledge, paidOfPledge, refreshPledgeFulfilment, withInstitutionLock } from "./projections";
 import { startOfVietnamDay } from "./calendar";
 import { isAcceptingPledges } from "./catalogue";
@@ -16,17 +17,16 @@ import { messageWithParams } from "./validation/messages";
 import { assertWithinLimit } from "./settings";
 import { buildVietQrPayload } from "./vietqr";
 import { CONSENT_TEXT, type PledgeInput } from "./validation/pledge";
-
-const VN_OFFSET_MS = 7 * 60 * 60 * 1000;
+import { isDuplicateKeyError } from "#models/duplicate-key";
 
 /** The same day of the month `months` later, in Vietnam's calendar (31 Jan + 1 month → 28/29 Feb). */
 export function addMonthsVietnam(date: Date, months: number): Date {
-  const local = new Date(date.getTime() + VN_OFFSET_MS);
+  const local = vietnamWallClock(date);
   const y = local.getUTCFullYear();
   const m = local.getUTCMonth() + months;
   const lastDay = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
   const d = Math.min(local.getUTCDate(), lastDay);
-  return new Date(Date.UTC(y, m, d, local.getUTCHours(), local.getUTCMinutes()) - VN_OFFSET_MS);
+  return new Date(Date.UTC(y, m, d, local.getUTCHours(), local.getUTCMinutes()) - VN_OFFSET_MS); // m may pass December: Date.UTC rolls the year
 }
 
 /**
@@ -71,7 +71,7 @@ async function donorFor(actor: SessionUser, input: PledgeInput) {
       return donor;
     } catch (error) {
       // Two first pledges for one tax code at once: the other one created it.
-      if ((error as { code?: number }).code !== 11000) throw error;
+      if (!isDuplicateKeyError(error)) throw error;
       const raced = await Donor.findOne({ uniqueKey });
       if (!raced) throw error;
       return raced;
@@ -136,7 +136,7 @@ export async function createPledge(actor: SessionUser, programmeSlug: string, in
       return { reference: pledge.reference, id: String(pledge._id) };
     } catch (error) {
       // A reference collision (1 in 10^12) just draws another one.
-      if ((error as { code?: number }).code !== 11000) throw error;
+      if (!isDuplicateKeyError(error)) throw error;
     }
   }
   throw new Error("could not draw a unique pledge reference");

@@ -13,6 +13,8 @@ import { forbidden, notFound } from "./errors";
 import { formatDate } from "./format";
 import { ledgerSum } from "./ledger";
 import { toSearchText } from "./text";
+import { vietnamDateInput } from "./calendar";
+import { allocateToInstalments } from "./allocation";
 
 /**
  * What an institution's managers (and the officers who oversee it) see of a programme's money:
@@ -94,11 +96,8 @@ export async function programmeFinance(actor: SessionUser, programmeId: string, 
     if (paidTotal > pledge.amount) {
       overpaid.push({ pledgeId: String(pledge._id), reference: pledge.reference, donorName: names.get(String(pledge.donorId))?.name ?? "", amount: pledge.amount, paid: paidTotal, overpaid: paidTotal - pledge.amount });
     }
-    // Paid money goes to the instalments in order (as services/donations.ts refreshPledgeFulfilment does).
-    let left = paidTotal;
-    for (const instalment of [...pledge.instalments].sort((a, b) => a.seq - b.seq)) {
-      const paid = Math.min(left, instalment.amount);
-      left -= paid;
+    // Paid money goes to the instalments in order (services/allocation.ts).
+    for (const { instalment, paid } of allocateToInstalments(pledge.instalments, paidTotal)) {
       if (paid < instalment.amount && isPastDueDay(instalment.dueDate, now)) {
         overdue.push({
           pledgeId: String(pledge._id),
@@ -342,7 +341,7 @@ export async function financeExport(actor: SessionUser, institutionId: string, l
     chunks.push(stringify(rows, { record_delimiter: "windows" }));
   }
 
-  const today = new Date(Date.now() + 7 * 60 * 60 * 1000).toISOString().slice(0, 10);
+  const today = vietnamDateInput(new Date());
   return { filename: `gopsuc-${institution.slug}-${today}.csv`, csv: chunks.join("") };
 }
 

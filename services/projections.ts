@@ -6,6 +6,7 @@ import { Programme, RECEIVED_KINDS } from "#models/programme.server";
 import { LedgerHead, Meta, Projection, RECENT_GIFTS_KEPT, hasLegacyIds, projectionKey, type LedgerHeadDoc, type ProjectionDoc, type ProjectionKind, type RecentGift } from "#models/projection.server";
 import { isPastDueDay } from "./calendar";
 import { markCatalogueRebuild, markProgrammeTotalsChanged, markProgrammesChanged } from "./catalogue-index";
+import { allocateToInstalments } from "./allocation";
 
 /**
  * The books' running totals, kept by `_id` so that recording a gift and reading a total cost the same
@@ -225,11 +226,9 @@ type PledgeForFulfilment = { amount: number; state: PledgeState; instalments: Ar
 
 /** What a pledge's instalments and state are when `totalPaid` has been paid on it (pure). */
 export function fulfilmentOf(pledge: PledgeForFulfilment, totalPaid: number, now = new Date()) {
-  let paid = Math.max(0, totalPaid);
   let overdue = false;
-  const instalments = pledge.instalments.map((instalment) => {
-    const share = Math.min(paid, instalment.amount);
-    paid -= share;
+  // In stored order (the $set paths are positional): stored instalments are in `seq` order.
+  const instalments = allocateToInstalments(pledge.instalments.map((instalment) => ({ amount: instalment.amount, dueDate: instalment.dueDate })), totalPaid).map(({ instalment, paid: share }) => {
     let status: InstalmentStatus = "pending";
     if (share >= instalment.amount) status = "paid";
     else if (isPastDueDay(instalment.dueDate, now)) {

@@ -10,11 +10,13 @@ import { findPledgeByReference, findPledgesByReferences, PLEDGE_REFERENCE_SHAPE,
 import { Programme } from "#models/programme.server";
 import type { SessionUser } from "#models/user.server";
 import { canManageProgrammes } from "./access";
-import { vietnamDayNumber } from "./calendar";
+import { vietnamDayNumber, vietnamTime } from "./calendar";
 import { recordDonation } from "./donations";
 import { forbidden, invalid, notFound, ServiceError } from "./errors";
 import { toSearchText } from "./text";
 import { paidOfPledge } from "./projections";
+import { isDuplicateKeyError } from "#models/duplicate-key";
+import { allocateToInstalments } from "./allocation";
 
 /**
  * Bank statement reconciliation (PRODUCT.md J2). A manager uploads the bank's CSV export; its credit
@@ -31,7 +33,6 @@ export const MAX_STATEMENT_LINES = 5000;
 /** Bank exports start with a few lines about the account before the table's header. */
 const HEADER_SEARCH_ROWS = 30;
 const MAX_PROBLEMS_SHOWN = 20;
-const HO_CHI_MINH_OFFSET_MS = 7 * 60 * 60 * 1000; // UTC+7 all year (no daylight saving since 1975)
 
 export const STATEMENT_LAYOUTS = ["vietcombank", "custom"] as const;
 export type StatementLayout = (typeof STATEMENT_LAYOUTS)[number];
@@ -233,10 +234,9 @@ export function parseBankDate(text: string): Date | null {
   if (!parts) return null;
   const [year, month, day, hour, minute, second] = parts as [number, number, number, number, number, number];
   if (year < 2000 || year > 2100 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return null;
-  const utc = Date.UTC(year, month - 1, day, hour, minute, second);
-  const check = new Date(utc);
+  const check = new Date(Date.UTC(year, month - 1, day));
   if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) return null; // 31/02
-  return new Date(utc - HO_CHI_MINH_OFFSET_MS);
+  return vietnamTime(year, month, day, hour, minute, second);
 }
 
 /**
@@ -369,20 +369,15 @@ type PledgeForMatch = Pick<PledgeDoc, "_id" | "reference" | "programmeId" | "don
 
 /**
  * What the pledge expects next, given what the ledger says was paid: the unpaid part of the next
- * instalment (allocated in order, as services/donations.ts refreshPledgeFulfilment does), or what is
+ * instalment (allocated in order: services/allocation.ts), or what is
  * still outstanding for a one-off pledge. 0 when nothing is due.
  */
 export function nextDueAmount(pledge: { kind: string; amount: number; instalments: ReadonlyArray<{ amount: number }> }, paid: number): number {
-  let left = Math.max(0, paid);
   if (pledge.kind === "cash_instalments" && pledge.instalments.length > 0) {
-    for (const instalment of pledge.instalments) {
-      const share = Math.min(left, instalment.amount);
-      left -= share;
-      if (share < instalment.amount) return instalment.amount - share;
-    }
-    return 0;
+    const open = allocateToInstalments(pledge.instalments, paid).find((share) => share.paid < share.instalment.amount);
+    return open ? open.instalment.amount - open.paid : 0;
   }
-  return Math.max(0, pledge.amount - left);
+  return Math.max(0, pledge.amount - Math.max(0, paid));
 }
 
 export type MatchStatus = "matched" | "amount_differs" | "unmatched";
@@ -627,9 +622,6 @@ export type ConfirmResult = {
   future: number;
 };
 
-function isDuplicateKey(error: unknown) {
-  return (error as { code?: number }).code === 11000;
-}
 
 /**
  * Imports the statement: every new credit line is stored once; matched lines (and lines whose amount
@@ -667,7 +659,7 @@ export async function confirmStatement(
         await BankStatementLine.create({ institutionId: institution._id, lineKey: line.lineKey, importId, fileLine: line.fileLine, bookedAt: line.bookedAt, amount: line.amount, description: line.description, bankRef: line.bankRef, foundReference: line.pledge!.reference, importedBy: actor.id, status: "matched", pledgeId: pledge._id, donationId: line.recordedGift.id });
         result.linked += 1;
       } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
+        if (!isDuplicateKeyError(error)) throw error;
         result.alreadyImported += 1;
       }
       continue;
@@ -706,7 +698,7 @@ export async function confirmStatement(
         result.recordedAmount += line.amount;
         if (over > 0) result.overpaid += 1;
       } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
+        if (!isDuplicateKeyError(error)) throw error;
         // A concurrent import stored the line first: it must still say where its money went.
         await BankStatementLine.updateOne({ lineKey: line.lineKey, status: "unmatched" }, { $set: { status: "matched", pledgeId: pledge._id, donationId } });
         result.alreadyImported += 1;
@@ -717,7 +709,7 @@ export async function confirmStatement(
         result.queued += 1;
         if (queueReason === "future_date") result.future += 1;
       } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
+        if (!isDuplicateKeyError(error)) throw error;
         result.alreadyImported += 1;
       }
     }

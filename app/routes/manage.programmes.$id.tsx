@@ -10,13 +10,12 @@ import { readProgrammeForm } from "~/utils/programme-form.server";
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
 import { getProgrammeForManagement, updateProgramme } from "~/utils/domain.server";
+import { vietnamDateInput } from "#services/calendar";
 
 export const meta: MetaFunction = () => [{ title: "Sửa chương trình · Edit programme — Góp Sức" }];
 
-/** yyyy-mm-dd of a date in Vietnam (for date inputs). */
-function dateInput(date: Date) {
-  return new Date(date.getTime() + 7 * 60 * 60 * 1000).toISOString().slice(0, 10);
-}
+/** yyyy-mm-dd of a day in Vietnam (for date inputs). */
+const dateInput = vietnamDateInput;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);

@@ -27,14 +27,13 @@ import { getFixedT, getLanguage } from "~/utils/i18n.server";
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
 import { readMultipartForm } from "~/utils/uploads.server";
+import { vietnamDateInput } from "#services/calendar";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: giftStyles }];
 export const meta: MetaFunction = () => [{ title: "Ghi nhận đóng góp · Record a gift — Góp Sức" }];
 
-/** yyyy-mm-dd of a moment in Vietnam (for date inputs). */
-function dateInput(date: Date) {
-  return new Date(date.getTime() + 7 * 60 * 60 * 1000).toISOString().slice(0, 10);
-}
+/** yyyy-mm-dd of a day in Vietnam (for date inputs). */
+const dateInput = vietnamDateInput;
 
 /** Who may record: the institution's managers (canEdit). Officers who can see the programme only look. */
 async function managedProgramme(request: Request, programmeId: string) {

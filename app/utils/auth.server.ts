@@ -5,6 +5,7 @@ import { clearFailedLogins, createUser, findUserByEmail, getSessionUserById, rec
 import { createSession, deleteSession, findLiveSession } from "#models/session.server";
 import { canAccessInstitution, canAccessProvince, hasRole } from "#services/access";
 import { authSessionStorage, SESSION_TTL_MS } from "./session.server";
+import { isDuplicateKeyError } from "#models/duplicate-key";
 
 export const LOCK_AFTER_FAILURES = 5;
 export const LOCK_FOR_MS = 15 * 60 * 1000;
@@ -98,7 +99,7 @@ export async function registerDonor(input: { email: string; name: string; passwo
     const user = await createUser({ email: input.email, name: input.name, passwordHash: await hashPassword(input.password), role: "donor", locale: input.locale });
     return { ok: true as const, user };
   } catch (error) {
-    if ((error as { code?: number }).code === 11000) return { ok: false as const, reason: "emailTaken" as const };
+    if (isDuplicateKeyError(error)) return { ok: false as const, reason: "emailTaken" as const };
     throw error;
   }
 }

@@ -1,3 +1,5 @@
+import { startOfVietnamDay, vietnamMidnight, vietnamWallClock } from "#services/calendar";
+
 /** Days that fundraising campaigns tie into (domain.md §3). Dates are in Asia/Ho_Chi_Minh (UTC+7). */
 export type CampaignDay = {
   slug: string;
@@ -27,12 +29,8 @@ export function isCampaignDaySlug(s: unknown): s is CampaignDaySlug {
   return typeof s === "string" && (CAMPAIGN_DAY_SLUGS as readonly string[]).includes(s);
 }
 
-const VN_OFFSET_MS = 7 * 60 * 60 * 1000; // Asia/Ho_Chi_Minh is UTC+7 all year (no DST).
-
 /** Midnight of a calendar day in Asia/Ho_Chi_Minh, as an instant. */
-function vnMidnight(year: number, month: number, day: number): Date {
-  return new Date(Date.UTC(year, month - 1, day) - VN_OFFSET_MS);
-}
+const vnMidnight = vietnamMidnight;
 
 export type CampaignDayOccurrence = {
   campaignDay: CampaignDay & { slug: CampaignDaySlug };
@@ -47,8 +45,8 @@ export type CampaignDayOccurrence = {
  * way (today is its day, or within its week) still counts as upcoming. Ties go to the earlier start.
  */
 export function nextCampaignDay(from: Date = new Date()): CampaignDayOccurrence {
-  const local = new Date(from.getTime() + VN_OFFSET_MS);
-  const today = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()) - VN_OFFSET_MS;
+  const local = vietnamWallClock(from);
+  const today = startOfVietnamDay(from).getTime();
   const year = local.getUTCFullYear();
   const candidates: CampaignDayOccurrence[] = [];
   for (const y of [year, year + 1]) {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import "./error-map";
+import { vietnamMidnight } from "../calendar";
 import { HARD_MAX_AMOUNT } from "../payment-limits";
 import { messageWithParams } from "./messages";
 import { isValidEnterpriseTaxCode } from "./tax-code";
@@ -117,7 +118,7 @@ export const dateInputField = z
       ctx.addIssue({ code: "custom", message: "validation.date" });
       return z.NEVER;
     }
-    return new Date(utc.getTime() - 7 * 60 * 60 * 1000);
+    return vietnamMidnight(year, month, day);
   });
 
 /** A repeating form row left entirely empty (dropped before validation). */

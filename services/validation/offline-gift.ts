@@ -1,3 +1,4 @@
+import { vietnamMidnight } from "../calendar";
 import { z } from "zod";
 import { HARD_MAX_AMOUNT } from "../payment-limits";
 import { messageWithParams } from "./messages";
@@ -40,7 +41,7 @@ const receivedAtField = z.preprocess(
   (value) => (value == null ? "" : value),
   dateInputField
     // zod runs refinements even after the transform refused the value, so only check real dates.
-    .refine((date) => !(date instanceof Date) || date.getTime() >= Date.UTC(2000, 0, 1) - 7 * 60 * 60 * 1000, "validation.date")
+    .refine((date) => !(date instanceof Date) || date.getTime() >= vietnamMidnight(2000, 1, 1).getTime(), "validation.date")
     .refine((date) => !(date instanceof Date) || date.getTime() <= Date.now(), "gifts.validation.receivedInFuture"),
 );
 
