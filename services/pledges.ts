@@ -9,7 +9,7 @@ import { Types } from "mongoose";
 import { canManageProgrammes } from "./access";
 import { forbidden, invalid, notFound } from "./errors";
 import { VN_OFFSET_MS, vietnamWallClock } from "./calendar";
-import { countPledge, paidOfPledge, refreshPledgeFulfilment, withInstitutionLock } from "./projections";
+import { countPledge, paidOfPledge, pledgeAsOf, withInstitutionLock } from "./projections";
 import { startOfVietnamDay } from "./calendar";
 import { isAcceptingPledges } from "./catalogue";
 import { HARD_MAX_AMOUNT, VIETQR_MAX_AMOUNT } from "./payment-limits";
@@ -197,7 +197,9 @@ export async function pledgesOfUser(actor: SessionUser) {
   ]);
   const byId = new Map(programmes.flatMap((p) => (p ? [[String(p._id), p] as const] : [])));
   const paidOf = new Map(pledges.map((p, i) => [String(p._id), paid[i]!]));
-  return pledges.map((p) => ({ pledge: p, programme: byId.get(String(p.programmeId)) ?? null, paid: paidOf.get(String(p._id)) ?? 0 }));
+  const now = new Date();
+  // Overdue is a matter of the calendar: derived as the page is read, not written on a read.
+  return pledges.map((p) => ({ pledge: pledgeAsOf(p, paidOf.get(String(p._id)) ?? 0, now), programme: byId.get(String(p.programmeId)) ?? null, paid: paidOf.get(String(p._id)) ?? 0 }));
 }
 
 /**
@@ -206,15 +208,15 @@ export async function pledgesOfUser(actor: SessionUser) {
  */
 export async function pledgeDetails(actor: SessionUser, reference: string, canSeeInstitution: (institution: { id: string; provinceSlug: string }) => boolean) {
   const viewed = await getPledgeForViewer(actor, reference, canSeeInstitution);
-  // Overdue is a matter of the calendar: derive the instalments' state again as the page is read.
-  const pledge = (await refreshPledgeFulfilment(viewed.pledge._id)) ?? viewed.pledge;
   const { donor, programme } = viewed;
   const [institution, donations, paid] = await Promise.all([
-    Institution.findById(pledge.institutionId).select("name slug bankAccount address provinceSlug").lean(),
-    // Its gifts by `_id` through the key "pledge-gifts", in the order they were received.
-    findGiftsOfPledge(pledge._id).then((gifts) => gifts.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime())),
-    paidOfPledge(pledge._id),
+    Institution.findById(viewed.pledge.institutionId).select("name slug bankAccount address provinceSlug").lean(),
+    // Its gifts by `_id` (kept in its paid total), in the order they were received.
+    findGiftsOfPledge(viewed.pledge._id).then((gifts) => gifts.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime())),
+    paidOfPledge(viewed.pledge._id),
   ]);
+  // Overdue is a matter of the calendar: derived as the page is read — a read writes nothing.
+  const pledge = pledgeAsOf(viewed.pledge, paid);
   const due = nextDue(pledge, paid);
   let vietQr: { payload: string; amount: number } | null = null;
   // A pledge stored before the limits existed may be too large for a VietQR amount: no code then (the page says why).

@@ -224,6 +224,16 @@ function fulfilmentChanges(pledge: PledgeForFulfilment & { paidTotal?: number | 
 type InstalmentStatus = "pending" | "paid" | "overdue";
 type PledgeForFulfilment = { amount: number; state: PledgeState; instalments: Array<{ amount: number; dueDate: Date; paidAmount?: number; status?: string }> };
 
+/**
+ * The pledge as of `now`: its state and instalments derived from what was paid and from the calendar
+ * (overdue once a due day has passed), without writing anything — what pages show. The stored copy
+ * moves when money moves (projectEntry).
+ */
+export function pledgeAsOf<P extends PledgeForFulfilment>(pledge: P, totalPaid: number, now = new Date()): P {
+  const derived = fulfilmentOf(pledge, totalPaid, now);
+  return { ...pledge, state: derived.state, instalments: pledge.instalments.map((instalment, i) => ({ ...instalment, ...derived.instalments[i] })) };
+}
+
 /** What a pledge's instalments and state are when `totalPaid` has been paid on it (pure). */
 export function fulfilmentOf(pledge: PledgeForFulfilment, totalPaid: number, now = new Date()) {
   let overdue = false;

@@ -714,6 +714,19 @@ describe("over-payments", () => {
   });
 });
 
+describe("reading a pledge writes nothing", () => {
+  test("an instalment past its due day shows as overdue on the pledge page, and the stored pledge is not touched by the read", async () => {
+    const w = await world();
+    const before = (await Pledge.findById(w.instalments._id).lean())!;
+    vi.setSystemTime(new Date("2027-01-16T10:00:00+07:00")); // the first instalment was due on 15/01
+    const page = await (await responseOf(pledgeLoader({ request: getRequest(`/pledges/${w.refs.instalments}`, w.cookie), params: { reference: w.refs.instalments }, context: {} }))).json();
+    expect(page.pledge.state).toBe("overdue");
+    expect(page.pledge.instalments.map((i: { status: string }) => i.status)).toEqual(["overdue", "pending", "pending"]);
+    const after = (await Pledge.findById(w.instalments._id).lean())!;
+    expect([after.state, after.updatedAt.getTime()]).toEqual([before.state, before.updatedAt.getTime()]);
+  });
+});
+
 describe("counts in English", () => {
   test("one line is “line”, several are “lines”; Vietnamese keeps one form", async () => {
     const w = await world();
