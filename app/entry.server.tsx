@@ -2,14 +2,12 @@ import { PassThrough } from "node:stream";
 import type { EntryContext, HandleErrorFunction } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
 import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
-import { createInstance } from "i18next";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
-import { I18nextProvider, initReactI18next } from "react-i18next";
-import { i18nConfig } from "./i18n";
+import { I18nextProvider } from "react-i18next";
 import { connectDb } from "./utils/db.server";
 import { env } from "./utils/env.server";
-import { getLanguage } from "./utils/i18n.server";
+import { getLanguage, i18nInstance } from "./utils/i18n.server";
 import { startDemoStripe } from "./utils/stripe.server";
 
 // Configuration is checked once, when the server loads: a missing or bad value stops start-up here
@@ -28,9 +26,7 @@ export const handleError: HandleErrorFunction = (error, { request }) => {
 };
 
 export default async function handleRequest(request: Request, responseStatusCode: number, responseHeaders: Headers, remixContext: EntryContext) {
-  const lng = await getLanguage(request);
-  const instance = createInstance();
-  await instance.use(initReactI18next).init({ ...i18nConfig, lng });
+  const instance = await i18nInstance(await getLanguage(request));
   const callbackName = isbot(request.headers.get("user-agent")) ? "onAllReady" : "onShellReady";
 
   return new Promise((resolve, reject) => {
