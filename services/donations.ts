@@ -185,8 +185,43 @@ export async function recordDonation(
 }
 
 /**
- * A refund (Stripe) or a correction (manager): a new negative entry reversing part or all of a
- * donation. The donation record itself is never changed. Idempotent by its key.
+ * Appends an entry against one gift (a reversal of it, or money back to it): its `reversesEntryId` is
+ * the gift's own entry, and its amount is decided under the institution's lock by `decide` (0 writes
+ * nothing). Idempotent by its key: a retry returns its entry.
+ */
+async function appendAgainstGift(
+  donationId: Types.ObjectId | string,
+  entry: { kind: "refund" | "correction" | "dispute" | "reinstatement"; idempotencyKey: string; occurredAt: Date; reason?: string },
+  decide: (gift: { amount: number }, originalId: Types.ObjectId) => Promise<number>
+) {
+  const donation = await Donation.findById(donationId).lean();
+  if (!donation) throw new Error(`no donation ${String(donationId)}`);
+  const original = await findLedgerEntryByKey(`donation:${donation.idempotencyKey}`);
+  if (!original) throw new Error(`donation ${String(donation._id)} has no ledger entry yet`);
+  return appendLedgerEntry(
+    {
+      institutionId: donation.institutionId,
+      programmeId: donation.programmeId,
+      kind: entry.kind,
+      amount: 0,
+      occurredAt: entry.occurredAt,
+      idempotencyKey: entry.idempotencyKey,
+      sourceType: "donation",
+      sourceId: donation._id,
+      reversesEntryId: original._id,
+      donorId: donation.donorId,
+      pledgeId: donation.pledgeId,
+      description: entry.reason ?? "",
+    },
+    () => decide(donation, original._id as Types.ObjectId)
+  );
+}
+
+/**
+ * A refund (Stripe), a card dispute's withdrawal (Stripe) or a correction (manager): a new negative
+ * entry reversing part or all of a donation. The donation record itself is never changed. Never more
+ * than what is left of the gift, however many arrive — decided under the institution's lock, so two
+ * reversals of one gift at once cannot both take what is left.
  */
 export async function recordReversal(input: {
   donationId: Types.ObjectId | string;
@@ -200,35 +235,8 @@ export async function recordReversal(input: {
     throw new RangeError(
       `a reversal is a positive whole number of đồng: ${input.amount}`
     );
-  const donation = await Donation.findById(input.donationId).lean();
-  if (!donation) throw new Error(`no donation ${String(input.donationId)}`);
-  const original = await findLedgerEntryByKey(
-    `donation:${donation.idempotencyKey}`
-  );
-  if (!original)
-    throw new Error(`donation ${String(donation._id)} has no ledger entry yet`);
-  // Never reverse more than was received, however many refunds arrive — decided under the institution's
-  // lock, so two refunds of one gift at once cannot both take what is left. A retry returns its entry.
-  const written = await appendLedgerEntry(
-    {
-      institutionId: donation.institutionId,
-      programmeId: donation.programmeId,
-      kind: input.kind,
-      amount: -input.amount,
-      occurredAt: input.occurredAt,
-      idempotencyKey: input.idempotencyKey,
-      sourceType: "donation",
-      sourceId: donation._id,
-      reversesEntryId: original._id,
-      donorId: donation.donorId,
-      pledgeId: donation.pledgeId,
-      description: input.reason ?? "",
-    },
-    async () =>
-      -Math.min(
-        input.amount,
-        Math.max(0, donation.amount - (await reversedOfEntry(original._id)))
-      )
+  const written = await appendAgainstGift(input.donationId, input, async (gift, originalId) =>
+    -Math.min(input.amount, Math.max(0, gift.amount - (await reversedOfEntry(originalId))))
   );
   return { reversed: written ? -written.amount : 0 };
 }
@@ -245,30 +253,10 @@ export async function recordReinstatement(input: {
   occurredAt: Date;
   reason?: string;
 }) {
-  const donation = await Donation.findById(input.donationId).lean();
-  if (!donation) throw new Error(`no donation ${String(input.donationId)}`);
-  const original = await findLedgerEntryByKey(`donation:${donation.idempotencyKey}`);
-  if (!original) throw new Error(`donation ${String(donation._id)} has no ledger entry yet`);
-  const written = await appendLedgerEntry(
-    {
-      institutionId: donation.institutionId,
-      programmeId: donation.programmeId,
-      kind: "reinstatement",
-      amount: 0,
-      occurredAt: input.occurredAt,
-      idempotencyKey: input.idempotencyKey,
-      sourceType: "donation",
-      sourceId: donation._id,
-      reversesEntryId: original._id,
-      donorId: donation.donorId,
-      pledgeId: donation.pledgeId,
-      description: input.reason ?? "",
-    },
-    async () => {
-      const reversal = await findLedgerEntryByKey(input.reversalKey);
-      return reversal && reversal.amount < 0 && String(reversal.reversesEntryId) === String(original._id) ? -reversal.amount : 0;
-    }
-  );
+  const written = await appendAgainstGift(input.donationId, { ...input, kind: "reinstatement" }, async (_gift, originalId) => {
+    const reversal = await findLedgerEntryByKey(input.reversalKey);
+    return reversal && reversal.amount < 0 && String(reversal.reversesEntryId) === String(originalId) ? -reversal.amount : 0;
+  });
   return { reinstated: written ? written.amount : 0 };
 }
 
