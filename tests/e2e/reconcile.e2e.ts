@@ -9,6 +9,8 @@ import { User } from "#models/user.server";
 import { baseUrl, launchBrowser, screenshot } from "./browser";
 import { createAccount } from "./db";
 import { markProgrammesChanged } from "#services/catalogue-index";
+import { recordDonation } from "#services/donations";
+import { ledgerSum } from "#services/ledger";
 
 const stamp = Date.now().toString(36);
 const PASSWORD = "mat-khau-e2e-2026";
@@ -89,5 +91,40 @@ describe("J2 — a manager reconciles a bank statement", () => {
     await upload();
     await page.getByText("Mọi dòng của sao kê này đã được nhập trước đây", { exact: false }).waitFor();
     expect((await Programme.findById(programmeId).lean())?.receivedTotal).toBe(15_000_000);
+  });
+
+  test("a part payment is accepted on its own line; a transfer already recorded by hand is shown as such and not booked again", async () => {
+    const programme = (await Programme.findById(programmeId).lean())!;
+    const donor = await Donor.create({ kind: "organisation", legalName: "Công ty Cảng Cái Lân", taxCode: "5700100256" });
+    const pledgeOf = (amount: number) => Pledge.create({ programmeId: programme._id, institutionId: programme.institutionId, donorId: donor._id, kind: "cash_once", amount, visibility: "name_and_amount" });
+    const [ticked, unticked, byHand] = [await pledgeOf(10_000_000), await pledgeOf(8_000_000), await pledgeOf(4_000_000)];
+    // The accountant typed the 4.000.000 transfer on the gift form yesterday (as recordOfflineGift books it).
+    await recordDonation({ idempotencyKey: `offline:e2e-${stamp}`, programmeId: String(programme._id), institutionId: String(programme.institutionId), pledgeId: String(byHand._id), donorId: String(donor._id), method: "bank_transfer", amount: 4_000_000, receivedAt: new Date(Date.now() - 24 * 60 * 60 * 1000), reference: byHand.reference, provider: { name: "offline" } });
+    const before = (await Programme.findById(programmeId).lean())!.receivedTotal;
+    const csv = [
+      "STT,Ngày giao dịch,Số tham chiếu,Số tiền ghi nợ,Số tiền ghi có,Mô tả",
+      `1,${vnDay(-1)} 09:00:00,5301 - 11111,,"6.000.000","CT DEN ${ticked.reference} dot dau"`,
+      `2,${vnDay(-1)} 10:00:00,5302 - 22222,,"5.000.000","CT DEN ${unticked.reference} mot phan"`,
+      `3,${vnDay(0)} 08:00:00,5303 - 33333,,"4.000.000","CT DEN ${byHand.reference}"`,
+    ].join("\n");
+    await page.goto(`${baseUrl()}/manage`);
+    await page.getByRole("link", { name: "Đối soát sao kê ngân hàng" }).click();
+    await page.waitForURL(/\/reconcile$/);
+    await page.getByLabel("Tệp sao kê (CSV)").setInputFiles({ name: "saoke-2.csv", mimeType: "text/csv", buffer: Buffer.from(`\ufeff${csv}`, "utf8") });
+    await page.getByRole("button", { name: "Xem trước" }).click();
+    await page.getByRole("button", { name: "Xác nhận nhập sao kê" }).waitFor();
+    const lines = page.getByRole("table", { name: "Các dòng tiền vào của sao kê và kết quả đối chiếu" });
+    expect(await lines.getByText("lệch số tiền", { exact: true }).count()).toBe(2);
+    expect(await lines.getByText("đã ghi nhận thủ công", { exact: true }).count()).toBe(1);
+    await lines.getByText(/Khoản chuyển khoản đã ghi nhận thủ công ngày/).waitFor();
+    expect(await lines.getByLabel("Ghi nhận là thanh toán một phần").count()).toBe(2);
+    await lines.getByRole("row").filter({ hasText: ticked.reference }).getByLabel("Ghi nhận là thanh toán một phần").check();
+    await screenshot(page, "32-reconcile-part-payment-and-hand-record");
+    await page.getByRole("button", { name: "Xác nhận nhập sao kê" }).click();
+    await page.getByText(/Đã nhập sao kê: ghi nhận 1 khoản/).waitFor();
+    // Only the ticked line was booked; the hand-recorded transfer was linked, not booked again.
+    expect((await Programme.findById(programmeId).lean())!.receivedTotal).toBe(before + 6_000_000);
+    expect(await ledgerSum({ pledgeId: unticked._id })).toBe(0);
+    expect(await ledgerSum({ pledgeId: byHand._id })).toBe(4_000_000);
   });
 });
