@@ -15,13 +15,11 @@ import { Pledge, type PledgeDoc } from "#models/pledge.server";
 import { hasLegacyIds } from "#models/projection.server";
 import { appendLedgerEntry } from "./ledger";
 import {
-  refreshPledgeFulfilment,
   reversedOfEntry,
   withInstitutionLock,
 } from "./projections";
 import { isDuplicateKeyError } from "#models/duplicate-key";
 
-export { refreshPledgeFulfilment };
 
 /**
  * Money coming in. Every confirmed gift — a Stripe payment, a reconciled bank transfer, cash, goods

@@ -47,6 +47,7 @@ type RefundLike = { id: string; amount: number; status?: string | null; created:
 async function giftOfPayment(paymentIntent: string | null) {
   return paymentIntent ? findDonationByIdempotencyKey(`stripe:${paymentIntent}`) : null;
 }
+type Gift = NonNullable<Awaited<ReturnType<typeof giftOfPayment>>>;
 
 const REFUND_FAILED = new Set(["failed", "canceled"]);
 
@@ -57,8 +58,8 @@ const REFUND_FAILED = new Set(["failed", "canceled"]);
  * (`stripe-refund-failed:<re_…>`); if its failure is the first news of it, both are written, so a late
  * `refund.created` finds its key taken and books nothing.
  */
-async function bookRefund(refund: RefundLike, paymentIntent: string | null): Promise<StripeOutcome> {
-  const donation = await giftOfPayment(paymentIntent ?? intentId(refund.payment_intent));
+async function bookRefund(refund: RefundLike, gift?: Gift): Promise<StripeOutcome> {
+  const donation = gift ?? (await giftOfPayment(intentId(refund.payment_intent)));
   if (!donation) return { status: "retry_later", reason: "the payment has not been recorded yet" };
   const reversalKey = `stripe-refund:${refund.id}`;
   await recordReversal({ donationId: donation._id, amount: refund.amount, idempotencyKey: reversalKey, kind: "refund", occurredAt: new Date(refund.created * 1000), reason: "Stripe refund" });
@@ -76,7 +77,8 @@ async function bookRefund(refund: RefundLike, paymentIntent: string | null): Pro
 async function bookChargeRefunds(charge: Stripe.Charge, listRefunds: (chargeId: string) => Promise<RefundLike[]>): Promise<StripeOutcome> {
   const paymentIntent = intentId(charge.payment_intent);
   if (!paymentIntent) return { status: "ignored" };
-  if (!(await giftOfPayment(paymentIntent))) return { status: "retry_later", reason: "the payment has not been recorded yet" };
+  const gift = await giftOfPayment(paymentIntent);
+  if (!gift) return { status: "retry_later", reason: "the payment has not been recorded yet" };
   let refunds: RefundLike[];
   const expanded = charge.refunds as { data?: Stripe.Refund[]; has_more?: boolean } | undefined;
   if (expanded?.data && !expanded.has_more) refunds = expanded.data;
@@ -87,10 +89,7 @@ async function bookChargeRefunds(charge: Stripe.Charge, listRefunds: (chargeId: 
       return { status: "retry_later", reason: "Stripe's list of the charge's refunds could not be read" };
     }
   }
-  for (const refund of refunds) {
-    const outcome = await bookRefund(refund, paymentIntent);
-    if (outcome.status === "retry_later") return outcome;
-  }
+  for (const refund of refunds) await bookRefund(refund, gift);
   return { status: "processed" };
 }
 
@@ -136,7 +135,7 @@ export async function handleStripeEvent(event: Stripe.Event, context: StripeEven
     case "refund.created":
     case "refund.updated":
     case "refund.failed":
-      outcome = await bookRefund(event.data.object, null);
+      outcome = await bookRefund(event.data.object);
       break;
     case "charge.dispute.created":
     case "charge.dispute.funds_withdrawn":

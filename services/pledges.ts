@@ -8,7 +8,7 @@ import type { SessionUser } from "#models/user.server";
 import { Types } from "mongoose";
 import { canManageProgrammes } from "./access";
 import { forbidden, invalid, notFound } from "./errors";
-import { VN_OFFSET_MS, vietnamWallClock } from "./calendar";
+import { vietnamTime, vietnamWallClock } from "./calendar";
 import { countPledge, paidOfPledge, pledgeAsOf, withInstitutionLock } from "./projections";
 import { startOfVietnamDay } from "./calendar";
 import { isAcceptingPledges } from "./catalogue";
@@ -26,7 +26,7 @@ export function addMonthsVietnam(date: Date, months: number): Date {
   const m = local.getUTCMonth() + months;
   const lastDay = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
   const d = Math.min(local.getUTCDate(), lastDay);
-  return new Date(Date.UTC(y, m, d, local.getUTCHours(), local.getUTCMinutes()) - VN_OFFSET_MS); // m may pass December: Date.UTC rolls the year
+  return vietnamTime(y, m + 1, d, local.getUTCHours(), local.getUTCMinutes()); // m may pass December: Date.UTC rolls the year
 }
 
 /**

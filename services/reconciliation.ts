@@ -482,16 +482,22 @@ type HandRecordedTransfer = { id: string; receiptNumber: string; amount: number;
 
 /**
  * The transfers managers recorded by hand on these pledges (the gift form's "bank transfer"), not yet
- * linked to a statement line: each pledge's gifts by `_id` (its paid total lists them).
+ * linked to a statement line: the gifts, by `_id`, of the pledges on which something was paid (a pledge
+ * with nothing paid has no gift to look at — most of a statement's pledges).
  */
-async function handRecordedTransfers(pledgeIds: Types.ObjectId[], linked: Set<string>): Promise<Map<string, HandRecordedTransfer[]>> {
+async function handRecordedTransfers(pledgeIds: Types.ObjectId[], paid: Map<string, number>, linked: Set<string>): Promise<Map<string, HandRecordedTransfer[]>> {
   const byPledge = new Map<string, HandRecordedTransfer[]>();
-  for (const pledgeId of pledgeIds) {
-    const gifts = await findGiftsOfPledge(pledgeId);
+  const withGifts = pledgeIds.filter((id) => (paid.get(String(id)) ?? 0) !== 0);
+  const giftsOf = new Map<string, Awaited<ReturnType<typeof findGiftsOfPledge>>>();
+  for (let i = 0; i < withGifts.length; i += 32) {
+    const batch = withGifts.slice(i, i + 32);
+    (await Promise.all(batch.map((id) => findGiftsOfPledge(id)))).forEach((gifts, j) => giftsOf.set(String(batch[j]), gifts));
+  }
+  for (const [pledgeId, gifts] of giftsOf) {
     const transfers = gifts
       .filter((gift) => gift.method === "bank_transfer" && !gift.idempotencyKey.startsWith("bank:") && !linked.has(String(gift._id)))
       .map((gift) => ({ id: String(gift._id), receiptNumber: gift.receiptNumber, amount: gift.amount, receivedAt: gift.receivedAt }));
-    if (transfers.length) byPledge.set(String(pledgeId), transfers);
+    if (transfers.length) byPledge.set(pledgeId, transfers);
   }
   return byPledge;
 }
@@ -523,7 +529,7 @@ async function analyse(institutionId: Types.ObjectId, csvText: string, mapping: 
     byIds(pledges.map((p) => p.donorId), (id) => Donor.findById(id).select("kind legalName fullName").lean()),
     byIds(pledges.map((p) => p.programmeId), (id) => Programme.findById(id).select("title").lean()),
   ]);
-  const handRecorded = await handRecordedTransfers(pledges.map((pledge) => pledge._id), linkedGifts);
+  const handRecorded = await handRecordedTransfers(pledges.map((pledge) => pledge._id), paid, linkedGifts);
   const donorNames = new Map(donors.map((donor) => [String(donor._id), donorName(donor)]));
   const programmeTitles = new Map(programmes.map((programme) => [String(programme._id), programme.title]));
 

@@ -10,9 +10,10 @@ declare global {
 /** One connection per process, reused across dev rebuilds (indie-stack singleton). */
 export function connectDb(): Promise<typeof mongoose> {
   globalThis.__gopsucDb ??= mongoose
-    .connect(env().MONGODB_URI, { serverSelectionTimeoutMS: 5000, autoIndex: true })
+    .connect(env().MONGODB_URI, { serverSelectionTimeoutMS: 5000, autoIndex: false })
     .then(async (connected) => {
-      // Unique indexes make the money events idempotent: they exist before anything is served or written.
+      // Unique indexes make the money events idempotent: built here, and waited for, before anything is
+      // served or written (not also in the background by mongoose's autoIndex).
       await ensureModelIndexes();
       await upgradeProjections();
       return connected;

@@ -1,11 +1,10 @@
 import mongoose from "mongoose";
 import { afterEach, describe, expect, test } from "vitest";
 import { Donor } from "#models/donor.server";
-import { Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
 import { checkIdLookups, explainFind, planUsesIndex } from "#services/database-indexes";
 import { recordDonation, recordReversal } from "#services/donations";
-import { createInstitution } from "#tests/fixtures/domain";
+import { createInstalmentPledge, createInstitution } from "#tests/fixtures/domain";
 import { loader as healthz } from "~/routes/healthz";
 
 /**
@@ -42,17 +41,7 @@ async function world(tag: string) {
   const programme = await Programme.create({ institutionId: institution._id, slug: `hot-${tag}`, title: "Góc đọc sách", startDate: new Date("2026-01-01"), endDate: new Date("2027-12-31"), goal: 100_000_000, state: "open", provinceSlug: "ha-noi", institutionType: "library", institutionApproved: true });
   const donor = await Donor.create({ kind: "organisation", legalName: "Công ty TNHH Ánh Dương", taxCode: `01${Date.now().toString().slice(-8)}` });
   // In instalments: paying one changes the pledge's array of instalments too.
-  const pledge = await Pledge.create({
-    programmeId: programme._id,
-    institutionId: institution._id,
-    donorId: donor._id,
-    kind: "cash_instalments",
-    amount: 50_000_000,
-    instalments: [
-      { seq: 1, dueDate: new Date("2026-06-01"), amount: 20_000_000 },
-      { seq: 2, dueDate: new Date("2027-06-01"), amount: 30_000_000 },
-    ],
-  });
+  const pledge = await createInstalmentPledge({ programmeId: programme._id, institutionId: institution._id, donorId: donor._id }, [20_000_000, 30_000_000]);
   const give = (key: string, amount: number) =>
     recordDonation({ idempotencyKey: key, programmeId: String(programme._id), institutionId: String(institution._id), pledgeId: String(pledge._id), donorId: String(donor._id), method: "bank_transfer", amount, receivedAt: new Date(), reference: pledge.reference });
   return { institution, programme, pledge, give };

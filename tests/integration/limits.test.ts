@@ -5,7 +5,7 @@ import { Programme } from "#models/programme.server";
 import { recomputeProgrammeTotals } from "#services/projections";
 import { Setting } from "#models/setting.server";
 import { User } from "#models/user.server";
-import { refreshPledgeFulfilment } from "#services/donations";
+import { refreshPledgeFulfilment } from "#services/projections";
 import { recordOfflineGift } from "#services/offline-gifts";
 import { updateLimits } from "#services/settings";
 import { offlineGiftSchema } from "#services/validation/offline-gift";

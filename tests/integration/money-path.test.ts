@@ -8,7 +8,7 @@ import { LedgerHead, Meta, Projection } from "#models/projection.server";
 import { recordDonation, recordReinstatement, recordReversal } from "#services/donations";
 import { forgetKnownLedgerHeads, verifyLedgerChain } from "#services/ledger";
 import { rebuildProjections, recentGiftsOfProgramme, refreshPledgeFulfilment, upgradeProjections } from "#services/projections";
-import { createInstitution } from "#tests/fixtures/domain";
+import { createInstalmentPledge, createInstitution } from "#tests/fixtures/domain";
 
 /**
  * The money path, at random: gifts (with and without a pledge), the same gift again, refunds and
@@ -50,17 +50,7 @@ async function makeWorld(tag: string) {
         institutionApproved: true,
       });
       programmes.push(programme);
-      const pledge = await Pledge.create({
-        programmeId: programme._id,
-        institutionId: institution._id,
-        donorId: donor._id,
-        kind: "cash_instalments",
-        amount: 30_000_000,
-        instalments: [
-          { seq: 1, dueDate: new Date("2026-06-01"), amount: 10_000_000 },
-          { seq: 2, dueDate: new Date("2027-06-01"), amount: 20_000_000 },
-        ],
-      });
+      const pledge = await createInstalmentPledge({ programmeId: programme._id, institutionId: institution._id, donorId: donor._id }, [10_000_000, 20_000_000]);
       pledges.push(pledge);
     }
   }
