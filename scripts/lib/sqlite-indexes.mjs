@@ -74,6 +74,12 @@ function fileStamp(file) {
   return parts.join("|");
 }
 
+/** ensureIdIndexesInFile with better-sqlite3 loaded here (tests add the index now instead of waiting for the upkeep). */
+export async function addIdIndexes(file) {
+  const Database = await loadSqlite();
+  return Database ? ensureIdIndexesInFile(Database, file) : [];
+}
+
 /**
  * Keeps the `_id` indexes in place while FerretDB runs: once for every database file now, then
  * whenever a file (or its write-ahead log) changes — which is when a collection may have appeared.

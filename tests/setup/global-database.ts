@@ -5,6 +5,8 @@ import { startEmbeddedDatabase } from "../../scripts/lib/database.mjs";
 declare module "vitest" {
   export interface ProvidedContext {
     mongoServerUri: string;
+    /** The embedded database's folder (its files are `<database>.sqlite`); "" on a given server. */
+    embeddedDataDir: string;
   }
 }
 
@@ -17,14 +19,17 @@ export default async function setup(project: TestProject) {
   const given = process.env.MONGODB_URI_TEST ?? process.env.MONGODB_URI;
   if (given) {
     project.provide("mongoServerUri", given);
+    project.provide("embeddedDataDir", "");
     return;
   }
+  const dataDir = path.resolve(".data", `test-${process.pid}-${project.name}`);
   const db = await startEmbeddedDatabase({
-    dataDir: path.resolve(".data", `test-${process.pid}-${project.name}`),
+    dataDir,
     persistent: false,
     log: () => {},
   });
   project.provide("mongoServerUri", db.uri);
+  project.provide("embeddedDataDir", db.kind === "ferretdb" ? dataDir : "");
   return async () => {
     await db.stop();
   };

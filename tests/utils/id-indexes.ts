@@ -1,0 +1,33 @@
+import path from "node:path";
+import { inject } from "vitest";
+import { addIdIndexes } from "../../scripts/lib/sqlite-indexes.mjs";
+
+/**
+ * Adds the `_id` index to this test file's database now, as the launcher's upkeep does within half a
+ * second of a collection appearing (scripts/lib/sqlite-indexes.mjs), instead of waiting for its next
+ * sweep, which a busy machine may delay. FerretDB's connections see a new index when they next read
+ * the schema, so callers still wait for the database's own answer (whenIdLookupsIndexed). Nothing to
+ * do on MongoDB.
+ */
+export async function addIdIndexesNow(): Promise<void> {
+  const dataDir = inject("embeddedDataDir");
+  if (!dataDir) return;
+  const name = new URL(process.env.MONGODB_URI!).pathname.slice(1);
+  await addIdIndexes(path.join(dataDir, `${name}.sqlite`));
+}
+
+/**
+ * Adds the indexes now, then asks the database (explain) until every collection's read by `_id` is an
+ * index lookup — a wait for an answer, bounded generously (a minute) for a busy machine. Returns the
+ * last answer: the caller asserts on it.
+ */
+export async function whenIdLookupsIndexed<T extends { indexed: boolean }>(check: () => Promise<T[]>): Promise<T[]> {
+  await addIdIndexesNow();
+  let checks = await check();
+  for (const started = Date.now(); checks.some((c) => !c.indexed) && Date.now() - started < 60_000; ) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    checks = await check();
+  }
+  return checks;
+}
+
