@@ -356,7 +356,7 @@ export async function findLedgerDonations(
 ): Promise<{ rows: LedgerDonationRow[]; total: number }> {
   const id = new mongoose.Types.ObjectId(programmeId);
   const size = Math.max(1, Math.min(limit, MAX_LEDGER_ROWS));
-  // The programme's gifts as the books keep them (services/projections.ts: a count and the latest ids,
+  // The programme's gifts as the books keep them (services/money/projections.ts: a count and the latest ids,
   // read by `_id`), each gift by `_id`; the query on the donations only for a database without them.
   const [donations, total] = kept
     ? [(await Promise.all(kept.ids.slice(0, size).map((gift) => Donation.findById(gift).select("amount receivedAt method donorId pledgeId donorSnapshot").lean()))).filter((d): d is NonNullable<typeof d> => d !== null), kept.total]

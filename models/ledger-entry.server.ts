@@ -46,7 +46,7 @@ const ledgerEntrySchema = new Schema(
     description: { type: String, trim: true, maxlength: 500, default: "" },
     prevHash: { type: String, required: true, match: /^(?:[0-9a-f]{64}|GENESIS)$/ },
     hash: { type: String, required: true, match: /^[0-9a-f]{64}$/ },
-    /** Which canonical form `hash` was computed over (services/ledger.ts LEDGER_HASH_VERSION; absent = 1). */
+    /** Which canonical form `hash` was computed over (services/money/ledger.ts LEDGER_HASH_VERSION; absent = 1). */
     hashVersion: { type: Number, default: undefined },
   },
   { timestamps: true },

@@ -105,7 +105,7 @@ const pledgeSchema = new Schema(
     /** The donor's details as typed on this pledge (several people may pledge for one organisation). */
     donorSnapshot: { type: donorSnapshotSchema, default: null },
     state: { type: String, enum: PLEDGE_STATES, required: true, default: "active" },
-    /** What the books say was paid on it: a copy of its running total (services/projections.ts), never written by hand. */
+    /** What the books say was paid on it: a copy of its running total (services/money/projections.ts), never written by hand. */
     paidTotal: vnd({ default: 0 }),
     cancelledReason: { type: String, trim: true, maxlength: 1000, default: null },
     cancelledBy: { type: objectId, ref: "User", default: null },

@@ -63,7 +63,7 @@ const programmeSchema = new Schema(
     institutionApproved: { type: Boolean, required: true, default: false },
     /**
      * Rolled-up totals for the catalogue's progress bars and "most needed" sort. Never trusted as
-     * the books: services/projections.ts keeps them from the ledger and derives them again (idempotent).
+     * the books: services/money/projections.ts keeps them from the ledger and derives them again (idempotent).
      */
     pledgedTotal: vnd({ default: 0 }),
     receivedTotal: vnd({ default: 0 }),

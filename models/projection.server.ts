@@ -5,7 +5,7 @@ import mongoose, { Schema, type Types } from "mongoose";
  * What the books say, kept ready to read by `_id` (decision 0011): the head of each institution's
  * ledger chain, and running totals of the ledger (received per programme, paid per pledge, reversed
  * per gift). The ledger is the truth; these are projections of it that a rebuild from the ledger must
- * equal (services/projections.ts rebuildProjections, and the randomised money test checks it).
+ * equal (services/money/projections.ts rebuildProjections, and the randomised money test checks it).
  *
  * Each total remembers the last entry it counted (`through`, the entry's sequence in its
  * institution's chain). Entries are applied in sequence order per institution, so an entry is counted

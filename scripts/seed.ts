@@ -9,8 +9,8 @@ import { Institution } from "#models/institution.server";
 import { completeUserPledges, notePledgeReference, Pledge } from "#models/pledge.server";
 import { Programme, refreshProgrammeSearchText } from "#models/programme.server";
 import { User, type Role } from "#models/user.server";
-import { recordDonation } from "#services/donations";
-import { rebuildProjections } from "#services/projections";
+import { recordDonation } from "#services/money/donations";
+import { rebuildProjections } from "#services/money/projections";
 import { slugify } from "#services/text";
 import { hashPassword } from "~/utils/auth.server";
 

@@ -17,7 +17,7 @@ import {
   type PublicInstitutionRow,
 } from "#models/catalogue.server";
 import { currentCatalogueIndex, type IndexCriteria, type Segment } from "./catalogue-index";
-import { pledgedInKindOfProgramme, recentGiftsOfProgramme } from "./projections";
+import { pledgedInKindOfProgramme, recentGiftsOfProgramme } from "./money/projections";
 import { findBankByBin } from "#models/reference/banks";
 import { nextCampaignDay, type CampaignDaySlug } from "#models/reference/campaign-days";
 import { PROVINCES, type ProvinceSlug } from "#models/reference/provinces";
@@ -176,7 +176,7 @@ export type ProgrammePage = {
 export async function getProgrammePage(slug: string, now: Date = new Date()): Promise<ProgrammePage | null> {
   const programme = await findPublicProgrammeBySlug(slug);
   if (!programme) return null;
-  // Goods pledged and the latest gifts, as the books keep them by `_id` (services/projections.ts); the
+  // Goods pledged and the latest gifts, as the books keep them by `_id` (services/money/projections.ts); the
   // queries over pledges and donations only for a database from before they were kept.
   const [pledged, ledger] = await Promise.all([
     programme.inKindNeeds.length > 0 ? pledgedInKindOfProgramme(programme.id).then((kept) => kept ?? pledgedInKindQuantities(programme.id)) : Promise.resolve([]),

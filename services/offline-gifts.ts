@@ -8,7 +8,7 @@ import { findPledgeByReference } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
 import type { SessionUser } from "#models/user.server";
 import { canManageProgrammes } from "./access";
-import { recordDonation, type DonorSnapshot } from "./donations";
+import { recordDonation, type DonorSnapshot } from "./money/donations";
 import { TRANSFER_MATCH_DAYS } from "./reconciliation";
 import { forbidden, invalid, notFound, ServiceError } from "./errors";
 import { assertWithinLimit } from "./settings";

@@ -3,7 +3,7 @@ import { recordAudit } from "#models/audit-event.server";
 import { findDonationByIdempotencyKey } from "#models/donation.server";
 import { Pledge } from "#models/pledge.server";
 import { claimWebhookEvent, isWebhookEventHandled } from "#models/processed-webhook-event.server";
-import { recordDonation, recordReinstatement, recordReversal } from "./donations";
+import { recordDonation, recordReinstatement, recordReversal } from "./money/donations";
 
 /**
  * Stripe events → the books. The money event's idempotency key is the PaymentIntent id, so the same

@@ -9,7 +9,7 @@ import { Types } from "mongoose";
 import { canManageProgrammes } from "./access";
 import { forbidden, invalid, notFound } from "./errors";
 import { vietnamTime, vietnamWallClock } from "./calendar";
-import { countPledge, paidOfPledge, pledgeAsOf, withInstitutionLock } from "./projections";
+import { countPledge, paidOfPledge, pledgeAsOf, withInstitutionLock } from "./money/projections";
 import { startOfVietnamDay } from "./calendar";
 import { isAcceptingPledges } from "./catalogue";
 import { HARD_MAX_AMOUNT, VIETQR_MAX_AMOUNT } from "./payment-limits";

@@ -11,10 +11,10 @@ import type { SessionUser } from "#models/user.server";
 import { canAccessInstitution, canManageProgrammes } from "./access";
 import { forbidden, notFound } from "./errors";
 import { formatDate } from "./format";
-import { ledgerSum } from "./ledger";
+import { ledgerSum } from "./money/ledger";
 import { toSearchText } from "./text";
 import { vietnamDateInput } from "./calendar";
-import { allocateToInstalments } from "./allocation";
+import { allocateToInstalments } from "./money/allocation";
 
 /**
  * What an institution's managers (and the officers who oversee it) see of a programme's money:
@@ -96,7 +96,7 @@ export async function programmeFinance(actor: SessionUser, programmeId: string, 
     if (paidTotal > pledge.amount) {
       overpaid.push({ pledgeId: String(pledge._id), reference: pledge.reference, donorName: names.get(String(pledge.donorId))?.name ?? "", amount: pledge.amount, paid: paidTotal, overpaid: paidTotal - pledge.amount });
     }
-    // Paid money goes to the instalments in order (services/allocation.ts).
+    // Paid money goes to the instalments in order (services/money/allocation.ts).
     for (const { instalment, paid } of allocateToInstalments(pledge.instalments, paidTotal)) {
       if (paid < instalment.amount && isPastDueDay(instalment.dueDate, now)) {
         overdue.push({

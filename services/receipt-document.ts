@@ -11,10 +11,10 @@ import { provinceName } from "#models/reference/provinces";
 import type { SessionUser } from "#models/user.server";
 import { canAccessInstitution } from "./access";
 import { publicLedgerEntry } from "./catalogue";
-import { donorSnapshotOfRecord, type DonorSnapshot } from "./donations";
+import { donorSnapshotOfRecord, type DonorSnapshot } from "./money/donations";
 import { forbidden, notFound } from "./errors";
 import { isOwnPledge } from "./pledges";
-import { reversedOfEntry } from "./projections";
+import { reversedOfEntry } from "./money/projections";
 import { renderDonationReceiptPdf } from "./receipts";
 
 /** The shape of a receipt number (receiptNumberFor): what the public page and the PDF accept. */

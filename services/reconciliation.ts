@@ -11,12 +11,12 @@ import { Programme } from "#models/programme.server";
 import type { SessionUser } from "#models/user.server";
 import { canManageProgrammes } from "./access";
 import { vietnamDayNumber, vietnamTime } from "./calendar";
-import { recordDonation } from "./donations";
+import { recordDonation } from "./money/donations";
 import { forbidden, invalid, notFound, ServiceError } from "./errors";
 import { toSearchText } from "./text";
-import { paidOfPledge } from "./projections";
+import { paidOfPledge } from "./money/projections";
 import { isDuplicateKeyError } from "#models/duplicate-key";
-import { allocateToInstalments } from "./allocation";
+import { allocateToInstalments } from "./money/allocation";
 
 /**
  * Bank statement reconciliation (PRODUCT.md J2). A manager uploads the bank's CSV export; its credit
@@ -369,7 +369,7 @@ type PledgeForMatch = Pick<PledgeDoc, "_id" | "reference" | "programmeId" | "don
 
 /**
  * What the pledge expects next, given what the ledger says was paid: the unpaid part of the next
- * instalment (allocated in order: services/allocation.ts), or what is
+ * instalment (allocated in order: services/money/allocation.ts), or what is
  * still outstanding for a one-off pledge. 0 when nothing is due.
  */
 export function nextDueAmount(pledge: { kind: string; amount: number; instalments: ReadonlyArray<{ amount: number }> }, paid: number): number {
@@ -453,7 +453,7 @@ export async function reconciliationAccess(actor: SessionUser, institutionId: st
   return { id: String(institution._id), name: institution.name };
 }
 
-/** What the books say was paid on each pledge: its running total, read by `_id` (services/projections.ts). */
+/** What the books say was paid on each pledge: its running total, read by `_id` (services/money/projections.ts). */
 async function paidByPledge(pledgeIds: Types.ObjectId[]): Promise<Map<string, number>> {
   const paid = await Promise.all(pledgeIds.map((id) => paidOfPledge(id)));
   return new Map(pledgeIds.map((id, i) => [String(id), paid[i]!]));

@@ -1,6 +1,6 @@
 import mongoose from "mongoose";
 import { ensureModelIndexes } from "#services/database-indexes";
-import { upgradeProjections } from "#services/projections";
+import { upgradeProjections } from "#services/money/projections";
 import { env } from "./env.server";
 
 declare global {

@@ -24,7 +24,7 @@ import { PROVINCES, provinceName } from "#models/reference/provinces";
 import { THEMES } from "#models/reference/themes";
 import { User } from "#models/user.server";
 import { startOfVietnamDay } from "#services/calendar";
-import { ledgerEntryHash } from "#services/ledger";
+import { ledgerEntryHash } from "#services/money/ledger";
 import { instalmentSchedule } from "#services/pledges";
 import { hashPassword } from "~/utils/auth.server";
 import { progress } from "./stats";

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Institution } from "#models/institution.server";
 import { receiptNumberFor } from "#models/donation.server";
 import { Programme } from "#models/programme.server";
-import { recordDonation } from "#services/donations";
+import { recordDonation } from "#services/money/donations";
 import { baseUrl, launchBrowser } from "./browser";
 import { connectE2eDatabase } from "./db";
 import { markProgrammesChanged } from "#services/catalogue-index";

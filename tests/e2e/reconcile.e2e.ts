@@ -9,8 +9,8 @@ import { User } from "#models/user.server";
 import { baseUrl, launchBrowser, screenshot } from "./browser";
 import { createAccount } from "./db";
 import { markProgrammesChanged } from "#services/catalogue-index";
-import { recordDonation } from "#services/donations";
-import { ledgerSum } from "#services/ledger";
+import { recordDonation } from "#services/money/donations";
+import { ledgerSum } from "#services/money/ledger";
 
 const stamp = Date.now().toString(36);
 const PASSWORD = "mat-khau-e2e-2026";

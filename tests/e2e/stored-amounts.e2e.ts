@@ -4,7 +4,7 @@ import { Donor } from "#models/donor.server";
 import { Institution } from "#models/institution.server";
 import { Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
-import { recomputeProgrammeTotals } from "#services/projections";
+import { recomputeProgrammeTotals } from "#services/money/projections";
 import { baseUrl } from "./browser";
 import { connectE2eDatabase } from "./db";
 import { markProgrammesChanged } from "#services/catalogue-index";

@@ -23,8 +23,8 @@ import {
   type ProgrammeSort,
   type Segment,
 } from "#services/catalogue-index";
-import { recordDonation } from "#services/donations";
-import { receivedOfProgramme } from "#services/projections";
+import { recordDonation } from "#services/money/donations";
+import { receivedOfProgramme } from "#services/money/projections";
 import { createProgramme, changeProgrammeState } from "#services/programmes";
 import { parseCatalogueQuery, searchWords } from "#services/validation/catalogue";
 import { createTestUser } from "#tests/utils/requests";

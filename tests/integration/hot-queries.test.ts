@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { Donor } from "#models/donor.server";
 import { Programme } from "#models/programme.server";
 import { checkIdLookups, explainFind, planUsesIndex } from "#services/database-indexes";
-import { recordDonation, recordReversal } from "#services/donations";
+import { recordDonation, recordReversal } from "#services/money/donations";
 import { createInstalmentPledge, createInstitution } from "#tests/fixtures/domain";
 import { whenIdLookupsIndexed } from "#tests/utils/id-indexes";
 import { loader as healthz } from "~/routes/healthz";

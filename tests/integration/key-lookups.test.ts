@@ -5,7 +5,7 @@ import { Donor } from "#models/donor.server";
 import { addToLookup, findLookup, Lookup, lookupKey, removeLookup } from "#models/lookup.server";
 import { findPledgeByReference, newPledgeReference, Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
-import { recordDonation } from "#services/donations";
+import { recordDonation } from "#services/money/donations";
 import { createPledge } from "#services/pledges";
 import { confirmStatement, previewStatement } from "#services/reconciliation";
 import { pledgeSchema } from "#services/validation/pledge";

@@ -2,8 +2,8 @@ import mongoose from "mongoose";
 import { describe, expect, test } from "vitest";
 import { LedgerEntry } from "#models/ledger-entry.server";
 import { Programme } from "#models/programme.server";
-import { recordDonation, recordReversal } from "#services/donations";
-import { appendLedgerEntry, verifyLedgerChain } from "#services/ledger";
+import { recordDonation, recordReversal } from "#services/money/donations";
+import { appendLedgerEntry, verifyLedgerChain } from "#services/money/ledger";
 import { addMonthsVietnam, instalmentSchedule } from "#services/pledges";
 import { createInstitution } from "#tests/fixtures/domain";
 

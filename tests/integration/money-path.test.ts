@@ -5,9 +5,9 @@ import { Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
 import { findGiftsOfPledge } from "#models/donation.server";
 import { LedgerHead, Meta, Projection } from "#models/projection.server";
-import { recordDonation, recordReinstatement, recordReversal } from "#services/donations";
-import { forgetKnownLedgerHeads, verifyLedgerChain } from "#services/ledger";
-import { rebuildProjections, recentGiftsOfProgramme, refreshPledgeFulfilment, upgradeProjections } from "#services/projections";
+import { recordDonation, recordReinstatement, recordReversal } from "#services/money/donations";
+import { forgetKnownLedgerHeads, verifyLedgerChain } from "#services/money/ledger";
+import { rebuildProjections, recentGiftsOfProgramme, refreshPledgeFulfilment, upgradeProjections } from "#services/money/projections";
 import { createInstalmentPledge, createInstitution } from "#tests/fixtures/domain";
 
 /**
@@ -264,7 +264,7 @@ describe("the money path, at random", () => {
       module.recordDonation({ idempotencyKey: key, programmeId: String(programme!._id), institutionId: String(institution!._id), method: "cash", amount, receivedAt: new Date(), reference: key });
     await give({ recordDonation }, "cash:other:1", 1_000_000); // this process remembers the head at 1
     vi.resetModules();
-    const otherProcess: Recorder = await import("#services/donations"); // its own memory and its own locks
+    const otherProcess: Recorder = await import("#services/money/donations"); // its own memory and its own locks
     await give(otherProcess, "cash:other:2", 2_000_000);
     await give({ recordDonation }, "cash:other:3", 3_000_000);
     await give(otherProcess, "cash:other:4", 4_000_000);

@@ -7,7 +7,7 @@ import { findFile } from "#models/file.server";
 import { LedgerEntry } from "#models/ledger-entry.server";
 import { Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
-import { ledgerSum, verifyLedgerChain } from "#services/ledger";
+import { ledgerSum, verifyLedgerChain } from "#services/money/ledger";
 import { loader as fileLoader } from "~/routes/files.$id";
 import { action as giftAction, loader as giftLoader } from "~/routes/manage.programmes.$id_.gifts.new";
 import { createInstitution } from "#tests/fixtures/domain";

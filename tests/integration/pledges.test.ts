@@ -6,7 +6,7 @@ import { action as pledgeAction, loader as pledgeLoader } from "~/routes/program
 import { action as payAction, loader as pledgePageLoader } from "~/routes/pledges.$reference";
 import { loader as accountLoader } from "~/routes/account";
 import { loader as receiptLoader } from "~/routes/receipts.$number_.pdf";
-import { recordDonation } from "#services/donations";
+import { recordDonation } from "#services/money/donations";
 import { cardAvailability } from "#services/stripe";
 import { getToast } from "~/utils/session.server";
 import { parseVietQrPayload } from "#services/vietqr";

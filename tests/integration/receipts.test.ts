@@ -7,7 +7,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { Donor } from "#models/donor.server";
 import { Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
-import { recordDonation, recordReversal } from "#services/donations";
+import { recordDonation, recordReversal } from "#services/money/donations";
 import { action as pledgeAction } from "~/routes/programmes.$slug_.pledge";
 import { loader as programmePageLoader } from "~/routes/programmes.$slug";
 import { loader as receiptPageLoader } from "~/routes/receipts.$number";

@@ -7,7 +7,7 @@ import { Donation, findGiftsOfPledge } from "#models/donation.server";
 import { Donor } from "#models/donor.server";
 import { Pledge, newPledgeReference } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
-import { ledgerSum } from "#services/ledger";
+import { ledgerSum } from "#services/money/ledger";
 import { recordOfflineGift } from "#services/offline-gifts";
 import { isDatedInFuture, nextDueAmount, parseBankAmount, parseBankDate, previewStatement, referencesIn } from "#services/reconciliation";
 import { offlineGiftSchema } from "#services/validation/offline-gift";

@@ -5,7 +5,7 @@ import { LedgerEntry } from "#models/ledger-entry.server";
 import { Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
 import { Donor } from "#models/donor.server";
-import { verifyLedgerChain } from "#services/ledger";
+import { verifyLedgerChain } from "#services/money/ledger";
 import { createCheckoutSession, signWebhookPayload, STRIPE_MAX_VND } from "#services/stripe";
 import { action as webhook } from "~/routes/webhooks.stripe";
 import { chargeObject, checkoutSessionObject, createdCheckoutSessions, decodeDemoSession, disputeObject, refundObject, stripeEvent, stripeRefundsByCharge } from "#tests/mocks/stripe";

@@ -1,6 +1,6 @@
 import mongoose from "mongoose";
 import { afterAll, afterEach, beforeAll, beforeEach, inject, vi } from "vitest";
-import { upgradeProjections } from "#services/projections";
+import { upgradeProjections } from "#services/money/projections";
 import { server } from "#tests/mocks/index";
 
 // Every test file gets its own, empty database on the real server (never an in-memory imitation).

@@ -4,13 +4,13 @@ import { GENESIS_HASH, LedgerEntry, findLedgerHead, type LedgerEntryDoc } from "
 import { Pledge, type PledgeDoc, type PledgeState } from "#models/pledge.server";
 import { Programme, RECEIVED_KINDS } from "#models/programme.server";
 import { LedgerHead, Meta, Projection, RECENT_GIFTS_KEPT, hasLegacyIds, projectionKey, type LedgerHeadDoc, type ProjectionDoc, type ProjectionKind, type RecentGift } from "#models/projection.server";
-import { isPastDueDay } from "./calendar";
-import { markCatalogueRebuild, markProgrammeTotalsChanged, markProgrammesChanged } from "./catalogue-index";
+import { isPastDueDay } from "../calendar";
+import { markCatalogueRebuild, markProgrammeTotalsChanged, markProgrammesChanged } from "../catalogue-index";
 import { allocateToInstalments } from "./allocation";
 
 /**
  * The books' running totals, kept by `_id` so that recording a gift and reading a total cost the same
- * at 100 entries and at a million (decision 0011). The ledger (services/ledger.ts) is the truth:
+ * at 100 entries and at a million (decision 0011). The ledger (services/money/ledger.ts) is the truth:
  *   received:<programme>  Σ of the programme's entries of RECEIVED_KINDS (money and value in, less reversals)
  *   paid:<pledge>         Σ of the entries that pay the pledge
  *   reversed:<entry>      Σ of the refunds and corrections of one gift's entry (negative)
