@@ -3,10 +3,10 @@ import { CsvError, parse } from "csv-parse/sync";
 import mongoose, { type Types } from "mongoose";
 import { recordAudit } from "#models/audit-event.server";
 import { BankStatementLine, type BankLineStatus, type QueueReason } from "#models/bank-statement-line.server";
-import { Donation, findDonationByIdempotencyKey, findGiftsOfPledge } from "#models/donation.server";
+import { Donation, donationIdFor, findDonationByIdempotencyKey, findGiftsOfPledge } from "#models/donation.server";
 import { Donor, donorName } from "#models/donor.server";
 import { Institution } from "#models/institution.server";
-import { findPledgeByReference, findPledgesByReferences, PLEDGE_REFERENCE_SHAPE, type PledgeDoc } from "#models/pledge.server";
+import { findPledgeByReference, findPledgesByReferences, Pledge, PLEDGE_REFERENCE_SHAPE, type PledgeDoc } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
 import type { SessionUser } from "#models/user.server";
 import { canManageProgrammes } from "./access";
@@ -696,19 +696,27 @@ export async function confirmStatement(
       importedBy: actor.id,
     };
     if (pledge && record) {
-      const { donationId } = await recordDonation(bankDonation(line.lineKey, pledge, line, actor));
-      paidNow.set(String(pledge._id), (paidNow.get(String(pledge._id)) ?? 0) + line.amount);
+      // The line first, saying where its money goes (the gift's `_id` follows from its key), then the gift:
+      // a process stopped between the two leaves a matched line without its gift, which the sweeper books
+      // from the line (services/money/sweeper.ts) — never a gift without its line.
+      const donation = bankDonation(line.lineKey, pledge, line, actor);
+      const donationId = donationIdFor(donation.idempotencyKey);
+      let storedNow = true;
       try {
         await BankStatementLine.create({ ...stored, status: "matched", pledgeId: pledge._id, donationId });
-        result.recorded += 1;
-        result.recordedAmount += line.amount;
-        if (over > 0) result.overpaid += 1;
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
         // A concurrent import stored the line first: it must still say where its money went.
         await BankStatementLine.updateOne({ lineKey: line.lineKey, status: "unmatched" }, { $set: { status: "matched", pledgeId: pledge._id, donationId } });
-        result.alreadyImported += 1;
+        storedNow = false;
       }
+      await recordDonation(donation);
+      paidNow.set(String(pledge._id), (paidNow.get(String(pledge._id)) ?? 0) + line.amount);
+      if (storedNow) {
+        result.recorded += 1;
+        result.recordedAmount += line.amount;
+        if (over > 0) result.overpaid += 1;
+      } else result.alreadyImported += 1;
     } else {
       try {
         await BankStatementLine.create({ ...stored, status: "unmatched", queueReason });
@@ -732,7 +740,7 @@ export async function confirmStatement(
   return result;
 }
 
-function bankDonation(lineKey: string, pledge: PledgeForMatch, line: { amount: number; bookedAt: Date }, actor: SessionUser) {
+function bankDonation(lineKey: string, pledge: PledgeForMatch, line: { amount: number; bookedAt: Date }, actor: { id: string | null }) {
   return {
     idempotencyKey: `bank:${lineKey}`,
     method: "bank_transfer" as const,
@@ -876,4 +884,37 @@ export async function ignoreLine(actor: SessionUser, lineId: string, reason: str
     });
   }
   return { ignored: updated.modifiedCount > 0 };
+}
+
+/**
+ * Statement lines a stopped process left half-done (the sweeper, services/money/sweeper.ts). An import
+ * stores a line as matched before it books the line's gift: a matched line written since `since` whose
+ * gift does not exist is booked now, as the import would have. With `queue`, every line still queued is
+ * also checked for a gift already booked from it (an assignment that stopped before it marked the line:
+ * a read of the whole queue, so the daily pass does it). Idempotent: the gift's key is the line's.
+ */
+export async function completeStatementLines(since: Date, options: { queue?: boolean } = {}) {
+  let booked = 0;
+  let marked = 0;
+  const statuses = options.queue ? ["matched", "unmatched"] : ["matched"];
+  for await (const line of BankStatementLine.find({ status: { $in: statuses }, ...(options.queue ? {} : { createdAt: { $gte: since } }) }).lean().cursor()) {
+    const key = `bank:${line.lineKey}`;
+    if (line.status === "matched") {
+      if (!line.pledgeId || (line.createdAt && line.createdAt < since)) continue;
+      if (await Donation.exists({ _id: donationIdFor(key) })) continue;
+      const pledge = await Pledge.findById(line.pledgeId).lean();
+      if (!pledge) continue;
+      await recordDonation(bankDonation(line.lineKey, pledge, line, { id: line.importedBy ? String(line.importedBy) : null }));
+      booked += 1;
+    } else {
+      const gift = await findDonationByIdempotencyKey(key);
+      if (!gift) continue;
+      const { modifiedCount } = await BankStatementLine.updateOne(
+        { _id: line._id, status: "unmatched" },
+        { $set: { status: "assigned", pledgeId: gift.pledgeId, donationId: gift._id, resolvedBy: gift.recordedBy, resolvedAt: gift.createdAt ?? new Date() } },
+      );
+      marked += modifiedCount;
+    }
+  }
+  return { booked, marked };
 }

@@ -1,6 +1,7 @@
 import mongoose from "mongoose";
 import { ensureModelIndexes } from "#services/database-indexes";
 import { upgradeProjections } from "#services/money/projections";
+import { startSweeper } from "#services/money/sweeper";
 import { env } from "./env.server";
 
 declare global {
@@ -16,6 +17,8 @@ export function connectDb(): Promise<typeof mongoose> {
       // served or written (not also in the background by mongoose's autoIndex).
       await ensureModelIndexes();
       await upgradeProjections();
+      // Completes money events a stopped process left half-done, and the daily upkeep (decision 0014).
+      startSweeper(env().SWEEPER_INTERVAL_MS);
       return connected;
     })
     .catch((error) => {

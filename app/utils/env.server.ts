@@ -17,6 +17,8 @@ const schema = z
     STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_", "STRIPE_WEBHOOK_SECRET must start with whsec_").optional(),
     /** An explicit, labelled demo mode: card payments go to the msw Stripe handlers the tests use. */
     DEMO_MODE: z.enum(["true", "false"]).default("false").transform((value) => value === "true"),
+    /** How often the sweeper runs in this server (services/money/sweeper.ts); 0 turns it off here. Off under tests, which run it themselves. */
+    SWEEPER_INTERVAL_MS: z.coerce.number({ invalid_type_error: "SWEEPER_INTERVAL_MS must be a number of milliseconds" }).int().min(0).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production") {
@@ -32,7 +34,7 @@ const schema = z
     }
   });
 
-export type Env = z.infer<typeof schema> & { SESSION_SECRET: string };
+export type Env = z.infer<typeof schema> & { SESSION_SECRET: string; SWEEPER_INTERVAL_MS: number };
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
@@ -50,7 +52,8 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   }
   // Outside production a missing secret gets a per-process random one (sessions end at restart).
   const SESSION_SECRET = result.data.SESSION_SECRET ?? crypto.randomUUID() + crypto.randomUUID();
-  return { ...result.data, SESSION_SECRET };
+  const SWEEPER_INTERVAL_MS = result.data.SWEEPER_INTERVAL_MS ?? (result.data.NODE_ENV === "test" ? 0 : 5 * 60_000);
+  return { ...result.data, SESSION_SECRET, SWEEPER_INTERVAL_MS };
 }
 
 let cached: Env | undefined;

@@ -174,6 +174,8 @@ async function startFerretdb(binary, dataDir, log) {
     throw new Error(`${error.message}\n${stderr}`);
   }
   log(`• FerretDB (SQLite, data in ${path.relative(process.cwd(), dataDir) || dataDir}) on 127.0.0.1:${port}`);
+  // Where it listens, for other commands on the same data while it runs (`npm run jobs`).
+  fs.writeFileSync(path.join(dataDir, "ferretdb.uri"), `mongodb://127.0.0.1:${port}/`);
   // The index FerretDB's own `_id` lookups can use, on every table now and on every table that appears
   // later (scripts/lib/sqlite-indexes.mjs, decision 0011).
   const indexes = await watchSqliteIdIndexes({ dataDir, log });
@@ -276,4 +278,18 @@ export function withDatabaseName(uri, name) {
   const url = new URL(uri);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/**
+ * The address of the embedded database already running on `dataDir` (started by `npm start`), or null.
+ * A second FerretDB must not be started on the same data while it runs.
+ */
+export function runningEmbeddedDatabase(dataDir) {
+  try {
+    const pid = Number(fs.readFileSync(path.join(dataDir, "ferretdb.pid"), "utf8"));
+    process.kill(pid, 0);
+    return fs.readFileSync(path.join(dataDir, "ferretdb.uri"), "utf8").trim();
+  } catch {
+    return null;
+  }
 }

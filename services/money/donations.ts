@@ -160,7 +160,24 @@ export async function recordDonation(
       donation = await findDonationByIdempotencyKey(input.idempotencyKey);
     }
     if (!donation) throw new Error("donation vanished after insert");
-    await appendLedgerEntry({
+    await bookDonation(donation, pledge);
+    return {
+      donationId: String(donation._id),
+      receiptNumber: donation.receiptNumber,
+      duplicate,
+    };
+  });
+}
+
+/**
+ * The gift's ledger entry (idempotent by its key): the second write of a gift, after its insert. Also how
+ * the sweeper completes a gift whose process stopped between the two. Under the institution's lock;
+ * `pledge`: the gift's pledge as read under it (or null to read it here).
+ */
+export async function bookDonation(donation: DonationDoc, pledge?: PledgeDoc | null) {
+  return withInstitutionLock(donation.institutionId, async () => {
+    const asRead = pledge !== undefined ? pledge : donation.pledgeId ? await Pledge.findById(donation.pledgeId).lean() : null;
+    return appendLedgerEntry({
       institutionId: donation.institutionId,
       programmeId: donation.programmeId,
       kind: LEDGER_KIND[donation.method],
@@ -172,13 +189,8 @@ export async function recordDonation(
       donorId: donation.donorId,
       pledgeId: donation.pledgeId,
       description: donation.reference ?? "",
-      pledgeAsRead: pledge && String(pledge._id) === String(donation.pledgeId) ? pledge : null,
+      pledgeAsRead: asRead && String(asRead._id) === String(donation.pledgeId) ? asRead : null,
     });
-    return {
-      donationId: String(donation._id),
-      receiptNumber: donation.receiptNumber,
-      duplicate,
-    };
   });
 }
 

@@ -475,3 +475,23 @@ export async function countPledge(
   });
   await markProgrammesChanged([pledge.programmeId]);
 }
+
+/**
+ * Instalments whose due day has passed unpaid are marked overdue, and their pledges with them (the
+ * sweeper's daily pass, in Asia/Ho_Chi_Minh days). Pages already show a pledge as of today
+ * (pledgeAsOf); this keeps the stored copy — what lists, reminders and reports read — in step. A read
+ * of the open pledges; each change is written under its institution's lock, from the pledge read again.
+ */
+export async function markOverduePledges(now = new Date()): Promise<number> {
+  let changed = 0;
+  const open = Pledge.find({ state: { $in: ["active", "overdue"] } }).select("_id institutionId state amount instalments paidTotal").lean().cursor();
+  for await (const pledge of open) {
+    if (Object.keys(fulfilmentChanges(pledge, Math.max(0, pledge.paidTotal ?? 0), now)).length === 0 && pledge.paidTotal != null) continue;
+    await withInstitutionLock(pledge.institutionId, async () => {
+      const before = await Pledge.findById(pledge._id).select("state instalments").lean();
+      const after = await refreshPledgeFulfilment(pledge._id, now);
+      if (before && after && (after.state !== before.state || after.instalments.some((i, n) => i.status !== before.instalments[n]?.status))) changed += 1;
+    });
+  }
+  return changed;
+}

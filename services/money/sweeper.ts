@@ -1,0 +1,172 @@
+import { randomUUID } from "node:crypto";
+import os from "node:os";
+import { ChainCheck, takeLease } from "#models/job.server";
+import { Donation } from "#models/donation.server";
+import { LedgerEntry, ledgerEntryIdFor } from "#models/ledger-entry.server";
+import { LedgerHead, Meta } from "#models/projection.server";
+import { deleteExpiredSessions } from "#models/session.server";
+import { vietnamDateInput } from "../calendar";
+import { completeStatementLines } from "../reconciliation";
+import { bookDonation } from "./donations";
+import { verifyLedgerChain } from "./ledger";
+import { catchUpProjections, markOverduePledges, readLedgerHead, repairLedgerHead, withInstitutionLock } from "./projections";
+
+/**
+ * The sweeper (decision 0014): completes every money event a stopped process left half-done, and
+ * once a day (Asia/Ho_Chi_Minh) marks overdue instalments, deletes expired sessions and walks every
+ * institution's chain, keeping the result (ChainCheck) where J4 publishes it. It runs in the server
+ * on an interval and as `npm run jobs -- --once`; a lease in the database lets one instance run it at
+ * a time. Every step is idempotent — it goes through the same services as the money itself — so a
+ * sweep stopped half-way is finished by the next.
+ *
+ * What it looks at is what was written since the last sweep began (less a margin for writes in
+ * flight then): on MongoDB an index on `createdAt`, on the embedded database a read of the
+ * collections (decision 0014 measures it). The first sweep of a database, and `--full`, look at all.
+ */
+
+/** One instance holds the sweeper for a term of this length, and renews it while it runs. */
+export const SWEEPER_LEASE_MS = 60_000;
+/** Writes in flight when the last sweep began are looked at again. */
+const MARGIN_MS = 15 * 60_000;
+const CHECKPOINT = "sweeper-checkpoint";
+const DAILY = "sweeper-daily";
+
+export type SweepReport = {
+  ran: boolean;
+  since: Date | null;
+  headsRepaired: number;
+  entriesProjected: number;
+  giftsBooked: number;
+  statementLinesBooked: number;
+  statementLinesMarked: number;
+  daily: null | { day: string; overduePledges: number; sessionsDeleted: number; chains: number; brokenChains: number };
+};
+
+/** Keeps the lease of the current term; false once another instance holds it (the sweep then stops at its next step). */
+function leaseKeeper(holder: string) {
+  const held = new Set<number>();
+  return async (now = new Date()) => {
+    const term = Math.floor(now.getTime() / SWEEPER_LEASE_MS);
+    if (held.has(term)) return true;
+    if (!(await takeLease("sweeper", SWEEPER_LEASE_MS, holder, now))) return false;
+    held.add(term);
+    return true;
+  };
+}
+
+class LeaseLost extends Error {}
+
+export async function runSweep(options: { now?: () => Date; full?: boolean; holder?: string; log?: (line: string) => void } = {}): Promise<SweepReport> {
+  const now = options.now ?? (() => new Date());
+  const log = options.log ?? (() => undefined);
+  const keep = leaseKeeper(options.holder ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`);
+  const report: SweepReport = { ran: false, since: null, headsRepaired: 0, entriesProjected: 0, giftsBooked: 0, statementLinesBooked: 0, statementLinesMarked: 0, daily: null };
+  if (!(await keep(now()))) return report;
+  report.ran = true;
+  const still = async () => {
+    if (!(await keep(now()))) throw new LeaseLost("another instance holds the sweeper's lease");
+  };
+  const started = now();
+  const checkpoint = await Meta.findById(CHECKPOINT).lean();
+  const since = options.full || !checkpoint ? new Date(0) : new Date(new Date(checkpoint.value as string).getTime() - MARGIN_MS);
+  report.since = since;
+  try {
+    // 1. Heads behind their chains (an entry inserted, its head not moved) and entries not yet counted.
+    const written = await LedgerEntry.aggregate<{ _id: unknown; sequence: number }>([
+      { $match: { createdAt: { $gte: since } } },
+      { $group: { _id: "$institutionId", sequence: { $max: "$sequence" } } },
+    ]);
+    const lastWritten = new Map(written.map((row) => [String(row._id), row.sequence]));
+    const heads = await LedgerHead.find({}).select("_id sequence projectedThrough").lean();
+    const toCheck = new Set([...lastWritten.keys(), ...heads.filter((h) => h.projectedThrough < h.sequence).map((h) => String(h._id))]);
+    for (const institutionId of toCheck) {
+      await still();
+      await withInstitutionLock(institutionId, async () => {
+        let head = await readLedgerHead(institutionId);
+        if ((lastWritten.get(institutionId) ?? 0) > head.sequence) {
+          head = await repairLedgerHead(head._id);
+          report.headsRepaired += 1;
+        }
+        if (head.projectedThrough < head.sequence) {
+          report.entriesProjected += head.sequence - head.projectedThrough;
+          await catchUpProjections(head);
+        }
+      });
+    }
+    // 2. Gifts inserted without their ledger entry.
+    await still();
+    for await (const donation of Donation.find({ createdAt: { $gte: since } }).lean().cursor()) {
+      if (await LedgerEntry.exists({ _id: ledgerEntryIdFor(`donation:${donation.idempotencyKey}`) })) continue;
+      await still();
+      await bookDonation(donation);
+      report.giftsBooked += 1;
+    }
+    // 3. Statement lines stored as matched whose gift was never booked (and, daily, queued lines already booked).
+    const day = vietnamDateInput(started);
+    const lastDaily = await Meta.findById(DAILY).lean();
+    const dailyDue = options.full || lastDaily?.value !== day;
+    await still();
+    const lines = await completeStatementLines(since, { queue: dailyDue });
+    report.statementLinesBooked = lines.booked;
+    report.statementLinesMarked = lines.marked;
+    // 4. Once a day.
+    if (dailyDue) {
+      const daily = { day, overduePledges: 0, sessionsDeleted: 0, chains: 0, brokenChains: 0 };
+      await still();
+      daily.overduePledges = await markOverduePledges(started);
+      daily.sessionsDeleted = await deleteExpiredSessions(started);
+      for (const head of await LedgerHead.find({}).select("_id").lean()) {
+        await still();
+        const check = await verifyLedgerChain(head._id);
+        daily.chains += 1;
+        if (!check.ok) {
+          daily.brokenChains += 1;
+          log(`✗ The ledger chain of institution ${String(head._id)} is broken at entry ${check.sequence}: ${check.problem}`);
+        }
+        await ChainCheck.replaceOne(
+          { _id: head._id },
+          { _id: head._id, ok: check.ok, entries: check.entries, headHash: check.ok ? check.headHash : null, sequence: check.ok ? null : check.sequence, problem: check.ok ? null : check.problem, checkedAt: now() },
+          { upsert: true },
+        );
+      }
+      await Meta.replaceOne({ _id: DAILY }, { _id: DAILY, value: day }, { upsert: true });
+      report.daily = daily;
+    }
+    await Meta.replaceOne({ _id: CHECKPOINT }, { _id: CHECKPOINT, value: started.toISOString() }, { upsert: true });
+  } catch (error) {
+    if (error instanceof LeaseLost) {
+      log(`• The sweep stopped: ${error.message}`);
+      return report;
+    }
+    throw error;
+  }
+  return report;
+}
+
+/** A sweep a moment after the server starts, then every `intervalMs` (SWEEPER_INTERVAL_MS; 0 turns it off). */
+export function startSweeper(intervalMs: number, log: (line: string) => void = console.log) {
+  if (!(intervalMs > 0)) return () => undefined;
+  let running = false;
+  const sweep = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const report = await runSweep({ log });
+      const done = report.headsRepaired + report.entriesProjected + report.giftsBooked + report.statementLinesBooked + report.statementLinesMarked;
+      if (done > 0) log(`• Sweeper: completed ${done} half-done money step(s) ${JSON.stringify(report)}`);
+      if (report.daily?.brokenChains) log(`✗ Sweeper: ${report.daily.brokenChains} broken ledger chain(s)`);
+    } catch (error) {
+      log(`✗ Sweeper failed: ${(error as Error).message}`);
+    } finally {
+      running = false;
+    }
+  };
+  const first = setTimeout(sweep, Math.min(10_000, intervalMs));
+  const every = setInterval(sweep, intervalMs);
+  first.unref();
+  every.unref();
+  return () => {
+    clearTimeout(first);
+    clearInterval(every);
+  };
+}
