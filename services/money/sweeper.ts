@@ -72,11 +72,12 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
   report.since = since;
   try {
     // 1. Heads behind their chains (an entry inserted, its head not moved) and entries not yet counted.
-    const written = await LedgerEntry.aggregate<{ _id: unknown; sequence: number }>([
-      { $match: { createdAt: { $gte: since } } },
-      { $group: { _id: "$institutionId", sequence: { $max: "$sequence" } } },
-    ]);
-    const lastWritten = new Map(written.map((row) => [String(row._id), row.sequence]));
+    // (Not a $group with $max: FerretDB v1.24 has no $max accumulator.)
+    const lastWritten = new Map<string, number>();
+    for await (const entry of LedgerEntry.find({ createdAt: { $gte: since } }).select("institutionId sequence").lean().cursor()) {
+      const key = String(entry.institutionId);
+      lastWritten.set(key, Math.max(lastWritten.get(key) ?? 0, entry.sequence));
+    }
     const heads = await LedgerHead.find({}).select("_id sequence projectedThrough").lean();
     const toCheck = new Set([...lastWritten.keys(), ...heads.filter((h) => h.projectedThrough < h.sequence).map((h) => String(h._id))]);
     for (const institutionId of toCheck) {
