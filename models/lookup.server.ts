@@ -1,4 +1,5 @@
 import mongoose, { Schema, type Types } from "mongoose";
+import { isDuplicateKeyError } from "./duplicate-key";
 
 /**
  * Key documents: a record found by something other than its `_id` (a pledge by its reference, a
@@ -36,14 +37,28 @@ export async function findLookup(kind: LookupKind, value: string | Types.ObjectI
   return doc?.ids ?? [];
 }
 
+/**
+ * An upsert by `_id` that two callers may send at once: both can find no document and insert, and the
+ * second's insert fails on `_id` (FerretDB does not retry it as MongoDB's server does) — then the
+ * document exists, and the same update applied again is an update.
+ */
+async function upsertById(id: string, update: Record<string, unknown>) {
+  try {
+    await Lookup.updateOne({ _id: id }, update, { upsert: true });
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    await Lookup.updateOne({ _id: id }, update, { upsert: true });
+  }
+}
+
 /** Points a unique key (a slug, a reference) at one record, replacing what it pointed at. Idempotent. */
 export async function setLookup(kind: LookupKind, value: string | Types.ObjectId, id: Types.ObjectId | string) {
-  await Lookup.updateOne({ _id: lookupKey(kind, value) }, { $set: { ids: [new mongoose.Types.ObjectId(String(id))] } }, { upsert: true });
+  await upsertById(lookupKey(kind, value), { $set: { ids: [new mongoose.Types.ObjectId(String(id))] } });
 }
 
 /** Adds a record to a list key (a donor's pledges). Idempotent: an id already there is not added again. */
 export async function addToLookup(kind: LookupKind, value: string | Types.ObjectId, id: Types.ObjectId | string) {
-  await Lookup.updateOne({ _id: lookupKey(kind, value) }, { $addToSet: { ids: new mongoose.Types.ObjectId(String(id)) } }, { upsert: true });
+  await upsertById(lookupKey(kind, value), { $addToSet: { ids: new mongoose.Types.ObjectId(String(id)) } });
 }
 
 /** Removes a key (a slug no longer in use). */

@@ -635,7 +635,7 @@ export type ConfirmResult = {
  * the rest wait in the queue. A line dated in the future always waits; a line that would pay more than
  * its pledge still owes is recorded only when the manager confirmed over-payments (the preview showed
  * each one), else it waits with that reason. Already imported lines are skipped. The donation is
- * recorded before the line is stored, and both are idempotent, so a retry after a crash completes the import.
+ * recorded after its line is stored (the sweeper books a matched line whose gift is missing), and both are idempotent, so a retry after a crash completes the import.
  */
 export async function confirmStatement(
   actor: SessionUser,

@@ -206,8 +206,8 @@ async function appendAgainstGift(
 ) {
   const donation = await Donation.findById(donationId).lean();
   if (!donation) throw new Error(`no donation ${String(donationId)}`);
-  const original = await findLedgerEntryByKey(`donation:${donation.idempotencyKey}`);
-  if (!original) throw new Error(`donation ${String(donation._id)} has no ledger entry yet`);
+  // A gift whose process stopped before its ledger entry is booked now (as the sweeper would), then reversed.
+  const original = (await findLedgerEntryByKey(`donation:${donation.idempotencyKey}`)) ?? (await bookDonation(donation));
   return appendLedgerEntry(
     {
       institutionId: donation.institutionId,

@@ -3,8 +3,11 @@ import mongoose, { type Types } from "mongoose";
 import { GENESIS_HASH, LedgerEntry, findLedgerHead, type LedgerEntryDoc } from "#models/ledger-entry.server";
 import { Pledge, type PledgeDoc, type PledgeState } from "#models/pledge.server";
 import { Programme, RECEIVED_KINDS } from "#models/programme.server";
-import { LedgerHead, Meta, Projection, RECENT_GIFTS_KEPT, hasLegacyIds, projectionKey, type LedgerHeadDoc, type ProjectionDoc, type ProjectionKind, type RecentGift } from "#models/projection.server";
-import { isPastDueDay } from "../calendar";
+import { LedgerHead, Meta, Projection, RECENT_GIFTS_KEPT, Rollup, hasLegacyIds, projectionKey, type LedgerHeadDoc, type ProjectionDoc, type ProjectionKind, type RecentGift, type RollupDoc } from "#models/projection.server";
+import { Institution } from "#models/institution.server";
+import { PROVINCE_SLUGS } from "#models/reference/provinces";
+import { isDuplicateKeyError } from "#models/duplicate-key";
+import { isPastDueDay, vietnamDateInput } from "../calendar";
 import { markCatalogueRebuild, markProgrammeTotalsChanged, markProgrammesChanged } from "../catalogue-index";
 import { allocateToInstalments } from "./allocation";
 
@@ -36,7 +39,11 @@ const holds = (hold: Hold | undefined, key: string): boolean => Boolean(hold && 
  * called again from within `fn` (say recordDonation, then appendLedgerEntry), it runs at once.
  */
 export function withInstitutionLock<T>(institutionId: Types.ObjectId | string, fn: () => Promise<T>): Promise<T> {
-  const key = String(institutionId);
+  return withLock(String(institutionId), fn);
+}
+
+/** The same for any key (one running total that many institutions' entries meet in). */
+function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
   const holding = held.getStore();
   if (holds(holding, key)) return fn();
   const previous = queues.get(key) ?? Promise.resolve();
@@ -66,7 +73,7 @@ export async function ledgerSum(match: Record<string, unknown>): Promise<number>
 /** Ledger kinds that are a gift (the public ledger lists them; reversals are not gifts). */
 const GIFT_KINDS = ["donation_received", "in_kind_received", "volunteer_hours"];
 
-type ProjectedEntry = Pick<LedgerEntryDoc, "sequence" | "amount" | "institutionId" | "kind" | "programmeId" | "pledgeId" | "reversesEntryId" | "sourceType" | "sourceId" | "occurredAt">;
+type ProjectedEntry = Pick<LedgerEntryDoc, "sequence" | "amount" | "institutionId" | "kind" | "programmeId" | "pledgeId" | "reversesEntryId" | "sourceType" | "sourceId" | "occurredAt" | "donorId">;
 
 function projectionsOf(entry: Omit<ProjectedEntry, "sequence" | "amount" | "institutionId" | "occurredAt">): Array<{ kind: ProjectionKind; id: Types.ObjectId }> {
   const keys: Array<{ kind: ProjectionKind; id: Types.ObjectId }> = [];
@@ -118,8 +125,11 @@ export async function repairLedgerHead(institutionId: Types.ObjectId, options: {
   const last = await findLedgerHead(institutionId);
   const stored = await LedgerHead.findById(institutionId).lean();
   const sequence = last?.sequence ?? 0;
+  // No stored head and not an old database: the chain's first append stopped before its head was written.
+  // Nothing of it is known to be counted (projectedThrough 0): catching up counts each entry once, in
+  // every total, rollup and copy (each remembers what it counted). Only an old database is rebuilt here.
   let projectedThrough = Math.min(stored?.projectedThrough ?? 0, sequence);
-  if (options.rebuild || !stored) {
+  if (options.rebuild) {
     await rebuildInstitution(institutionId);
     projectedThrough = sequence;
   }
@@ -158,6 +168,79 @@ async function count(kind: ProjectionKind, id: Types.ObjectId, entry: ProjectedE
   await Projection.replaceOne({ _id: key }, { ...next, through: entry.sequence, institutionId: entry.institutionId }, { upsert: true });
   return next.total;
 }
+
+const provinces = new Map<string, Promise<string | null>>();
+/** An institution's province, read once per process (an institution does not move). */
+function provinceOf(institutionId: Types.ObjectId | string): Promise<string | null> {
+  const key = String(institutionId);
+  let found = provinces.get(key);
+  if (!found) {
+    found = Institution.findById(key).select("provinceSlug").lean().then((i) => i?.provinceSlug ?? null);
+    found.catch(() => provinces.delete(key));
+    provinces.set(key, found);
+  }
+  return found;
+}
+
+/** The rollups an entry counts in (models/projection.server.ts, Rollup): money in, by institution, province, month and donor. */
+function rollupKeysOf(entry: Pick<ProjectedEntry, "kind" | "institutionId" | "occurredAt"> & { donorId?: Types.ObjectId | null }, province: string | null): string[] {
+  if (!(RECEIVED_KINDS as readonly string[]).includes(entry.kind)) return [];
+  const day = vietnamDateInput(new Date(entry.occurredAt));
+  const keys = [`institution:${String(entry.institutionId)}`];
+  if (province) keys.push(`province:${province}`, `month:${province}:${day.slice(0, 7)}`);
+  if (entry.donorId) keys.push(`donor:${String(entry.donorId)}`, `donor-year:${String(entry.donorId)}:${day.slice(0, 4)}`);
+  return keys;
+}
+
+/**
+ * Counts an entry in one rollup, once: an increment whose filter requires the entry's chain not to be
+ * counted that far yet (atomic on MongoDB, whatever instance sends it). FerretDB v1 applies a filtered
+ * update as a read then a write, so in this process the rollup's updates also go one at a time — the
+ * embedded database is served by one app process (decision 0011). A duplicate-key error is the upsert
+ * of a rollup that exists and already counted the entry.
+ */
+async function roll(key: string, entry: Pick<ProjectedEntry, "institutionId" | "sequence" | "amount" | "kind" | "sourceType" | "sourceId">) {
+  const mark = `marks.${String(entry.institutionId)}`;
+  await withLock(`rollup:${key}`, async () => {
+    try {
+      await Rollup.collection.updateOne(
+        { _id: key as never, [mark]: { $not: { $gte: entry.sequence } } },
+        { $inc: { total: entry.amount, gifts: isGift(entry) ? 1 : 0 }, $set: { [mark]: entry.sequence } },
+        { upsert: true },
+      );
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  });
+}
+
+export type MoneyIn = { total: number; gifts: number };
+const NOTHING: MoneyIn = { total: 0, gifts: 0 };
+
+/** One rollup by `_id` (nothing counted yet: zero). */
+async function rollup(key: string): Promise<MoneyIn> {
+  const doc = await Rollup.findById(key).select("total gifts").lean();
+  return doc ? { total: doc.total, gifts: doc.gifts } : NOTHING;
+}
+
+/** Money in (net of reversals) and gifts, for the dashboards and reports (J4) and recognition (J3): each one read by `_id`. */
+export const moneyIn = {
+  institution: (institutionId: Types.ObjectId | string) => rollup(`institution:${String(institutionId)}`),
+  province: (provinceSlug: string) => rollup(`province:${provinceSlug}`),
+  month: (provinceSlug: string, month: string) => rollup(`month:${provinceSlug}:${month}`),
+  donor: (donorId: Types.ObjectId | string) => rollup(`donor:${String(donorId)}`),
+  donorYear: (donorId: Types.ObjectId | string, year: number) => rollup(`donor-year:${String(donorId)}:${year}`),
+  /** The nation: the provinces' rollups added up (one read by `_id` per province). */
+  async nation(): Promise<MoneyIn> {
+    const all = await Promise.all(PROVINCE_SLUGS.map((slug) => rollup(`province:${slug}`)));
+    return all.reduce((sum, r) => ({ total: sum.total + r.total, gifts: sum.gifts + r.gifts }), NOTHING);
+  },
+  /** A month across the nation (YYYY-MM), the same way. */
+  async nationMonth(month: string): Promise<MoneyIn> {
+    const all = await Promise.all(PROVINCE_SLUGS.map((slug) => rollup(`month:${slug}:${month}`)));
+    return all.reduce((sum, r) => ({ total: sum.total + r.total, gifts: sum.gifts + r.gifts }), NOTHING);
+  },
+};
 
 /**
  * A programme's gifts for its public ledger: how many, and the ids of the latest (newest first). Null
@@ -262,7 +345,8 @@ export async function projectEntry(entry: ProjectedEntry, pledgeAsRead?: PledgeF
   // Each total is its own document, and so is each copy: counted side by side, then copied side by side
   // (the institution's lock keeps other entries of the chain out meanwhile).
   const keys = projectionsOf(entry);
-  const counted = await Promise.all(keys.map(({ kind, id }) => count(kind, id, entry)));
+  const rollups = rollupKeysOf(entry, await provinceOf(entry.institutionId));
+  const [counted] = await Promise.all([Promise.all(keys.map(({ kind, id }) => count(kind, id, entry))), Promise.all(rollups.map((key) => roll(key, entry)))]);
   const totals = new Map(keys.map(({ kind }, i) => [kind, counted[i]!]));
   await Promise.all([
     totals.has("received") ? refreshProgrammeReceived(entry.programmeId, totals.get("received")) : null,
@@ -336,13 +420,23 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
   const totals = new Map<string, Tally>();
   const heads = new Map<string, { _id: Types.ObjectId; sequence: number; hash: string }>();
   let entries = 0;
-  const fields = "institutionId programmeId pledgeId reversesEntryId kind amount sequence hash sourceType sourceId occurredAt";
+  const provinceBy = new Map<string, string>();
+  for await (const institution of Institution.find({}).select("_id provinceSlug").lean().cursor()) provinceBy.set(String(institution._id), institution.provinceSlug);
+  const rollups = new Map<string, RollupDoc>();
+  const fields = "institutionId programmeId pledgeId donorId reversesEntryId kind amount sequence hash sourceType sourceId occurredAt";
   for await (const entry of LedgerEntry.find({}).select(fields).lean().cursor()) {
     entries += 1;
     const inst = String(entry.institutionId);
     const head = heads.get(inst);
     if (!head || head.sequence < entry.sequence) heads.set(inst, { _id: entry.institutionId, sequence: entry.sequence, hash: entry.hash });
     tallyEntry(totals, entry);
+    for (const key of rollupKeysOf(entry, provinceBy.get(inst) ?? null)) {
+      const r = rollups.get(key) ?? { _id: key, total: 0, gifts: 0, marks: {} };
+      r.total += entry.amount;
+      r.gifts += isGift(entry) ? 1 : 0;
+      r.marks[inst] = Math.max(r.marks[inst] ?? 0, entry.sequence);
+      rollups.set(key, r);
+    }
   }
   // Updates go 50 to a command: FerretDB v1.24 holds one SQLite connection per statement of an update
   // command until the command ends (internal/handler/msg_update.go), from a pool of 100 — a command of
@@ -355,6 +449,8 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
   // projections are far more. The next insert creates the collection again (no index but `_id`).
   await dropIfExists(Projection);
   await inBatches([...totals], (batch) => Projection.insertMany(batch.map(([key, t]) => tallyDocument(key, t)), { ordered: false }));
+  await dropIfExists(Rollup);
+  await inBatches([...rollups.values()], (batch) => Rollup.insertMany(batch, { ordered: false }));
   await dropIfExists(LedgerHead);
   await inBatches([...heads.values()], (batch) => LedgerHead.insertMany(batch.map((h) => ({ ...h, projectedThrough: h.sequence })), { ordered: false }));
 
@@ -396,10 +492,11 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
 
 /**
  * What the projections keep, as a number bumped when it changes (2: a pledge's paid total keeps its
- * gifts' ids; 3: a programme's received total counts and lists its gifts, no separate `gifts:` document).
+ * gifts' ids; 3: a programme's received total counts and lists its gifts, no separate `gifts:` document;
+ * 4: money in rolled up by institution, province, month and donor).
  * A database whose projections are older is rebuilt from the ledger once, at start.
  */
-export const PROJECTIONS_VERSION = 3;
+export const PROJECTIONS_VERSION = 4;
 const PROJECTIONS_META = "projections-version";
 
 /** Rebuilds the projections of a database written by an older version (see PROJECTIONS_VERSION); true when it did. */
