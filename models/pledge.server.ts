@@ -107,6 +107,8 @@ const pledgeSchema = new Schema(
     state: { type: String, enum: PLEDGE_STATES, required: true, default: "active" },
     /** What the books say was paid on it: a copy of its running total (services/money/projections.ts), never written by hand. */
     paidTotal: vnd({ default: 0 }),
+    /** The sequence (in its institution's chain) of the last entry paidTotal and the instalments reflect (an older copy never overwrites a newer one). */
+    paidThrough: { type: Number, default: 0 },
     cancelledReason: { type: String, trim: true, maxlength: 1000, default: null },
     cancelledBy: { type: objectId, ref: "User", default: null },
     cancelledAt: { type: Date, default: null },

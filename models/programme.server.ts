@@ -67,6 +67,8 @@ const programmeSchema = new Schema(
      */
     pledgedTotal: vnd({ default: 0 }),
     receivedTotal: vnd({ default: 0 }),
+    /** The sequence (in its institution's chain) of the last entry receivedTotal reflects: an older total never overwrites a newer one. */
+    receivedThrough: { type: Number, default: 0 },
     publishedAt: { type: Date, default: null },
   },
   { timestamps: true },

@@ -127,6 +127,29 @@ export function hasLegacyIds(): Promise<boolean> {
   return legacyIds;
 }
 
+let embedded: Promise<boolean> | null = null;
+
+/**
+ * Whether the server is FerretDB (the embedded database) rather than MongoDB, asked once per process.
+ * It decides how a guarded update is sent: FerretDB v1 serves an update by `_id` alone from an index,
+ * but any further condition in an update's filter makes it read the whole collection (measured: 330 ms
+ * per update at 20,000 documents) — and it applies such an update as a read then a write anyway. There,
+ * the condition is checked on the document read by `_id`, under the in-process lock that already
+ * serialises its writers (one app process serves the embedded database, decision 0011). On MongoDB the
+ * condition is in the filter, atomic across instances.
+ */
+export function isEmbeddedDatabase(): Promise<boolean> {
+  embedded ??= mongoose.connection
+    .db!.admin()
+    .command({ buildInfo: 1 })
+    .then((info) => typeof info.ferretdbVersion === "string")
+    .catch((error) => {
+      embedded = null;
+      throw error;
+    });
+  return embedded;
+}
+
 /** For tests that drop the database between files: forget what was read. */
 export function forgetLegacyIds() {
   legacyIds = null;

@@ -3,7 +3,7 @@ import mongoose, { type Types } from "mongoose";
 import { GENESIS_HASH, LedgerEntry, findLedgerHead, type LedgerEntryDoc } from "#models/ledger-entry.server";
 import { Pledge, type PledgeDoc, type PledgeState } from "#models/pledge.server";
 import { Programme, RECEIVED_KINDS } from "#models/programme.server";
-import { LedgerHead, Meta, Projection, RECENT_GIFTS_KEPT, Rollup, hasLegacyIds, projectionKey, type LedgerHeadDoc, type ProjectionDoc, type ProjectionKind, type RecentGift, type RollupDoc } from "#models/projection.server";
+import { LedgerHead, Meta, Projection, RECENT_GIFTS_KEPT, Rollup, hasLegacyIds, isEmbeddedDatabase, projectionKey, type LedgerHeadDoc, type ProjectionDoc, type ProjectionKind, type RecentGift, type RollupDoc } from "#models/projection.server";
 import { Institution } from "#models/institution.server";
 import { PROVINCE_SLUGS } from "#models/reference/provinces";
 import { isDuplicateKeyError } from "#models/duplicate-key";
@@ -157,16 +157,32 @@ const isGift = (entry: Pick<ProjectedEntry, "kind" | "sourceType" | "sourceId">)
  */
 async function count(kind: ProjectionKind, id: Types.ObjectId, entry: ProjectedEntry): Promise<number> {
   const key = projectionKey(kind, id);
-  const doc = await Projection.findById(key).lean();
-  if (doc && doc.through >= entry.sequence) return doc.total;
-  const next: Omit<ProjectionDoc, "_id" | "through" | "institutionId"> = { total: (doc?.total ?? 0) + entry.amount };
-  if (kind === "received" || kind === "paid") {
-    const gift = isGift(entry);
-    next.recent = gift ? withRecentGift(doc?.recent ?? [], { id: entry.sourceId!, at: entry.occurredAt }, kind === "paid" ? Infinity : RECENT_GIFTS_KEPT) : (doc?.recent ?? []);
-    if (kind === "received") next.gifts = (doc?.gifts ?? 0) + (gift ? 1 : 0);
+  for (;;) {
+    const doc = await Projection.findById(key).lean();
+    if (doc && doc.through >= entry.sequence) return doc.total;
+    const next: Omit<ProjectionDoc, "_id" | "through" | "institutionId"> = { total: (doc?.total ?? 0) + entry.amount };
+    if (kind === "received" || kind === "paid") {
+      const gift = isGift(entry);
+      next.recent = gift ? withRecentGift(doc?.recent ?? [], { id: entry.sourceId!, at: entry.occurredAt }, kind === "paid" ? Infinity : RECENT_GIFTS_KEPT) : (doc?.recent ?? []);
+      if (kind === "received") next.gifts = (doc?.gifts ?? 0) + (gift ? 1 : 0);
+    }
+    const written = { ...next, through: entry.sequence, institutionId: entry.institutionId };
+    // Conditional on the position read (`through`): if another instance counted meanwhile (a catch-up
+    // racing an append, on MongoDB), nothing is written and the total is read again — never an older sum
+    // over a newer one. A missing total is inserted; its `_id` lets one of two inserts win.
+    if (doc) {
+      // (On the embedded database by `_id` alone: there the institution's lock is the condition — isEmbeddedDatabase.)
+      const filter = (await isEmbeddedDatabase()) ? { _id: key } : { _id: key, through: doc.through };
+      if ((await Projection.replaceOne(filter, written)).matchedCount === 1) return next.total;
+    } else {
+      try {
+        await Projection.create({ _id: key, ...written });
+        return next.total;
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+    }
   }
-  await Projection.replaceOne({ _id: key }, { ...next, through: entry.sequence, institutionId: entry.institutionId }, { upsert: true });
-  return next.total;
 }
 
 const provinces = new Map<string, Promise<string | null>>();
@@ -200,16 +216,33 @@ function rollupKeysOf(entry: Pick<ProjectedEntry, "kind" | "institutionId" | "oc
  * of a rollup that exists and already counted the entry.
  */
 async function roll(key: string, entry: Pick<ProjectedEntry, "institutionId" | "sequence" | "amount" | "kind" | "sourceType" | "sourceId">) {
-  const mark = `marks.${String(entry.institutionId)}`;
-  await withLock(`rollup:${key}`, async () => {
+  const inst = String(entry.institutionId);
+  const mark = `marks.${inst}`;
+  const update = { $inc: { total: entry.amount, gifts: isGift(entry) ? 1 : 0 }, $set: { [mark]: entry.sequence } };
+  if (!(await isEmbeddedDatabase())) {
     try {
-      await Rollup.collection.updateOne(
-        { _id: key as never, [mark]: { $not: { $gte: entry.sequence } } },
-        { $inc: { total: entry.amount, gifts: isGift(entry) ? 1 : 0 }, $set: { [mark]: entry.sequence } },
-        { upsert: true },
-      );
+      await Rollup.collection.updateOne({ _id: key as never, [mark]: { $not: { $gte: entry.sequence } } }, update, { upsert: true });
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
+    }
+    return;
+  }
+  // The embedded database: the mark is checked on the document read by `_id` (isEmbeddedDatabase), the
+  // rollup's writers in this process one at a time.
+  await withLock(`rollup:${key}`, async () => {
+    for (;;) {
+      const doc = await Rollup.findById(key).select(mark).lean();
+      if (doc && (doc.marks?.[inst] ?? 0) >= entry.sequence) return;
+      if (doc) {
+        await Rollup.collection.updateOne({ _id: key as never }, update);
+        return;
+      }
+      try {
+        await Rollup.collection.insertOne({ _id: key as never, total: entry.amount, gifts: isGift(entry) ? 1 : 0, marks: { [inst]: entry.sequence } });
+        return;
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error; // inserted meanwhile by another process: read it again
+      }
     }
   });
 }
@@ -264,10 +297,13 @@ export async function pledgedInKindOfProgramme(programmeId: Types.ObjectId | str
  * The programme's stored copy of its received total (progress bars; "most needed" is goal − received,
  * derived where it is shown). One write by `_id`, no read.
  */
-export async function refreshProgrammeReceived(programmeId: Types.ObjectId | string, received?: number) {
+export async function refreshProgrammeReceived(programmeId: Types.ObjectId | string, received?: number, through?: number) {
   const receivedTotal = Math.max(0, received ?? (await receivedOfProgramme(programmeId)));
-  const { matchedCount } = await Programme.updateOne({ _id: oid(programmeId) }, { $set: { receivedTotal } });
-  if (matchedCount === 0) return null;
+  // With the entry's position: written only over a copy of an older position (never stale over fresh).
+  const guarded = through !== undefined && !(await isEmbeddedDatabase());
+  const filter = guarded ? { _id: oid(programmeId), receivedThrough: { $not: { $gte: through } } } : { _id: oid(programmeId) };
+  const { matchedCount } = await Programme.updateOne(filter, { $set: { receivedTotal, ...(through === undefined ? {} : { receivedThrough: through }) } });
+  if (matchedCount === 0) return through === undefined ? null : { receivedTotal };
   markProgrammeTotalsChanged([programmeId]);
   return { receivedTotal };
 }
@@ -277,15 +313,17 @@ export async function refreshProgrammeReceived(programmeId: Types.ObjectId | str
  * state: fulfilled when paid in full, overdue when an instalment is past due and unpaid, active
  * otherwise (a cancelled pledge stays cancelled). Derived, so it can run any number of times.
  */
-export async function refreshPledgeFulfilment(pledgeId: Types.ObjectId | string, now = new Date(), paidTotal?: number, asRead?: PledgeForProjection | null) {
+export async function refreshPledgeFulfilment(pledgeId: Types.ObjectId | string, now = new Date(), paidTotal?: number, asRead?: PledgeForProjection | null, through?: number) {
   const pledge = asRead && String(asRead._id) === String(pledgeId) ? asRead : await Pledge.findById(pledgeId).lean();
   if (!pledge) return null;
   const totalPaid = paidTotal ?? (await paidOfPledge(pledge._id));
   const set = fulfilmentChanges(pledge, Math.max(0, totalPaid), now);
-  // `$set` by `_id` alone, not save(): mongoose's save of a changed array filters on {_id, __v}, which
-  // the embedded database cannot serve from an index (it would read every pledge).
+  if (through !== undefined && (pledge.paidThrough ?? 0) < through) set.paidThrough = through;
+  // `$set` by `_id` (and the position: an older copy never overwrites a newer one), not save(): mongoose's
+  // save of a changed array filters on {_id, __v}, which the embedded database cannot serve from an index.
   if (Object.keys(set).length === 0) return pledge;
-  await Pledge.updateOne({ _id: pledge._id }, { $set: set });
+  const guarded = through !== undefined && !(await isEmbeddedDatabase());
+  await Pledge.updateOne(guarded ? { _id: pledge._id, paidThrough: { $not: { $gte: through } } } : { _id: pledge._id }, { $set: set });
   const derived = fulfilmentOf(pledge, Math.max(0, totalPaid), now);
   return { ...pledge, state: derived.state, paidTotal: Math.max(0, totalPaid), instalments: pledge.instalments.map((instalment, i) => ({ ...instalment, ...derived.instalments[i] })) };
 }
@@ -349,8 +387,8 @@ export async function projectEntry(entry: ProjectedEntry, pledgeAsRead?: PledgeF
   const [counted] = await Promise.all([Promise.all(keys.map(({ kind, id }) => count(kind, id, entry))), Promise.all(rollups.map((key) => roll(key, entry)))]);
   const totals = new Map(keys.map(({ kind }, i) => [kind, counted[i]!]));
   await Promise.all([
-    totals.has("received") ? refreshProgrammeReceived(entry.programmeId, totals.get("received")) : null,
-    entry.pledgeId ? refreshPledgeFulfilment(entry.pledgeId, new Date(), totals.get("paid"), pledgeAsRead) : null,
+    totals.has("received") ? refreshProgrammeReceived(entry.programmeId, totals.get("received"), entry.sequence) : null,
+    entry.pledgeId ? refreshPledgeFulfilment(entry.pledgeId, new Date(), totals.get("paid"), pledgeAsRead, entry.sequence) : null,
   ]);
 }
 
@@ -459,7 +497,7 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
   let pledges = 0;
   const now = new Date();
   const pledgeUpdates: Array<{ _id: Types.ObjectId; set: Record<string, unknown> }> = [];
-  for await (const pledge of Pledge.find({}).select("_id programmeId institutionId kind inKindItems state amount instalments paidTotal").lean().cursor()) {
+  for await (const pledge of Pledge.find({}).select("_id programmeId institutionId kind inKindItems state amount instalments paidTotal paidThrough").lean().cursor()) {
     pledges += 1;
     if ((PLEDGED_STATES as readonly string[]).includes(pledge.state)) {
       pledged.set(String(pledge.programmeId), (pledged.get(String(pledge.programmeId)) ?? 0) + pledge.amount);
@@ -469,7 +507,9 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
         inKind.set(String(pledge.programmeId), goods);
       }
     }
-    const set = fulfilmentChanges(pledge, Math.max(0, totals.get(projectionKey("paid", pledge._id))?.total ?? 0), now);
+    const paid = totals.get(projectionKey("paid", pledge._id));
+    const set = fulfilmentChanges(pledge, Math.max(0, paid?.total ?? 0), now);
+    if ((pledge.paidThrough ?? 0) !== (paid?.through ?? 0)) set.paidThrough = paid?.through ?? 0;
     if (Object.keys(set).length) pledgeUpdates.push({ _id: pledge._id, set });
   }
   await inBatches([...inKind], (batch) =>
@@ -479,10 +519,10 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
     ),
   );
   await inBatches(pledgeUpdates, (batch) => Pledge.bulkWrite(batch.map((u) => ({ updateOne: { filter: { _id: u._id }, update: { $set: u.set } } })), { ordered: false }), UPDATES_PER_COMMAND);
-  const programmes: Array<{ _id: Types.ObjectId; totals: { receivedTotal: number; pledgedTotal: number } }> = [];
+  const programmes: Array<{ _id: Types.ObjectId; totals: { receivedTotal: number; receivedThrough: number; pledgedTotal: number } }> = [];
   for await (const programme of Programme.find({}).select("_id").lean().cursor()) {
-    const receivedTotal = Math.max(0, totals.get(projectionKey("received", programme._id))?.total ?? 0);
-    programmes.push({ _id: programme._id, totals: { receivedTotal, pledgedTotal: pledged.get(String(programme._id)) ?? 0 } });
+    const received = totals.get(projectionKey("received", programme._id));
+    programmes.push({ _id: programme._id, totals: { receivedTotal: Math.max(0, received?.total ?? 0), receivedThrough: received?.through ?? 0, pledgedTotal: pledged.get(String(programme._id)) ?? 0 } });
   }
   await inBatches(programmes, (batch) => Programme.bulkWrite(batch.map((p) => ({ updateOne: { filter: { _id: p._id }, update: { $set: p.totals } } })), { ordered: false }), UPDATES_PER_COMMAND);
   await markCatalogueRebuild();

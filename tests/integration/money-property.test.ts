@@ -271,8 +271,8 @@ async function everythingKept() {
   const projections = (await Projection.find({}).lean()).map((d) => [d._id, d.total, d.gifts ?? null, (d.recent ?? []).map((g) => String(g.id)).sort().join(",")]).sort();
   const rollups = (await Rollup.find({}).lean()).map((d) => [d._id, d.total, d.gifts, JSON.stringify(Object.entries(d.marks ?? {}).sort())]).sort();
   const heads = (await LedgerHead.find({}).lean()).map((h) => [String(h._id), h.sequence, h.hash, h.projectedThrough]).sort();
-  const programmes = (await Programme.find({}).select("receivedTotal").lean()).map((p) => [String(p._id), p.receivedTotal]).sort();
-  const pledges = (await Pledge.find({}).select("state instalments").lean()).map((p) => [String(p._id), p.state, p.instalments.map((i) => [i.paidAmount, i.status])]).sort();
+  const programmes = (await Programme.find({}).select("receivedTotal receivedThrough").lean()).map((p) => [String(p._id), p.receivedTotal, p.receivedThrough]).sort();
+  const pledges = (await Pledge.find({}).select("state instalments paidTotal paidThrough").lean()).map((p) => [String(p._id), p.state, p.paidTotal, p.paidThrough, p.instalments.map((i) => [i.paidAmount, i.status])]).sort();
   return { projections, rollups, heads, programmes, pledges };
 }
 
