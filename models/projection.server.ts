@@ -68,15 +68,13 @@ export function projectionKey(kind: ProjectionKind, id: string | Types.ObjectId)
 
 /**
  * Money in, rolled up beyond one institution's chain (decision 0014): `_id` is
- *   institution:<id>            everything received by one institution
- *   province:<slug>             by the institutions of one province (the nation: the sum of the provinces)
- *   month:<province>:<YYYY-MM>  by one province in one month (Asia/Ho_Chi_Minh), when received
- *   donor:<id>                  given by one donor, to any institution
- *   donor-year:<id>:<YYYY>      given by one donor in one year (recognition by period, J3)
- * Σ of the entries of RECEIVED_KINDS (gifts less their reversals) and how many gifts. Entries of many
- * chains meet in one document, so "counted already" is kept per chain: `marks[<institution>]` is the
- * sequence of that chain's last entry counted here, and an entry is counted by one increment whose filter
- * requires its chain's mark to be lower (chains are applied in sequence order).
+ *   institution:<id>   everything one institution received, and per month (`months.YYYY-MM`)
+ *   province:<slug>    by the institutions of one province, per month (the nation: the provinces added up)
+ *   donor:<id>         given by one donor to any institution, and per year (`years.YYYY`; recognition, J3)
+ * Σ of the entries of RECEIVED_KINDS (gifts less their reversals) and how many gifts; months and years
+ * in Asia/Ho_Chi_Minh, of when received. Entries of many chains meet in one document, so "counted
+ * already" is kept per chain: `marks[<institution>]` is the sequence of that chain's last entry counted
+ * here (chains are applied in sequence order).
  */
 const rollupSchema = new Schema(
   {
@@ -84,10 +82,13 @@ const rollupSchema = new Schema(
     total: { type: Number, required: true, default: 0 },
     gifts: { type: Number, required: true, default: 0 },
     marks: { type: Schema.Types.Mixed, default: {} },
+    months: { type: Schema.Types.Mixed, default: undefined },
+    years: { type: Schema.Types.Mixed, default: undefined },
   },
   { versionKey: false, minimize: false },
 );
-export type RollupDoc = { _id: string; total: number; gifts: number; marks: Record<string, number> };
+type InPeriod = Record<string, { total: number; gifts: number }>;
+export type RollupDoc = { _id: string; total: number; gifts: number; marks: Record<string, number>; months?: InPeriod; years?: InPeriod };
 export const Rollup = (mongoose.models.Rollup as mongoose.Model<RollupDoc> | undefined) ?? mongoose.model<RollupDoc>("Rollup", rollupSchema);
 
 /** A deterministic ObjectId: the same name always gives the same id, so a record is found by `_id` from its key. */

@@ -893,14 +893,14 @@ export async function ignoreLine(actor: SessionUser, lineId: string, reason: str
  * also checked for a gift already booked from it (an assignment that stopped before it marked the line:
  * a read of the whole queue, so the daily pass does it). Idempotent: the gift's key is the line's.
  */
-export async function completeStatementLines(since: Date, options: { queue?: boolean } = {}) {
+export async function completeStatementLines(since: Date, options: { queue?: boolean; before?: Date } = {}) {
   let booked = 0;
   let marked = 0;
   const statuses = options.queue ? ["matched", "unmatched"] : ["matched"];
   for await (const line of BankStatementLine.find({ status: { $in: statuses }, ...(options.queue ? {} : { createdAt: { $gte: since } }) }).lean().cursor()) {
     const key = `bank:${line.lineKey}`;
     if (line.status === "matched") {
-      if (!line.pledgeId || (line.createdAt && line.createdAt < since)) continue;
+      if (!line.pledgeId || (line.createdAt && line.createdAt < since) || (options.before && line.createdAt && line.createdAt >= options.before)) continue;
       if (await Donation.exists({ _id: donationIdFor(key) })) continue;
       const pledge = await Pledge.findById(line.pledgeId).lean();
       if (!pledge) continue;

@@ -198,27 +198,43 @@ function provinceOf(institutionId: Types.ObjectId | string): Promise<string | nu
   return found;
 }
 
-/** The rollups an entry counts in (models/projection.server.ts, Rollup): money in, by institution, province, month and donor. */
-function rollupKeysOf(entry: Pick<ProjectedEntry, "kind" | "institutionId" | "occurredAt"> & { donorId?: Types.ObjectId | null }, province: string | null): string[] {
+/**
+ * The rollups an entry counts in (models/projection.server.ts, Rollup), each with the period it adds to:
+ * its institution and province by month, its donor by year (Asia/Ho_Chi_Minh, when received).
+ */
+function rollupsOf(entry: Pick<ProjectedEntry, "kind" | "institutionId" | "occurredAt"> & { donorId?: Types.ObjectId | null }, province: string | null): Array<{ key: string; period: string }> {
   if (!(RECEIVED_KINDS as readonly string[]).includes(entry.kind)) return [];
   const day = vietnamDateInput(new Date(entry.occurredAt));
-  const keys = [`institution:${String(entry.institutionId)}`];
-  if (province) keys.push(`province:${province}`, `month:${province}:${day.slice(0, 7)}`);
-  if (entry.donorId) keys.push(`donor:${String(entry.donorId)}`, `donor-year:${String(entry.donorId)}:${day.slice(0, 4)}`);
-  return keys;
+  const month = `months.${day.slice(0, 7)}`;
+  const rollups = [{ key: `institution:${String(entry.institutionId)}`, period: month }];
+  if (province) rollups.push({ key: `province:${province}`, period: month });
+  if (entry.donorId) rollups.push({ key: `donor:${String(entry.donorId)}`, period: `years.${day.slice(0, 4)}` });
+  return rollups;
 }
 
 /**
- * Counts an entry in one rollup, once: an increment whose filter requires the entry's chain not to be
- * counted that far yet (atomic on MongoDB, whatever instance sends it). FerretDB v1 applies a filtered
- * update as a read then a write, so in this process the rollup's updates also go one at a time — the
- * embedded database is served by one app process (decision 0011). A duplicate-key error is the upsert
- * of a rollup that exists and already counted the entry.
+ * What this process last counted in each rollup per chain (embedded database only): a count then goes
+ * straight to its increment, without reading the rollup first. A guess kept like the chain heads
+ * (services/money/ledger.ts knownHeads), and sound for the same reason — one app process writes the
+ * embedded database — forgotten with them, and after any failure.
  */
-async function roll(key: string, entry: Pick<ProjectedEntry, "institutionId" | "sequence" | "amount" | "kind" | "sourceType" | "sourceId">) {
+const knownMarks = new Map<string, number>();
+export function forgetKnownRollupMarks() {
+  knownMarks.clear();
+}
+
+/**
+ * Counts an entry in one rollup, once. On MongoDB: one increment whose filter requires the entry's chain
+ * not to be counted that far yet (atomic, whatever instance sends it; a duplicate-key error is the upsert
+ * of a rollup that already counted it). On the embedded database (isEmbeddedDatabase): the mark checked
+ * on the rollup as read by `_id`, or as this process last wrote it, then the increment by `_id` — the
+ * rollup's writers in this process one at a time.
+ */
+async function roll({ key, period }: { key: string; period: string }, entry: Pick<ProjectedEntry, "institutionId" | "sequence" | "amount" | "kind" | "sourceType" | "sourceId">) {
   const inst = String(entry.institutionId);
   const mark = `marks.${inst}`;
-  const update = { $inc: { total: entry.amount, gifts: isGift(entry) ? 1 : 0 }, $set: { [mark]: entry.sequence } };
+  const gifts = isGift(entry) ? 1 : 0;
+  const update = { $inc: { total: entry.amount, gifts, [`${period}.total`]: entry.amount, [`${period}.gifts`]: gifts }, $set: { [mark]: entry.sequence } };
   if (!(await isEmbeddedDatabase())) {
     try {
       await Rollup.collection.updateOne({ _id: key as never, [mark]: { $not: { $gte: entry.sequence } } }, update, { upsert: true });
@@ -227,51 +243,71 @@ async function roll(key: string, entry: Pick<ProjectedEntry, "institutionId" | "
     }
     return;
   }
-  // The embedded database: the mark is checked on the document read by `_id` (isEmbeddedDatabase), the
-  // rollup's writers in this process one at a time.
+  const known = `${key}|${inst}`;
   await withLock(`rollup:${key}`, async () => {
-    for (;;) {
-      const doc = await Rollup.findById(key).select(mark).lean();
-      if (doc && (doc.marks?.[inst] ?? 0) >= entry.sequence) return;
-      if (doc) {
-        await Rollup.collection.updateOne({ _id: key as never }, update);
-        return;
+    try {
+      for (;;) {
+        let counted = knownMarks.get(known);
+        let exists = counted !== undefined;
+        if (counted === undefined) {
+          const doc = await Rollup.findById(key).select(mark).lean();
+          exists = Boolean(doc);
+          counted = doc?.marks?.[inst] ?? 0;
+        }
+        if (counted >= entry.sequence) return;
+        if (exists) {
+          await Rollup.collection.updateOne({ _id: key as never }, update);
+          knownMarks.set(known, entry.sequence);
+          return;
+        }
+        const [field, sub] = period.split(".") as [string, string];
+        try {
+          await Rollup.collection.insertOne({ _id: key as never, total: entry.amount, gifts, marks: { [inst]: entry.sequence }, [field]: { [sub]: { total: entry.amount, gifts } } });
+          knownMarks.set(known, entry.sequence);
+          return;
+        } catch (error) {
+          if (!isDuplicateKeyError(error)) throw error; // inserted meanwhile by another process: read it again
+        }
       }
-      try {
-        await Rollup.collection.insertOne({ _id: key as never, total: entry.amount, gifts: isGift(entry) ? 1 : 0, marks: { [inst]: entry.sequence } });
-        return;
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error; // inserted meanwhile by another process: read it again
-      }
+    } catch (error) {
+      knownMarks.delete(known);
+      throw error;
     }
   });
 }
 
 export type MoneyIn = { total: number; gifts: number };
 const NOTHING: MoneyIn = { total: 0, gifts: 0 };
+const add = (a: MoneyIn, b: MoneyIn): MoneyIn => ({ total: a.total + b.total, gifts: a.gifts + b.gifts });
 
-/** One rollup by `_id` (nothing counted yet: zero). */
-async function rollup(key: string): Promise<MoneyIn> {
-  const doc = await Rollup.findById(key).select("total gifts").lean();
-  return doc ? { total: doc.total, gifts: doc.gifts } : NOTHING;
+/** One rollup by `_id`, or one period of it ("months.2026-12", "years.2026"); nothing counted yet: zero. */
+async function rollup(key: string, period?: string): Promise<MoneyIn> {
+  const doc = await Rollup.findById(key).select(period ? `${period}` : "total gifts").lean();
+  if (!doc) return NOTHING;
+  if (!period) return { total: doc.total, gifts: doc.gifts };
+  const [field, sub] = period.split(".") as ["months" | "years", string];
+  const inPeriod = doc[field]?.[sub];
+  return inPeriod ? { total: inPeriod.total, gifts: inPeriod.gifts } : NOTHING;
 }
 
-/** Money in (net of reversals) and gifts, for the dashboards and reports (J4) and recognition (J3): each one read by `_id`. */
+/**
+ * Money in (net of reversals) and gifts, for the dashboards and reports (J4) and recognition (J3): each
+ * one read by `_id`. Months are YYYY-MM and years YYYY, in Vietnam time, of when the money was received.
+ */
 export const moneyIn = {
   institution: (institutionId: Types.ObjectId | string) => rollup(`institution:${String(institutionId)}`),
+  institutionMonth: (institutionId: Types.ObjectId | string, month: string) => rollup(`institution:${String(institutionId)}`, `months.${month}`),
   province: (provinceSlug: string) => rollup(`province:${provinceSlug}`),
-  month: (provinceSlug: string, month: string) => rollup(`month:${provinceSlug}:${month}`),
+  provinceMonth: (provinceSlug: string, month: string) => rollup(`province:${provinceSlug}`, `months.${month}`),
   donor: (donorId: Types.ObjectId | string) => rollup(`donor:${String(donorId)}`),
-  donorYear: (donorId: Types.ObjectId | string, year: number) => rollup(`donor-year:${String(donorId)}:${year}`),
+  donorYear: (donorId: Types.ObjectId | string, year: number) => rollup(`donor:${String(donorId)}`, `years.${year}`),
   /** The nation: the provinces' rollups added up (one read by `_id` per province). */
   async nation(): Promise<MoneyIn> {
-    const all = await Promise.all(PROVINCE_SLUGS.map((slug) => rollup(`province:${slug}`)));
-    return all.reduce((sum, r) => ({ total: sum.total + r.total, gifts: sum.gifts + r.gifts }), NOTHING);
+    return (await Promise.all(PROVINCE_SLUGS.map((slug) => rollup(`province:${slug}`)))).reduce(add, NOTHING);
   },
-  /** A month across the nation (YYYY-MM), the same way. */
+  /** A month across the nation, the same way. */
   async nationMonth(month: string): Promise<MoneyIn> {
-    const all = await Promise.all(PROVINCE_SLUGS.map((slug) => rollup(`month:${slug}:${month}`)));
-    return all.reduce((sum, r) => ({ total: sum.total + r.total, gifts: sum.gifts + r.gifts }), NOTHING);
+    return (await Promise.all(PROVINCE_SLUGS.map((slug) => rollup(`province:${slug}`, `months.${month}`)))).reduce(add, NOTHING);
   },
 };
 
@@ -383,8 +419,8 @@ export async function projectEntry(entry: ProjectedEntry, pledgeAsRead?: PledgeF
   // Each total is its own document, and so is each copy: counted side by side, then copied side by side
   // (the institution's lock keeps other entries of the chain out meanwhile).
   const keys = projectionsOf(entry);
-  const rollups = rollupKeysOf(entry, await provinceOf(entry.institutionId));
-  const [counted] = await Promise.all([Promise.all(keys.map(({ kind, id }) => count(kind, id, entry))), Promise.all(rollups.map((key) => roll(key, entry)))]);
+  const rollups = rollupsOf(entry, await provinceOf(entry.institutionId));
+  const [counted] = await Promise.all([Promise.all(keys.map(({ kind, id }) => count(kind, id, entry))), Promise.all(rollups.map((r) => roll(r, entry)))]);
   const totals = new Map(keys.map(({ kind }, i) => [kind, counted[i]!]));
   await Promise.all([
     totals.has("received") ? refreshProgrammeReceived(entry.programmeId, totals.get("received"), entry.sequence) : null,
@@ -468,11 +504,17 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
     const head = heads.get(inst);
     if (!head || head.sequence < entry.sequence) heads.set(inst, { _id: entry.institutionId, sequence: entry.sequence, hash: entry.hash });
     tallyEntry(totals, entry);
-    for (const key of rollupKeysOf(entry, provinceBy.get(inst) ?? null)) {
+    for (const { key, period } of rollupsOf(entry, provinceBy.get(inst) ?? null)) {
       const r = rollups.get(key) ?? { _id: key, total: 0, gifts: 0, marks: {} };
+      const gift = isGift(entry) ? 1 : 0;
       r.total += entry.amount;
-      r.gifts += isGift(entry) ? 1 : 0;
+      r.gifts += gift;
       r.marks[inst] = Math.max(r.marks[inst] ?? 0, entry.sequence);
+      const [field, sub] = period.split(".") as ["months" | "years", string];
+      const periods = (r[field] ??= {});
+      const inPeriod = (periods[sub] ??= { total: 0, gifts: 0 });
+      inPeriod.total += entry.amount;
+      inPeriod.gifts += gift;
       rollups.set(key, r);
     }
   }
@@ -488,6 +530,7 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
   await dropIfExists(Projection);
   await inBatches([...totals], (batch) => Projection.insertMany(batch.map(([key, t]) => tallyDocument(key, t)), { ordered: false }));
   await dropIfExists(Rollup);
+  forgetKnownRollupMarks();
   await inBatches([...rollups.values()], (batch) => Rollup.insertMany(batch, { ordered: false }));
   await dropIfExists(LedgerHead);
   await inBatches([...heads.values()], (batch) => LedgerHead.insertMany(batch.map((h) => ({ ...h, projectedThrough: h.sequence })), { ordered: false }));

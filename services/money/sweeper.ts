@@ -56,7 +56,12 @@ function leaseKeeper(holder: string) {
 
 class LeaseLost extends Error {}
 
-export async function runSweep(options: { now?: () => Date; full?: boolean; holder?: string; log?: (line: string) => void } = {}): Promise<SweepReport> {
+/**
+ * One sweep. `settleMs`: what was written less than this long ago is left alone — a server's own request
+ * may still be finishing it (the interval sweeps in a running server use a minute; a sweep run by hand
+ * after a crash, none).
+ */
+export async function runSweep(options: { now?: () => Date; full?: boolean; holder?: string; settleMs?: number; log?: (line: string) => void } = {}): Promise<SweepReport> {
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => undefined);
   const keep = leaseKeeper(options.holder ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`);
@@ -69,17 +74,20 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
   const started = now();
   const checkpoint = await Meta.findById(CHECKPOINT).lean();
   const since = options.full || !checkpoint ? new Date(0) : new Date(new Date(checkpoint.value as string).getTime() - MARGIN_MS);
+  const settled = new Date(started.getTime() - (options.settleMs ?? 0));
+  const written = { $gte: since, $lt: settled };
   report.since = since;
   try {
     // 1. Heads behind their chains (an entry inserted, its head not moved) and entries not yet counted.
     // (Not a $group with $max: FerretDB v1.24 has no $max accumulator.)
     const lastWritten = new Map<string, number>();
-    for await (const entry of LedgerEntry.find({ createdAt: { $gte: since } }).select("institutionId sequence").lean().cursor()) {
+    for await (const entry of LedgerEntry.find({ createdAt: written }).select("institutionId sequence").lean().cursor()) {
       const key = String(entry.institutionId);
       lastWritten.set(key, Math.max(lastWritten.get(key) ?? 0, entry.sequence));
     }
-    const heads = await LedgerHead.find({}).select("_id sequence projectedThrough").lean();
-    const toCheck = new Set([...lastWritten.keys(), ...heads.filter((h) => h.projectedThrough < h.sequence).map((h) => String(h._id))]);
+    const heads = await LedgerHead.find({}).select("_id sequence projectedThrough updatedAt").lean();
+    const behind = heads.filter((h) => h.projectedThrough < h.sequence && !((h as { updatedAt?: Date }).updatedAt! >= settled));
+    const toCheck = new Set([...lastWritten.keys(), ...behind.map((h) => String(h._id))]);
     for (const institutionId of toCheck) {
       await still();
       await withInstitutionLock(institutionId, async () => {
@@ -96,7 +104,7 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
     }
     // 2. Gifts inserted without their ledger entry.
     await still();
-    for await (const donation of Donation.find({ createdAt: { $gte: since } }).lean().cursor()) {
+    for await (const donation of Donation.find({ createdAt: written }).lean().cursor()) {
       if (await LedgerEntry.exists({ _id: ledgerEntryIdFor(`donation:${donation.idempotencyKey}`) })) continue;
       await still();
       await bookDonation(donation);
@@ -107,7 +115,7 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
     const lastDaily = await Meta.findById(DAILY).lean();
     const dailyDue = options.full || lastDaily?.value !== day;
     await still();
-    const lines = await completeStatementLines(since, { queue: dailyDue });
+    const lines = await completeStatementLines(since, { queue: dailyDue, before: settled });
     report.statementLinesBooked = lines.booked;
     report.statementLinesMarked = lines.marked;
     // 4. Once a day.
@@ -152,7 +160,7 @@ export function startSweeper(intervalMs: number, log: (line: string) => void = c
     if (running) return;
     running = true;
     try {
-      const report = await runSweep({ log });
+      const report = await runSweep({ log, settleMs: 60_000 });
       const done = report.headsRepaired + report.entriesProjected + report.giftsBooked + report.statementLinesBooked + report.statementLinesMarked;
       if (done > 0) log(`• Sweeper: completed ${done} half-done money step(s) ${JSON.stringify(report)}`);
       if (report.daily?.brokenChains) log(`✗ Sweeper: ${report.daily.brokenChains} broken ledger chain(s)`);

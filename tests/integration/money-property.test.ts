@@ -269,7 +269,9 @@ function perform(world: World, expected: Expected, o: Op, armed: MockInstance[])
 
 async function everythingKept() {
   const projections = (await Projection.find({}).lean()).map((d) => [d._id, d.total, d.gifts ?? null, (d.recent ?? []).map((g) => String(g.id)).sort().join(",")]).sort();
-  const rollups = (await Rollup.find({}).lean()).map((d) => [d._id, d.total, d.gifts, JSON.stringify(Object.entries(d.marks ?? {}).sort())]).sort();
+  const sorted = (o: object | undefined) => JSON.stringify(Object.entries(o ?? {}).sort());
+  const periods = (o: Record<string, { total: number; gifts: number }> | undefined) => sorted(Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, [v.total, v.gifts]])));
+  const rollups = (await Rollup.find({}).lean()).map((d) => [d._id, d.total, d.gifts, sorted(d.marks), periods(d.months), periods(d.years)]).sort();
   const heads = (await LedgerHead.find({}).lean()).map((h) => [String(h._id), h.sequence, h.hash, h.projectedThrough]).sort();
   const programmes = (await Programme.find({}).select("receivedTotal receivedThrough").lean()).map((p) => [String(p._id), p.receivedTotal, p.receivedThrough]).sort();
   const pledges = (await Pledge.find({}).select("state instalments paidTotal paidThrough").lean()).map((p) => [String(p._id), p.state, p.paidTotal, p.paidThrough, p.instalments.map((i) => [i.paidAmount, i.status])]).sort();
@@ -305,7 +307,12 @@ async function checkBooks(world: World, expected: Expected) {
   // The programmes' totals are the ledger's, and the rollups add them up.
   const received = await Promise.all(world.programmes.map(async (p) => (await Programme.findById(p._id).lean())!.receivedTotal));
   for (const [i, institution] of world.institutions.entries()) {
-    expect((await moneyIn.institution(institution._id)).total).toBe(received[2 * i]! + received[2 * i + 1]!);
+    const rolled = await moneyIn.institution(institution._id);
+    expect(rolled.total).toBe(received[2 * i]! + received[2 * i + 1]!);
+    // By month (when received, in Vietnam): this story's money came in November and December 2026.
+    const [november, december] = await Promise.all([moneyIn.institutionMonth(institution._id, "2026-11"), moneyIn.institutionMonth(institution._id, "2026-12")]);
+    expect(november.total + december.total).toBe(rolled.total);
+    expect(await moneyIn.province(institution.provinceSlug)).toEqual(rolled); // one institution per province here
   }
   const byDonor = await Promise.all(world.donors.map((d) => moneyIn.donor(d._id)));
   const donorTotal = byDonor.reduce((sum, r) => sum + r.total, 0);
