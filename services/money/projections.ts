@@ -155,11 +155,14 @@ const isGift = (entry: Pick<ProjectedEntry, "kind" | "sourceType" | "sourceId">)
  * gifts are read by `_id` (findGiftsOfPledge). One document per programme and per pledge: a gift costs
  * two reads and two writes here.
  */
-async function count(kind: ProjectionKind, id: Types.ObjectId, entry: ProjectedEntry): Promise<number> {
+async function count(kind: ProjectionKind, id: Types.ObjectId, entry: ProjectedEntry, copy?: (total: number) => Promise<unknown>): Promise<number> {
   const key = projectionKey(kind, id);
   for (;;) {
     const doc = await Projection.findById(key).lean();
-    if (doc && doc.through >= entry.sequence) return doc.total;
+    if (doc && doc.through >= entry.sequence) {
+      if (copy) await copy(doc.total);
+      return doc.total;
+    }
     const next: Omit<ProjectionDoc, "_id" | "through" | "institutionId"> = { total: (doc?.total ?? 0) + entry.amount };
     if (kind === "received" || kind === "paid") {
       const gift = isGift(entry);
@@ -171,12 +174,18 @@ async function count(kind: ProjectionKind, id: Types.ObjectId, entry: ProjectedE
     // racing an append, on MongoDB), nothing is written and the total is read again — never an older sum
     // over a newer one. A missing total is inserted; its `_id` lets one of two inserts win.
     if (doc) {
-      // (On the embedded database by `_id` alone: there the institution's lock is the condition — isEmbeddedDatabase.)
-      const filter = (await isEmbeddedDatabase()) ? { _id: key } : { _id: key, through: doc.through };
-      if ((await Projection.replaceOne(filter, written)).matchedCount === 1) return next.total;
+      // On the embedded database by `_id` alone: there the institution's lock is the condition
+      // (isEmbeddedDatabase), so the total computed is final and its copy is written alongside.
+      const embedded = await isEmbeddedDatabase();
+      const [replaced] = await Promise.all([Projection.replaceOne(embedded ? { _id: key } : { _id: key, through: doc.through }, written), embedded && copy ? copy(next.total) : null]);
+      if (replaced.matchedCount === 1) {
+        if (!embedded && copy) await copy(next.total);
+        return next.total;
+      }
     } else {
       try {
         await Projection.create({ _id: key, ...written });
+        if (copy) await copy(next.total);
         return next.total;
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
@@ -416,16 +425,14 @@ export type PledgeForProjection = PledgeDoc;
  * the entry's pledge, read under the institution's lock by the caller, so it is not read again.
  */
 export async function projectEntry(entry: ProjectedEntry, pledgeAsRead?: PledgeForProjection | null) {
-  // Each total is its own document, and so is each copy: counted side by side, then copied side by side
-  // (the institution's lock keeps other entries of the chain out meanwhile).
-  const keys = projectionsOf(entry);
+  // Each total is its own document, and so is each copy and each rollup: all written side by side (the
+  // institution's lock keeps other entries of the chain out meanwhile); a copy goes with its total.
+  const copyOf = (kind: ProjectionKind) =>
+    kind === "received" ? (total: number) => refreshProgrammeReceived(entry.programmeId, total, entry.sequence)
+    : kind === "paid" && entry.pledgeId ? (total: number) => refreshPledgeFulfilment(entry.pledgeId!, new Date(), total, pledgeAsRead, entry.sequence)
+    : undefined;
   const rollups = rollupsOf(entry, await provinceOf(entry.institutionId));
-  const [counted] = await Promise.all([Promise.all(keys.map(({ kind, id }) => count(kind, id, entry))), Promise.all(rollups.map((r) => roll(r, entry)))]);
-  const totals = new Map(keys.map(({ kind }, i) => [kind, counted[i]!]));
-  await Promise.all([
-    totals.has("received") ? refreshProgrammeReceived(entry.programmeId, totals.get("received"), entry.sequence) : null,
-    entry.pledgeId ? refreshPledgeFulfilment(entry.pledgeId, new Date(), totals.get("paid"), pledgeAsRead, entry.sequence) : null,
-  ]);
+  await Promise.all([...projectionsOf(entry).map(({ kind, id }) => count(kind, id, entry, copyOf(kind))), ...rollups.map((r) => roll(r, entry))]);
 }
 
 /**
