@@ -43,7 +43,8 @@ export type BooksOptions = {
 /**
  * One command as the driver sent it: its name, collection, how its filters find their documents, and how
  * long it took (driver's duration). `id`: only an `_id` equality; `id+`: an `_id` equality and more
- * conditions (the embedded database looks the `_id` up and tests the rest on that document); `scan`: no
+ * conditions (on the embedded database a find may still use the `_id` index; an update reads the whole
+ * collection — decision 0014 — so the money path sends none there); `scan`: no
  * `_id` equality (every document is read); null: no filter (an insert).
  */
 export type CommandSeen = { name: string; collection: string; byId: "id" | "id+" | "scan" | null; filter: string; ms: number };
@@ -224,7 +225,7 @@ async function recordGifts(data: LoadedData, programme: LoadedData["programmes"]
       series.recordedSum += 100_000 + i * 1_000;
       series.commands.push(commands.length);
       perGift.push(commands);
-      for (const c of commands) if (c.byId === "scan" && series.scans.length < 10) series.scans.push(`${commandLine(c)} \`${c.filter}\``);
+      for (const c of commands) if ((c.byId === "scan" || (c.byId === "id+" && c.name !== "find")) && series.scans.length < 10) series.scans.push(`${commandLine(c)} \`${c.filter}\``);
     } catch (error) {
       series.errors.push(String((error as Error).message ?? error));
     }
