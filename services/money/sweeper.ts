@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import os from "node:os";
 import { ChainCheck, takeLease } from "#models/job.server";
 import { Donation } from "#models/donation.server";
-import { LedgerEntry, ledgerEntryIdFor } from "#models/ledger-entry.server";
+import { LedgerEntry, findLedgerEntryByKey } from "#models/ledger-entry.server";
 import { LedgerHead, Meta } from "#models/projection.server";
 import { deleteExpiredSessions } from "#models/session.server";
 import { vietnamDateInput } from "../calendar";
@@ -105,7 +105,7 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
     // 2. Gifts inserted without their ledger entry.
     await still();
     for await (const donation of Donation.find({ createdAt: written }).lean().cursor()) {
-      if (await LedgerEntry.exists({ _id: ledgerEntryIdFor(`donation:${donation.idempotencyKey}`) })) continue;
+      if (await findLedgerEntryByKey(`donation:${donation.idempotencyKey}`)) continue;
       await still();
       await bookDonation(donation);
       report.giftsBooked += 1;
