@@ -21,7 +21,7 @@ import type { CampaignDaySlug } from "./reference/campaign-days";
 import type { InstitutionLevel, InstitutionType } from "./reference/institution-types";
 import type { ProvinceSlug } from "./reference/provinces";
 import type { ThemeSlug } from "./reference/themes";
-import { isDuplicateKeyError } from "./duplicate-key";
+import { isDuplicateKeyError, upsertAgainIfRaced } from "./duplicate-key";
 
 export const PUBLIC_PROGRAMME_STATES = ["open", "closed"] as const satisfies readonly ProgrammeState[];
 export type PublicProgrammeState = (typeof PUBLIC_PROGRAMME_STATES)[number];
@@ -217,7 +217,7 @@ export async function claimCatalogueChange(after: number, change: { ids: Types.O
 
 /** Raises the head's hint to `version` (never lowers it; a lost race only leaves it a little behind). */
 export async function advanceCatalogueHead(version: number) {
-  await CatalogueHead.updateOne({ _id: CATALOGUE_HEAD_ID }, { $max: { version } }, { upsert: true });
+  await upsertAgainIfRaced(() => CatalogueHead.updateOne({ _id: CATALOGUE_HEAD_ID }, { $max: { version } }, { upsert: true }));
 }
 
 /** Deletes the change document of an old version (out of the ring: readers that far behind rebuild). */

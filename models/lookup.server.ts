@@ -1,5 +1,5 @@
 import mongoose, { Schema, type Types } from "mongoose";
-import { isDuplicateKeyError } from "./duplicate-key";
+import { upsertAgainIfRaced } from "./duplicate-key";
 
 /**
  * Key documents: a record found by something other than its `_id` (a pledge by its reference, a
@@ -37,18 +37,8 @@ export async function findLookup(kind: LookupKind, value: string | Types.ObjectI
   return doc?.ids ?? [];
 }
 
-/**
- * An upsert by `_id` that two callers may send at once: both can find no document and insert, and the
- * second's insert fails on `_id` (FerretDB does not retry it as MongoDB's server does) — then the
- * document exists, and the same update applied again is an update.
- */
 async function upsertById(id: string, update: Record<string, unknown>) {
-  try {
-    await Lookup.updateOne({ _id: id }, update, { upsert: true });
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-    await Lookup.updateOne({ _id: id }, update, { upsert: true });
-  }
+  await upsertAgainIfRaced(() => Lookup.updateOne({ _id: id }, update, { upsert: true }));
 }
 
 /** Points a unique key (a slug, a reference) at one record, replacing what it pointed at. Idempotent. */

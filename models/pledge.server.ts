@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import mongoose, { Schema, type HydratedDocument, type InferSchemaType, type Types } from "mongoose";
+import { upsertAgainIfRaced } from "./duplicate-key";
 import { currency, objectId, vnd } from "./fields";
 import { findLookup, Lookup, lookupKey, setLookup } from "./lookup.server";
 
@@ -236,7 +237,7 @@ const INCOMPLETE = new mongoose.Types.ObjectId("000000000000000000000000");
  */
 export async function notePledgeOfUser(userId: string | Types.ObjectId, pledgeId: Types.ObjectId) {
   const _id = lookupKey("user-pledges", userId);
-  await Lookup.updateOne({ _id }, { $setOnInsert: { ids: [INCOMPLETE] } }, { upsert: true });
+  await upsertAgainIfRaced(() => Lookup.updateOne({ _id }, { $setOnInsert: { ids: [INCOMPLETE] } }, { upsert: true }));
   await Lookup.updateOne({ _id }, { $addToSet: { ids: pledgeId } });
 }
 
@@ -254,7 +255,7 @@ export async function userPledgeIds(userId: string | Types.ObjectId): Promise<Ty
 export async function completeUserPledges(userId: string | Types.ObjectId, pledgeIds: readonly Types.ObjectId[]) {
   const _id = lookupKey("user-pledges", userId);
   const ordered = [...pledgeIds].sort((a, b) => String(a).localeCompare(String(b)));
-  await Lookup.updateOne({ _id }, { $addToSet: { ids: { $each: ordered } } }, { upsert: true });
+  await upsertAgainIfRaced(() => Lookup.updateOne({ _id }, { $addToSet: { ids: { $each: ordered } } }, { upsert: true }));
   await Lookup.updateOne({ _id }, { $pull: { ids: INCOMPLETE } });
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import mongoose, { Schema, type Types } from "mongoose";
+import { upsertAgainIfRaced } from "./duplicate-key";
 
 /**
  * What the books say, kept ready to read by `_id` (decision 0011): the head of each institution's
@@ -119,7 +120,7 @@ export function hasLegacyIds(): Promise<boolean> {
       mongoose.connection.db!.collection("ledgerentries").findOne({}, { projection: { _id: 1 } }),
     ]);
     const legacy = Boolean(donation || entry);
-    await Meta.updateOne({ _id: "legacy-ids" }, { $setOnInsert: { value: legacy } }, { upsert: true });
+    await upsertAgainIfRaced(() => Meta.updateOne({ _id: "legacy-ids" }, { $setOnInsert: { value: legacy } }, { upsert: true }));
     return ((await Meta.findById("legacy-ids").lean())?.value ?? legacy) === true;
   })().catch((error) => {
     legacyIds = null;

@@ -387,7 +387,7 @@ export function booksSection(r: BooksResult): string {
         `(scripts/bench/data.ts addGiftsInBulk: a gift and its ledger entry each, exactly as recordDonation writes them, the hash chain continued from the head), then rebuildProjections. ` +
         `Then ${o.gifts} sequential recordDonation calls (cash, no pledge, a new idempotency key each; after 3 untimed), and ${o.gifts} receivedOfProgramme reads (after 1 untimed). ` +
         `Commands are those the driver sent during each call (command monitoring), with the driver's time for each: “by _id” has only an \`_id\` equality as its filter (the one filter the embedded database serves from an index), ` +
-        `“by _id + condition” an \`_id\` equality and more (the document found by \`_id\`, the rest tested on it), “not by _id” none (a scan).`,
+        `“by _id + condition” an \`_id\` equality and more (for an update, a read of the whole collection on the embedded database: decision 0014), “not by _id” none (a scan).`,
       "",
     );
   }

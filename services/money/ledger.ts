@@ -3,7 +3,7 @@ import mongoose, { type Types } from "mongoose";
 import { GENESIS_HASH, LedgerEntry, findLedgerEntryByKey, ledgerEntryIdFor, type LedgerEntryDoc, type LedgerEntryKind, type LedgerSourceType } from "#models/ledger-entry.server";
 import { LedgerHead, hasLegacyIds, type LedgerHeadDoc } from "#models/projection.server";
 import { catchUpProjections, forgetKnownRollupMarks, ledgerSum, projectEntry, readLedgerHead, repairLedgerHead, withInstitutionLock, type PledgeForProjection } from "./projections";
-import { isDuplicateKeyError } from "#models/duplicate-key";
+import { isDuplicateKeyError, upsertAgainIfRaced } from "#models/duplicate-key";
 
 /**
  * The append-only, hash-chained ledger (one chain per institution). Every receipt, refund,
@@ -150,7 +150,7 @@ export async function appendLedgerEntry(input: NewLedgerEntry, decideAmount?: ()
       // and counts what was not counted (each total remembers what it counted, so nothing twice).
       await projectEntry(created, input.pledgeAsRead);
       const newHead = { _id: entry.institutionId, sequence: created.sequence, hash: created.hash, projectedThrough: created.sequence };
-      await LedgerHead.replaceOne({ _id: entry.institutionId }, newHead, { upsert: true });
+      await upsertAgainIfRaced(() => LedgerHead.replaceOne({ _id: entry.institutionId }, newHead, { upsert: true }));
       knownHeads.set(String(input.institutionId), newHead);
       return created;
     }

@@ -6,7 +6,7 @@ import { Programme, RECEIVED_KINDS } from "#models/programme.server";
 import { LedgerHead, Meta, Projection, RECENT_GIFTS_KEPT, Rollup, hasLegacyIds, isEmbeddedDatabase, projectionKey, type LedgerHeadDoc, type ProjectionDoc, type ProjectionKind, type RecentGift, type RollupDoc } from "#models/projection.server";
 import { Institution } from "#models/institution.server";
 import { PROVINCE_SLUGS } from "#models/reference/provinces";
-import { isDuplicateKeyError } from "#models/duplicate-key";
+import { isDuplicateKeyError, upsertAgainIfRaced } from "#models/duplicate-key";
 import { isPastDueDay, vietnamDateInput } from "../calendar";
 import { markCatalogueRebuild, markProgrammeTotalsChanged, markProgrammesChanged } from "../catalogue-index";
 import { allocateToInstalments } from "./allocation";
@@ -245,8 +245,11 @@ async function roll({ key, period }: { key: string; period: string }, entry: Pic
   const gifts = isGift(entry) ? 1 : 0;
   const update = { $inc: { total: entry.amount, gifts, [`${period}.total`]: entry.amount, [`${period}.gifts`]: gifts }, $set: { [mark]: entry.sequence } };
   if (!(await isEmbeddedDatabase())) {
+    // A duplicate-key error is a rollup inserted meanwhile by another instance (sent again, it is an
+    // update) — or, the second time, one that exists and counted this entry already (the filter missed).
+    const send = () => Rollup.collection.updateOne({ _id: key as never, [mark]: { $not: { $gte: entry.sequence } } }, update, { upsert: true });
     try {
-      await Rollup.collection.updateOne({ _id: key as never, [mark]: { $not: { $gte: entry.sequence } } }, update, { upsert: true });
+      await upsertAgainIfRaced(send);
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
