@@ -678,9 +678,11 @@ export async function markOverduePledges(now = new Date()): Promise<number> {
   for await (const pledge of open) {
     if (Object.keys(fulfilmentChanges(pledge, Math.max(0, pledge.paidTotal ?? 0), now)).length === 0 && pledge.paidTotal != null) continue;
     await withInstitutionLock(pledge.institutionId, async () => {
-      const before = await Pledge.findById(pledge._id).select("state instalments").lean();
-      const after = await refreshPledgeFulfilment(pledge._id, now);
-      if (before && after && (after.state !== before.state || after.instalments.some((i, n) => i.status !== before.instalments[n]?.status))) changed += 1;
+      // Read once under the lock: what it was, and what the refresh derives from (not read again there).
+      const before = await Pledge.findById(pledge._id).lean();
+      if (!before) return;
+      const after = await refreshPledgeFulfilment(pledge._id, now, undefined, before);
+      if (after && (after.state !== before.state || after.instalments.some((i, n) => i.status !== before.instalments[n]?.status))) changed += 1;
     });
   }
   return changed;

@@ -124,7 +124,7 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
       await still();
       daily.overduePledges = await markOverduePledges(started);
       daily.sessionsDeleted = await deleteExpiredSessions(started);
-      for (const head of await LedgerHead.find({}).select("_id").lean()) {
+      for (const head of heads) {
         await still();
         const check = await verifyLedgerChain(head._id);
         daily.chains += 1;
