@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import mongoose, { Schema, type InferSchemaType, type Types } from "mongoose";
 import { currency, objectId, vnd } from "./fields";
 import { donorSnapshotSchema } from "./pledge.server";
-import { Projection, hasLegacyIds, objectIdFromName, projectionKey } from "./projection.server";
+import { Projection, decodeRecentGifts, hasLegacyIds, objectIdFromName, projectionKey } from "./projection.server";
 
 export const DONATION_METHODS = ["card", "bank_transfer", "cash", "in_kind", "volunteer_hours"] as const;
 export type DonationMethod = (typeof DONATION_METHODS)[number];
@@ -112,7 +112,7 @@ export async function findDonationByReceiptNumber(receiptNumber: string) {
 export async function findGiftsOfPledge(pledgeId: Types.ObjectId | string): Promise<DonationDoc[]> {
   const paid = await Projection.findById(projectionKey("paid", pledgeId)).select("recent").lean();
   const gifts = paid
-    ? (await Promise.all((paid.recent ?? []).map((g) => Donation.findById(g.id).lean()))).filter((g): g is NonNullable<typeof g> => g !== null)
+    ? (await Promise.all(decodeRecentGifts(paid.recent).map((g) => Donation.findById(g.id).lean()))).filter((g): g is NonNullable<typeof g> => g !== null)
     : (await hasLegacyIds())
       ? await Donation.find({ pledgeId }).lean()
       : [];

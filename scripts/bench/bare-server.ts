@@ -45,7 +45,8 @@ async function main() {
     // (models/catalogue.server.ts findLedgerDonations). No projection: no gifts (a database without legacy ids).
     const kept = await projections.findOne({ _id: `received:${String(programme._id)}` });
     const total: number = kept?.gifts ?? 0;
-    const ids = (kept?.recent ?? []).slice(0, 50).map((g) => g.id);
+    // `recent`: "<ms base 36>.<id hex>" per gift, newest first (models/projection.server.ts encodeRecentGifts).
+    const ids = String(kept?.recent ?? "").split(" ").filter(Boolean).slice(0, 50).map((g) => new mongoose.Types.ObjectId(g.split(".")[1]));
     const gifts = (await Promise.all(ids.map((gift) => donations.findOne({ _id: gift }, { projection: projection(["amount", "receivedAt", "method", "donorId", "pledgeId", "donorSnapshot"]) })))).filter((g) => g !== null);
     const pledgeIds = [...new Set(gifts.map((g) => g.pledgeId).filter(Boolean).map(String))];
     const donorIds = [...new Set(gifts.map((g) => g.donorId).filter(Boolean).map(String))];

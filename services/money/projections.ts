@@ -1,9 +1,10 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import { LRUCache } from "lru-cache";
 import mongoose, { type Types } from "mongoose";
 import { GENESIS_HASH, LedgerEntry, findLedgerHead, type LedgerEntryDoc } from "#models/ledger-entry.server";
 import { Pledge, type PledgeDoc, type PledgeState } from "#models/pledge.server";
 import { Programme, RECEIVED_KINDS } from "#models/programme.server";
-import { LedgerHead, Meta, Projection, RECENT_GIFTS_KEPT, Rollup, hasLegacyIds, isEmbeddedDatabase, projectionKey, type LedgerHeadDoc, type ProjectionDoc, type ProjectionKind, type RecentGift, type RollupDoc } from "#models/projection.server";
+import { LedgerHead, Meta, Projection, RECENT_GIFTS_KEPT, Rollup, decodeRecentGifts, encodeRecentGifts, hasLegacyIds, isEmbeddedDatabase, projectionKey, type LedgerHeadDoc, type ProjectionDoc, type ProjectionKind, type RecentGift, type RollupDoc } from "#models/projection.server";
 import { Institution } from "#models/institution.server";
 import { PROVINCE_SLUGS } from "#models/reference/provinces";
 import { isDuplicateKeyError, upsertAgainIfRaced } from "#models/duplicate-key";
@@ -141,56 +142,79 @@ export async function repairLedgerHead(institutionId: Types.ObjectId, options: {
 /** Newest first by when received, then by id; at most `keep` (RECENT_GIFTS_KEPT). */
 function withRecentGift(recent: RecentGift[], gift: RecentGift, keep = RECENT_GIFTS_KEPT): RecentGift[] {
   const list = [...recent.filter((g) => String(g.id) !== String(gift.id)), gift];
-  list.sort((a, b) => new Date(b.at).getTime() - new Date(a.at).getTime() || String(b.id).localeCompare(String(a.id)));
+  list.sort(byNewest);
   return list.slice(0, keep);
 }
 
 /** Whether an entry is a gift (not a reversal): it is listed under its programme and its pledge. */
 const isGift = (entry: Pick<ProjectedEntry, "kind" | "sourceType" | "sourceId">) => GIFT_KINDS.includes(entry.kind) && entry.sourceType === "donation" && Boolean(entry.sourceId);
 
+type StoredTotal = Omit<ProjectionDoc, "_id">;
+
+/**
+ * The running totals as this process last wrote them (embedded database only): a count then goes
+ * straight to its write, without reading the total first. Sound for the reason knownMarks is — one app
+ * process writes the embedded database, and a total is written under its institution's lock — and
+ * forgotten with the chain heads (forgetKnownLedgerHeads), at a rebuild, and for a total whose write
+ * failed. The most recently used 20,000 are kept (a programme's and a pledge's, a few hundred bytes each).
+ */
+const knownTotals = new LRUCache<string, StoredTotal>({ max: 20_000 });
+
 /**
  * Adds one entry to one running total, unless that total already counted it. Gifts are also listed:
  * `received:<programme>` counts them (`gifts`) and keeps the latest RECENT_GIFTS_KEPT for the public
  * ledger; `paid:<pledge>` keeps every gift of its pledge (a handful: one per instalment), so a pledge's
- * gifts are read by `_id` (findGiftsOfPledge). One document per programme and per pledge: a gift costs
- * two reads and two writes here.
+ * gifts are read by `_id` (findGiftsOfPledge). One document per programme and per pledge, written
+ * whole; read first unless this process wrote it last (knownTotals).
  */
 async function count(kind: ProjectionKind, id: Types.ObjectId, entry: ProjectedEntry, copy?: (total: number) => Promise<unknown>): Promise<number> {
   const key = projectionKey(kind, id);
-  for (;;) {
-    const doc = await Projection.findById(key).lean();
-    if (doc && doc.through >= entry.sequence) {
-      if (copy) await copy(doc.total);
-      return doc.total;
-    }
-    const next: Omit<ProjectionDoc, "_id" | "through" | "institutionId"> = { total: (doc?.total ?? 0) + entry.amount };
-    if (kind === "received" || kind === "paid") {
-      const gift = isGift(entry);
-      next.recent = gift ? withRecentGift(doc?.recent ?? [], { id: entry.sourceId!, at: entry.occurredAt }, kind === "paid" ? Infinity : RECENT_GIFTS_KEPT) : (doc?.recent ?? []);
-      if (kind === "received") next.gifts = (doc?.gifts ?? 0) + (gift ? 1 : 0);
-    }
-    const written = { ...next, through: entry.sequence, institutionId: entry.institutionId };
-    // Conditional on the position read (`through`): if another instance counted meanwhile (a catch-up
-    // racing an append, on MongoDB), nothing is written and the total is read again — never an older sum
-    // over a newer one. A missing total is inserted; its `_id` lets one of two inserts win.
-    if (doc) {
-      // On the embedded database by `_id` alone: there the institution's lock is the condition
-      // (isEmbeddedDatabase), so the total computed is final and its copy is written alongside.
-      const embedded = await isEmbeddedDatabase();
-      const [replaced] = await Promise.all([Projection.replaceOne(embedded ? { _id: key } : { _id: key, through: doc.through }, written), embedded && copy ? copy(next.total) : null]);
-      if (replaced.matchedCount === 1) {
-        if (!embedded && copy) await copy(next.total);
-        return next.total;
+  const embedded = await isEmbeddedDatabase();
+  try {
+    for (;;) {
+      const known = embedded ? knownTotals.get(key) : undefined;
+      const doc: StoredTotal | null = known ?? (await Projection.collection.findOne({ _id: key as never }, { projection: { _id: 0 } })) as StoredTotal | null;
+      if (doc && doc.through >= entry.sequence) {
+        if (copy) await copy(doc.total);
+        return doc.total;
       }
-    } else {
-      try {
-        await Projection.create({ _id: key, ...written });
-        if (copy) await copy(next.total);
-        return next.total;
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
+      const written: StoredTotal = { total: (doc?.total ?? 0) + entry.amount, through: entry.sequence, institutionId: oid(entry.institutionId) };
+      if (kind === "received" || kind === "paid") {
+        const gift = isGift(entry);
+        const recent = decodeRecentGifts(doc?.recent);
+        written.recent = encodeRecentGifts(gift ? withRecentGift(recent, { id: oid(entry.sourceId!), at: new Date(entry.occurredAt) }, kind === "paid" ? Infinity : RECENT_GIFTS_KEPT) : recent);
+        if (kind === "received") written.gifts = (doc?.gifts ?? 0) + (gift ? 1 : 0);
+      }
+      // Conditional on the position read (`through`): if another instance counted meanwhile (a catch-up
+      // racing an append, on MongoDB), nothing is written and the total is read again — never an older sum
+      // over a newer one. A missing total is inserted; its `_id` lets one of two inserts win.
+      if (doc) {
+        // On the embedded database by `_id` alone: there the institution's lock is the condition
+        // (isEmbeddedDatabase), so the total computed is final and its copy is written alongside.
+        const [replaced] = await Promise.all([
+          Projection.collection.replaceOne((embedded ? { _id: key } : { _id: key, through: doc.through }) as never, written),
+          embedded && copy ? copy(written.total) : null,
+        ]);
+        if (replaced.matchedCount === 1) {
+          if (embedded) knownTotals.set(key, written);
+          else if (copy) await copy(written.total);
+          return written.total;
+        }
+        knownTotals.delete(key);
+      } else {
+        try {
+          await Projection.collection.insertOne({ _id: key as never, ...written });
+          if (embedded) knownTotals.set(key, written);
+          if (copy) await copy(written.total);
+          return written.total;
+        } catch (error) {
+          if (!isDuplicateKeyError(error)) throw error;
+        }
       }
     }
+  } catch (error) {
+    knownTotals.delete(key);
+    throw error;
   }
 }
 
@@ -230,6 +254,7 @@ function rollupsOf(entry: Pick<ProjectedEntry, "kind" | "institutionId" | "occur
 const knownMarks = new Map<string, number>();
 export function forgetKnownRollupMarks() {
   knownMarks.clear();
+  knownTotals.clear();
 }
 
 /**
@@ -330,7 +355,7 @@ export const moneyIn = {
  */
 export async function recentGiftsOfProgramme(programmeId: Types.ObjectId | string): Promise<{ total: number; ids: Types.ObjectId[] } | null> {
   const doc = await Projection.findById(projectionKey("received", programmeId)).lean();
-  if (doc) return { total: doc.gifts ?? 0, ids: (doc.recent ?? []).map((g) => g.id) };
+  if (doc) return { total: doc.gifts ?? 0, ids: decodeRecentGifts(doc.recent).map((g) => g.id) };
   return (await hasLegacyIds()) ? null : { total: 0, ids: [] };
 }
 
@@ -478,7 +503,7 @@ function tallyEntry(totals: Map<string, Tally>, entry: ProjectedEntry) {
 
 function tallyDocument(key: string, t: Tally) {
   const keep = key.startsWith("paid:") ? Infinity : RECENT_GIFTS_KEPT;
-  return { _id: key, total: t.total, through: t.through, institutionId: t.institutionId, ...(t.recent ? { recent: t.recent.sort(byNewest).slice(0, keep) } : {}), ...(t.gifts !== undefined ? { gifts: t.gifts } : {}) };
+  return { _id: key, total: t.total, through: t.through, institutionId: t.institutionId, ...(t.recent ? { recent: encodeRecentGifts(t.recent.sort(byNewest).slice(0, keep)) } : {}), ...(t.gifts !== undefined ? { gifts: t.gifts } : {}) };
 }
 
 /** Kinds kept from the ledger (inkind is kept from pledges). */
@@ -486,6 +511,7 @@ const LEDGER_KINDS = new Set<string>(["received", "paid", "reversed"]);
 
 /** Every ledger total of one institution derived again from its ledger, and stored (an old database's first append). */
 async function rebuildInstitution(institutionId: Types.ObjectId) {
+  knownTotals.clear();
   const totals = new Map<string, Tally>();
   for await (const entry of LedgerEntry.find({ institutionId }).lean().cursor()) tallyEntry(totals, entry);
   const existing = await Projection.find({ institutionId }).select("_id").lean();
@@ -586,10 +612,10 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
 /**
  * What the projections keep, as a number bumped when it changes (2: a pledge's paid total keeps its
  * gifts' ids; 3: a programme's received total counts and lists its gifts, no separate `gifts:` document;
- * 4: money in rolled up by institution, province, month and donor).
+ * 4: money in rolled up by institution, province, month and donor; 5: a total's gifts as one string).
  * A database whose projections are older is rebuilt from the ledger once, at start.
  */
-export const PROJECTIONS_VERSION = 4;
+export const PROJECTIONS_VERSION = 5;
 const PROJECTIONS_META = "projections-version";
 
 /** Rebuilds the projections of a database written by an older version (see PROJECTIONS_VERSION); true when it did. */

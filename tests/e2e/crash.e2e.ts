@@ -5,7 +5,7 @@ import { Donor } from "#models/donor.server";
 import { LedgerEntry } from "#models/ledger-entry.server";
 import { Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
-import { LedgerHead, Projection } from "#models/projection.server";
+import { LedgerHead, Projection, decodeRecentGifts } from "#models/projection.server";
 import { verifyLedgerChain } from "#services/money/ledger";
 import { rebuildProjections } from "#services/money/projections";
 import { DEMO_STRIPE, signWebhookPayload } from "#services/stripe";
@@ -197,7 +197,7 @@ async function expectBooksWhole(when: string) {
 async function storedState() {
   const programmes = await Programme.find({ _id: { $in: world.programmes.map((p) => p._id) } }).select("receivedTotal").sort({ _id: 1 }).lean();
   const pledges = await Pledge.find({ _id: { $in: world.pledges.map((p) => p._id) } }).select("state paidTotal instalments").sort({ _id: 1 }).lean();
-  const projections = (await Projection.find({}).lean()).map((d) => [d._id, d.total, d.through, d.gifts ?? null, (d.recent ?? []).map((g) => String(g.id)).join(",")]).sort();
+  const projections = (await Projection.find({}).lean()).map((d) => [d._id, d.total, d.through, d.gifts ?? null, decodeRecentGifts(d.recent).map((g) => String(g.id)).join(",")]).sort();
   const heads = (await LedgerHead.find({}).lean()).map((h) => [String(h._id), h.sequence, h.hash, h.projectedThrough]).sort();
   return {
     programmes: programmes.map((p) => [String(p._id), p.receivedTotal]),

@@ -6,7 +6,7 @@ import { Donor } from "#models/donor.server";
 import { LedgerEntry } from "#models/ledger-entry.server";
 import { Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
-import { LedgerHead, Meta, Projection, Rollup } from "#models/projection.server";
+import { LedgerHead, Meta, Projection, Rollup, decodeRecentGifts } from "#models/projection.server";
 import { recordDonation, recordReversal } from "#services/money/donations";
 import { forgetKnownLedgerHeads, verifyLedgerChain } from "#services/money/ledger";
 import { markOverduePledges, moneyIn, rebuildProjections } from "#services/money/projections";
@@ -135,7 +135,7 @@ function arm(fault: Fault): MockInstance {
     case "entry":
       return vi.spyOn(LedgerEntry, "create").mockRejectedValueOnce(crash);
     case "projection":
-      return vi.spyOn(Projection, "replaceOne").mockRejectedValueOnce(crash);
+      return vi.spyOn(Projection.collection, "replaceOne").mockRejectedValueOnce(crash);
     case "rollup":
       return vi.spyOn(Rollup.collection, "updateOne").mockRejectedValueOnce(crash);
     case "head":
@@ -268,7 +268,7 @@ function perform(world: World, expected: Expected, o: Op, armed: MockInstance[])
 // ---- the checks after each sequence ---------------------------------------------------------------
 
 async function everythingKept() {
-  const projections = (await Projection.find({}).lean()).map((d) => [d._id, d.total, d.gifts ?? null, (d.recent ?? []).map((g) => String(g.id)).sort().join(",")]).sort();
+  const projections = (await Projection.find({}).lean()).map((d) => [d._id, d.total, d.gifts ?? null, decodeRecentGifts(d.recent).map((g) => String(g.id)).sort().join(",")]).sort();
   const sorted = (o: object | undefined) => JSON.stringify(Object.entries(o ?? {}).sort());
   const periods = (o: Record<string, { total: number; gifts: number }> | undefined) => sorted(Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, [v.total, v.gifts]])));
   const rollups = (await Rollup.find({}).lean()).map((d) => [d._id, d.total, d.gifts, sorted(d.marks), periods(d.months), periods(d.years)]).sort();

@@ -86,7 +86,7 @@ describe("the sweeper", () => {
   test("an entry written but never counted (stopped before its totals and its head) is counted once, with no other gift to trigger it", async () => {
     const { programme, pledge, give, institution } = await world();
     await give("bank:count:1", 10_000_000, true);
-    const failing = vi.spyOn(Projection, "replaceOne").mockRejectedValueOnce(new Error("connection reset"));
+    const failing = vi.spyOn(Projection.collection, "replaceOne").mockRejectedValueOnce(new Error("connection reset"));
     await expect(give("bank:count:2", 5_000_000, true)).rejects.toThrow("connection reset");
     failing.mockRestore();
     forgetKnownLedgerHeads(); // the process that starts again remembers nothing
