@@ -8,6 +8,8 @@ import { ensureBuilt, ensureInstalled, localSessionSecret, root, run } from "./l
 
 const dev = process.argv.includes("--dev");
 const port = process.env.PORT ?? "3000";
+// Only this machine can reach the app unless told otherwise (HOST=0.0.0.0 for every interface).
+const host = process.env.HOST ?? "127.0.0.1";
 
 async function main() {
   ensureInstalled();
@@ -28,6 +30,7 @@ async function main() {
     SESSION_SECRET: process.env.SESSION_SECRET ?? localSessionSecret(),
     APP_URL: process.env.APP_URL ?? `http://localhost:${port}`,
     PORT: port,
+    HOST: host,
     NODE_ENV: dev ? "development" : (process.env.NODE_ENV ?? "production"),
     // Without Stripe keys the local app runs the labelled demo: card payments are simulated.
     DEMO_MODE: process.env.DEMO_MODE ?? (process.env.STRIPE_SECRET_KEY ? "false" : "true"),
@@ -62,7 +65,7 @@ async function main() {
   server.once("exit", (code) => {
     if (!stopping) void stop(code ?? 1);
   });
-  console.log(`\n  Góp Sức is starting on ${env.APP_URL}  (Ctrl-C to stop)\n`);
+  console.log(`\n  Góp Sức is starting on ${env.APP_URL}  (listening on ${host}:${port}${host === "127.0.0.1" ? ", this machine only — HOST=0.0.0.0 to open it to the network" : ""}; Ctrl-C to stop)\n`);
 }
 
 main().catch((error) => {

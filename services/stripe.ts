@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import Stripe from "stripe";
 import { z } from "zod";
 import { STRIPE_MAX_VND, STRIPE_MIN_VND } from "./payment-limits";
@@ -20,8 +20,16 @@ export type StripeConfig = {
   fetch?: typeof fetch;
 };
 
-/** Keys used in the labelled demo mode, where the msw Stripe handlers answer instead of Stripe. */
-export const DEMO_STRIPE = { secretKey: "sk_test_gopsuc_demo_mode", webhookSecret: "whsec_gopsuc_demo_mode_not_a_secret" } as const;
+/**
+ * Keys of the labelled demo mode, where app/demo/stripe.server.ts answers instead of Stripe. The webhook
+ * secret (which also seals demo checkout sessions) is random per server process unless
+ * DEMO_WEBHOOK_SECRET gives one (a test that signs events in another process): never a value written
+ * here, so nobody can sign a demo payment for someone else's server.
+ */
+export const DEMO_STRIPE = {
+  secretKey: "sk_test_gopsuc_demo_mode",
+  webhookSecret: process.env.DEMO_WEBHOOK_SECRET || `whsec_${randomBytes(24).toString("hex")}`,
+} as const;
 
 export type CardAvailability = { available: true } | { available: false; reason: "not_configured" };
 

@@ -2,35 +2,52 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json, redirect } from "@remix-run/node";
 import { Form, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { formatVnd } from "#services/format";
-import { checkoutSessionObject, decodeDemoSession, demoPaymentIntentId, stripeEvent } from "~/utils/demo-checkout.server";
+import { checkoutSessionObject, decodeDemoSession, demoPaymentIntentId, stripeEvent } from "~/demo/stripe.server";
+import { requireUser } from "~/utils/auth.server";
+import { validateCsrf } from "~/utils/csrf.server";
+import { getPledgeForViewer } from "~/utils/domain.server";
 import { env } from "~/utils/env.server";
+import { ServiceError } from "~/utils/service-errors.server";
 import { DEMO_STRIPE, isAllowedReturnUrl, signWebhookPayload, stripeConfig } from "~/utils/stripe.server";
 
 export const meta: MetaFunction = () => [{ title: "DEMO Stripe Checkout — Góp Sức" }];
 
+const notFound = () => new Response("errors.notFound", { status: 404 });
+
 /**
  * The labelled demo stand-in for Stripe's hosted Checkout page (DEMO_MODE only, never with real keys).
  * "Pay" sends our own webhook endpoint a checkout.session.completed event signed exactly as Stripe
- * signs it, so the money path is the real one from the webhook on.
+ * signs it, so the money path is the real one from the webhook on. The page is the pledge owner's
+ * alone (signed in; anyone else gets 404, as for an unknown session), its form carries the CSRF token,
+ * and its session was created by this server (sealed: app/demo/stripe.server.ts) — the amount and the
+ * return address are the server's, never the request's.
  */
-function demoSession(id: string | undefined) {
+async function demoSession(request: Request, id: string | undefined) {
   const config = stripeConfig();
-  if (!config.demo || config.secretKey) throw new Response("errors.notFound", { status: 404 });
+  if (!config.demo || config.secretKey) throw notFound();
   const session = id ? decodeDemoSession(id) : null;
-  // The id is readable by anyone: a made-up one must not turn this page into a redirect to elsewhere.
-  if (!session || !isAllowedReturnUrl(session.successUrl) || !isAllowedReturnUrl(session.cancelUrl)) throw new Response("errors.notFound", { status: 404 });
+  if (!session || !isAllowedReturnUrl(session.successUrl) || !isAllowedReturnUrl(session.cancelUrl)) throw notFound();
+  const user = await requireUser(request);
+  try {
+    await getPledgeForViewer(user, session.metadata.pledgeReference ?? "", () => false);
+  } catch (error) {
+    if (error instanceof ServiceError) throw notFound(); // not theirs, or no such pledge
+    throw error;
+  }
   return session;
 }
 
-export async function loader({ params }: LoaderFunctionArgs) {
-  const session = demoSession(params.id);
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const session = await demoSession(request, params.id);
   return json({ amount: session.amount, reference: session.reference, cancelUrl: session.cancelUrl });
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
-  const session = demoSession(params.id);
+  const session = await demoSession(request, params.id);
   const formData = await request.formData();
+  await validateCsrf(formData, request.headers);
   if (formData.get("outcome") !== "pay") return redirect(session.cancelUrl);
   // One payment per checkout session, as at Stripe (never shared by the instalments of one pledge).
   const paymentIntent = demoPaymentIntentId(params.id!);
@@ -56,6 +73,7 @@ export default function DemoCheckout() {
       </p>
       <p className="muted">{t("pledge.demoCheckoutHint")}</p>
       <Form method="post" className="inline-form">
+        <AuthenticityTokenInput />
         <button type="submit" name="outcome" value="pay" className="button">
           {t("pledge.demoPay", { amount: formatVnd(amount, "vi") })}
         </button>

@@ -10,7 +10,7 @@ export { listUsers, setUserRole } from "#models/user.server";
 export { applyForInstitution, decideInstitution, decideJoinRequest, findApprovedInstitutions, institutionsManagedBy, institutionSummaries, requestToJoin, reviewQueue } from "#services/institutions";
 export { changeProgrammeState, createProgramme, getProgrammeForManagement, programmesOfInstitutions, updateProgramme } from "#services/programmes";
 export { storeImage } from "#services/uploads";
-export { cancelPledge, createPledge, donorProfileOf, pledgeDetails, pledgesOfUser } from "#services/pledges";
+export { cancelPledge, createPledge, donorProfileOf, getPledgeForViewer, pledgeDetails, pledgesOfUser } from "#services/pledges";
 export { publicReceipt, receiptPdfFor } from "#services/receipt-document";
 export { vietQrPngDataUrl } from "#services/vietqr";
 export { getPledgePlaceholder as getPledgeProgramme } from "#services/catalogue";

@@ -15,8 +15,10 @@ const schema = z
     STRIPE_SECRET_KEY: z.string().startsWith("sk_", "STRIPE_SECRET_KEY must start with sk_").optional(),
     STRIPE_PUBLISHABLE_KEY: z.string().startsWith("pk_", "STRIPE_PUBLISHABLE_KEY must start with pk_").optional(),
     STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_", "STRIPE_WEBHOOK_SECRET must start with whsec_").optional(),
-    /** An explicit, labelled demo mode: card payments go to the msw Stripe handlers the tests use. */
+    /** An explicit, labelled demo mode: card payments are simulated in this process (app/demo/stripe.server.ts). */
     DEMO_MODE: z.enum(["true", "false"]).default("false").transform((value) => value === "true"),
+    /** Demo mode only: the secret demo webhooks are signed with (random per process when unset; read by services/stripe.ts). */
+    DEMO_WEBHOOK_SECRET: z.string().startsWith("whsec_", "DEMO_WEBHOOK_SECRET must start with whsec_").optional(),
     /** How often the sweeper runs in this server (services/money/sweeper.ts); 0 turns it off here. Off under tests, which run it themselves. */
     SWEEPER_INTERVAL_MS: z.coerce.number({ invalid_type_error: "SWEEPER_INTERVAL_MS must be a number of milliseconds" }).int().min(0).optional(),
   })

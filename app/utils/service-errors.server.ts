@@ -1,4 +1,5 @@
 import { ServiceError } from "#services/errors";
+export { ServiceError };
 import { formFailure } from "./forms.server";
 
 /**

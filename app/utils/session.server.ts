@@ -60,8 +60,23 @@ export async function getToast(request: Request): Promise<{ toast: Toast | null;
   return { toast, setCookie: toast ? await storage.destroySession(session) : null };
 }
 
-/** Only same-site paths are followed after login (no open redirect). */
+const SAME_ORIGIN = "http://gopsuc.invalid";
+
+/**
+ * Where a user may be sent back to (after login, registration, a language switch): a path on this site,
+ * normalised as the browser will read it, or `fallback`. A browser drops tabs and newlines from an
+ * address and reads `\` as `/`, so `/\t/evil.example` and `/\\evil.example` are other sites; dot segments
+ * collapse, so `/.//evil.example` becomes `//evil.example` — refused too. Control characters (which
+ * would also break the Location header) are never a path we send anyone to.
+ */
 export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = "/account"): string {
-  if (!to || typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
-  return to;
+  if (typeof to !== "string" || !to.startsWith("/") || /[\u0000-\u001f\u007f\\]/.test(to)) return fallback;
+  let url: URL;
+  try {
+    url = new URL(to, SAME_ORIGIN);
+  } catch {
+    return fallback;
+  }
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  return url.origin === SAME_ORIGIN && !path.startsWith("//") ? path : fallback;
 }

@@ -40,17 +40,11 @@ export function isAllowedReturnUrl(url: string) {
 }
 
 /**
- * In demo mode only: the Stripe SDK's requests are answered by the same msw handlers the tests use —
- * called directly (msw's getResponse), without patching this server's global fetch.
+ * In demo mode only: the Stripe SDK's requests are answered in this process (app/demo/stripe.server.ts),
+ * loaded only then — nothing of the demo is needed, nor loaded, with real keys.
  */
 export async function startDemoStripe() {
   if (demoFetch || !env().DEMO_MODE || env().STRIPE_SECRET_KEY) return;
-  const [{ getResponse }, { stripeHandlers }] = await Promise.all([import("msw"), import("../../tests/mocks/stripe")]);
-  demoFetch = async (input, init) => {
-    const request = new Request(input, init);
-    const response = await getResponse(stripeHandlers, request);
-    if (!response) throw new Error(`demo Stripe has no handler for ${request.method} ${request.url}`);
-    return response;
-  };
+  demoFetch = (await import("~/demo/stripe.server")).demoStripeFetch;
   console.log("• No STRIPE_SECRET_KEY: card payments run in DEMO mode (simulated, labelled on every page; no real payment is possible).");
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import { DEMO_STRIPE } from "#services/stripe";
 
 /**
  * The built app (build/index.js under remix-serve), started as tests/setup/global-e2e.ts starts it —
@@ -28,6 +29,8 @@ export function startApp(input: { port: number; mongoUri: string; sessionSecret:
       DEMO_MODE: "true",
       STRIPE_SECRET_KEY: "",
       STRIPE_WEBHOOK_SECRET: "",
+      // The demo's webhook secret is random per process: the test signs its events with its own, so the server takes that one.
+      DEMO_WEBHOOK_SECRET: DEMO_STRIPE.webhookSecret,
       MONGODB_URI: input.mongoUri,
       APP_URL: baseUrl,
       SESSION_SECRET: input.sessionSecret,

@@ -4,6 +4,7 @@ import { Session } from "#models/session.server";
 import { action as loginAction } from "~/routes/login";
 import { action as logoutAction } from "~/routes/logout";
 import { action as registerAction } from "~/routes/register";
+import { action as setLanguageAction } from "~/routes/set-language";
 import { loader as accountLoader } from "~/routes/account";
 import { getUser, LOCK_AFTER_FAILURES } from "~/utils/auth.server";
 import { cookiePair, createTestUser, formRequest, getRequest, responseOf, sessionCookieFor } from "#tests/utils/requests";
@@ -95,6 +96,26 @@ describe("log in and log out", () => {
     const user = await createTestUser({ email: "thu@example.vn" });
     const response = await responseOf(loginAction(args(await formRequest("/login", { email: "thu@example.vn", password: user.password, redirectTo: "//evil.example.com" }))));
     expect(response.headers.get("Location")).toBe("/account");
+  });
+
+  test("no address that a browser reads as another site is followed after login, registration or a language switch", async () => {
+    const user = await createTestUser({ email: "redirect@example.vn" });
+    // As the probe sent them: a tab (browsers drop it: //evil.example), a dot segment (/.//evil → //evil),
+    // backslashes (read as /), a newline, a full address, a scheme-relative one.
+    const elsewhere = ["/\t/evil.example/phish", "/.//evil.example", "/\\evil.example", "/\\/evil.example", "/\n/evil.example", "https://evil.example", "//evil.example", "/%0d%0aSet-Cookie:x=1/../..//evil.example"];
+    for (const to of elsewhere) {
+      const login = await responseOf(loginAction(args(await formRequest("/login", { email: "redirect@example.vn", password: user.password, redirectTo: to }))));
+      expect([to, login.headers.get("Location")]).toEqual([to, "/account"]);
+      const language = await responseOf(setLanguageAction(args(await formRequest("/set-language", { lng: "en", redirectTo: to }))));
+      expect([to, language.headers.get("Location")]).toEqual([to, "/"]);
+    }
+    // Registration with control characters in the address: the account is made and the person lands on their account, not on a 500.
+    const registered = await responseOf(registerAction(args(await formRequest("/register", { name: "Trần Văn Bình", email: "binh.redirect@example.vn", password: "mot-mat-khau-dai", redirectTo: "/account\r\nX-Evil: 1" }))));
+    expect(registered.status).toBe(302);
+    expect(registered.headers.get("Location")).toBe("/account");
+    // A path on this site is kept, normalised as the browser reads it.
+    const home = await responseOf(loginAction(args(await formRequest("/login", { email: "redirect@example.vn", password: user.password, redirectTo: "/programmes/đọc-sách?page=2#top" }))));
+    expect(home.headers.get("Location")).toBe("/programmes/%C4%91%E1%BB%8Dc-s%C3%A1ch?page=2#top");
   });
 
   test("a private page sends a visitor to log in and brings them back", async () => {

@@ -8,7 +8,8 @@ import { action as demoPayAction, loader as demoCheckoutLoader } from "~/routes/
 import { action as webhookAction } from "~/routes/webhooks.stripe";
 import { createInstitution } from "#tests/fixtures/domain";
 import { server } from "#tests/mocks/index";
-import { createdCheckoutSessions, encodeDemoSession } from "#tests/mocks/stripe";
+import { checkoutSessionObject, createdCheckoutSessions, decodeDemoSession, demoPaymentIntentId, encodeDemoSession, stripeEvent } from "#tests/mocks/stripe";
+import { signWebhookPayload } from "#services/stripe";
 import { BASE, createTestUser, formRequest, getRequest, responseOf, sessionCookieFor } from "#tests/utils/requests";
 
 // The labelled demo: no Stripe keys, DEMO_MODE on (the app reads its configuration once per process).
@@ -43,7 +44,7 @@ async function payByCardInDemo(reference: string, cookie: string, origin = BASE)
   const toCheckout = await responseOf(payAction({ request: await at(origin, await formRequest(`/pledges/${reference}`, {}, { cookie })), params: { reference }, context: {} }));
   const checkoutUrl = new URL(toCheckout.headers.get("Location")!);
   const id = checkoutUrl.pathname.split("/").pop()!;
-  const page = await (await responseOf(demoCheckoutLoader({ request: getRequest(checkoutUrl.pathname), params: { id }, context: {} }))).json();
+  const page = await (await responseOf(demoCheckoutLoader({ request: getRequest(checkoutUrl.pathname, cookie), params: { id }, context: {} }))).json();
   const paid = await responseOf(demoPayAction({ request: await formRequest(checkoutUrl.pathname, { outcome: "pay" }, { cookie }), params: { id }, context: {} }));
   return { checkoutUrl, amount: page.amount as number, landing: paid.headers.get("Location")! };
 }
@@ -100,7 +101,71 @@ describe("card payments in the labelled demo", () => {
   });
 
   test("a made-up demo session that would send the donor elsewhere is not a page", async () => {
+    const { cookie } = await instalmentPledge("1000000509");
     const id = encodeDemoSession({ amount: 1_000_000, currency: "vnd", metadata: {}, successUrl: "https://evil.example/phish", cancelUrl: "https://evil.example/phish", reference: null });
-    expect((await responseOf(demoCheckoutLoader({ request: getRequest(`/demo/stripe-checkout/${id}`), params: { id }, context: {} }))).status).toBe(404);
+    expect((await responseOf(demoCheckoutLoader({ request: getRequest(`/demo/stripe-checkout/${id}`, cookie), params: { id }, context: {} }))).status).toBe(404);
+  });
+});
+
+/** A demo checkout the owner opened (the real session id, as Stripe's stand-in created it). */
+async function openedCheckout(taxCode: string) {
+  const { reference, cookie } = await instalmentPledge(taxCode);
+  const toCheckout = await responseOf(payAction({ request: await formRequest(`/pledges/${reference}`, {}, { cookie }), params: { reference }, context: {} }));
+  const path = new URL(toCheckout.headers.get("Location")!).pathname;
+  return { reference, cookie, path, id: path.split("/").pop()! };
+}
+
+const booked = async (reference: string) => (await Donation.find({ reference }).lean()).length;
+
+describe("the demo checkout cannot be used to book payments for someone else", () => {
+  test("anonymous, with no cookie and no CSRF token: sent to sign in, nothing booked", async () => {
+    routeWebhookToTheApp();
+    const { reference, path, id } = await openedCheckout("1000000516");
+    const response = await responseOf(demoPayAction({ request: await formRequest(path, { outcome: "pay" }, { csrf: false }), params: { id }, context: {} }));
+    expect(response.status).toBe(302);
+    expect(response.headers.get("Location")).toMatch(/^\/login\?redirectTo=/);
+    expect(await booked(reference)).toBe(0);
+  });
+
+  test("another signed-in person: no such page, nothing booked", async () => {
+    routeWebhookToTheApp();
+    const { reference, path, id } = await openedCheckout("1000000523");
+    const stranger = await sessionCookieFor((await createTestUser()).id);
+    expect((await responseOf(demoCheckoutLoader({ request: getRequest(path, stranger), params: { id }, context: {} }))).status).toBe(404);
+    expect((await responseOf(demoPayAction({ request: await formRequest(path, { outcome: "pay" }, { cookie: stranger }), params: { id }, context: {} }))).status).toBe(404);
+    expect(await booked(reference)).toBe(0);
+  });
+
+  test("the owner without the CSRF token: refused, nothing booked", async () => {
+    routeWebhookToTheApp();
+    const { reference, cookie, path, id } = await openedCheckout("1000000530");
+    expect((await responseOf(demoPayAction({ request: await formRequest(path, { outcome: "pay" }, { cookie, csrf: false }), params: { id }, context: {} }))).status).toBe(403);
+    expect(await booked(reference)).toBe(0);
+  });
+
+  test("a session id with another amount or return address written into it is not a page", async () => {
+    routeWebhookToTheApp();
+    const { reference, cookie, id } = await openedCheckout("1000000548");
+    const [body, seal] = id.slice("cs_test_".length).split(".");
+    const fields = JSON.parse(Buffer.from(body!, "base64url").toString("utf8"));
+    fields[0] = 99_000_000;
+    fields[2] = "https://evil.example/phish";
+    const forged = `cs_test_${Buffer.from(JSON.stringify(fields)).toString("base64url")}.${seal}`;
+    const unsealed = `cs_test_${body}`;
+    for (const made of [forged, unsealed]) {
+      const path = `/demo/stripe-checkout/${made}`;
+      expect((await responseOf(demoCheckoutLoader({ request: getRequest(path, cookie), params: { id: made }, context: {} }))).status).toBe(404);
+      expect((await responseOf(demoPayAction({ request: await formRequest(path, { outcome: "pay" }, { cookie }), params: { id: made }, context: {} }))).status).toBe(404);
+    }
+    expect(await booked(reference)).toBe(0);
+  });
+
+  test("a webhook signed with the secret the demo once shipped in its source is refused", async () => {
+    const { reference, id } = await openedCheckout("1000000555");
+    const session = decodeDemoSession(id)!;
+    const payload = JSON.stringify(stripeEvent("checkout.session.completed", checkoutSessionObject(session, { id, paymentIntent: demoPaymentIntentId(id) })));
+    const request = new Request(`${BASE}/webhooks/stripe`, { method: "POST", body: payload, headers: { "Content-Type": "application/json", "Stripe-Signature": signWebhookPayload("whsec_gopsuc_demo_mode_not_a_secret", payload) } });
+    expect((await responseOf(webhookAction({ request, params: {}, context: {} }))).status).toBe(400);
+    expect(await booked(reference)).toBe(0);
   });
 });
