@@ -187,7 +187,7 @@ async function runScale(scale: string, password: string): Promise<ScaleResult> {
     app = await startServer(
       "remix-serve",
       ["node_modules/@remix-run/serve/dist/cli.js", "build/index.js"],
-      { MONGODB_URI: uri, NODE_ENV: "production", SESSION_SECRET: crypto.randomBytes(32).toString("hex"), APP_URL: "http://127.0.0.1", DEMO_MODE: "false" },
+      { MONGODB_URI: uri, NODE_ENV: "production", SESSION_SECRET: crypto.randomBytes(32).toString("hex"), APP_URL: "http://127.0.0.1", HOST: "127.0.0.1", DEMO_MODE: "false" },
       root,
     );
     const budget = { requests: REQUESTS, budgetMs: PAGE_BUDGET_MS };

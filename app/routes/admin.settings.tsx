@@ -11,7 +11,7 @@ import { clientErrorAt, Field, FormError, useValidatedForm } from "~/components/
 import { requireRole } from "~/utils/auth.server";
 import { getLimits, updateLimits } from "~/utils/corrections.server";
 import { validateCsrf } from "~/utils/csrf.server";
-import { formFailure, parseForm } from "~/utils/forms.server";
+import { formFailure, parseForm, readFormData } from "~/utils/forms.server";
 import { getFixedT } from "~/utils/i18n.server";
 import { serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
@@ -26,7 +26,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const admin = await requireRole(request, ["admin"]);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   await validateCsrf(formData, request.headers);
   const parsed = parseForm(limitsSchema, formData);
   if (!parsed.ok) return formFailure({ ...parsed, formError: "validation.fixErrors" });

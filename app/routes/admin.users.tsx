@@ -9,7 +9,7 @@ import { PROVINCES, PROVINCE_SLUGS } from "#models/reference/provinces";
 import { ROLES } from "#models/reference/roles";
 import { requireRole } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
-import { parseForm } from "~/utils/forms.server";
+import { parseForm, readFormData } from "~/utils/forms.server";
 import { getFixedT, getLanguage } from "~/utils/i18n.server";
 import { redirectWithToast } from "~/utils/session.server";
 import { listUsers, recordAudit, setUserRole } from "~/utils/domain.server";
@@ -36,7 +36,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const admin = await requireRole(request, ["admin"]);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   await validateCsrf(formData, request.headers);
   const t = await getFixedT(request);
   const parsed = parseForm(roleSchema, formData);

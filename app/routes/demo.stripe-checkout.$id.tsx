@@ -11,6 +11,7 @@ import { getPledgeForViewer } from "~/utils/domain.server";
 import { env } from "~/utils/env.server";
 import { ServiceError } from "~/utils/service-errors.server";
 import { DEMO_STRIPE, isAllowedReturnUrl, signWebhookPayload, stripeConfig } from "~/utils/stripe.server";
+import { readFormData } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "DEMO Stripe Checkout — Góp Sức" }];
 
@@ -46,7 +47,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const session = await demoSession(request, params.id);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   await validateCsrf(formData, request.headers);
   if (formData.get("outcome") !== "pay") return redirect(session.cancelUrl);
   // One payment per checkout session, as at Stripe (never shared by the instalments of one pledge).

@@ -11,7 +11,7 @@ import { institutionApplicationSchema, joinRequestSchema } from "#services/valid
 import { Field, FormError, SelectField, TextareaField, useValidatedForm } from "~/components/forms";
 import { requireUser } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
-import { formFailure, formValues, parseForm } from "~/utils/forms.server";
+import { formFailure, formValues, parseForm, readFormData } from "~/utils/forms.server";
 import { getFixedT } from "~/utils/i18n.server";
 import { serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
@@ -28,7 +28,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   await validateCsrf(formData, request.headers);
   const t = await getFixedT(request);
   if (formData.get("intent") === "join") {

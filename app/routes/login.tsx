@@ -8,7 +8,7 @@ import { messageWithParams } from "#services/validation/messages";
 import { Field, FormError, useValidatedForm } from "~/components/forms";
 import { getUser, startSession, verifyLogin } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
-import { formFailure, parseForm } from "~/utils/forms.server";
+import { formFailure, parseForm, readFormData } from "~/utils/forms.server";
 import { getFixedT } from "~/utils/i18n.server";
 import { safeRedirect, toastCookie } from "~/utils/session.server";
 
@@ -20,7 +20,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   await validateCsrf(formData, request.headers);
   const parsed = parseForm(loginSchema, formData);
   if (!parsed.ok) return formFailure(parsed);

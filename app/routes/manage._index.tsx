@@ -12,6 +12,7 @@ import { getFixedT } from "~/utils/i18n.server";
 import { refusalMessage } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
 import { changeProgrammeState, decideJoinRequest, institutionsManagedBy, programmesOfInstitutions } from "~/utils/domain.server";
+import { readFormData } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Quản lý · Manage — Góp Sức" }];
 
@@ -41,7 +42,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   await validateCsrf(formData, request.headers);
   const t = await getFixedT(request);
   try {

@@ -10,7 +10,7 @@ import giftStyles from "~/styles/gifts.css";
 import { requireUser } from "~/utils/auth.server";
 import { correctionForm, newClientToken, requestCorrection } from "~/utils/corrections.server";
 import { validateCsrf } from "~/utils/csrf.server";
-import { formFailure, formValues, parseForm } from "~/utils/forms.server";
+import { formFailure, formValues, parseForm, readFormData } from "~/utils/forms.server";
 import { getFixedT, getLanguage } from "~/utils/i18n.server";
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
@@ -34,7 +34,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const programmeId = params.id ?? "";
   // Who may correct this gift is checked before anything is read from the form.
   await orRespond(correctionForm(user, programmeId, params.giftId ?? ""));
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   await validateCsrf(formData, request.headers);
   const parsed = parseForm(correctionSchema, formData);
   if (!parsed.ok) return formFailure({ ...parsed, formError: "validation.fixErrors" });

@@ -14,6 +14,7 @@ import { orRespond, refusalMessage } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
 import { STRIPE_MAX_VND } from "#services/payment-limits";
 import { cardAvailability, checkCardAmount, checkoutReturnOrigin, createCheckoutSession, stripeConfig } from "~/utils/stripe.server";
+import { readFormData } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Cam kết · Pledge — Góp Sức" }];
 
@@ -58,7 +59,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 /** "Pay by card": a Stripe Checkout page for what is due now. */
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   await validateCsrf(formData, request.headers);
   const t = await getFixedT(request);
   if (formData.get("intent") === "cancel") {

@@ -15,7 +15,7 @@ import { Field, FormError, SelectField, useValidatedForm } from "~/components/fo
 import { getUser, requireUser } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { createPledge, donorProfileOf, getPledgeProgramme } from "~/utils/domain.server";
-import { formFailure, formValues, parseForm } from "~/utils/forms.server";
+import { formFailure, formValues, parseForm, readFormData } from "~/utils/forms.server";
 import { getFixedT } from "~/utils/i18n.server";
 import { serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
@@ -59,7 +59,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const page = await programmeOr404(params.slug);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   await validateCsrf(formData, request.headers);
   const parsed = parseForm(pledgeSchema, formData);
   if (!parsed.ok) return formFailure({ ...parsed, formError: "validation.fixErrors" });

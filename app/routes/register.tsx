@@ -7,7 +7,7 @@ import { registerSchema } from "#services/validation/account";
 import { Field, FormError, useValidatedForm } from "~/components/forms";
 import { getUser, registerDonor, startSession } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
-import { formFailure, parseForm } from "~/utils/forms.server";
+import { formFailure, parseForm, readFormData } from "~/utils/forms.server";
 import { getFixedT, getLanguage } from "~/utils/i18n.server";
 import { safeRedirect, toastCookie } from "~/utils/session.server";
 
@@ -19,7 +19,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   await validateCsrf(formData, request.headers);
   const parsed = parseForm(registerSchema, formData);
   if (!parsed.ok) return formFailure(parsed);

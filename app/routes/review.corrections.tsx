@@ -10,7 +10,7 @@ import { FormError } from "~/components/forms";
 import { requireRole } from "~/utils/auth.server";
 import { correctionReviewQueue, decideCorrection } from "~/utils/corrections.server";
 import { validateCsrf } from "~/utils/csrf.server";
-import { formFailure, parseForm } from "~/utils/forms.server";
+import { formFailure, parseForm, readFormData } from "~/utils/forms.server";
 import { getFixedT, getLanguage } from "~/utils/i18n.server";
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
@@ -31,7 +31,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireRole(request, REVIEWERS);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   await validateCsrf(formData, request.headers);
   const parsed = parseForm(correctionDecisionSchema, formData);
   if (!parsed.ok) return formFailure({ ...parsed, formError: parsed.errors.reason ? "corrections.validation.rejectReason" : "validation.fixErrors" });

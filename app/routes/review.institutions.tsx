@@ -12,7 +12,7 @@ import { FormError } from "~/components/forms";
 import { JoinRequestDecision } from "~/components/join-request";
 import { requireRole } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
-import { formFailure, parseForm } from "~/utils/forms.server";
+import { formFailure, parseForm, readFormData } from "~/utils/forms.server";
 import { getFixedT } from "~/utils/i18n.server";
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
@@ -54,7 +54,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireRole(request, REVIEWERS);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   await validateCsrf(formData, request.headers);
   const t = await getFixedT(request);
   const institutionId = String(formData.get("institutionId") ?? "");

@@ -4,6 +4,7 @@ import { isLanguage } from "~/i18n";
 import { validateCsrf } from "~/utils/csrf.server";
 import { serializeLanguageCookie } from "~/utils/i18n.server";
 import { safeRedirect } from "~/utils/session.server";
+import { readFormData } from "~/utils/forms.server";
 
 export async function loader() {
   return redirect("/");
@@ -11,7 +12,7 @@ export async function loader() {
 
 /** The language switch: remembers the choice in a cookie and returns to the same page. */
 export async function action({ request }: ActionFunctionArgs) {
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   await validateCsrf(formData, request.headers);
   const lng = formData.get("lng");
   if (!isLanguage(lng)) throw new Response("validation.invalidChoice", { status: 400 });

@@ -17,6 +17,8 @@ const schema = z
     STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_", "STRIPE_WEBHOOK_SECRET must start with whsec_").optional(),
     /** An explicit, labelled demo mode: card payments are simulated in this process (app/demo/stripe.server.ts). */
     DEMO_MODE: z.enum(["true", "false"]).default("false").transform((value) => value === "true"),
+    /** The address the server listens on (remix-serve reads it): npm start sets 127.0.0.1 unless told otherwise. */
+    HOST: z.string().optional(),
     /** Demo mode only: the secret demo webhooks are signed with (random per process when unset; read by services/stripe.ts). */
     DEMO_WEBHOOK_SECRET: z.string().startsWith("whsec_", "DEMO_WEBHOOK_SECRET must start with whsec_").optional(),
     /** How often the sweeper runs in this server (services/money/sweeper.ts); 0 turns it off here. Off under tests, which run it themselves. */
@@ -30,6 +32,17 @@ const schema = z
       // The labelled demo (simulated Stripe) may run locally (npm start), never on a public address.
       if (env.DEMO_MODE && !/^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?$/.test(env.APP_URL)) {
         ctx.addIssue({ code: "custom", path: ["DEMO_MODE"], message: "DEMO_MODE cannot be on in production (only on http://localhost)" });
+      }
+      // …and only where nobody else can reach it: a server listening on every interface (no HOST) is public.
+      if (env.DEMO_MODE && !["127.0.0.1", "localhost", "::1"].includes(env.HOST ?? "")) {
+        ctx.addIssue({ code: "custom", path: ["HOST"], message: "DEMO_MODE runs only on this machine: set HOST=127.0.0.1 (npm start does), or give the Stripe keys" });
+      }
+      // Card payments are on once a Stripe key is given: then every key they need is required.
+      if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
+        ctx.addIssue({ code: "custom", path: ["STRIPE_WEBHOOK_SECRET"], message: "STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY: without it no payment is ever booked" });
+      }
+      if (env.STRIPE_WEBHOOK_SECRET && !env.STRIPE_SECRET_KEY) {
+        ctx.addIssue({ code: "custom", path: ["STRIPE_SECRET_KEY"], message: "STRIPE_SECRET_KEY is required with STRIPE_WEBHOOK_SECRET" });
       }
     } else if (env.SESSION_SECRET !== undefined && env.SESSION_SECRET.length < 16) {
       ctx.addIssue({ code: "custom", path: ["SESSION_SECRET"], message: "SESSION_SECRET must be at least 16 characters" });

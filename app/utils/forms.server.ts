@@ -10,20 +10,39 @@ export type FormFailure = { ok: false; errors: FieldErrors; formError?: string; 
  */
 function setPath(target: Record<string, unknown>, path: string, value: unknown) {
   const parts = path.split(".");
-  if (parts.some((part) => part === "__proto__" || part === "constructor" || part === "prototype")) return;
-  let node: Record<string, unknown> | unknown[] = target;
-  parts.forEach((part, i) => {
-    const last = i === parts.length - 1;
-    const key: string | number = /^\d+$/.test(part) ? Number(part) : part;
-    if (typeof key === "number" && key > 100) return;
-    const container = node as Record<string | number, unknown>;
-    if (last) {
-      container[key] = value;
-    } else {
-      container[key] ??= /^\d+$/.test(parts[i + 1]!) ? [] : {};
-      node = container[key] as Record<string, unknown>;
+  if (parts.some((part) => part === "" || part === "__proto__" || part === "constructor" || part === "prototype")) return;
+  let node: Record<string | number, unknown> = target;
+  for (let i = 0; i < parts.length; i += 1) {
+    const isIndex = /^\d+$/.test(parts[i]!);
+    // An index only into a list (at most 100 rows), a name only into a group: anything else is not a field of ours.
+    if (isIndex !== Array.isArray(node) || (isIndex && Number(parts[i]) > 100)) return;
+    const key = isIndex ? Number(parts[i]) : parts[i]!;
+    const present = node[key];
+    if (i === parts.length - 1) {
+      // Sent both as "amount.1" and "amount": the group stays, the plain value is ignored (and the other way round below).
+      if (typeof present !== "object" || present === null) node[key] = value;
+      return;
     }
-  });
+    if (present === undefined) node[key] = /^\d+$/.test(parts[i + 1]!) ? [] : {};
+    else if (typeof present !== "object" || present === null) return; // "email" and "email.$gt": the plain value stays
+    node = node[key] as Record<string | number, unknown>;
+  }
+}
+
+const FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"];
+
+/**
+ * The submitted form, or a 400 page ("errors.badForm") for a body that is not one: JSON or text, a
+ * multipart body without its boundary or cut short. Nothing is read further and nothing is written.
+ */
+export async function readFormData(request: Request): Promise<FormData> {
+  const type = (request.headers.get("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (!FORM_TYPES.includes(type)) throw new Response("errors.badForm", { status: 400 });
+  try {
+    return await request.formData();
+  } catch {
+    throw new Response("errors.badForm", { status: 400 });
+  }
 }
 
 export function formValues(formData: FormData): Record<string, string> {

@@ -70,6 +70,7 @@ const SAME_ORIGIN = "http://gopsuc.invalid";
  * would also break the Location header) are never a path we send anyone to.
  */
 export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = "/account"): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
   if (typeof to !== "string" || !to.startsWith("/") || /[\u0000-\u001f\u007f\\]/.test(to)) return fallback;
   let url: URL;
   try {

@@ -1,17 +1,32 @@
 import { MaxPartSizeExceededError, unstable_composeUploadHandlers, unstable_createMemoryUploadHandler, unstable_parseMultipartFormData, type UploadHandler } from "@remix-run/node";
 import { MAX_IMAGE_BYTES } from "#services/uploads";
+import { readFormData } from "./forms.server";
 
 /**
  * Reads a multipart form with files held in memory up to the limit (files then go to GridFS, never
  * to the app's disk). Returns null when a file is too large, so the page can say so.
  */
 export async function readMultipartForm(request: Request, maxFileBytes = MAX_IMAGE_BYTES): Promise<FormData | null> {
+  // Without a file chosen and without JavaScript a browser may send the form url-encoded.
+  if (/^application\/x-www-form-urlencoded\b/i.test(request.headers.get("Content-Type") ?? "")) return readFormData(request);
+  requireMultipart(request);
   try {
     return await unstable_parseMultipartFormData(request, unstable_createMemoryUploadHandler({ maxPartSize: maxFileBytes + 1 }));
   } catch (error) {
     if (error instanceof MaxPartSizeExceededError) return null;
-    throw error;
+    throw notAForm(error);
   }
+}
+
+/** A form with files comes as multipart/form-data with its boundary; anything else is a 400 page ("errors.badForm"). */
+function requireMultipart(request: Request) {
+  const type = request.headers.get("Content-Type") ?? "";
+  if (!/^multipart\/form-data\s*;.*\bboundary=\S+/i.test(type)) throw new Response("errors.badForm", { status: 400 });
+}
+
+/** A body cut short or otherwise unreadable is the sender's fault (400), not ours. */
+function notAForm(error: unknown): unknown {
+  return error instanceof Response ? error : new Response("errors.badForm", { status: 400 });
 }
 
 /** The uploaded file in a field, or null when none was chosen. */
@@ -42,11 +57,12 @@ export async function readTextUploadForm(request: Request, limits: { maxBytes: n
     }
     return new File([Buffer.concat(chunks)], filename, { type: contentType });
   };
+  requireMultipart(request);
   try {
     return await unstable_parseMultipartFormData(request, unstable_composeUploadHandlers(textFiles, unstable_createMemoryUploadHandler({ maxPartSize: limits.maxBytes + 1 })));
   } catch (error) {
     if (error instanceof MaxPartSizeExceededError) return "too_large";
     if (error instanceof TooManyLinesError) return "too_many_lines";
-    throw error;
+    throw notAForm(error);
   }
 }

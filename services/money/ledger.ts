@@ -148,7 +148,9 @@ export async function appendLedgerEntry(input: NewLedgerEntry, decideAmount?: ()
       // Counted, then the head moves past it (one write). A crash before that write leaves the head
       // behind the chain: the next append finds its sequence taken, reads the head from the chain again
       // and counts what was not counted (each total remembers what it counted, so nothing twice).
-      await projectEntry(created, input.pledgeAsRead);
+      // After this process's own remembered head (`known`, the insert succeeded on it): nobody else appended
+      // meanwhile, so the totals as this process last wrote them are current (knownTotals).
+      await projectEntry(created, input.pledgeAsRead, Boolean(known));
       const newHead = { _id: entry.institutionId, sequence: created.sequence, hash: created.hash, projectedThrough: created.sequence };
       await upsertAgainIfRaced(() => LedgerHead.replaceOne({ _id: entry.institutionId }, newHead, { upsert: true }));
       knownHeads.set(String(input.institutionId), newHead);

@@ -153,12 +153,20 @@ type StoredTotal = Omit<ProjectionDoc, "_id">;
 
 /**
  * The running totals as this process last wrote them (embedded database only): a count then goes
- * straight to its write, without reading the total first. Sound for the reason knownMarks is — one app
- * process writes the embedded database, and a total is written under its institution's lock — and
- * forgotten with the chain heads (forgetKnownLedgerHeads), at a rebuild, and for a total whose write
- * failed. The most recently used 20,000 are kept (a programme's and a pledge's, a few hundred bytes each).
+ * straight to its write, without reading the total first. Trusted only for an entry appended after this
+ * process's own remembered head (projectEntry's `trustKnown`): then no other process appended to the
+ * chain since this one last did, so none counted anything in its totals either (another process's
+ * sweeper only completes what this one failed to count, and a failed write forgets its total here).
+ * Forgotten with the chain heads (forgetKnownLedgerHeads) and at a rebuild. The most recently used
+ * 20,000 are kept (a programme's and a pledge's, a few hundred bytes each).
  */
 const knownTotals = new LRUCache<string, StoredTotal>({ max: 20_000 });
+
+function forgetKnownTotalsOf(institutionId: Types.ObjectId | string) {
+  const institution = String(institutionId);
+  const stale = [...knownTotals.entries()].filter(([, total]) => String(total.institutionId) === institution).map(([key]) => key);
+  for (const key of stale) knownTotals.delete(key);
+}
 
 /**
  * Adds one entry to one running total, unless that total already counted it. Gifts are also listed:
@@ -167,12 +175,12 @@ const knownTotals = new LRUCache<string, StoredTotal>({ max: 20_000 });
  * gifts are read by `_id` (findGiftsOfPledge). One document per programme and per pledge, written
  * whole; read first unless this process wrote it last (knownTotals).
  */
-async function count(kind: ProjectionKind, id: Types.ObjectId, entry: ProjectedEntry, copy?: (total: number) => Promise<unknown>): Promise<number> {
+async function count(kind: ProjectionKind, id: Types.ObjectId, entry: ProjectedEntry, copy: ((total: number) => Promise<unknown>) | undefined, trustKnown: boolean): Promise<number> {
   const key = projectionKey(kind, id);
   const embedded = await isEmbeddedDatabase();
   try {
-    for (;;) {
-      const known = embedded ? knownTotals.get(key) : undefined;
+    for (let round = 0; ; round += 1) {
+      const known = embedded && trustKnown && round === 0 ? knownTotals.get(key) : undefined;
       const doc: StoredTotal | null = known ?? (await Projection.collection.findOne({ _id: key as never }, { projection: { _id: 0 } })) as StoredTotal | null;
       if (doc && doc.through >= entry.sequence) {
         if (copy) await copy(doc.total);
@@ -452,7 +460,9 @@ export type PledgeForProjection = PledgeDoc;
  * Counts one entry in every total it belongs to, then refreshes the copies those totals feed. `pledgeAsRead`:
  * the entry's pledge, read under the institution's lock by the caller, so it is not read again.
  */
-export async function projectEntry(entry: ProjectedEntry, pledgeAsRead?: PledgeForProjection | null) {
+export async function projectEntry(entry: ProjectedEntry, pledgeAsRead?: PledgeForProjection | null, trustKnown = false) {
+  // Not after this process's own head: another process may have counted in any of the chain's totals.
+  if (!trustKnown) forgetKnownTotalsOf(entry.institutionId);
   // Each total is its own document, and so is each copy and each rollup: all written side by side (the
   // institution's lock keeps other entries of the chain out meanwhile); a copy goes with its total.
   const copyOf = (kind: ProjectionKind) =>
@@ -460,7 +470,7 @@ export async function projectEntry(entry: ProjectedEntry, pledgeAsRead?: PledgeF
     : kind === "paid" && entry.pledgeId ? (total: number) => refreshPledgeFulfilment(entry.pledgeId!, new Date(), total, pledgeAsRead, entry.sequence)
     : undefined;
   const rollups = rollupsOf(entry, await provinceOf(entry.institutionId));
-  await Promise.all([...projectionsOf(entry).map(({ kind, id }) => count(kind, id, entry, copyOf(kind))), ...rollups.map((r) => roll(r, entry))]);
+  await Promise.all([...projectionsOf(entry).map(({ kind, id }) => count(kind, id, entry, copyOf(kind), trustKnown)), ...rollups.map((r) => roll(r, entry))]);
 }
 
 /**

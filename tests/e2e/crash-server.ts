@@ -27,6 +27,7 @@ export function startApp(input: { port: number; mongoUri: string; sessionSecret:
       NODE_ENV: "production",
       PORT: String(input.port),
       DEMO_MODE: "true",
+      HOST: "127.0.0.1",
       STRIPE_SECRET_KEY: "",
       STRIPE_WEBHOOK_SECRET: "",
       // The demo's webhook secret is random per process: the test signs its events with its own, so the server takes that one.

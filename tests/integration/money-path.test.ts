@@ -7,7 +7,7 @@ import { findGiftsOfPledge } from "#models/donation.server";
 import { LedgerHead, Meta, Projection, decodeRecentGifts } from "#models/projection.server";
 import { recordDonation, recordReinstatement, recordReversal } from "#services/money/donations";
 import { forgetKnownLedgerHeads, verifyLedgerChain } from "#services/money/ledger";
-import { rebuildProjections, recentGiftsOfProgramme, refreshPledgeFulfilment, upgradeProjections } from "#services/money/projections";
+import { rebuildProjections, receivedOfProgramme, recentGiftsOfProgramme, refreshPledgeFulfilment, upgradeProjections } from "#services/money/projections";
 import { createInstalmentPledge, createInstitution } from "#tests/fixtures/domain";
 
 /**
@@ -278,6 +278,25 @@ describe("the money path, at random", () => {
     expect((await verifyLedgerChain(institution!._id)).ok).toBe(true);
     expect((await Programme.findById(programme!._id).lean())!.receivedTotal).toBe(10_000_000);
     expect((await LedgerHead.findById(institution!._id).lean())!.sequence).toBe(4);
+  });
+
+  test("a total this process remembers is not trusted once another process counted in its chain, even for a programme the next gift does not touch", async () => {
+    const world = await makeWorld("remembered");
+    const [institution] = world.institutions;
+    const [first, second] = world.programmes; // both of the first institution
+    type Recorder = { recordDonation: typeof recordDonation };
+    const give = (module: Recorder, programme: typeof first, key: string, amount: number) =>
+      module.recordDonation({ idempotencyKey: key, programmeId: String(programme!._id), institutionId: String(institution!._id), method: "cash", amount, receivedAt: new Date(), reference: key });
+    await give({ recordDonation }, first, "cash:remembered:1", 1_000_000); // this process remembers first's total: 1,000,000
+    vi.resetModules();
+    const otherProcess: Recorder = await import("#services/money/donations");
+    await give(otherProcess, first, "cash:remembered:2", 2_000_000); // first: 3,000,000, counted by the other process
+    await give({ recordDonation }, second, "cash:remembered:3", 4_000_000); // this process finds the chain moved on
+    await give({ recordDonation }, first, "cash:remembered:4", 8_000_000); // after its own head again: first's total read, not remembered
+    expect((await Programme.findById(first!._id).lean())!.receivedTotal).toBe(11_000_000);
+    expect((await Programme.findById(second!._id).lean())!.receivedTotal).toBe(4_000_000);
+    expect(await receivedOfProgramme(first!._id)).toBe(11_000_000);
+    expect((await verifyLedgerChain(institution!._id)).ok).toBe(true);
   });
 
   test("a database whose projections an older version wrote is rebuilt from the ledger once, when the app connects", async () => {

@@ -37,7 +37,19 @@ describe("configuration is checked at start-up", () => {
     const secret = "a".repeat(40);
     expect(parseEnv({ ...base, NODE_ENV: "production", SESSION_SECRET: secret }).SESSION_SECRET).toBe(secret);
     expect(() => parseEnv({ ...base, NODE_ENV: "production", SESSION_SECRET: secret, DEMO_MODE: "true", APP_URL: "https://gopsuc.vn" })).toThrow(/DEMO_MODE/);
-    // …but the local demo (npm start on http://localhost) may simulate Stripe.
-    expect(parseEnv({ ...base, NODE_ENV: "production", SESSION_SECRET: secret, DEMO_MODE: "true", APP_URL: "http://localhost:3000" }).DEMO_MODE).toBe(true);
+    // …but the local demo (npm start on http://localhost, listening on this machine only) may simulate Stripe.
+    expect(parseEnv({ ...base, NODE_ENV: "production", SESSION_SECRET: secret, DEMO_MODE: "true", APP_URL: "http://localhost:3000", HOST: "127.0.0.1" }).DEMO_MODE).toBe(true);
+    // Listening on every interface (no HOST, or 0.0.0.0), the demo would let anyone on the network pay with it.
+    expect(() => parseEnv({ ...base, NODE_ENV: "production", SESSION_SECRET: secret, DEMO_MODE: "true", APP_URL: "http://localhost:3000" })).toThrow(/HOST=127.0.0.1/);
+    expect(() => parseEnv({ ...base, NODE_ENV: "production", SESSION_SECRET: secret, DEMO_MODE: "true", APP_URL: "http://localhost:3000", HOST: "0.0.0.0" })).toThrow(/HOST=127.0.0.1/);
+  });
+
+  test("production with card payments refuses to start without every Stripe key they need", () => {
+    const production = { ...base, NODE_ENV: "production", SESSION_SECRET: "a".repeat(40) };
+    expect(() => parseEnv({ ...production, STRIPE_SECRET_KEY: "sk_live_x" })).toThrow(/STRIPE_WEBHOOK_SECRET is required/);
+    expect(() => parseEnv({ ...production, STRIPE_WEBHOOK_SECRET: "whsec_x" })).toThrow(/STRIPE_SECRET_KEY is required/);
+    expect(parseEnv({ ...production, STRIPE_SECRET_KEY: "sk_live_x", STRIPE_WEBHOOK_SECRET: "whsec_x" }).STRIPE_SECRET_KEY).toBe("sk_live_x");
+    // Without any, card payment is simply not offered (bank transfer only).
+    expect(parseEnv(production).STRIPE_SECRET_KEY).toBeUndefined();
   });
 });
