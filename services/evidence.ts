@@ -1,5 +1,6 @@
 import { fileTypeFromBuffer } from "file-type";
-import { deleteFile, saveFile } from "#models/file.server";
+import { saveFile } from "#models/file.server";
+import { discardUploads } from "./uploads";
 import { ServiceError } from "./errors";
 import { EVIDENCE_TYPES, MAX_EVIDENCE_BYTES, MAX_EVIDENCE_FILES } from "./validation/offline-gift";
 
@@ -51,13 +52,9 @@ export async function storeEvidenceFiles(files: Upload[], meta: EvidenceMeta): P
   try {
     for (const item of checked) ids.push(await save(item, meta));
   } catch (error) {
-    await discardEvidence(ids);
+    await discardUploads(ids);
     throw error;
   }
   return ids;
 }
 
-/** Removes stored evidence that ended up attached to nothing (the gift was refused or already recorded). */
-export async function discardEvidence(ids: string[]) {
-  for (const id of ids) await deleteFile(id).catch(() => undefined);
-}

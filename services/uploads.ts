@@ -1,5 +1,5 @@
 import { fileTypeFromBuffer } from "file-type";
-import { saveFile, type FileKind } from "#models/file.server";
+import { deleteFile, saveFile, type FileKind } from "#models/file.server";
 import { ServiceError } from "./errors";
 
 export const MAX_IMAGE_BYTES = 2 * 1024 * 1024;
@@ -26,4 +26,12 @@ export async function storeImage(
     uploadedBy: meta.uploadedBy,
     originalName: file.name.slice(0, 200),
   });
+}
+
+/**
+ * Removes stored uploads that ended up attached to nothing: a form refused after its files were checked
+ * and stored (a gift not recorded or already recorded, a programme edit refused).
+ */
+export async function discardUploads(ids: ReadonlyArray<string | null | undefined>) {
+  for (const id of ids) if (id) await deleteFile(id).catch(() => undefined);
 }

@@ -6,7 +6,7 @@ import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { ProgrammeForm } from "~/components/programme-form";
 import { forbidden, requireUser } from "~/utils/auth.server";
 import { getFixedT } from "~/utils/i18n.server";
-import { readProgrammeForm } from "~/utils/programme-form.server";
+import { readProgrammeForm, saveProgrammeForm } from "~/utils/programme-form.server";
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
 import { getProgrammeForManagement, updateProgramme } from "~/utils/domain.server";
@@ -49,7 +49,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const form = await readProgrammeForm(request, { institutionId: String(programme.institutionId), userId: user.id });
   if (!form.ok) return form.response;
   try {
-    await updateProgramme(user, String(programme._id), form.input, form.coverImageId);
+    await saveProgrammeForm(form, () => updateProgramme(user, String(programme._id), form.input, form.coverImageId));
   } catch (error) {
     return serviceFailure(error);
   }

@@ -22,7 +22,7 @@ import { forbidden, requireUser } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { getProgrammeForManagement } from "~/utils/domain.server";
 import { formFailure, formValues, parseForm } from "~/utils/forms.server";
-import { discardEvidence, newClientToken, recordOfflineGift, storeEvidenceFiles } from "~/utils/gifts.server";
+import { discardUploads, newClientToken, recordOfflineGift, storeEvidenceFiles } from "~/utils/gifts.server";
 import { getFixedT, getLanguage } from "~/utils/i18n.server";
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
@@ -70,13 +70,13 @@ export async function action({ request, params }: ActionFunctionArgs) {
     evidenceIds = await storeEvidenceFiles(files, { institutionId: String(programme.institutionId), uploadedBy: user.id });
     result = await recordOfflineGift(user, String(programme._id), parsed.data, evidenceIds);
   } catch (error) {
-    await discardEvidence(evidenceIds);
+    await discardUploads(evidenceIds);
     return serviceFailure(error, formValues(formData));
   }
   const t = await getFixedT(request);
   const to = `/manage/programmes/${programme._id}/finance`;
   if (result.duplicate) {
-    await discardEvidence(evidenceIds);
+    await discardUploads(evidenceIds);
     return redirectWithToast(to, { type: "info", message: t("gifts.alreadyRecorded", { receipt: result.receiptNumber }) });
   }
   const amount = formatVnd(parsed.data.amount, await getLanguage(request));

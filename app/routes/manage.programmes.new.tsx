@@ -6,7 +6,7 @@ import { canManageProgrammes } from "#services/access";
 import { ProgrammeForm } from "~/components/programme-form";
 import { forbidden, requireRole } from "~/utils/auth.server";
 import { getFixedT } from "~/utils/i18n.server";
-import { readProgrammeForm } from "~/utils/programme-form.server";
+import { readProgrammeForm, saveProgrammeForm } from "~/utils/programme-form.server";
 import { serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
 import { createProgramme } from "~/utils/domain.server";
@@ -31,7 +31,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const form = await readProgrammeForm(request, { institutionId, userId: user.id });
   if (!form.ok) return form.response;
   try {
-    await createProgramme(user, institutionId, form.input, form.coverImageId ?? null);
+    await saveProgrammeForm(form, () => createProgramme(user, institutionId, form.input, form.coverImageId ?? null));
   } catch (error) {
     return serviceFailure(error);
   }

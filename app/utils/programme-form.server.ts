@@ -3,7 +3,7 @@ import { validateCsrf } from "./csrf.server";
 import { formFailure, formValues, parseForm } from "./forms.server";
 import { readMultipartForm, uploadedFile } from "./uploads.server";
 import { serviceFailure } from "./service-errors.server";
-import { storeImage } from "#services/uploads";
+import { discardUploads, storeImage } from "#services/uploads";
 
 type Parsed = { ok: true; input: ProgrammeInput; coverImageId: string | undefined } | { ok: false; response: Response };
 
@@ -27,4 +27,17 @@ export async function readProgrammeForm(request: Request, context: { institution
     }
   }
   return { ok: true, input: parsed.data, coverImageId };
+}
+
+/**
+ * Saves what a programme form asked for; if the save is refused (a closed programme, a slug taken…) the
+ * cover image stored for it is removed again — a refused form leaves nothing behind.
+ */
+export async function saveProgrammeForm<T>(form: { coverImageId: string | undefined }, save: () => Promise<T>): Promise<T> {
+  try {
+    return await save();
+  } catch (error) {
+    await discardUploads([form.coverImageId]);
+    throw error;
+  }
 }

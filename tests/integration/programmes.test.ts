@@ -1,3 +1,4 @@
+import mongoose from "mongoose";
 import { describe, expect, test } from "vitest";
 import { AuditEvent } from "#models/audit-event.server";
 import { findFile } from "#models/file.server";
@@ -214,6 +215,15 @@ describe("publishing, closing (asked first) and reopening", () => {
     const edit = await run(editProgramme, await multipartRequest(`/manage/programmes/${_id}`, programmeFormFields({ title: "Sửa sau khi kết thúc" }), { cookie }), { id: String(_id) });
     expect(edit.status).toBe(400);
     expect((await Programme.findById(_id).lean())?.title).toBe("Hết hạn thì không mở lại");
+
+    // Refused edits that came with a cover image leave no image behind (the probe found five stored by five refusals).
+    const storedFiles = () => mongoose.connection.db!.collection("uploads.files").countDocuments({});
+    const filesBefore = await storedFiles();
+    for (let i = 0; i < 3; i += 1) {
+      const withCover = await run(editProgramme, await multipartRequest(`/manage/programmes/${_id}`, { ...programmeFormFields({ title: "Sửa sau khi kết thúc" }), cover: new Blob([PNG], { type: "image/png" }) }, { cookie, filename: "bia.png" }), { id: String(_id) });
+      expect(withCover.status).toBe(400);
+    }
+    expect(await storedFiles()).toBe(filesBefore);
   });
 
   test("the search text follows an edit: the new title is found, the old one is not", async () => {
