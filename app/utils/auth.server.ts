@@ -1,5 +1,6 @@
 import { redirect } from "@remix-run/node";
 import argon2 from "argon2";
+import pLimit from "p-limit";
 import type { Role, SessionUser } from "#models/user.server";
 import { clearFailedLogins, createUser, findUserByEmail, getSessionUserById, recordFailedLogin } from "#models/user.server";
 import { createSession, deleteSession, findLiveSession } from "#models/session.server";
@@ -14,8 +15,24 @@ export const LOCK_FOR_MS = 15 * 60 * 1000;
 const HASH_OPTIONS = { type: argon2.argon2id } as const;
 let dummyHash: Promise<string> | undefined;
 
+/**
+ * Password hashing takes a core and 64 MiB for about a tenth of a second: one at a time, so twenty
+ * logins at once cannot starve page rendering (it keeps the other core), and at most
+ * HASHING_QUEUE_LIMIT waiting — past that a login is answered "busy, try again" (503) at once.
+ */
+const hashing = pLimit(1);
+export const HASHING_QUEUE_LIMIT = 32;
+function oneHashAtATime<T>(work: () => Promise<T>): Promise<T> {
+  if (hashing.pendingCount >= HASHING_QUEUE_LIMIT) throw new Response("errors.busy", { status: 503, headers: { "Retry-After": "5" } });
+  return hashing(work);
+}
+
 export function hashPassword(password: string) {
-  return argon2.hash(password, HASH_OPTIONS);
+  return oneHashAtATime(() => argon2.hash(password, HASH_OPTIONS));
+}
+
+function verifyPassword(hash: string, password: string) {
+  return oneHashAtATime(() => argon2.verify(hash, password));
 }
 
 async function getSessionId(request: Request): Promise<string | null> {
@@ -77,19 +94,24 @@ export async function verifyLogin(email: string, password: string): Promise<Logi
   const user = await findUserByEmail(email);
   if (!user) {
     dummyHash ??= hashPassword("not-a-real-password-for-timing");
-    await argon2.verify(await dummyHash, password);
+    await verifyPassword(await dummyHash, password);
     return { ok: false, reason: "invalid" };
   }
-  if (user.lockedUntil && user.lockedUntil.getTime() > Date.now()) {
-    return { ok: false, reason: "locked", minutes: Math.ceil((user.lockedUntil.getTime() - Date.now()) / 60_000) };
-  }
-  if (!(await argon2.verify(user.passwordHash, password))) {
-    await recordFailedLogin(user._id, { lockAfter: LOCK_AFTER_FAILURES, lockForMs: LOCK_FOR_MS });
-    return { ok: false, reason: "invalid" };
-  }
-  await clearFailedLogins(user._id);
-  const sessionUser = await getSessionUserById(String(user._id));
-  return sessionUser ? { ok: true, user: sessionUser } : { ok: false, reason: "invalid" };
+  // The lock is read again in the hashing queue, just before the password is checked: attempts sent all
+  // at once are checked one by one, and those behind the fifth failure find the account locked.
+  return oneHashAtATime(async () => {
+    const current = (await findUserByEmail(email)) ?? user;
+    if (current.lockedUntil && current.lockedUntil.getTime() > Date.now()) {
+      return { ok: false, reason: "locked", minutes: Math.ceil((current.lockedUntil.getTime() - Date.now()) / 60_000) };
+    }
+    if (!(await argon2.verify(current.passwordHash, password))) {
+      await recordFailedLogin(current._id, { lockAfter: LOCK_AFTER_FAILURES, lockForMs: LOCK_FOR_MS });
+      return { ok: false, reason: "invalid" };
+    }
+    await clearFailedLogins(current._id);
+    const sessionUser = await getSessionUserById(String(current._id));
+    return sessionUser ? { ok: true, user: sessionUser } : { ok: false, reason: "invalid" };
+  });
 }
 
 export async function registerDonor(input: { email: string; name: string; password: string; locale: "vi" | "en" }) {

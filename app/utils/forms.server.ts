@@ -31,17 +31,59 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown) 
 
 const FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"];
 
+/** What a form without files may weigh: the longest programme description and its rows fit many times over. */
+export const MAX_FORM_BYTES = 256 * 1024;
+
+const badForm = () => new Response("errors.badForm", { status: 400 });
+const tooLarge = () => new Response("errors.tooLarge", { status: 413 });
+
 /**
- * The submitted form, or a 400 page ("errors.badForm") for a body that is not one: JSON or text, a
- * multipart body without its boundary or cut short. Nothing is read further and nothing is written.
+ * The request's body, refused (413) as soon as it passes `maxBytes`: by its declared length before a
+ * byte is read, or while it streams in (a body sent in chunks declares none). Never read whole first.
  */
-export async function readFormData(request: Request): Promise<FormData> {
-  const type = (request.headers.get("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();
-  if (!FORM_TYPES.includes(type)) throw new Response("errors.badForm", { status: 400 });
+async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+  if (Number(request.headers.get("Content-Length") ?? 0) > maxBytes) throw tooLarge();
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    let next: ReadableStreamReadResult<Uint8Array>;
+    try {
+      next = await reader.read();
+    } catch {
+      throw badForm(); // the connection broke off mid-body
+    }
+    if (next.done) break;
+    total += next.value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(next.value);
+  }
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+/**
+ * The submitted form, read at most `maxBytes` (413 "errors.tooLarge" past it), or a 400 page
+ * ("errors.badForm") for a body that is not one: JSON or text, a multipart body without its boundary or
+ * cut short. Nothing is read further and nothing is written.
+ */
+export async function readFormData(request: Request, maxBytes = MAX_FORM_BYTES): Promise<FormData> {
+  const contentType = request.headers.get("Content-Type") ?? "";
+  if (!FORM_TYPES.includes(contentType.split(";")[0]!.trim().toLowerCase())) throw badForm();
+  const body = await readCapped(request, maxBytes);
   try {
-    return await request.formData();
+    return await new Response(body, { headers: { "Content-Type": contentType } }).formData();
   } catch {
-    throw new Response("errors.badForm", { status: 400 });
+    throw badForm();
   }
 }
 

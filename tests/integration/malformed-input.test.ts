@@ -101,4 +101,29 @@ describe("malformed input is refused, not a server error", () => {
     }
     expect(await counts()).toEqual(before);
   });
+
+  test("a body past the limit is refused before it is read: by its declared length, or as it streams in", async () => {
+    const before = await counts();
+    const { token, cookie } = await csrfPair();
+    const huge = `csrf=${token}&email=a%40b.vn&password=${"x".repeat(5 * 1024 * 1024)}`;
+    const declared = await responseOf(loginAction(args(await raw("/login", huge, "application/x-www-form-urlencoded", cookie))));
+    expect(declared.status).toBe(413);
+    expect(await declared.text()).toBe("errors.tooLarge");
+
+    // Sent in chunks with no length declared: reading stops past the limit, the rest is never pulled.
+    const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+    let pulled = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 1;
+        if (pulled > 3200) controller.close(); // 200 MB if read to the end
+        else controller.enqueue(chunk);
+      },
+    });
+    const chunked = new Request(`${BASE}/login`, { method: "POST", body: stream, duplex: "half", headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: cookie } } as RequestInit);
+    const streamed = await responseOf(loginAction(args(chunked)));
+    expect(streamed.status).toBe(413);
+    expect(pulled).toBeLessThan(20);
+    expect(await counts()).toEqual(before);
+  });
 });
