@@ -71,9 +71,10 @@ export async function seed() {
   await upsertUser("bo.vhttdl@gopsuc.vn", "Phạm Minh Tuấn (Bộ VHTTDL)", "ministry_officer", passwordHash);
   await upsertUser("so.vhttdl.hanoi@gopsuc.vn", "Đỗ Thu Hà (Sở VHTTDL Hà Nội)", "province_officer", passwordHash, { provinceSlug: "ha-noi" });
   const manager = await upsertUser("quanly.thuvienhanoi@gopsuc.vn", "Nguyễn Thị Mai", "manager", passwordHash, { institutionIds: [institutions.get("tv-hn")!] });
-  await upsertUser("quanly.baotangdanang@gopsuc.vn", "Trần Văn Hùng", "manager", passwordHash, { institutionIds: [institutions.get("bt-dn")!] });
+  const museumManager = await upsertUser("quanly.baotangdanang@gopsuc.vn", "Trần Văn Hùng", "manager", passwordHash, { institutionIds: [institutions.get("bt-dn")!] });
   const donorUser = await upsertUser("tai.tro@vinabook.vn", "Lê Quang Vinh (Công ty Sách Vina)", "donor", passwordHash);
   await Institution.updateOne({ _id: institutions.get("tv-hn") }, { $set: { managerIds: [manager._id] } });
+  await Institution.updateOne({ _id: institutions.get("bt-dn") }, { $set: { managerIds: [museumManager._id] } });
 
   const programmes = new Map<string, { id: mongoose.Types.ObjectId; institutionId: mongoose.Types.ObjectId }>();
   for (const item of PROGRAMMES) {

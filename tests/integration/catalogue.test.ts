@@ -463,6 +463,12 @@ describe("search covers the institution and the province, title matches first", 
     await clearAll();
     await User.deleteMany({});
     expect(await seed()).toBe(true);
+    // Every seeded manager is among their institution's managers (the Đà Nẵng museum's was missing).
+    const managers = await User.find({ role: "manager" }).lean();
+    expect(managers.length).toBeGreaterThanOrEqual(2);
+    for (const manager of managers) {
+      for (const id of manager.institutionIds) expect((await Institution.findById(id).lean())!.managerIds.map(String)).toContain(String(manager._id));
+    }
     await markCatalogueRebuild();
     const libraries = await Programme.find({ institutionType: "library", institutionApproved: true, state: "open", endDate: { $gte: new Date() } }).select("slug").lean();
     expect(libraries).toHaveLength(4);
