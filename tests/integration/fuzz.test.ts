@@ -1,0 +1,143 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { Donation } from "#models/donation.server";
+import { Institution } from "#models/institution.server";
+import { Pledge } from "#models/pledge.server";
+import { Programme } from "#models/programme.server";
+import { Session } from "#models/session.server";
+import { User } from "#models/user.server";
+import { action as applyAction } from "~/routes/institutions.apply";
+import { action as loginAction } from "~/routes/login";
+import { action as giftAction } from "~/routes/manage.programmes.$id_.gifts.new";
+import { action as newProgrammeAction } from "~/routes/manage.programmes.new";
+import { loader as catalogueLoader } from "~/routes/programmes._index";
+import { action as pledgeAction } from "~/routes/programmes.$slug_.pledge";
+import { action as registerAction } from "~/routes/register";
+import { action as setLanguageAction } from "~/routes/set-language";
+import { createInstitution } from "#tests/fixtures/domain";
+import { BASE, createTestUser, csrfPair, joinCookies, responseOf, sessionCookieFor } from "#tests/utils/requests";
+
+/**
+ * Fuzz as a test (issue 10): random submissions to the forms anyone or a donor or a manager can send —
+ * wrong types, huge strings, unicode, operator-shaped values, 1e309, duplicated and dotted fields,
+ * wrong content types, malformed multipart. Never a 5xx; a refusal (4xx) writes nothing.
+ * FUZZ_RUNS sets how many cases per form (CI: 150, × 8 forms); FUZZ_SEED replays a failure.
+ */
+const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+
+const nasty = fc.oneof(
+  fc.constantFrom("", " ", "0", "-5", "1e309", "-1e309", "NaN", "Infinity", "9007199254740993", "1.5", "0x10", "١٢٣", "3.000.000", "3,000,000", "true", "null", "undefined", "[object Object]"),
+  fc.constantFrom('{"$gt":""}', "[$ne]", "$where", "'; DROP TABLE users; --", "<script>alert(1)</script>", "../../etc/passwd", "%00", "\u0000", "\u202e", "𝕏🎉", "Nguyễn Thị Đào", "a@b.vn", "2026-02-30", "2026-12-01", "1000000509"),
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: "grapheme", maxLength: 40 }),
+  fc.integer().map(String),
+  fc.nat(20_000).map((n) => "đ".repeat(n)),
+);
+
+/** A field name: one of the form's own, an operator-shaped or dotted variant of one, or any string. */
+const fieldName = (names: readonly string[]) =>
+  fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...names) },
+    { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...names), fc.constantFrom(".$gt", ".$ne", "[$ne]", ".0", ".1", ".101", ".__proto__", ".constructor.prototype", "[]", ".")).map(([n, s]) => n + s) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
+  );
+
+const submission = (names: readonly string[]) =>
+  fc.record({
+    pairs: fc.array(fc.tuple(fieldName(names), nasty), { maxLength: 24 }),
+    encoding: fc.constantFrom("urlencoded", "urlencoded", "urlencoded", "multipart", "json", "text", "multipart-no-boundary", "multipart-truncated"),
+    csrf: fc.boolean(),
+  });
+
+type Submission = { pairs: Array<[string, string]>; encoding: string; csrf: boolean };
+
+async function requestOf(path: string, s: Submission, cookie?: string): Promise<Request> {
+  const pairs = [...s.pairs];
+  let cookies = cookie;
+  if (s.csrf) {
+    const pair = await csrfPair();
+    pairs.unshift(["csrf", pair.token]);
+    cookies = joinCookies(cookie, pair.cookie);
+  }
+  const headers: Record<string, string> = cookies ? { Cookie: cookies } : {};
+  const url = `${BASE}${path}`;
+  switch (s.encoding) {
+    case "multipart": {
+      const form = new FormData();
+      for (const [k, v] of pairs) form.append(k, v);
+      return new Request(url, { method: "POST", body: form, headers });
+    }
+    case "json":
+      return new Request(url, { method: "POST", body: JSON.stringify(Object.fromEntries(pairs)), headers: { ...headers, "Content-Type": "application/json" } });
+    case "text":
+      return new Request(url, { method: "POST", body: pairs.map(([k, v]) => `${k}=${v}`).join("\n"), headers: { ...headers, "Content-Type": "text/plain" } });
+    case "multipart-no-boundary":
+      return new Request(url, { method: "POST", body: "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nb\r\n--x--", headers: { ...headers, "Content-Type": "multipart/form-data" } });
+    case "multipart-truncated":
+      return new Request(url, { method: "POST", body: `--x\r\nContent-Disposition: form-data; name="${pairs[0]?.[0] ?? "a"}"\r\n\r\n${pairs[0]?.[1] ?? "b"}`, headers: { ...headers, "Content-Type": "multipart/form-data; boundary=x" } });
+    default:
+      return new Request(url, { method: "POST", body: new URLSearchParams(pairs), headers: { ...headers, "Content-Type": "application/x-www-form-urlencoded" } });
+  }
+}
+
+const counts = async () => Promise.all([User.countDocuments({}), Institution.countDocuments({}), Programme.countDocuments({}), Pledge.countDocuments({}), Donation.countDocuments({}), Session.countDocuments({})]);
+
+type Action = (args: ActionFunctionArgs) => Promise<unknown>;
+
+/** Runs `runs` random submissions to one form: no 5xx, and a refusal leaves every collection as it was. */
+async function fuzz(action: Action, path: string, names: readonly string[], options: { cookie?: string; params?: Record<string, string> } = {}) {
+  const statuses = new Map<number, number>();
+  await fc.assert(
+    fc.asyncProperty(submission(names), async (s) => {
+      const before = await counts();
+      const response = await responseOf(action({ request: await requestOf(path, s, options.cookie), params: options.params ?? {}, context: {} }));
+      statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+      expect(response.status).toBeLessThan(500);
+      if (response.status >= 400) expect(await counts()).toEqual(before);
+    }),
+    { numRuns: RUNS, seed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined },
+  );
+  console.info(`fuzz ${path.split("?")[0]}: ${RUNS} cases, answered ${[...statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`).join(" ")}`);
+  return statuses;
+}
+
+describe("fuzzed forms never give a 5xx, and what they refuse writes nothing", () => {
+  test("anonymous: login, registration, language switch", { timeout: 600_000 }, async () => {
+    await createTestUser({ email: "fuzz@example.vn" });
+    await fuzz(loginAction, "/login", ["email", "password", "redirectTo"]);
+    await fuzz(registerAction, "/register", ["name", "email", "password", "redirectTo", "locale"]);
+    await fuzz(setLanguageAction, "/set-language", ["lng", "redirectTo"]);
+  });
+
+  test("a donor: a pledge, and an institution's application", { timeout: 600_000 }, async () => {
+    const institution = await createInstitution();
+    const slug = `fuzz-${String(institution._id).slice(-6)}`;
+    await Programme.create({ institutionId: institution._id, slug, title: "Đọc sách cùng con", startDate: new Date("2026-01-01"), endDate: new Date("2030-12-31"), goal: 200_000_000, state: "open", provinceSlug: "ha-noi", institutionType: "library", institutionName: institution.name, institutionSlug: institution.slug, institutionApproved: true, inKindNeeds: [{ item: "Sách thiếu nhi", unit: "cuốn", quantity: 100, unitValue: 50_000 }] });
+    const cookie = await sessionCookieFor((await createTestUser()).id);
+    const pledgeFields = ["donorKind", "legalName", "taxCode", "fullName", "email", "phone", "address", "representative", "provinceSlug", "visibility", "kind", "amount", "instalmentCount", "frequency", "consent", "inKindItems.0.item", "inKindItems.0.quantity", "inKindItems.0.unitValue", "hours", "ratePerHour"];
+    await fuzz(pledgeAction, `/programmes/${slug}/pledge`, pledgeFields, { cookie, params: { slug } });
+    await fuzz(applyAction, "/institutions/apply", ["name", "type", "level", "provinceSlug", "address", "bankBin", "accountNumber", "accountName", "contactEmail", "contactPhone", "note"], { cookie });
+  });
+
+  test("a manager: an offline gift and a new programme", { timeout: 600_000 }, async () => {
+    const institution = await createInstitution();
+    const programme = await Programme.create({ institutionId: institution._id, slug: `fuzz-gift-${String(institution._id).slice(-6)}`, title: "Quỹ sách", startDate: new Date("2026-01-01"), endDate: new Date("2030-12-31"), goal: 200_000_000, state: "open", provinceSlug: "ha-noi", institutionType: "library", institutionName: institution.name, institutionSlug: institution.slug, institutionApproved: true });
+    const manager = await createTestUser({ role: "manager", institutionIds: [String(institution._id)] });
+    const cookie = await sessionCookieFor(manager.id);
+    const giftFields = ["method", "amount", "receivedAt", "voucher", "pledgeReference", "clientToken", "donorType", "fullName", "legalName", "taxCode", "email", "phone", "items.0.item", "items.0.quantity", "items.0.unitValue", "valuationBasis", "hours", "ratePerHour"];
+    await fuzz(giftAction, `/manage/programmes/${programme._id}/gifts/new`, giftFields, { cookie, params: { id: String(programme._id) } });
+    const programmeFields = ["title", "summary", "description", "goal", "startDate", "endDate", "themes", "campaignDays", "budgetLines.0.code", "budgetLines.0.label", "budgetLines.0.amount", "inKindNeeds.0.item", "inKindNeeds.0.quantity", "inKindNeeds.0.unitValue"];
+    await fuzz(newProgrammeAction, `/manage/programmes/new?institution=${institution._id}`, programmeFields, { cookie });
+  });
+
+  test("search: any query string is a page", { timeout: 600_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom("q", "province", "type", "theme", "sort", "page", "campaignDay", "q.$gt", "page[]"), nasty), { maxLength: 8 }), async (pairs) => {
+        const response = await responseOf(catalogueLoader({ request: new Request(`${BASE}/programmes?${new URLSearchParams(pairs)}`), params: {}, context: {} }));
+        expect(response.status).toBeLessThan(500);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
