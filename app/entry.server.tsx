@@ -1,5 +1,5 @@
 import { PassThrough } from "node:stream";
-import type { EntryContext, HandleErrorFunction } from "@remix-run/node";
+import type { AppLoadContext, EntryContext, HandleErrorFunction } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
 import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
@@ -8,6 +8,7 @@ import { I18nextProvider } from "react-i18next";
 import { connectDb } from "./utils/db.server";
 import { env } from "./utils/env.server";
 import { getLanguage, i18nInstance } from "./utils/i18n.server";
+import { NonceContext } from "./utils/nonce";
 import { startDemoStripe } from "./utils/stripe.server";
 
 // Configuration is checked once, when the server loads: a missing or bad value stops start-up here
@@ -25,24 +26,27 @@ export const handleError: HandleErrorFunction = (error, { request }) => {
   console.error(error);
 };
 
-export default async function handleRequest(request: Request, responseStatusCode: number, responseHeaders: Headers, remixContext: EntryContext) {
+export default async function handleRequest(request: Request, responseStatusCode: number, responseHeaders: Headers, remixContext: EntryContext, loadContext: AppLoadContext) {
   const instance = await i18nInstance(await getLanguage(request));
+  // This response's CSP nonce (scripts/serve.mjs); none when another server runs the build (tests, remix dev).
+  const nonce = typeof loadContext?.cspNonce === "string" ? loadContext.cspNonce : "";
   const callbackName = isbot(request.headers.get("user-agent")) ? "onAllReady" : "onShellReady";
 
   return new Promise((resolve, reject) => {
     let shellRendered = false;
     const { pipe, abort } = renderToPipeableStream(
-      <I18nextProvider i18n={instance}>
-        <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} />
-      </I18nextProvider>,
+      <NonceContext.Provider value={nonce}>
+        <I18nextProvider i18n={instance}>
+          <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} />
+        </I18nextProvider>
+      </NonceContext.Provider>,
       {
+        nonce: nonce || undefined,
         [callbackName]: () => {
           shellRendered = true;
           const body = new PassThrough();
+          // The security headers are scripts/serve.mjs's, on every response (not only pages).
           responseHeaders.set("Content-Type", "text/html; charset=utf-8");
-          responseHeaders.set("X-Content-Type-Options", "nosniff");
-          responseHeaders.set("Referrer-Policy", "strict-origin-when-cross-origin");
-          responseHeaders.set("X-Frame-Options", "DENY");
           resolve(new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }));
           pipe(body);
         },

@@ -13,6 +13,7 @@ import { csrf } from "./utils/csrf.server";
 import { publicEnv } from "./utils/env.server";
 import { getLanguage } from "./utils/i18n.server";
 import { getToast } from "./utils/session.server";
+import { useNonce } from "./utils/nonce";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: stylesUrl },
@@ -43,6 +44,7 @@ export function useOptionalUser() {
 }
 
 export function Document({ children, lang }: { children: React.ReactNode; lang: string }) {
+  const nonce = useNonce();
   return (
     <html lang={lang}>
       <head>
@@ -53,8 +55,8 @@ export function Document({ children, lang }: { children: React.ReactNode; lang: 
       </head>
       <body>
         {children}
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

@@ -186,7 +186,7 @@ async function runScale(scale: string, password: string): Promise<ScaleResult> {
     const pagesStart = performance.now();
     app = await startServer(
       "remix-serve",
-      ["node_modules/@remix-run/serve/dist/cli.js", "build/index.js"],
+      ["scripts/serve.mjs", "build/index.js"],
       { MONGODB_URI: uri, NODE_ENV: "production", SESSION_SECRET: crypto.randomBytes(32).toString("hex"), APP_URL: "http://127.0.0.1", HOST: "127.0.0.1", DEMO_MODE: "false" },
       root,
     );

@@ -58,7 +58,7 @@ async function main() {
   }
 
   // Spawned directly with node (not through npx), so stopping it reaches the server itself.
-  const cli = dev ? ["node_modules/@remix-run/dev/dist/cli.js", "dev"] : ["node_modules/@remix-run/serve/dist/cli.js", "./build/index.js"];
+  const cli = dev ? ["node_modules/@remix-run/dev/dist/cli.js", "dev"] : ["scripts/serve.mjs", "./build/index.js"];
   // Its own process group (detached): Ctrl-C reaches only this script, which then stops the server once
   // (a second signal from the terminal made remix-serve print ERR_SERVER_NOT_RUNNING) and the database.
   server = spawn(process.execPath, cli, { cwd: root, env, stdio: "inherit", detached: true });

@@ -20,7 +20,7 @@ process.once("exit", () => {
 export function startApp(input: { port: number; mongoUri: string; sessionSecret: string }): AppProcess {
   const baseUrl = `http://localhost:${input.port}`;
   let output = "";
-  const child = spawn(process.execPath, [path.join(root, "node_modules/@remix-run/serve/dist/cli.js"), "build/index.js"], {
+  const child = spawn(process.execPath, [path.join(root, "scripts/serve.mjs"), "build/index.js"], {
     cwd: root,
     env: {
       ...process.env,

@@ -8,7 +8,8 @@ import { waitForHealthy, type AppProcess } from "./crash-server";
 
 /**
  * The production build with production dependencies only (`npm ci --omit=dev`), as a deployment runs
- * it: the built server (build/, public/) and package.json with its lock file in a directory of their own
+ * it: the built app (build/, public/), its server (scripts/serve.mjs) and package.json with its lock file
+ * in a directory of their own
  * — no devDependency installed, nothing of tests/ or app/ beside it — starts and answers /healthz and a
  * page. (The demo's Stripe once pulled msw, a devDependency, into build/index.js: the server did not load.)
  */
@@ -24,16 +25,17 @@ afterAll(() => {
 describe("the production build", () => {
   test("starts with production dependencies only and answers /healthz and the home page", { timeout: 600_000 }, async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "gopsuc-production-"));
-    for (const item of ["package.json", "package-lock.json", "build", "public"]) fs.cpSync(path.join(root, item), path.join(dir, item), { recursive: true });
+    fs.mkdirSync(path.join(dir, "scripts"));
+    for (const item of ["package.json", "package-lock.json", "build", "public", "scripts/serve.mjs"]) fs.cpSync(path.join(root, item), path.join(dir, item), { recursive: true });
     // From the registry or npm's cache, with install scripts (argon2 builds its binding: its prebuilt one
     // crashes on these machines). Optional dependencies are the launcher's (better-sqlite3), not the server's.
     execFileSync("npm", ["ci", "--omit=dev", "--omit=optional", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: dir, stdio: "pipe", timeout: 540_000 });
-    for (const devOnly of ["msw", "vitest", "tsx", "@remix-run/dev", "playwright-core", "fast-check"]) expect(fs.existsSync(path.join(dir, "node_modules", devOnly)), devOnly).toBe(false);
+    for (const devOnly of ["msw", "vitest", "tsx", "@remix-run/dev", "@remix-run/serve", "playwright-core", "fast-check"]) expect(fs.existsSync(path.join(dir, "node_modules", devOnly)), devOnly).toBe(false);
 
     const port = await freePort();
     const baseUrl = `http://localhost:${port}`;
     let output = "";
-    const child = spawn(process.execPath, ["node_modules/@remix-run/serve/dist/cli.js", "build/index.js"], {
+    const child = spawn(process.execPath, ["scripts/serve.mjs", "build/index.js"], {
       cwd: dir,
       env: {
         PATH: process.env.PATH,

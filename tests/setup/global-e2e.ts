@@ -39,7 +39,7 @@ export default async function setup(project: TestProject) {
   const port = await freePort();
   const baseUrl = `http://localhost:${port}`;
   let output = "";
-  const server = spawn(process.execPath, [path.join(root, "node_modules/@remix-run/serve/dist/cli.js"), "build/index.js"], {
+  const server = spawn(process.execPath, [path.join(root, "scripts/serve.mjs"), "build/index.js"], {
     cwd: root,
     env: { ...process.env, NODE_ENV: "production", PORT: String(port), DEMO_MODE: "true", HOST: "127.0.0.1", STRIPE_SECRET_KEY: "", STRIPE_WEBHOOK_SECRET: "", MONGODB_URI: mongoUri, APP_URL: baseUrl, SESSION_SECRET: `e2e-${crypto.randomUUID()}-${crypto.randomUUID()}` },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// The production server: Express in front of the Remix build (what remix-serve does), plus the security
+// headers on every response — pages, data, files, CSV, PDF, errors and static assets (decision 0017).
+//   node scripts/serve.mjs [build/index.js]     PORT (default 3000), HOST (default: every interface)
+import crypto from "node:crypto";
+import path from "node:path";
+import url from "node:url";
+import { createRequestHandler } from "@remix-run/express";
+import { installGlobals } from "@remix-run/node";
+import compression from "compression";
+import express from "express";
+import helmet from "helmet";
+
+const buildPath = path.resolve(process.argv[2] ?? "build/index.js");
+const build = await import(url.pathToFileURL(buildPath).href);
+installGlobals({ nativeFetch: build.future.v3_singleFetch });
+
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST || undefined;
+const https = (process.env.APP_URL ?? "").startsWith("https://");
+
+/**
+ * What the pages load: their own scripts (Remix's inline ones carry this response's nonce), styles
+ * (React sets style attributes: 'unsafe-inline' for styles only), images from here or data: URLs (QR
+ * codes); forms post here, or are sent on to Stripe Checkout after a POST.
+ */
+function securityHeaders({ https }) {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", (_req, res) => `'nonce-${res.locals.cspNonce}'`],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", "data:"],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'", "https://checkout.stripe.com"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+        ...(https ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    strictTransportSecurity: https ? { maxAge: 365 * 24 * 3600, includeSubDomains: true } : false,
+    referrerPolicy: { policy: "strict-origin-when-cross-origin" },
+    xFrameOptions: { action: "deny" },
+    crossOriginOpenerPolicy: { policy: "same-origin" },
+    crossOriginResourcePolicy: { policy: "same-origin" },
+  });
+}
+
+const app = express();
+app.disable("x-powered-by");
+app.use((_req, res, next) => {
+  res.locals.cspNonce = crypto.randomBytes(16).toString("base64");
+  // Not set by helmet: nothing here needs the camera, the microphone, the location or payment handlers.
+  res.setHeader("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()");
+  next();
+});
+app.use(securityHeaders({ https }));
+app.use(compression());
+app.use(build.publicPath, express.static(build.assetsBuildDirectory, { immutable: true, maxAge: "1y" }));
+app.use(express.static("public", { maxAge: "1h" }));
+app.all("*", createRequestHandler({ build, mode: process.env.NODE_ENV, getLoadContext: (_req, res) => ({ cspNonce: res.locals.cspNonce }) }));
+
+const server = host ? app.listen(port, host, onListen) : app.listen(port, onListen);
+function onListen() {
+  console.log(`[serve] http://${host ?? "localhost"}:${port}`);
+}
+
+// Stop promptly: no new connections, idle keep-alive ones closed now, the rest given 10 seconds.
+for (const signal of ["SIGTERM", "SIGINT"]) {
+  process.once(signal, () => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    setTimeout(() => {
+      server.closeAllConnections();
+      process.exit(0);
+    }, 10_000).unref();
+  });
+}
