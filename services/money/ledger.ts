@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import mongoose, { type Types } from "mongoose";
 import { GENESIS_HASH, LedgerEntry, findLedgerEntryByKey, ledgerEntryIdFor, type LedgerEntryDoc, type LedgerEntryKind, type LedgerSourceType } from "#models/ledger-entry.server";
 import { LedgerHead, hasLegacyIds, type LedgerHeadDoc } from "#models/projection.server";
-import { catchUpProjections, forgetKnownRollupMarks, ledgerSum, projectEntry, readLedgerHead, repairLedgerHead, withInstitutionLock, type PledgeForProjection } from "./projections";
+import { catchUpProjections, forgetKnownProjections, ledgerSum, projectEntry, readLedgerHead, repairLedgerHead, withInstitutionLock, type PledgeForProjection } from "./projections";
 import { isDuplicateKeyError, upsertAgainIfRaced } from "#models/duplicate-key";
 
 /**
@@ -21,7 +21,7 @@ const knownHeads = new Map<string, LedgerHeadDoc>();
 /** Forget the remembered heads (a test that rewrites the stored chain or head around the services). */
 export function forgetKnownLedgerHeads() {
   knownHeads.clear();
-  forgetKnownRollupMarks();
+  forgetKnownProjections();
 }
 
 export type NewLedgerEntry = {

@@ -260,7 +260,9 @@ function rollupsOf(entry: Pick<ProjectedEntry, "kind" | "institutionId" | "occur
  * embedded database — forgotten with them, and after any failure.
  */
 const knownMarks = new Map<string, number>();
-export function forgetKnownRollupMarks() {
+
+/** Forgets what this process remembers of the totals and rollups (with the chain heads, and at a rebuild). */
+export function forgetKnownProjections() {
   knownMarks.clear();
   knownTotals.clear();
 }
@@ -576,7 +578,7 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
   await dropIfExists(Projection);
   await inBatches([...totals], (batch) => Projection.insertMany(batch.map(([key, t]) => tallyDocument(key, t)), { ordered: false }));
   await dropIfExists(Rollup);
-  forgetKnownRollupMarks();
+  forgetKnownProjections();
   await inBatches([...rollups.values()], (batch) => Rollup.insertMany(batch, { ordered: false }));
   await dropIfExists(LedgerHead);
   await inBatches([...heads.values()], (batch) => LedgerHead.insertMany(batch.map((h) => ({ ...h, projectedThrough: h.sequence })), { ordered: false }));
