@@ -65,7 +65,7 @@ async function main() {
   server.once("exit", (code) => {
     if (!stopping) void stop(code ?? 1);
   });
-  console.log(`\n  Góp Sức is starting on ${env.APP_URL}  (listening on ${host}:${port}${host === "127.0.0.1" ? ", this machine only — HOST=0.0.0.0 to open it to the network" : ""}; Ctrl-C to stop)\n`);
+  console.log(`\n  Góp Sức is starting on ${env.APP_URL}  (listening on ${host}:${port}${host === "127.0.0.1" ? `, this machine only${env.DEMO_MODE === "true" ? " (the demo never runs for the network)" : " — HOST=0.0.0.0 opens it to the network"}` : ""}; Ctrl-C to stop)\n`);
 }
 
 main().catch((error) => {
