@@ -137,6 +137,6 @@ export const demoStripeFetch: typeof fetch = async (input, init) => {
   if (request.method === "POST" && url.pathname === "/v1/checkout/sessions") reply = answerCreateCheckoutSession(new URLSearchParams(await request.text()), request.headers);
   else if (request.method === "GET" && url.pathname === "/v1/refunds") reply = answerListRefunds(request.headers, []);
   if (!reply) throw new Error(`demo Stripe has no answer for ${request.method} ${url.pathname}`);
-  // Not Response.json: remix-serve installs its own fetch globals, whose Response has no such method.
+  // Not Response.json: the server's fetch globals (@remix-run/node installGlobals) have no such method.
   return new Response(JSON.stringify(reply.body), { status: reply.status, headers: { "Content-Type": "application/json" } });
 };

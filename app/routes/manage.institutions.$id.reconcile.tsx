@@ -8,7 +8,7 @@ import { formatDate, formatVnd, type Locale } from "#services/format";
 import { Field, SelectField, clientErrorAt, useValidatedForm } from "~/components/forms";
 import { requireUser } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
-import { formValues, MAX_FORM_BYTES, parseForm, readFormData, type FieldErrors } from "~/utils/forms.server";
+import { formValues, parseForm, readFormData, type FieldErrors } from "~/utils/forms.server";
 import { getFixedT, getLanguage } from "~/utils/i18n.server";
 import {
   assignLine,
@@ -98,9 +98,13 @@ async function readForm(request: Request): Promise<FormData | "too_large" | "too
   // The file's bytes and lines are counted as it streams in: one over either cap is refused there.
   // (+1 line: the header row; +1: a last line that ends with a line feed.)
   if (contentType.startsWith("multipart/form-data")) return readTextUploadForm(request, { maxBytes: MAX_STATEMENT_BYTES, maxLines: MAX_STATEMENT_LINES + 2 });
-  if (Number(request.headers.get("Content-Length") ?? 0) > 2 * MAX_STATEMENT_BYTES) return "too_large";
-  // A statement pasted as text: url-encoded, a non-ASCII byte weighs three.
-  return readFormData(request, 3 * MAX_STATEMENT_BYTES + MAX_FORM_BYTES);
+  // The CSV kept in the page, url-encoded: past twice the file cap (declared, or as it streams in) it is too large.
+  try {
+    return await readFormData(request, 2 * MAX_STATEMENT_BYTES);
+  } catch (error) {
+    if (error instanceof Response && error.status === 413) return "too_large";
+    throw error;
+  }
 }
 
 function mappingFrom(formData: FormData): { ok: true; mapping: ColumnMapping; values: Record<string, string> } | { ok: false; errors: FieldErrors; values: Record<string, string>; empty: boolean } {

@@ -31,9 +31,6 @@ export function hashPassword(password: string) {
   return oneHashAtATime(() => argon2.hash(password, HASH_OPTIONS));
 }
 
-function verifyPassword(hash: string, password: string) {
-  return oneHashAtATime(() => argon2.verify(hash, password));
-}
 
 async function getSessionId(request: Request): Promise<string | null> {
   const session = await authSessionStorage().getSession(request.headers.get("Cookie"));
@@ -91,25 +88,24 @@ export type LoginResult = { ok: true; user: SessionUser } | { ok: false; reason:
  * the same time as a wrong password, so it cannot be told apart.
  */
 export async function verifyLogin(email: string, password: string): Promise<LoginResult> {
-  const user = await findUserByEmail(email);
-  if (!user) {
-    dummyHash ??= hashPassword("not-a-real-password-for-timing");
-    await verifyPassword(await dummyHash, password);
-    return { ok: false, reason: "invalid" };
-  }
-  // The lock is read again in the hashing queue, just before the password is checked: attempts sent all
-  // at once are checked one by one, and those behind the fifth failure find the account locked.
+  // Read in the hashing queue, just before the password is checked: attempts sent all at once are
+  // checked one by one, and those behind the fifth failure find the account locked.
   return oneHashAtATime(async () => {
-    const current = (await findUserByEmail(email)) ?? user;
-    if (current.lockedUntil && current.lockedUntil.getTime() > Date.now()) {
-      return { ok: false, reason: "locked", minutes: Math.ceil((current.lockedUntil.getTime() - Date.now()) / 60_000) };
-    }
-    if (!(await argon2.verify(current.passwordHash, password))) {
-      await recordFailedLogin(current._id, { lockAfter: LOCK_AFTER_FAILURES, lockForMs: LOCK_FOR_MS });
+    const user = await findUserByEmail(email);
+    if (!user) {
+      dummyHash ??= argon2.hash("not-a-real-password-for-timing", HASH_OPTIONS); // in the queue already
+      await argon2.verify(await dummyHash, password);
       return { ok: false, reason: "invalid" };
     }
-    await clearFailedLogins(current._id);
-    const sessionUser = await getSessionUserById(String(current._id));
+    if (user.lockedUntil && user.lockedUntil.getTime() > Date.now()) {
+      return { ok: false, reason: "locked", minutes: Math.ceil((user.lockedUntil.getTime() - Date.now()) / 60_000) };
+    }
+    if (!(await argon2.verify(user.passwordHash, password))) {
+      await recordFailedLogin(user._id, { lockAfter: LOCK_AFTER_FAILURES, lockForMs: LOCK_FOR_MS });
+      return { ok: false, reason: "invalid" };
+    }
+    await clearFailedLogins(user._id);
+    const sessionUser = await getSessionUserById(String(user._id));
     return sessionUser ? { ok: true, user: sessionUser } : { ok: false, reason: "invalid" };
   });
 }

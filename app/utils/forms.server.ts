@@ -34,18 +34,19 @@ const FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"];
 /** What a form without files may weigh: the longest programme description and its rows fit many times over. */
 export const MAX_FORM_BYTES = 256 * 1024;
 
-const badForm = () => new Response("errors.badForm", { status: 400 });
+/** The 400 page for a body that is not a form (shared with the file forms, app/utils/uploads.server.ts). */
+export const badForm = () => new Response("errors.badForm", { status: 400 });
 const tooLarge = () => new Response("errors.tooLarge", { status: 413 });
 
 /**
  * The request's body, refused (413) as soon as it passes `maxBytes`: by its declared length before a
  * byte is read, or while it streams in (a body sent in chunks declares none). Never read whole first.
  */
-async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+async function readCapped(request: Request, maxBytes: number): Promise<Blob> {
   if (Number(request.headers.get("Content-Length") ?? 0) > maxBytes) throw tooLarge();
-  if (!request.body) return new Uint8Array(0);
+  if (!request.body) return new Blob([]);
   const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
+  const chunks: BlobPart[] = [];
   let total = 0;
   for (;;) {
     let next: ReadableStreamReadResult<Uint8Array>;
@@ -54,21 +55,14 @@ async function readCapped(request: Request, maxBytes: number): Promise<Uint8Arra
     } catch {
       throw badForm(); // the connection broke off mid-body
     }
-    if (next.done) break;
+    if (next.done) return new Blob(chunks);
     total += next.value.byteLength;
     if (total > maxBytes) {
       await reader.cancel().catch(() => undefined);
       throw tooLarge();
     }
-    chunks.push(next.value);
+    chunks.push(next.value as Uint8Array<ArrayBuffer>);
   }
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }
 
 /**

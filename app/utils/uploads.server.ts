@@ -1,6 +1,6 @@
 import { MaxPartSizeExceededError, unstable_composeUploadHandlers, unstable_createMemoryUploadHandler, unstable_parseMultipartFormData, type UploadHandler } from "@remix-run/node";
 import { MAX_IMAGE_BYTES } from "#services/uploads";
-import { readFormData } from "./forms.server";
+import { badForm, readFormData } from "./forms.server";
 
 /**
  * Reads a multipart form with files held in memory up to the limit (files then go to GridFS, never
@@ -21,12 +21,12 @@ export async function readMultipartForm(request: Request, maxFileBytes = MAX_IMA
 /** A form with files comes as multipart/form-data with its boundary; anything else is a 400 page ("errors.badForm"). */
 function requireMultipart(request: Request) {
   const type = request.headers.get("Content-Type") ?? "";
-  if (!/^multipart\/form-data\s*;.*\bboundary=\S+/i.test(type)) throw new Response("errors.badForm", { status: 400 });
+  if (!/^multipart\/form-data\s*;.*\bboundary=\S+/i.test(type)) throw badForm();
 }
 
 /** A body cut short or otherwise unreadable is the sender's fault (400), not ours. */
 function notAForm(error: unknown): unknown {
-  return error instanceof Response ? error : new Response("errors.badForm", { status: 400 });
+  return error instanceof Response ? error : badForm();
 }
 
 /** The uploaded file in a field, or null when none was chosen. */

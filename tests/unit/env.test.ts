@@ -46,9 +46,9 @@ describe("configuration is checked at start-up", () => {
 
   test("production with card payments refuses to start without every Stripe key they need", () => {
     const production = { ...base, NODE_ENV: "production", SESSION_SECRET: "a".repeat(40) };
-    expect(() => parseEnv({ ...production, STRIPE_SECRET_KEY: "sk_live_x" })).toThrow(/STRIPE_WEBHOOK_SECRET is required/);
-    expect(() => parseEnv({ ...production, STRIPE_WEBHOOK_SECRET: "whsec_x" })).toThrow(/STRIPE_SECRET_KEY is required/);
-    expect(parseEnv({ ...production, STRIPE_SECRET_KEY: "sk_live_x", STRIPE_WEBHOOK_SECRET: "whsec_x" }).STRIPE_SECRET_KEY).toBe("sk_live_x");
+    expect(() => parseEnv({ ...production, STRIPE_SECRET_KEY: "sk_test_not_a_real_key" })).toThrow(/STRIPE_WEBHOOK_SECRET is required/);
+    expect(() => parseEnv({ ...production, STRIPE_WEBHOOK_SECRET: "whsec_not_a_real_secret" })).toThrow(/STRIPE_SECRET_KEY is required/);
+    expect(parseEnv({ ...production, STRIPE_SECRET_KEY: "sk_test_not_a_real_key", STRIPE_WEBHOOK_SECRET: "whsec_not_a_real_secret" }).STRIPE_SECRET_KEY).toBe("sk_test_not_a_real_key");
     // Without any, card payment is simply not offered (bank transfer only).
     expect(parseEnv(production).STRIPE_SECRET_KEY).toBeUndefined();
   });
