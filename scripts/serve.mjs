@@ -52,7 +52,13 @@ function securityHeaders({ https }) {
 
 const app = express();
 app.disable("x-powered-by");
-app.use((_req, res, next) => {
+// Behind a reverse proxy, TRUST_PROXY says which hops to believe (express's setting: "loopback", a hop
+// count, addresses); by default none, so X-Forwarded-For from a client is ignored.
+if (process.env.TRUST_PROXY) app.set("trust proxy", /^\d+$/.test(process.env.TRUST_PROXY) ? Number(process.env.TRUST_PROXY) : process.env.TRUST_PROXY);
+app.use((req, res, next) => {
+  // The one address the app keys its abuse limits and session list by (app/utils/client-ip.server.ts):
+  // whatever a client sent under this name is replaced.
+  req.headers["x-client-ip"] = req.ip ?? req.socket.remoteAddress ?? "unknown";
   res.locals.cspNonce = crypto.randomBytes(16).toString("base64");
   // Not set by helmet: nothing here needs the camera, the microphone, the location or payment handlers.
   res.setHeader("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()");
