@@ -1,13 +1,20 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
+import { BankStatementLine } from "#models/bank-statement-line.server";
+import { CorrectionRequest } from "#models/correction-request.server";
 import { Donation } from "#models/donation.server";
 import { Institution } from "#models/institution.server";
 import { Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
 import { Session } from "#models/session.server";
 import { User } from "#models/user.server";
+import { recordOfflineGift } from "#services/offline-gifts";
+import { offlineGiftSchema } from "#services/validation/offline-gift";
 import { action as applyAction } from "~/routes/institutions.apply";
+import { action as reconcileAction } from "~/routes/manage.institutions.$id.reconcile";
+import { action as correctAction } from "~/routes/manage.programmes.$id_.gifts.$giftId.correct";
+import { action as reviewAction } from "~/routes/review.corrections";
 import { action as loginAction } from "~/routes/login";
 import { action as giftAction } from "~/routes/manage.programmes.$id_.gifts.new";
 import { action as newProgrammeAction } from "~/routes/manage.programmes.new";
@@ -22,9 +29,9 @@ import { BASE, createTestUser, csrfPair, joinCookies, responseOf, sessionCookieF
  * Fuzz as a test (issue 10): random submissions to the forms anyone or a donor or a manager can send —
  * wrong types, huge strings, unicode, operator-shaped values, 1e309, duplicated and dotted fields,
  * wrong content types, malformed multipart. Never a 5xx; a refusal (4xx) writes nothing.
- * FUZZ_RUNS sets how many cases per form (CI: 150, × 8 forms); FUZZ_SEED replays a failure.
+ * FUZZ_RUNS sets how many cases per form (CI: 200, × 11 forms and the search: 2,400 cases); FUZZ_SEED replays a failure.
  */
-const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 
 const nasty = fc.oneof(
   fc.constantFrom("", " ", "0", "-5", "1e309", "-1e309", "NaN", "Infinity", "9007199254740993", "1.5", "0x10", "١٢٣", "3.000.000", "3,000,000", "true", "null", "undefined", "[object Object]"),
@@ -43,14 +50,34 @@ const fieldName = (names: readonly string[]) =>
     { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
   );
 
-const submission = (names: readonly string[]) =>
-  fc.record({
-    pairs: fc.array(fc.tuple(fieldName(names), nasty), { maxLength: 24 }),
+/**
+ * Values: the nasty ones, or (when a form has them) the words its own fields expect, such as its
+ * intents. With a valid submission of the form (`base`), half the cases start from it and spoil a
+ * few of its fields or add more, so the fuzz reaches past the first validation.
+ */
+const submission = (names: readonly string[], words: readonly string[] = [], base?: Record<string, string>) => {
+  const value = words.length ? fc.oneof(nasty, fc.constantFrom(...words)) : nasty;
+  const random = fc.array(fc.tuple(fieldName(names), value), { maxLength: 24 });
+  const spoiled = base
+    ? fc
+        .tuple(fc.array(fc.tuple(fc.constantFrom(...Object.keys(base)), value), { maxLength: 3 }), fc.array(fc.tuple(fieldName(names), value), { maxLength: 3 }))
+        .map(([changed, extra]): Array<[string, string]> => [...Object.entries({ ...base, ...Object.fromEntries(changed) }), ...extra])
+    : random;
+  return fc.record({
+    pairs: fc.oneof(random, spoiled),
     encoding: fc.constantFrom("urlencoded", "urlencoded", "urlencoded", "multipart", "json", "text", "multipart-no-boundary", "multipart-truncated"),
-    csrf: fc.boolean(),
+    csrf: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
   });
+};
 
-type Submission = { pairs: Array<[string, string]>; encoding: string; csrf: boolean };
+/** What a bank statement upload may hold: CSV-shaped lines of nasty cells, bytes that are not text, or nothing. */
+const statementFile = fc.oneof(
+  fc.array(fc.array(nasty, { maxLength: 8 }).map((cells) => cells.map((c) => (/[",\n]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c)).join(",")), { maxLength: 30 }).map((lines) => new TextEncoder().encode(lines.join("\r\n"))),
+  fc.uint8Array({ maxLength: 2_000 }),
+  fc.constant(new Uint8Array(0)),
+);
+
+type Submission = { pairs: Array<[string, string]>; encoding: string; csrf: boolean; file?: { field: string; bytes: Uint8Array; name: string } };
 
 async function requestOf(path: string, s: Submission, cookie?: string): Promise<Request> {
   const pairs = [...s.pairs];
@@ -66,6 +93,7 @@ async function requestOf(path: string, s: Submission, cookie?: string): Promise<
     case "multipart": {
       const form = new FormData();
       for (const [k, v] of pairs) form.append(k, v);
+      if (s.file) form.append(s.file.field, new File([s.file.bytes as Uint8Array<ArrayBuffer>], s.file.name, { type: "text/csv" }));
       return new Request(url, { method: "POST", body: form, headers });
     }
     case "json":
@@ -81,15 +109,19 @@ async function requestOf(path: string, s: Submission, cookie?: string): Promise<
   }
 }
 
-const counts = async () => Promise.all([User.countDocuments({}), Institution.countDocuments({}), Programme.countDocuments({}), Pledge.countDocuments({}), Donation.countDocuments({}), Session.countDocuments({})]);
+const counts = async () =>
+  Promise.all([User, Institution, Programme, Pledge, Donation, Session, CorrectionRequest, BankStatementLine].map((model) => (model as typeof User).countDocuments({})));
 
 type Action = (args: ActionFunctionArgs) => Promise<unknown>;
 
 /** Runs `runs` random submissions to one form: no 5xx, and a refusal leaves every collection as it was. */
-async function fuzz(action: Action, path: string, names: readonly string[], options: { cookie?: string; params?: Record<string, string> } = {}) {
+async function fuzz(action: Action, path: string, names: readonly string[], options: { cookie?: string; params?: Record<string, string>; file?: string; words?: readonly string[]; base?: Record<string, string> } = {}) {
   const statuses = new Map<number, number>();
+  const withFile = options.file
+    ? fc.tuple(submission(names, options.words, options.base), statementFile, fc.constantFrom("sao-ke.csv", "a.CSV", "x.png", "", "../../etc/passwd")).map(([s, bytes, name]): Submission => ({ ...s, encoding: "multipart", file: { field: options.file!, bytes, name } }))
+    : submission(names, options.words, options.base);
   await fc.assert(
-    fc.asyncProperty(submission(names), async (s) => {
+    fc.asyncProperty(withFile, async (s) => {
       const before = await counts();
       const response = await responseOf(action({ request: await requestOf(path, s, options.cookie), params: options.params ?? {}, context: {} }));
       statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
@@ -105,8 +137,8 @@ async function fuzz(action: Action, path: string, names: readonly string[], opti
 describe("fuzzed forms never give a 5xx, and what they refuse writes nothing", () => {
   test("anonymous: login, registration, language switch", { timeout: 600_000 }, async () => {
     await createTestUser({ email: "fuzz@example.vn" });
-    await fuzz(loginAction, "/login", ["email", "password", "redirectTo"]);
-    await fuzz(registerAction, "/register", ["name", "email", "password", "redirectTo", "locale"]);
+    await fuzz(loginAction, "/login", ["email", "password", "redirectTo"], { base: { email: "fuzz@example.vn", password: "not-the-password", redirectTo: "/account" } });
+    await fuzz(registerAction, "/register", ["name", "email", "password", "redirectTo", "locale"], { base: { name: "Nguyễn Thị Đào", email: "dao@example.vn", password: "mat-khau-dai-du-12", redirectTo: "/account" } });
     await fuzz(setLanguageAction, "/set-language", ["lng", "redirectTo"]);
   });
 
@@ -116,7 +148,8 @@ describe("fuzzed forms never give a 5xx, and what they refuse writes nothing", (
     await Programme.create({ institutionId: institution._id, slug, title: "Đọc sách cùng con", startDate: new Date("2026-01-01"), endDate: new Date("2030-12-31"), goal: 200_000_000, state: "open", provinceSlug: "ha-noi", institutionType: "library", institutionName: institution.name, institutionSlug: institution.slug, institutionApproved: true, inKindNeeds: [{ item: "Sách thiếu nhi", unit: "cuốn", quantity: 100, unitValue: 50_000 }] });
     const cookie = await sessionCookieFor((await createTestUser()).id);
     const pledgeFields = ["donorKind", "legalName", "taxCode", "fullName", "email", "phone", "address", "representative", "provinceSlug", "visibility", "kind", "amount", "instalmentCount", "frequency", "consent", "inKindItems.0.item", "inKindItems.0.quantity", "inKindItems.0.unitValue", "hours", "ratePerHour"];
-    await fuzz(pledgeAction, `/programmes/${slug}/pledge`, pledgeFields, { cookie, params: { slug } });
+    const business = { donorKind: "organisation", legalName: "Công ty Cổ phần Sách Vina", taxCode: "0100109106", email: "csr@sachvina.vn", visibility: "name_and_amount", kind: "cash_once", amount: "5.000.000" };
+    await fuzz(pledgeAction, `/programmes/${slug}/pledge`, pledgeFields, { cookie, params: { slug }, words: ["organisation", "individual", "cash_once", "cash_instalments", "in_kind", "volunteer", "monthly", "on"], base: business });
     await fuzz(applyAction, "/institutions/apply", ["name", "type", "level", "provinceSlug", "address", "bankBin", "accountNumber", "accountName", "contactEmail", "contactPhone", "note"], { cookie });
   });
 
@@ -126,9 +159,30 @@ describe("fuzzed forms never give a 5xx, and what they refuse writes nothing", (
     const manager = await createTestUser({ role: "manager", institutionIds: [String(institution._id)] });
     const cookie = await sessionCookieFor(manager.id);
     const giftFields = ["method", "amount", "receivedAt", "voucher", "pledgeReference", "clientToken", "donorType", "fullName", "legalName", "taxCode", "email", "phone", "items.0.item", "items.0.quantity", "items.0.unitValue", "valuationBasis", "hours", "ratePerHour"];
-    await fuzz(giftAction, `/manage/programmes/${programme._id}/gifts/new`, giftFields, { cookie, params: { id: String(programme._id) } });
+    const cash = { clientToken: "fuzz-offline-gift-token-01", method: "cash", receivedAt: "2026-11-30", voucher: "PT-2026-0123", amount: "5.000.000", donorType: "anonymous" };
+    await fuzz(giftAction, `/manage/programmes/${programme._id}/gifts/new`, giftFields, { cookie, params: { id: String(programme._id) }, words: ["cash", "bank_transfer", "in_kind", "volunteer", "organisation", "individual", "anonymous"], base: cash });
     const programmeFields = ["title", "summary", "description", "goal", "startDate", "endDate", "themes", "campaignDays", "budgetLines.0.code", "budgetLines.0.label", "budgetLines.0.amount", "inKindNeeds.0.item", "inKindNeeds.0.quantity", "inKindNeeds.0.unitValue"];
     await fuzz(newProgrammeAction, `/manage/programmes/new?institution=${institution._id}`, programmeFields, { cookie });
+  });
+
+  test("a manager and an officer: a correction, its review, a bank statement upload", { timeout: 600_000 }, async () => {
+    const institution = await createInstitution();
+    const programme = await Programme.create({ institutionId: institution._id, slug: `fuzz-fix-${String(institution._id).slice(-6)}`, title: "Quỹ sách", startDate: new Date("2026-01-01"), endDate: new Date("2030-12-31"), goal: 200_000_000, state: "open", provinceSlug: institution.provinceSlug, institutionType: "library", institutionName: institution.name, institutionSlug: institution.slug, institutionApproved: true });
+    const manager = await createTestUser({ role: "manager", institutionIds: [String(institution._id)] });
+    const gift = offlineGiftSchema.parse({ clientToken: "fuzz-correction-gift-0001", method: "cash", receivedAt: "2026-11-30", voucher: "PT-1", amount: "5000000", donorType: "anonymous", legalName: "", taxCode: "", fullName: "", email: "", phone: "", pledgeReference: "", valuationBasis: "", hours: "", ratePerHour: "" });
+    const { donationId } = await recordOfflineGift(manager, String(programme._id), gift);
+    const cookie = await sessionCookieFor(manager.id);
+    const params = { id: String(programme._id), giftId: String(donationId) };
+    await fuzz(correctAction, `/manage/programmes/${params.id}/gifts/${params.giftId}/correct`, ["clientToken", "amount", "reason"], { cookie, params, words: ["fuzz-correction-token-0001", "60000000", "1000000"], base: { clientToken: "fuzz-correction-token-0001", amount: "1.000.000", reason: "Nhập nhầm số tiền trên phiếu thu" } });
+    const ministry = await sessionCookieFor((await createTestUser({ role: "ministry_officer" })).id);
+    const requestIds = (await CorrectionRequest.find({}).select("_id").lean()).map((r) => String(r._id));
+    await fuzz(reviewAction, "/review/corrections", ["requestId", "decision", "reason"], { cookie: ministry, words: ["approve", "reject", ...requestIds], base: { requestId: requestIds[0] ?? "", decision: "reject", reason: "Không đủ chứng từ" } });
+    const statementFields = ["intent", "layout", "fileName", "csvText", "dateColumn", "creditColumn", "descriptionColumn", "debitColumn", "referenceColumn", "acceptLine", "confirmOverpayments", "lineId", "reference", "reason", "confirmOverpayment"];
+    const words = ["preview", "confirm", "assign", "ignore", "vietcombank", "custom", "on", "yes", "0", "1", "2", "3", "GS-2026-000001", "2026-11-30,5000000,GS-2026-000001 ung ho"];
+    const csvText = "Ngày,Số tiền,Nội dung\r\n30/11/2026,5000000,GS-2026-000001 ung ho\r\n";
+    const reconcile = { cookie, params: { id: String(institution._id) }, words, base: { intent: "preview", layout: "custom", fileName: "sao-ke.csv", csvText, dateColumn: "0", creditColumn: "1", descriptionColumn: "2" } };
+    await fuzz(reconcileAction, `/manage/institutions/${institution._id}/reconcile`, statementFields, reconcile);
+    await fuzz(reconcileAction, `/manage/institutions/${institution._id}/reconcile`, statementFields, { ...reconcile, file: "statement" });
   });
 
   test("search: any query string is a page", { timeout: 600_000 }, async () => {
