@@ -48,7 +48,8 @@ export async function getSessionId(request: Request | Headers): Promise<string |
 export async function getUserSession(request: Request): Promise<{ user: SessionUser; sessionId: string } | null> {
   const sessionId = await getSessionId(request);
   if (!sessionId) return null;
-  const session = await findLiveSession(sessionId, { ip: clientIp(request) });
+  const ip = clientIp(request);
+  const session = await findLiveSession(sessionId, { ip: ip === "unknown" ? undefined : ip });
   if (!session) return null;
   const user = await getSessionUserById(String(session.userId));
   return user ? { user, sessionId } : null;
