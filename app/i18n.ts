@@ -11,6 +11,8 @@ import reconcileEn from "./locales/reconcile.en.json";
 import reconcileVi from "./locales/reconcile.vi.json";
 import receiptEn from "./locales/receipt.en.json";
 import receiptVi from "./locales/receipt.vi.json";
+import sessionsEn from "./locales/sessions.en.json";
+import sessionsVi from "./locales/sessions.vi.json";
 import vi from "./locales/vi.json";
 
 export const SUPPORTED_LANGUAGES = ["vi", "en"] as const;
@@ -31,8 +33,8 @@ export const i18nConfig = {
   defaultNS: "common",
   ns: ["common"],
   resources: {
-    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi } },
-    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn } },
+    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi } },
+    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn } },
   },
   interpolation: { escapeValue: false },
   react: { useSuspense: false },

@@ -9,7 +9,7 @@ import { SiteFooter, SiteHeader } from "./components/layout";
 import { ToastMessage } from "./components/toast";
 import stylesUrl from "./styles/app.css";
 import { getUser } from "./utils/auth.server";
-import { csrf } from "./utils/csrf.server";
+import { commitCsrfToken } from "./utils/csrf.server";
 import { publicEnv } from "./utils/env.server";
 import { getLanguage } from "./utils/i18n.server";
 import { getToast } from "./utils/session.server";
@@ -27,7 +27,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     getUser(request),
     getLanguage(request),
     getToast(request),
-    csrf().commitToken(request),
+    commitCsrfToken(request),
   ]);
   const headers = new Headers();
   if (toastSetCookie) headers.append("Set-Cookie", toastSetCookie);

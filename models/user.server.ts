@@ -58,6 +58,16 @@ export async function getSessionUserById(id: string): Promise<SessionUser | null
   return user ? toSessionUser(user) : null;
 }
 
+/** What a password check needs: the hash and the lockout state (never leaves the server). */
+export async function findUserPasswordById(id: string) {
+  if (!mongoose.isValidObjectId(id)) return null;
+  return User.findById(id).select("passwordHash lockedUntil").lean();
+}
+
+export async function setPasswordHash(id: string, passwordHash: string) {
+  await User.updateOne({ _id: id }, { $set: { passwordHash } });
+}
+
 export async function createUser(input: { email: string; name: string; passwordHash: string; role?: Role; locale?: "vi" | "en"; institutionIds?: string[]; provinceSlug?: string | null }) {
   const user = await User.create({ ...input, email: input.email.trim().toLowerCase() });
   return toSessionUser(user);

@@ -48,6 +48,15 @@ export function formatDate(date: Date | string, locale: Locale = "vi"): string {
   return englishDate.format(d);
 }
 
+const timeFormatter = new Intl.DateTimeFormat("en-GB", { timeZone: TIME_ZONE, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+
+/** A moment in Vietnam's time zone: "14:05 01/07/2025" (vi) or "1 Jul 2025, 14:05" (en). */
+export function formatDateTime(date: Date | string, locale: Locale = "vi"): string {
+  const d = typeof date === "string" ? new Date(date) : date;
+  const time = timeFormatter.format(d);
+  return locale === "vi" ? `${time} ${formatDate(d, "vi")}` : `${formatDate(d, "en")}, ${time}`;
+}
+
 /** The place-and-date line of a Vietnamese certificate: "Hà Nội, ngày 05 tháng 01 năm 2025". */
 export function formatLongVietnameseDate(date: Date, place?: string): string {
   const { day, month, year } = dateParts(date);

@@ -65,6 +65,10 @@ export default function AccountPage() {
           </div>
         ) : null}
       </dl>
+      <p className="inline-form">
+        <Link to="/account/sessions">{t("sessions.link")}</Link>
+        <Link to="/account/password">{t("passwordChange.link")}</Link>
+      </p>
       <p>{user.role === "manager" ? t("account.nextStepsManager") : t("account.nextStepsDonor")}</p>
       <section aria-labelledby="my-pledges" className="stack">
         <h2 id="my-pledges">{t("pledge.myPledges")}</h2>

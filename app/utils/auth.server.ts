@@ -2,11 +2,12 @@ import { redirect } from "@remix-run/node";
 import argon2 from "argon2";
 import pLimit from "p-limit";
 import type { Role, SessionUser } from "#models/user.server";
-import { clearFailedLogins, createUser, findUserByEmail, getSessionUserById, recordFailedLogin } from "#models/user.server";
-import { createSession, deleteSession, findLiveSession } from "#models/session.server";
+import { clearFailedLogins, createUser, findUserByEmail, findUserPasswordById, getSessionUserById, recordFailedLogin, setPasswordHash } from "#models/user.server";
+import { createSession, deleteSession, deleteSessionsOfUser, findLiveSession } from "#models/session.server";
 import { canAccessInstitution, canAccessProvince, hasRole } from "#services/access";
 import { authSessionStorage, SESSION_TTL_MS } from "./session.server";
 import { isDuplicateKeyError } from "#models/duplicate-key";
+import { clientIp } from "./client-ip.server";
 
 export const LOCK_AFTER_FAILURES = 5;
 export const LOCK_FOR_MS = 15 * 60 * 1000;
@@ -32,30 +33,47 @@ export function hashPassword(password: string) {
 }
 
 
-async function getSessionId(request: Request): Promise<string | null> {
-  const session = await authSessionStorage().getSession(request.headers.get("Cookie"));
+/** The session id the request's signed cookie carries (live or not: findLiveSession decides that), or null. */
+export async function getSessionId(request: Request | Headers): Promise<string | null> {
+  const headers = request instanceof Request ? request.headers : request;
+  const session = await authSessionStorage().getSession(headers.get("Cookie"));
   const id = session.get("sessionId");
   return typeof id === "string" ? id : null;
 }
 
-/** The signed-in user, or null. One lookup of the session and one of the user. */
-export async function getUser(request: Request): Promise<SessionUser | null> {
+/**
+ * The signed-in user and the id of their session, or null. One lookup of the session (by `_id`, which
+ * also moves its "last used" every few minutes) and one of the user.
+ */
+export async function getUserSession(request: Request): Promise<{ user: SessionUser; sessionId: string } | null> {
   const sessionId = await getSessionId(request);
   if (!sessionId) return null;
-  const session = await findLiveSession(sessionId);
+  const ip = clientIp(request);
+  const session = await findLiveSession(sessionId, { ip: ip === "unknown" ? undefined : ip });
   if (!session) return null;
-  return getSessionUserById(String(session.userId));
+  const user = await getSessionUserById(String(session.userId));
+  return user ? { user, sessionId } : null;
+}
+
+/** The signed-in user, or null. */
+export async function getUser(request: Request): Promise<SessionUser | null> {
+  return (await getUserSession(request))?.user ?? null;
 }
 
 /** Sends a visitor to the login page (and back afterwards). */
 export async function requireUser(request: Request): Promise<SessionUser> {
-  const user = await getUser(request);
-  if (!user) {
+  return (await requireUserSession(request)).user;
+}
+
+/** The signed-in user and their session's id (pages that act on the session itself). */
+export async function requireUserSession(request: Request): Promise<{ user: SessionUser; sessionId: string }> {
+  const signedIn = await getUserSession(request);
+  if (!signedIn) {
     const url = new URL(request.url);
     const redirectTo = `${url.pathname}${url.search}`;
     throw redirect(`/login?${new URLSearchParams({ redirectTo })}`);
   }
-  return user;
+  return signedIn;
 }
 
 export function forbidden(): never {
@@ -129,7 +147,7 @@ export async function registerDonor(input: { email: string; name: string; passwo
 export async function startSession(request: Request, userId: string): Promise<string> {
   const previous = await getSessionId(request);
   if (previous) await deleteSession(previous);
-  const { id, expiresAt } = await createSession(userId, SESSION_TTL_MS);
+  const { id, expiresAt } = await createSession(userId, SESSION_TTL_MS, { userAgent: request.headers.get("User-Agent") ?? "", ip: clientIp(request) });
   const storage = authSessionStorage();
   const cookieSession = await storage.getSession();
   cookieSession.set("sessionId", id);
@@ -142,4 +160,31 @@ export async function endSession(request: Request): Promise<string> {
   if (sessionId) await deleteSession(sessionId);
   const storage = authSessionStorage();
   return storage.destroySession(await storage.getSession(request.headers.get("Cookie")));
+}
+
+export type ChangePasswordResult = { ok: true; sessionsEnded: number } | { ok: false; reason: "wrongPassword" } | { ok: false; reason: "locked"; minutes: number };
+
+/**
+ * Changes a signed-in user's password after checking the current one (in the hashing queue, like a
+ * login). A wrong current password counts as a failed login (the same lockout); a locked account is
+ * refused. After the change every other session of the user is ended; `keepSessionId` (the one in use) stays.
+ */
+export async function changePassword(userId: string, input: { currentPassword: string; newPassword: string; keepSessionId: string }): Promise<ChangePasswordResult> {
+  const checked = await oneHashAtATime(async (): Promise<{ ok: true } | Exclude<ChangePasswordResult, { ok: true }>> => {
+    const user = await findUserPasswordById(userId);
+    if (!user) return { ok: false, reason: "wrongPassword" };
+    if (user.lockedUntil && user.lockedUntil.getTime() > Date.now()) {
+      return { ok: false, reason: "locked", minutes: Math.ceil((user.lockedUntil.getTime() - Date.now()) / 60_000) };
+    }
+    if (!(await argon2.verify(user.passwordHash, input.currentPassword))) {
+      await recordFailedLogin(user._id, { lockAfter: LOCK_AFTER_FAILURES, lockForMs: LOCK_FOR_MS });
+      return { ok: false, reason: "wrongPassword" };
+    }
+    await clearFailedLogins(user._id);
+    return { ok: true };
+  });
+  if (!checked.ok) return checked;
+  await setPasswordHash(userId, await hashPassword(input.newPassword));
+  const sessionsEnded = await deleteSessionsOfUser(userId, { except: input.keepSessionId });
+  return { ok: true, sessionsEnded };
 }

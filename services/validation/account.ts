@@ -13,3 +13,18 @@ export const registerSchema = z.object({
   password: passwordField,
   redirectTo: z.string().optional(),
 });
+
+/** /account/password: the current password, and the new one twice (the same rules as registration). */
+export const changePasswordSchema = z
+  .object({
+    currentPassword: z.string({ required_error: "validation.required" }).min(1, "validation.required").max(200, "validation.passwordTooLong"),
+    newPassword: passwordField,
+    confirmPassword: z.string({ required_error: "validation.required" }).min(1, "validation.required"),
+  })
+  .refine((v) => v.newPassword === v.confirmPassword, { path: ["confirmPassword"], message: "passwordChange.mismatch" });
+
+/** /account/sessions: end one session (by its id) or every session but this one. */
+export const sessionActionSchema = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("end"), sessionId: z.string().regex(/^[0-9a-f]{24}$/i, "sessions.notFound") }),
+  z.object({ intent: z.literal("endOthers") }),
+]);

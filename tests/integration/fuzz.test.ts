@@ -83,7 +83,7 @@ async function requestOf(path: string, s: Submission, cookie?: string): Promise<
   const pairs = [...s.pairs];
   let cookies = cookie;
   if (s.csrf) {
-    const pair = await csrfPair();
+    const pair = await csrfPair(cookie);
     pairs.unshift(["csrf", pair.token]);
     cookies = joinCookies(cookie, pair.cookie);
   }

@@ -25,7 +25,7 @@ async function raw(path: string, body: string, contentType: string, cookie?: str
 
 /** A url-encoded body with a valid CSRF token, the pairs exactly as given (repeated and dotted names kept). */
 async function encoded(path: string, pairs: Array<[string, string]>, cookie?: string) {
-  const { token, cookie: csrfCookie } = await csrfPair();
+  const { token, cookie: csrfCookie } = await csrfPair(cookie);
   const body = new URLSearchParams([["csrf", token], ...pairs]).toString();
   return raw(path, body, "application/x-www-form-urlencoded", joinCookies(cookie, csrfCookie));
 }

@@ -59,7 +59,7 @@ function giftFields(overrides: Record<string, string> = {}) {
 
 async function giftRequest(programmeId: string, fields: Record<string, string>, options: { cookie?: string; files?: Upload[] } = {}) {
   const body = new FormData();
-  const pair = await csrfPair();
+  const pair = await csrfPair(options.cookie);
   body.append("csrf", pair.token);
   for (const [key, value] of Object.entries(fields)) body.append(key, value);
   for (const file of options.files ?? []) body.append("evidence", new Blob([file.bytes], { type: file.type }), file.name);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { formatDate, formatLongVietnameseDate, formatNumber, formatVnd } from "#services/format";
+import { formatDate, formatDateTime, formatLongVietnameseDate, formatNumber, formatVnd } from "#services/format";
 
 describe("money", () => {
   test("Vietnamese: dots group thousands and ₫ follows after a no-break space", () => {
@@ -33,5 +33,12 @@ describe("dates, in Vietnam's time zone", () => {
     expect(formatLongVietnameseDate(new Date("2025-01-05T09:00:00+07:00"), "Hà Nội")).toBe("Hà Nội, ngày 05 tháng 01 năm 2025");
     expect(formatLongVietnameseDate(new Date("2025-11-23T09:00:00+07:00"), "Hà Nội")).toBe("Hà Nội, ngày 23 tháng 11 năm 2025");
     expect(formatLongVietnameseDate(new Date("2025-03-09T09:00:00+07:00"))).toBe("ngày 09 tháng 3 năm 2025");
+  });
+});
+
+describe("moments (the session list)", () => {
+  test("hour and minute in Vietnam's time zone, 24-hour, with the day", () => {
+    expect(formatDateTime(new Date("2025-06-30T18:30:00Z"), "vi")).toBe("01:30 01/07/2025");
+    expect(formatDateTime(new Date("2025-07-01T14:05:00+07:00"), "en")).toBe("1 Jul 2025, 14:05");
   });
 });

@@ -1,7 +1,7 @@
 import type { Role } from "#models/user.server";
 import { createUser } from "#models/user.server";
 import { hashPassword, startSession } from "~/utils/auth.server";
-import { csrf, csrfCookie } from "~/utils/csrf.server";
+import { commitCsrfToken, csrf, csrfCookie } from "~/utils/csrf.server";
 
 export const BASE = "http://localhost:3000";
 
@@ -14,8 +14,16 @@ export function joinCookies(...cookies: Array<string | null | undefined>) {
   return cookies.filter(Boolean).join("; ");
 }
 
-/** A valid CSRF token and the cookie it must travel with, made by the app's own CSRF instance. */
-export async function csrfPair() {
+/**
+ * A valid CSRF token and the cookie it must travel with, made by the app's own CSRF code: for a request
+ * carrying `sessionCookie` (a signed-in session), that session's token and no cookie (decision 0022);
+ * otherwise a fresh anonymous double-submit pair.
+ */
+export async function csrfPair(sessionCookie?: string) {
+  if (sessionCookie) {
+    const [token, setCookie] = await commitCsrfToken(new Request(`${BASE}/`, { headers: { Cookie: sessionCookie } }));
+    if (!setCookie) return { token, cookie: "" };
+  }
   const token = csrf().generate();
   const cookie = cookiePair(await csrfCookie().serialize(token));
   return { token, cookie };
@@ -46,7 +54,7 @@ export async function formRequest(path: string, fields: Record<string, string | 
   const body = new URLSearchParams();
   let cookie = options.cookie;
   if (options.csrf !== false) {
-    const pair = await csrfPair();
+    const pair = await csrfPair(options.cookie);
     body.append("csrf", pair.token);
     cookie = joinCookies(cookie, pair.cookie);
   }
@@ -81,7 +89,7 @@ export async function multipartRequest(path: string, fields: Record<string, stri
   const body = new FormData();
   let cookie = options.cookie;
   if (options.csrf !== false) {
-    const pair = await csrfPair();
+    const pair = await csrfPair(options.cookie);
     body.append("csrf", pair.token);
     cookie = joinCookies(cookie, pair.cookie);
   }
