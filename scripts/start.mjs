@@ -18,6 +18,7 @@ const port = process.env.PORT ?? "3000";
 const host = process.env.HOST ?? "127.0.0.1";
 const dataDir = path.resolve(root, process.env.GOPSUC_DATA_DIR || ".data/db");
 const appUrl = process.env.APP_URL ?? `http://localhost:${port}`;
+const shownDataDir = path.relative(root, dataDir).startsWith("..") ? dataDir : path.relative(root, dataDir);
 
 /** Whether the server could listen on host:port now (nothing else listens there). */
 function portIsFree() {
@@ -42,7 +43,7 @@ async function main() {
     if (!instance.claimed) {
       const other = instance.running;
       refuse(
-        `Góp Sức is already running on this data (${path.relative(root, dataDir) || dataDir}): npm start pid ${other.pid}, ${other.url} (listening on ${other.host}:${other.port}).\n` +
+        `Góp Sức is already running on this data (${shownDataDir}): npm start pid ${other.pid}, ${other.url} (listening on ${other.host}:${other.port}).\n` +
           `  Nothing was changed. Use that one, or stop it first (Ctrl-C in its terminal, or kill ${other.pid}).`,
       );
     }
@@ -106,7 +107,7 @@ async function main() {
   // any way, kill -9 included, and scripts/serve.mjs then stops (decision 0018). Not for `remix dev`,
   // which does not listen to it.
   server = spawn(process.execPath, cli, { cwd: root, env, stdio: ["inherit", "inherit", "inherit", ...(dev ? [] : ["ipc"])], detached: true });
-  instance?.update({ serverPid: server.pid, databasePid: database?.pid ?? null });
+  instance?.update({ serverPid: server.pid });
   server.once("exit", (code) => {
     if (!stopping) void stop(code ?? 1);
   });

@@ -30,6 +30,15 @@ export function freePort() {
   });
 }
 
+/** Whether nothing listens on 127.0.0.1:port now. */
+function portIsFree(port) {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+  });
+}
+
 function which(command) {
   for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
     const candidate = path.join(dir, command);
@@ -200,6 +209,9 @@ export function restartBackoff({ initialMs = 500, maxMs = 30_000, stableMs = 60_
  * process is gone, however it ends. Resolves once it accepts connections.
  */
 async function launchFerretdb(binary, dataDir, port, pidFile) {
+  // On a restart the port is the old one: something else listening there now would look like our
+  // database answering (waitForPort only connects).
+  if (!(await portIsFree(port))) throw new Error(`port ${port} is in use by another program`);
   const debugPort = await freePort();
   const args = [
     "--handler=sqlite",
