@@ -28,11 +28,16 @@ export function connectDb(): Promise<typeof mongoose> {
   return globalThis.__gopsucDb;
 }
 
-/** Rejects with a short message once `ms` have passed (the work itself goes on; its result is dropped). */
+/** What `within` rejects with when the time is up. */
+export class TimedOut extends Error {
+  override name = "TimedOut";
+}
+
+/** Rejects with TimedOut once `ms` have passed (the work itself goes on; its result is dropped). */
 export function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${Math.max(0, Math.round(ms))} ms`)), Math.max(0, ms));
+    timer = setTimeout(() => reject(new TimedOut(`${what}: no answer within ${Math.max(0, Math.round(ms))} ms`)), Math.max(0, ms));
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
