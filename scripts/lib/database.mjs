@@ -168,7 +168,9 @@ function stopStaleProcess(pidFile, dataDir) {
       const parent = parentPid(pid);
       const owner = parent && parent !== 1 && isAlive(parent) ? commandLine(parent) : "";
       if (/watchdog\.mjs|start\.mjs|jobs\.ts/.test(owner)) {
-        throw new Error(`the database in ${dataDir} is in use by another process (database pid ${pid}, started by pid ${parent}): stop that one first`);
+        const error = new Error(`the database in ${dataDir} is in use by another process (database pid ${pid}, started by pid ${parent}): stop that one first`);
+        error.code = "DATA_IN_USE";
+        throw error;
       }
       process.kill(pid, "SIGTERM");
     }
@@ -369,6 +371,8 @@ export async function startEmbeddedDatabase({ dataDir, persistent = true, keepAl
     const binary = ensureFerretdb({ log });
     if (binary) db = await startFerretdb(binary, dataDir, log, { keepAlive });
   } catch (error) {
+    // Another process runs a database on this data: not a reason to try another kind of database.
+    if (error.code === "DATA_IN_USE") throw error;
     failures.push(`FerretDB: ${error.message}`);
   }
   if (!db) {
