@@ -76,13 +76,19 @@ function onListen() {
 }
 
 // Stop promptly: no new connections, idle keep-alive ones closed now, the rest given 10 seconds.
-for (const signal of ["SIGTERM", "SIGINT"]) {
-  process.once(signal, () => {
-    server.close(() => process.exit(0));
-    server.closeIdleConnections();
-    setTimeout(() => {
-      server.closeAllConnections();
-      process.exit(0);
-    }, 10_000).unref();
-  });
+let closing = false;
+function shutdown(reason) {
+  if (closing) return;
+  closing = true;
+  if (reason) console.error(`[serve] ${reason}: stopping`);
+  server.close(() => process.exit(0));
+  server.closeIdleConnections();
+  setTimeout(() => {
+    server.closeAllConnections();
+    process.exit(0);
+  }, 10_000).unref();
 }
+for (const signal of ["SIGTERM", "SIGINT"]) process.once(signal, () => shutdown());
+// Started by `npm start` (scripts/start.mjs) with an IPC channel: it closes when that supervisor ends in
+// any way, kill -9 included, and a server nobody supervises stops rather than run on (decision 0018).
+if (process.send) process.once("disconnect", () => shutdown("the supervisor (npm start) is gone"));

@@ -28,10 +28,52 @@ export function connectDb(): Promise<typeof mongoose> {
   return globalThis.__gopsucDb;
 }
 
-/** Round-trip to the database: resolves with the latency in ms, or throws when it cannot be reached. */
-export async function pingDatabase(): Promise<number> {
+/** What `within` rejects with when the time is up. */
+export class TimedOut extends Error {
+  override name = "TimedOut";
+}
+
+/** Rejects with TimedOut once `ms` have passed (the work itself goes on; its result is dropped). */
+export function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimedOut(`${what}: no answer within ${Math.max(0, Math.round(ms))} ms`)), Math.max(0, ms));
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Round-trip to the database: resolves with the latency in ms, or throws when it cannot be reached or
+ * does not answer within `timeoutMs` (a database that is down, restarting or hanging: the driver would
+ * otherwise wait for its server selection timeout). `connection`: the app's own unless given.
+ */
+export async function pingDatabase({ timeoutMs = 500, connection }: { timeoutMs?: number; connection?: mongoose.Connection } = {}): Promise<number> {
   const started = Date.now();
-  const connection = await connectDb();
-  await connection.connection.db!.admin().ping();
+  const conn = connection ?? (await within(connectDb(), timeoutMs, "connecting to the database")).connection;
+  const db = conn.db;
+  if (!db) throw new Error("the database connection is not open");
+  await within(db.admin().ping(), timeoutMs - (Date.now() - started), "database ping");
   return Date.now() - started;
+}
+
+/** Whether each connection answered when last asked (to log changes only). */
+const lastReachable = new WeakMap<mongoose.Connection, boolean>();
+
+/**
+ * The database's health for /healthz: { up: true, latencyMs } or { up: false } within `timeoutMs`. What
+ * went wrong goes to the server log — once when it becomes unreachable and once when it is back, not on
+ * every probe — never into the answer.
+ */
+export async function databaseReachable(options: { timeoutMs?: number; connection?: mongoose.Connection } = {}): Promise<{ up: true; latencyMs: number } | { up: false }> {
+  const key = options.connection ?? mongoose.connection;
+  try {
+    const latencyMs = await pingDatabase(options);
+    if (lastReachable.get(key) === false) console.warn("[db] the database answers again");
+    lastReachable.set(key, true);
+    return { up: true, latencyMs };
+  } catch (error) {
+    if (lastReachable.get(key) !== false) console.error(`[db] the database does not answer: ${error instanceof Error ? error.message : String(error)}`);
+    lastReachable.set(key, false);
+    return { up: false };
+  }
 }
