@@ -15,7 +15,7 @@
  *      (url-encoded; a valid CSRF token for the caller is added), and `expect`: one outcome per caller.
  *      Use `everyone(outcome, { donorA: OK, … })` for "the same for all but these".
  *      Outcomes: OK (200), LOGIN (302 to /login?redirectTo=…), FORBIDDEN (403), NOT_FOUND (404), BAD (400),
- *      CONFLICT (409), TOO_MANY (429), to(/location/) for another redirect, or refusedTo(/location/) for a
+ *      status(code, label) for any other, to(/location/) for another redirect, or refusedTo(/location/) for a
  *      redirect that refuses (the database must be unchanged). LOGIN, 4xx and refusedTo are refusals.
  *   4. `hidden`: strings of another party that must not appear in that caller's body (see `secretsOf`).
  *   5. An allowed POST really runs: choose fields so that it does no harm to later rows (callers run in
@@ -54,7 +54,6 @@ const OK = status(200, "200");
 const BAD = status(400, "400");
 const FORBIDDEN = status(403, "403");
 const NOT_FOUND = status(404, "404");
-const CONFLICT = status(409, "409");
 const LOGIN: Outcome = { status: 302, location: /^\/login\?redirectTo=/, refused: true, label: "→ /login" };
 const to = (location: RegExp): Outcome => ({ status: 302, location, refused: false, label: `→ ${location.source}` });
 const refusedTo = (location: RegExp): Outcome => ({ status: 302, location, refused: true, label: `refused → ${location.source}` });
@@ -292,7 +291,7 @@ const MATRIX: Record<string, Row> = {
     action: NO_ACTION,
   },
   "institutions.apply": {
-    loader: [{ name: "apply or join", path: () => "/institutions/apply", expect: signedIn(OK), hidden: (w) => secretsOf.pendingApplication() }],
+    loader: [{ name: "apply or join", path: () => "/institutions/apply", expect: signedIn(OK), hidden: () => secretsOf.pendingApplication() }],
     // An empty application: refused by validation for everyone signed in (400), nothing written.
     action: [{ name: "an empty application", path: () => "/institutions/apply", fields: () => ({}), expect: signedIn(BAD) }],
   },
@@ -302,7 +301,7 @@ const MATRIX: Record<string, Row> = {
   },
   logout: {
     loader: [{ name: "GET logout", path: () => "/logout", expect: everyone(to(/^\/$/)) }],
-    action: NO_ACTION_CHECKED_SEPARATELY(),
+    action: logoutCases(),
   },
   "manage._index": {
     loader: [{ name: "own institutions", path: () => "/manage", expect: signedIn(OK), hidden: (w, c) => [...(c === "managerA" || c === "admin" ? [] : ["Tu sach Ma Tran A", "Thư viện Ma Trận Hà Nội"]), ...(c === "managerB" || c === "admin" ? [] : secretsOf.draftB()), ...hideAllOfA(w, c)] }],
@@ -478,8 +477,8 @@ const MATRIX: Record<string, Row> = {
   },
 };
 
-/** logout's action: run as a row, but it ends the caller's session — checked on a throwaway session below. */
-function NO_ACTION_CHECKED_SEPARATELY(): Case[] {
+/** logout's action ends the session it is sent with: each caller sends a throwaway session of its own (see run()). */
+function logoutCases(): Case[] {
   return [{ name: "log out (a throwaway session of the same role)", path: () => "/logout", fields: () => ({}), expect: everyone(to(/^\/$/)) }];
 }
 

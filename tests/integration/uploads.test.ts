@@ -213,6 +213,7 @@ describe("a multipart body's total size is limited while it streams in", () => {
     const rssBefore = process.memoryUsage().rss;
     const { response, state } = await sendHuge(100);
     const rssGrowth = process.memoryUsage().rss - rssBefore;
+    console.info(`[uploads] 100 MB body: ${(state.pulledBytes / MB).toFixed(1)} MB read, rss +${(rssGrowth / MB).toFixed(1)} MB`);
     expect(response.status).toBe(413);
     expect(await response.text()).toBe("errors.tooLarge");
     // Reading stopped just past the limit (3 files of 5 MB and the fields): a fifth of the body at most.
