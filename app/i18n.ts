@@ -1,6 +1,8 @@
 import catalogueEn from "./locales/catalogue.en.json";
 import catalogueVi from "./locales/catalogue.vi.json";
 import en from "./locales/en.json";
+import filesEn from "./locales/files.en.json";
+import filesVi from "./locales/files.vi.json";
 import manageEn from "./locales/manage.en.json";
 import manageVi from "./locales/manage.vi.json";
 import giftsEn from "./locales/gifts.en.json";
@@ -33,8 +35,8 @@ export const i18nConfig = {
   defaultNS: "common",
   ns: ["common"],
   resources: {
-    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi } },
-    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn } },
+    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi, ...filesVi } },
+    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn, ...filesEn } },
   },
   interpolation: { escapeValue: false },
   react: { useSuspense: false },

@@ -1,6 +1,6 @@
 import { fileTypeFromBuffer } from "file-type";
 import { saveFile } from "#models/file.server";
-import { discardUploads } from "./uploads";
+import { discardUploads, isMarkup } from "./uploads";
 import { ServiceError } from "./errors";
 import { EVIDENCE_TYPES, MAX_EVIDENCE_BYTES, MAX_EVIDENCE_FILES } from "./validation/offline-gift";
 
@@ -25,7 +25,7 @@ export async function checkEvidence(file: Upload, field = "evidence"): Promise<C
   const bytes = new Uint8Array(await file.arrayBuffer());
   if (bytes.byteLength > MAX_EVIDENCE_BYTES) throw refuse(field, "gifts.validation.evidenceTooLarge");
   const detected = await fileTypeFromBuffer(bytes);
-  if (!detected || !(EVIDENCE_TYPES as readonly string[]).includes(detected.mime)) throw refuse(field, "gifts.validation.evidenceType");
+  if (!detected || !(EVIDENCE_TYPES as readonly string[]).includes(detected.mime)) throw refuse(field, isMarkup(bytes) ? "files.markupRefused" : "gifts.validation.evidenceType");
   const name = file.name.replace(/[\\/\r\n"]/g, "_").slice(0, 200) || `evidence.${detected.ext}`;
   return { bytes, mime: detected.mime, ext: detected.ext, name };
 }

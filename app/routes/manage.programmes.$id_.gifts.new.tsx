@@ -56,7 +56,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, programme } = await managedProgramme(request, params.id ?? "");
-  const formData = await readMultipartForm(request, MAX_EVIDENCE_BYTES);
+  const formData = await readMultipartForm(request, MAX_EVIDENCE_BYTES, MAX_EVIDENCE_FILES);
   if (!formData) return formFailure({ errors: { evidence: ["gifts.validation.evidenceTooLarge"] }, formError: "validation.fixErrors", values: {} });
   await validateCsrf(formData, request.headers);
   const parsed = parseForm(offlineGiftSchema, formData);

@@ -36,7 +36,8 @@ export const MAX_FORM_BYTES = 256 * 1024;
 
 /** The 400 page for a body that is not a form (shared with the file forms, app/utils/uploads.server.ts). */
 export const badForm = () => new Response("errors.badForm", { status: 400 });
-const tooLarge = () => new Response("errors.tooLarge", { status: 413 });
+/** The 413 page ("errors.tooLarge") for a body past its limit (shared with the file forms). */
+export const tooLarge = () => new Response("errors.tooLarge", { status: 413 });
 
 /**
  * The request's body, refused (413) as soon as it passes `maxBytes`: by its declared length before a

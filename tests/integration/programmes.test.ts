@@ -109,7 +109,7 @@ describe("creating programmes", () => {
     const fake = new Blob(["<html><script>alert(1)</script></html>"], { type: "image/png" });
     const response = await run(newProgramme, await multipartRequest(`/manage/programmes/new?institution=${institution._id}`, { ...programmeFormFields(), cover: fake }, { cookie, filename: "bia.png" }));
     expect(response.status).toBe(400);
-    expect((await response.json()).errors.cover).toEqual(["validation.imageType"]);
+    expect((await response.json()).errors.cover).toEqual(["files.markupRefusedImage"]); // markup has its own message (decision 0020)
     expect(await programmeCount()).toBe(before);
   });
 
