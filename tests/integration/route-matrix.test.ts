@@ -29,6 +29,7 @@ import { BankStatementLine } from "#models/bank-statement-line.server";
 import { CorrectionRequest } from "#models/correction-request.server";
 import { saveFile } from "#models/file.server";
 import { Programme } from "#models/programme.server";
+import { createSession } from "#models/session.server";
 import type { SessionUser } from "#models/user.server";
 import { requestCorrection } from "#services/corrections";
 import { recordOfflineGift } from "#services/offline-gifts";
@@ -191,7 +192,11 @@ async function makeWorld() {
   expect(pay.status).toBe(302);
   const checkoutId = new URL(pay.headers.get("Location")!, "http://localhost:3000").pathname.split("/").pop()!;
 
+  // A second session of donor B (another device): what "end a session" is tried on.
+  const otherSessionB = (await createSession(people.donorB.user.id, DAY, { userAgent: "Điện thoại bí mật của Bình Minh", ip: "203.0.113.77" })).id;
+
   return {
+    otherSessionB,
     people,
     instA: String(instA._id),
     instB: String(instB._id),
@@ -241,6 +246,23 @@ const MATRIX: Record<string, Row> = {
   account: {
     loader: [{ name: "own account", path: () => "/account", expect: signedIn(OK), hidden: (w, c) => [...(c === "donorA" ? [] : secretsOf.donorA(w)), ...(c === "donorB" ? [] : secretsOf.donorB(w)), ...secretsOf.booksA(w)] }],
     action: NO_ACTION,
+  },
+  "account_.sessions": {
+    loader: [{ name: "own sessions", path: () => "/account/sessions", expect: signedIn(OK), hidden: (w, c) => (c === "donorB" ? [] : ["Điện thoại bí mật của Bình Minh", "203.0.113.77", w.otherSessionB]) }],
+    action: [
+      {
+        name: "end donor B's other session",
+        path: () => "/account/sessions",
+        fields: (w) => ({ intent: "end", sessionId: w.otherSessionB }),
+        // Ends it only for donor B (last, so every other caller first finds it there and changes nothing).
+        expect: signedIn(refusedTo(/^\/account\/sessions$/), { donorB: to(/^\/account\/sessions$/) }),
+      },
+    ],
+  },
+  "account_.password": {
+    loader: [{ name: "change password form", path: () => "/account/password", expect: signedIn(OK) }],
+    // The two new passwords differ: refused by the form before any password is checked (nothing counted).
+    action: [{ name: "change password, mistyped", path: () => "/account/password", fields: () => ({ currentPassword: "khong-phai-mat-khau", newPassword: "mat-khau-moi-dai-du-1", confirmPassword: "mat-khau-moi-khac-2" }), expect: signedIn(BAD) }],
   },
   "admin.settings": {
     loader: [{ name: "platform limits", path: () => "/admin/settings", expect: signedIn(FORBIDDEN, { admin: OK }) }],
