@@ -1,6 +1,8 @@
 import catalogueEn from "./locales/catalogue.en.json";
 import catalogueVi from "./locales/catalogue.vi.json";
 import en from "./locales/en.json";
+import mailEn from "./locales/mail.en.json";
+import mailVi from "./locales/mail.vi.json";
 import manageEn from "./locales/manage.en.json";
 import manageVi from "./locales/manage.vi.json";
 import giftsEn from "./locales/gifts.en.json";
@@ -31,8 +33,8 @@ export const i18nConfig = {
   defaultNS: "common",
   ns: ["common"],
   resources: {
-    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi } },
-    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn } },
+    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...mailVi } },
+    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...mailEn } },
   },
   interpolation: { escapeValue: false },
   react: { useSuspense: false },

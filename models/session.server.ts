@@ -40,3 +40,10 @@ export async function deleteExpiredSessions(now = new Date()) {
   const result = await Session.deleteMany({ expiresAt: { $lte: now } });
   return result.deletedCount;
 }
+
+/** Ends every session of a user (a password reset: whoever had the old password is signed out everywhere). */
+export async function deleteSessionsOfUser(userId: string | Types.ObjectId) {
+  if (!mongoose.isValidObjectId(userId)) return 0;
+  const result = await Session.deleteMany({ userId });
+  return result.deletedCount;
+}
