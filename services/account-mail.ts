@@ -7,7 +7,7 @@ import { clearFailedLogins, findUserByEmail, getMailProfile, markEmailVerified, 
 import { deleteSessionsOfUser } from "#models/session.server";
 import { appLink, sendMail } from "./mail";
 import { mailText, renderMail } from "./mail/templates";
-import { checkToken, issueToken, useToken } from "./tokens";
+import { checkToken, issueToken, spendToken } from "./tokens";
 
 export const RESET_TTL_MS = 60 * 60_000;
 export const VERIFY_TTL_MS = 48 * 60 * 60_000;
@@ -55,7 +55,7 @@ export async function checkResetToken(token: string, now = new Date()): Promise<
 export async function completePasswordReset(token: string, passwordHash: string, now = new Date()): Promise<{ ok: true; userId: string } | { ok: false; reason: "unknown" | "expired" | "used" }> {
   const check = await checkToken("reset-password", token, now);
   if (!check.ok) return check;
-  if (!(await useToken(check.token, now))) return { ok: false, reason: "used" };
+  if (!(await spendToken(check.token, now))) return { ok: false, reason: "used" };
   const userId = check.token.userId;
   await setPasswordHash(userId, passwordHash);
   await deleteSessionsOfUser(userId);
@@ -88,7 +88,7 @@ export async function sendVerificationMail(userId: string, now = new Date()): Pr
 export async function verifyEmail(token: string, now = new Date()): Promise<{ ok: true; email: string } | { ok: false; reason: "unknown" | "expired" | "used" | "changed" }> {
   const check = await checkToken("verify-email", token, now);
   if (!check.ok) return check;
-  if (!(await useToken(check.token, now))) return { ok: false, reason: "used" };
+  if (!(await spendToken(check.token, now))) return { ok: false, reason: "used" };
   if (!(await markEmailVerified(check.token.userId, check.token.email, now))) return { ok: false, reason: "changed" };
   return { ok: true, email: check.token.email };
 }

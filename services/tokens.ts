@@ -32,6 +32,6 @@ export async function checkToken(purpose: TokenPurpose, token: string, now = new
 }
 
 /** Uses a single-use token up: true for the first caller only (an insert keyed by its hash; see claimToken). */
-export async function useToken(token: TokenDoc, now = new Date()): Promise<boolean> {
+export async function spendToken(token: TokenDoc, now = new Date()): Promise<boolean> {
   return claimToken(token._id, now);
 }

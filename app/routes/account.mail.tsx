@@ -24,6 +24,7 @@ export async function action({ request }: ActionFunctionArgs) {
     ensureMailConfigured();
     const result = await sendVerificationMail(user.id);
     if (result === "already-verified") return redirectWithToast("/account", { type: "info", message: t("emailVerification.alreadyVerified") });
+    if (result === "already-sent") return redirectWithToast("/account", { type: "info", message: t("emailVerification.recentlySent", { email: user.email }) });
     return redirectWithToast("/account", { type: "success", message: t("emailVerification.sent", { email: user.email }) });
   }
   if (intent === "reminders-on" || intent === "reminders-off") {
