@@ -1,12 +1,10 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
-import { setPledgeReminders } from "#models/user.server";
-import { sendVerificationMail } from "#services/account-mail";
 import { requireUser } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { readFormData } from "~/utils/forms.server";
 import { getFixedT } from "~/utils/i18n.server";
-import { ensureMailConfigured } from "~/utils/mail.server";
+import { ensureMailConfigured, sendVerificationMail, setPledgeReminders } from "~/utils/mail.server";
 import { redirectWithToast } from "~/utils/session.server";
 
 /** The account page's mail settings (decision 0019): the forms live on /account; this only acts. */

@@ -3,12 +3,12 @@ import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { provinceName } from "#models/reference/provinces";
-import { getMailProfile } from "#models/user.server";
 import { formatDate, formatVnd } from "#services/format";
 import { requireUser } from "~/utils/auth.server";
 import { institutionSummaries, pledgesOfUser } from "~/utils/domain.server";
 import { getLanguage } from "~/utils/i18n.server";
 import { MailSettings } from "~/components/mail-settings";
+import { getMailProfile } from "~/utils/mail.server";
 
 export const meta: MetaFunction = () => [{ title: "Tài khoản · Account — Góp Sức" }];
 

@@ -3,12 +3,11 @@ import { json } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { Fragment } from "react";
 import { useTranslation } from "react-i18next";
-import { latestMails } from "#models/mail.server";
 import { vietnamWallClock } from "#services/calendar";
 import { formatDate } from "#services/format";
 import { requireRole } from "~/utils/auth.server";
 import { getLanguage } from "~/utils/i18n.server";
-import { outboxEnabled } from "~/utils/mail.server";
+import { latestMails, outboxEnabled } from "~/utils/mail.server";
 
 export const meta: MetaFunction = () => [{ title: "Hộp thư demo (không gửi) · Demo outbox (not sent) — Góp Sức" }, { name: "robots", content: "noindex" }];
 

@@ -3,13 +3,11 @@ import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import { requestPasswordReset } from "#services/account-mail";
-import { sendInBackground } from "#services/mail";
 import { forgotPasswordSchema } from "#services/validation/account";
 import { Field, FormError, useValidatedForm } from "~/components/forms";
 import { validateCsrf } from "~/utils/csrf.server";
 import { formFailure, parseForm, readFormData } from "~/utils/forms.server";
-import { ensureMailConfigured } from "~/utils/mail.server";
+import { ensureMailConfigured, requestPasswordReset, sendInBackground } from "~/utils/mail.server";
 
 export const meta: MetaFunction = () => [{ title: "Quên mật khẩu · Forgot your password — Góp Sức" }];
 

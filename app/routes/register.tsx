@@ -9,9 +9,7 @@ import { getUser, registerDonor, startSession } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { formFailure, parseForm, readFormData } from "~/utils/forms.server";
 import { getFixedT, getLanguage } from "~/utils/i18n.server";
-import { ensureMailConfigured } from "~/utils/mail.server";
-import { sendVerificationMail } from "#services/account-mail";
-import { sendInBackground } from "#services/mail";
+import { ensureMailConfigured, sendInBackground, sendVerificationMail } from "~/utils/mail.server";
 import { safeRedirect, toastCookie } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Đăng ký · Register — Góp Sức" }];

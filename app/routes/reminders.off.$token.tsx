@@ -2,9 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { getMailProfile, setPledgeReminders } from "#models/user.server";
-import { checkToken } from "#services/tokens";
 import { readFormData } from "~/utils/forms.server";
+import { checkToken, getMailProfile, setPledgeReminders } from "~/utils/mail.server";
 
 export const meta: MetaFunction = () => [{ title: "Tắt thư nhắc · Turn reminders off — Góp Sức" }, { name: "robots", content: "noindex" }];
 

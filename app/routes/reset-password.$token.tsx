@@ -3,13 +3,13 @@ import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import { checkResetToken, completePasswordReset } from "#services/account-mail";
 import { resetPasswordSchema } from "#services/validation/account";
 import { Field, FormError, useValidatedForm } from "~/components/forms";
 import { hashPassword, startSession } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { formFailure, parseForm, readFormData } from "~/utils/forms.server";
 import { getFixedT } from "~/utils/i18n.server";
+import { checkResetToken, completePasswordReset } from "~/utils/mail.server";
 import { redirectWithToast } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Đặt mật khẩu mới · Choose a new password — Góp Sức" }, { name: "robots", content: "noindex" }];

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { verifyEmail } from "#services/account-mail";
+import { verifyEmail } from "~/utils/mail.server";
 
 export const meta: MetaFunction = () => [{ title: "Xác nhận email · Email confirmation — Góp Sức" }, { name: "robots", content: "noindex" }];
 

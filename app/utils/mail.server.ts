@@ -24,3 +24,10 @@ export function ensureMailConfigured(): MailConfig {
 export function outboxEnabled(): boolean {
   return ensureMailConfigured().transport === "outbox";
 }
+
+// What the routes use of the mail features, through this server-only module (decision 0004).
+export { checkResetToken, completePasswordReset, requestPasswordReset, sendVerificationMail, verifyEmail } from "#services/account-mail";
+export { sendInBackground } from "#services/mail";
+export { checkToken } from "#services/tokens";
+export { getMailProfile, setPledgeReminders } from "#models/user.server";
+export { latestMails } from "#models/mail.server";
