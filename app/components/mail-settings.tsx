@@ -7,7 +7,7 @@ export function MailSettings({ email, emailVerified, pledgeReminders }: { email:
   const { t } = useTranslation();
   return (
     <section aria-labelledby="mail-settings" className="card stack" data-testid="mail-settings">
-      <h2 id="mail-settings">{t("emailVerification.title")}</h2>
+      <h2 id="mail-settings">{t("emailVerification.sectionTitle")}</h2>
       <p>
         {email}{" "}
         <span className={`badge ${emailVerified ? "badge-approved" : "badge-pending"}`} data-testid="email-verified">

@@ -7,7 +7,7 @@ import { forgotPasswordSchema } from "#services/validation/account";
 import { Field, FormError, useValidatedForm } from "~/components/forms";
 import { validateCsrf } from "~/utils/csrf.server";
 import { formFailure, parseForm, readFormData } from "~/utils/forms.server";
-import { ensureMailConfigured, requestPasswordReset, sendInBackground } from "~/utils/mail.server";
+import { ensureMailConfigured, requestPasswordReset, RESET_TTL_MS, sendInBackground } from "~/utils/mail.server";
 
 export const meta: MetaFunction = () => [{ title: "Quên mật khẩu · Forgot your password — Góp Sức" }];
 
@@ -28,7 +28,7 @@ export async function action({ request }: ActionFunctionArgs) {
   ensureMailConfigured();
   const email = parsed.data.email;
   sendInBackground(() => requestPasswordReset(email));
-  return json({ ok: true as const, email });
+  return json({ ok: true as const, email, minutes: RESET_TTL_MS / 60_000 });
 }
 
 export default function ForgotPasswordPage() {
@@ -42,7 +42,7 @@ export default function ForgotPasswordPage() {
       <h1>{t("forgotPassword.title")}</h1>
       {actionData?.ok ? (
         <div className="stack" role="status" data-testid="forgot-sent">
-          <p>{t("forgotPassword.sent", { email: actionData.email })}</p>
+          <p>{t("forgotPassword.sent", { email: actionData.email, minutes: actionData.minutes })}</p>
           <p className="muted">{t("forgotPassword.checkSpam")}</p>
         </div>
       ) : (

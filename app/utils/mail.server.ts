@@ -26,7 +26,7 @@ export function outboxEnabled(): boolean {
 }
 
 // What the routes use of the mail features, through this server-only module (decision 0004).
-export { checkResetToken, completePasswordReset, requestPasswordReset, sendVerificationMail, verifyEmail } from "#services/account-mail";
+export { checkResetToken, completePasswordReset, requestPasswordReset, RESET_TTL_MS, sendVerificationMail, verifyEmail } from "#services/account-mail";
 export { sendInBackground } from "#services/mail";
 export { checkToken } from "#services/tokens";
 export { getMailProfile, setPledgeReminders } from "#models/user.server";
