@@ -8,7 +8,7 @@ import { Programme } from "#models/programme.server";
 import { Session } from "#models/session.server";
 import { Token, TokenUse } from "#models/token.server";
 import { User } from "#models/user.server";
-import { requestPasswordReset, RESET_TTL_MS } from "#services/account-mail";
+import { completePasswordReset, requestPasswordReset, RESET_TTL_MS } from "#services/account-mail";
 import { startOfVietnamDay, DAY_MS } from "#services/calendar";
 import { configureMail, mailSettled } from "#services/mail";
 import { recordDonation } from "#services/money/donations";
@@ -141,6 +141,18 @@ describe("password reset", () => {
     const page = await responseOf(resetLoader(args(getRequest(`/reset-password/${token}`), { token })));
     expect(page.status).toBe(410);
     expect(await page.json()).toEqual({ ok: false, reason: "used" });
+  });
+
+  test("two uses of one link at the very same moment: exactly one sets its password (the use is an insert)", async () => {
+    const user = await createTestUser({ email: "cung.luc@example.vn" });
+    await forgot(user.email);
+    const token = await resetTokenFor(user.email);
+    // Connections ready, and hashes made beforehand (the hashing queue would otherwise space the uses apart).
+    await Promise.all(Array.from({ length: 8 }, () => User.findById(user.id).lean()));
+    const results = await Promise.all(["hash-a", "hash-b", "hash-c", "hash-d"].map((hash) => completePasswordReset(token, hash)));
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.filter((r) => !r.ok).map((r) => !r.ok && r.reason)).toEqual(["used", "used", "used"]);
+    expect(await TokenUse.countDocuments({ _id: sha256(token) })).toBe(1);
   });
 
   test("an expired or unknown link changes nothing; a second request within minutes mails nothing new", async () => {
