@@ -1,7 +1,21 @@
+import fs from "node:fs";
+import { createRequire } from "node:module";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { baseUrl, launchBrowser, screenshot } from "./browser";
 import { createAccount } from "./db";
+
+const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** No serious or critical WCAG 2.1 A/AA violation on the page as it stands (axe-core, as accessibility.e2e.ts). */
+async function expectAccessible(page: Page) {
+  await page.evaluate(axeSource);
+  const violations = (await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: unknown[] }> } }).axe;
+    return (await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })).violations;
+  })) as Array<{ id: string; impact: string; help: string }>;
+  expect(violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+}
 
 /**
  * A donor forgets the password (decision 0019): asks for a link, the mail lands in the demo outbox (read
@@ -46,6 +60,7 @@ describe("password reset in the browser", () => {
     await donor.goto(`${baseUrl()}/login`);
     await donor.getByRole("link", { name: "Quên mật khẩu?" }).click();
     await donor.waitForURL(`${baseUrl()}/forgot-password`);
+    await expectAccessible(donor);
     await donor.getByLabel("Email").fill(email);
     await donor.getByRole("button", { name: "Gửi liên kết đặt lại" }).click();
     await donor.getByTestId("forgot-sent").waitFor();
@@ -63,6 +78,7 @@ describe("password reset in the browser", () => {
     expect(await admin.getByTestId("outbox-banner").textContent()).toContain("KHÔNG GỬI ĐI");
     expect(await mail.getByRole("heading").textContent()).toBe("Đặt lại mật khẩu tài khoản Góp Sức");
     await screenshot(admin, "password-reset-02-outbox-vi");
+    await expectAccessible(admin);
     const link = await mail.locator('a[href*="/reset-password/"]').first().getAttribute("href");
     expect(link).toMatch(new RegExp(`^${baseUrl()}/reset-password/[A-Za-z0-9_-]{43}$`));
 
@@ -70,6 +86,7 @@ describe("password reset in the browser", () => {
     await donor.goto(link!);
     await donor.getByRole("heading", { name: "Đặt mật khẩu mới" }).waitFor();
     expect(await donor.getByText(`Mật khẩu mới dùng cho tài khoản ${email}.`).isVisible()).toBe(true);
+    await expectAccessible(donor);
     await donor.getByLabel("Mật khẩu mới", { exact: true }).fill(newPassword);
     await donor.getByLabel("Nhập lại mật khẩu mới").fill(`${newPassword}-khac`);
     await donor.getByRole("button", { name: "Lưu mật khẩu mới" }).click();
@@ -81,6 +98,7 @@ describe("password reset in the browser", () => {
     expect(await donor.getByRole("status").first().textContent()).toContain("Đã đổi mật khẩu");
     expect(await donor.getByTestId("account-name").textContent()).toContain("Hoàng Thị Lan");
     await screenshot(donor, "password-reset-04-account-vi");
+    await expectAccessible(donor);
 
     // The link is spent.
     await donor.goto(link!);
