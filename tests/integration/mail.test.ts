@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
+import net from "node:net";
 import argon2 from "argon2";
-import { afterEach, beforeAll, describe, expect, test } from "vitest";
+import { afterEach, beforeAll, describe, expect, test, vi } from "vitest";
 import { Donor } from "#models/donor.server";
 import { Mail, type MailDoc } from "#models/mail.server";
 import { Pledge } from "#models/pledge.server";
@@ -10,7 +11,7 @@ import { Token, TokenUse } from "#models/token.server";
 import { User } from "#models/user.server";
 import { completePasswordReset, requestPasswordReset, RESET_TTL_MS } from "#services/account-mail";
 import { startOfVietnamDay, DAY_MS } from "#services/calendar";
-import { configureMail, mailSettled } from "#services/mail";
+import { configureMail, mailSettled, sendMail } from "#services/mail";
 import { recordDonation } from "#services/money/donations";
 import { runSweep } from "#services/money/sweeper";
 import { sendPledgeReminders } from "#services/reminders";
@@ -284,6 +285,71 @@ describe("the demo outbox", () => {
     expect(mailConfigFromEnv(smtp)).toMatchObject({ transport: "smtp", from: "Góp Sức <no-reply@gopsuc.vn>" });
     const demo = parseEnv({ ...base, APP_URL: "http://localhost:3000", DEMO_MODE: "true", HOST: "127.0.0.1" });
     expect(mailConfigFromEnv(demo)).toEqual({ transport: "outbox", appUrl: "http://localhost:3000" });
+  });
+});
+
+/** The least of an SMTP server, on loopback: enough for nodemailer to hand a message over (no TLS, no auth). */
+function startSmtpServer() {
+  const received: string[] = [];
+  const server = net.createServer((socket) => {
+    let data = false;
+    let message = "";
+    socket.write("220 localhost ESMTP test\r\n");
+    socket.on("data", (chunk) => {
+      const text = chunk.toString("utf8");
+      if (data) {
+        message += text;
+        if (message.endsWith("\r\n.\r\n")) {
+          data = false;
+          received.push(message);
+          socket.write("250 2.0.0 queued\r\n");
+        }
+        return;
+      }
+      for (const line of text.split("\r\n").filter(Boolean)) {
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === "EHLO" || verb === "HELO") socket.write("250 localhost\r\n");
+        else if (verb === "DATA") {
+          data = true;
+          socket.write("354 go ahead\r\n");
+        } else if (verb === "QUIT") socket.end("221 bye\r\n");
+        else socket.write("250 OK\r\n");
+      }
+    });
+  });
+  return new Promise<{ port: number; received: string[]; close: () => Promise<void> }>((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve({ port: (server.address() as net.AddressInfo).port, received, close: () => new Promise((done) => server.close(() => done())) })),
+  );
+}
+
+describe("mail over SMTP", () => {
+  afterEach(() => configureMail(mailConfigFromEnv()));
+
+  test("a mail is handed to the SMTP server and recorded as sent; one the server never gets is recorded as failed", async () => {
+    const smtp = await startSmtpServer();
+    try {
+      configureMail({ transport: "smtp", smtpUrl: `smtp://127.0.0.1:${smtp.port}`, from: "Góp Sức <no-reply@gopsuc.vn>", appUrl: BASE });
+      const mail = { kind: "test", to: "nguoi.nhan@example.vn", locale: "vi" as const, subject: "Thử gửi thư", text: "Nội dung thử", html: "<p>Nội dung thử</p>" };
+      expect(await sendMail({ ...mail, id: "test:smtp:1" })).toBe("sent");
+      expect(smtp.received).toHaveLength(1);
+      expect(smtp.received[0]).toContain("nguoi.nhan@example.vn");
+      expect(await Mail.findById("test:smtp:1").lean()).toMatchObject({ status: "sent", error: null });
+      expect((await Mail.findById("test:smtp:1").lean())!.sentAt).toBeInstanceOf(Date);
+      // The same id again: recorded already, not sent twice.
+      expect(await sendMail({ ...mail, id: "test:smtp:1" })).toBe("duplicate");
+      expect(smtp.received).toHaveLength(1);
+
+      configureMail({ transport: "smtp", smtpUrl: "smtp://127.0.0.1:1", from: "no-reply@gopsuc.vn", appUrl: BASE });
+      const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
+      expect(await sendMail({ ...mail, id: "test:smtp:2" })).toBe("failed");
+      expect(logged).toHaveBeenCalledWith(expect.stringContaining("could not be sent"));
+      logged.mockRestore();
+      const failed = await Mail.findById("test:smtp:2").lean();
+      expect(failed).toMatchObject({ status: "failed", sentAt: null });
+      expect(failed!.error).toBeTruthy();
+    } finally {
+      await smtp.close();
+    }
   });
 });
 
