@@ -35,7 +35,7 @@ export async function requestPasswordReset(email: string, now = new Date()): Pro
     blocks: [{ paragraph: t("reset.intro", { email: profile.email }) }, { action: { label: t("reset.action"), url } }, { paragraph: t("reset.expires", { minutes: RESET_TTL_MS / 60_000 }) }, { small: t("reset.ignore") }],
   });
   // One per account per window: a second request within it mails nothing (its token is never known to anyone).
-  const result = await sendMail({ id: `reset:${profile.id}:${windowOf(now)}`, kind: "reset-password", to: profile.email, userId: profile.id, locale, ...mail });
+  const result = await sendMail({ id: `reset:${profile.id}:${windowOf(now)}`, kind: "reset-password", to: profile.email, userId: profile.id, locale, ...mail, secrets: [token] });
   return result === "duplicate" ? "already-sent" : "sent";
 }
 
@@ -80,7 +80,7 @@ export async function sendVerificationMail(userId: string, now = new Date()): Pr
     name: profile.name,
     blocks: [{ paragraph: t("verify.intro", { email: profile.email }) }, { action: { label: t("verify.action"), url: appLink(`/verify-email/${token}`) } }, { paragraph: t("verify.expires", { hours: VERIFY_TTL_MS / 3_600_000 }) }, { small: t("verify.ignore") }],
   });
-  const result = await sendMail({ id: `verify:${profile.id}:${windowOf(now)}`, kind: "verify-email", to: profile.email, userId: profile.id, locale, ...mail });
+  const result = await sendMail({ id: `verify:${profile.id}:${windowOf(now)}`, kind: "verify-email", to: profile.email, userId: profile.id, locale, ...mail, secrets: [token] });
   return result === "duplicate" ? "already-sent" : "sent";
 }
 

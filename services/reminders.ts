@@ -109,7 +109,8 @@ export async function sendPledgeReminders(now = new Date()): Promise<ReminderRep
             { small: t("reminder.qrHint") },
           ]
         : [{ paragraph: t("reminder.noBank") }];
-      const offUrl = appLink(`/reminders/off/${await issueToken("reminders-off", recipient, REMINDERS_OFF_TTL_MS, now)}`);
+      const offToken = await issueToken("reminders-off", recipient, REMINDERS_OFF_TTL_MS, now);
+      const offUrl = appLink(`/reminders/off/${offToken}`);
       const mail = renderMail(locale, {
         subject: t(kind === "due" ? "reminder.dueSubject" : "reminder.overdueSubject", values),
         name: recipient.name,
@@ -130,6 +131,7 @@ export async function sendPledgeReminders(now = new Date()): Promise<ReminderRep
         ...mail,
         // One-click unsubscribe (RFC 8058): the mail client POSTs to the link.
         headers: { "List-Unsubscribe": `<${offUrl}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" },
+        secrets: [offToken],
       });
       if (result !== "duplicate") report[kind] += 1;
     }

@@ -57,7 +57,17 @@ export type OutgoingMail = {
   text: string;
   html: string;
   headers?: Record<string, string>;
+  /**
+   * Secrets in the mail (a reset link's token): the copy recorded when the mail is really sent has them
+   * blanked, so the database never holds a usable link — only the token's hash (services/tokens.ts). The
+   * demo outbox keeps them: it is how the demo's mail is read, and it never exists in production.
+   */
+  secrets?: string[];
 };
+
+function redact(text: string, secrets: readonly string[]) {
+  return secrets.reduce((out, secret) => (secret ? out.split(secret).join("[…]") : out), text);
+}
 
 export type SendResult = "sent" | "outbox" | "duplicate" | "failed";
 
@@ -68,6 +78,7 @@ export type SendResult = "sent" | "outbox" | "duplicate" | "failed";
  */
 export async function sendMail(mail: OutgoingMail): Promise<SendResult> {
   const current = requireMailConfig();
+  const blank = current.transport === "smtp" ? (text: string) => redact(text, mail.secrets ?? []) : (text: string) => text;
   const recorded = await recordMail({
     _id: mail.id,
     kind: mail.kind,
@@ -75,9 +86,9 @@ export async function sendMail(mail: OutgoingMail): Promise<SendResult> {
     userId: mail.userId ? (mail.userId as Types.ObjectId) : null,
     locale: mail.locale,
     subject: mail.subject,
-    text: mail.text,
-    html: mail.html,
-    headers: mail.headers ?? {},
+    text: blank(mail.text),
+    html: blank(mail.html),
+    headers: Object.fromEntries(Object.entries(mail.headers ?? {}).map(([name, value]) => [name, blank(value)])),
     status: current.transport === "outbox" ? "outbox" : "sending",
   });
   if (!recorded) return "duplicate";

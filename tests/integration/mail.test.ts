@@ -351,6 +351,26 @@ describe("mail over SMTP", () => {
       await smtp.close();
     }
   });
+
+  test("the recorded copy of a reset mail sent over SMTP holds no usable link: only the token's hash is stored", async () => {
+    const smtp = await startSmtpServer();
+    try {
+      configureMail({ transport: "smtp", smtpUrl: `smtp://127.0.0.1:${smtp.port}`, from: "no-reply@gopsuc.vn", appUrl: BASE });
+      const user = await createTestUser({ email: "qua.smtp@example.vn" });
+      expect(await requestPasswordReset(user.email)).toBe("sent");
+      // What the person receives (quoted-printable may fold the line: unfold it first).
+      const delivered = smtp.received[0]!.replace(/=\r\n/g, "").replace(/=3D/g, "=");
+      const token = linkIn(delivered, "/reset-password");
+      const [recorded] = await mailsTo(user.email);
+      expect(recorded).toMatchObject({ status: "sent", kind: "reset-password" });
+      expect(recorded!.text).not.toContain(token);
+      expect(recorded!.html).not.toContain(token);
+      expect(recorded!.text).toContain(`${BASE}/reset-password/[…]`);
+      expect(await Token.findById(sha256(token)).lean()).toMatchObject({ purpose: "reset-password" });
+    } finally {
+      await smtp.close();
+    }
+  });
 });
 
 describe("pledge reminders", () => {
