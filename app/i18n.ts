@@ -3,6 +3,8 @@ import catalogueVi from "./locales/catalogue.vi.json";
 import en from "./locales/en.json";
 import filesEn from "./locales/files.en.json";
 import filesVi from "./locales/files.vi.json";
+import mailEn from "./locales/mail.en.json";
+import mailVi from "./locales/mail.vi.json";
 import manageEn from "./locales/manage.en.json";
 import manageVi from "./locales/manage.vi.json";
 import giftsEn from "./locales/gifts.en.json";
@@ -35,8 +37,8 @@ export const i18nConfig = {
   defaultNS: "common",
   ns: ["common"],
   resources: {
-    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi, ...filesVi } },
-    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn, ...filesEn } },
+    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi, ...filesVi, ...mailVi } },
+    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn, ...filesEn, ...mailEn } },
   },
   interpolation: { escapeValue: false },
   react: { useSuspense: false },

@@ -76,8 +76,11 @@ export async function deleteSessionOfUser(userId: string, id: string) {
   return result.deletedCount > 0;
 }
 
-/** Ends every session of the user, but `except` (the one in use, kept when the user ends "all others"). */
-export async function deleteSessionsOfUser(userId: string, { except }: { except?: string } = {}) {
+/**
+ * Ends every session of the user, but `except` (the one in use, kept when the user ends "all others" or
+ * changes the password); without it, all of them (a password reset: whoever had the old password is out).
+ */
+export async function deleteSessionsOfUser(userId: string | Types.ObjectId, { except }: { except?: string } = {}) {
   if (!mongoose.isValidObjectId(userId)) return 0;
   const filter = except && mongoose.isValidObjectId(except) ? { userId, _id: { $ne: except } } : { userId };
   const result = await Session.deleteMany(filter);

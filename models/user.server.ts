@@ -18,6 +18,10 @@ const userSchema = new Schema(
     locale: { type: String, enum: ["vi", "en"], default: "vi" },
     failedLoginCount: { type: Number, default: 0, min: 0 },
     lockedUntil: { type: Date, default: null },
+    /** When the person proved the address is theirs (a verification link, or a password reset link); null: not yet. */
+    emailVerifiedAt: { type: Date, default: null },
+    /** Pledge reminders by mail (services/reminders.ts); the person turns them off on /account or from a reminder. */
+    pledgeReminders: { type: Boolean, default: true },
   },
   { timestamps: true },
 );
@@ -64,10 +68,6 @@ export async function findUserPasswordById(id: string) {
   return User.findById(id).select("passwordHash lockedUntil").lean();
 }
 
-export async function setPasswordHash(id: string, passwordHash: string) {
-  await User.updateOne({ _id: id }, { $set: { passwordHash } });
-}
-
 export async function createUser(input: { email: string; name: string; passwordHash: string; role?: Role; locale?: "vi" | "en"; institutionIds?: string[]; provinceSlug?: string | null }) {
   const user = await User.create({ ...input, email: input.email.trim().toLowerCase() });
   return toSessionUser(user);
@@ -83,6 +83,32 @@ export async function recordFailedLogin(userId: Types.ObjectId, { lockAfter, loc
 
 export async function clearFailedLogins(userId: Types.ObjectId) {
   await User.updateOne({ _id: userId }, { $set: { failedLoginCount: 0, lockedUntil: null } });
+}
+
+/** What the mail features need to know about a user (services/mail, services/account-mail.ts, services/reminders.ts). */
+export async function getMailProfile(id: string | Types.ObjectId) {
+  if (!mongoose.isValidObjectId(id)) return null;
+  const user = await User.findById(id).select("email name locale emailVerifiedAt pledgeReminders").lean();
+  return user
+    ? { id: String(user._id), email: user.email, name: user.name, locale: (user.locale ?? "vi") as "vi" | "en", emailVerified: Boolean(user.emailVerifiedAt), pledgeReminders: user.pledgeReminders !== false }
+    : null;
+}
+
+/** A new password hash (a change on /account/password, or a reset). */
+export async function setPasswordHash(userId: string | Types.ObjectId, passwordHash: string) {
+  await User.updateOne({ _id: userId }, { $set: { passwordHash } });
+}
+
+/** Marks the address verified, only if the account still has that address. True when it does. */
+export async function markEmailVerified(userId: string | Types.ObjectId, email: string, at = new Date()) {
+  const user = await User.findById(userId).select("email emailVerifiedAt").lean();
+  if (!user || user.email !== email) return false;
+  if (!user.emailVerifiedAt) await User.updateOne({ _id: userId }, { $set: { emailVerifiedAt: at } });
+  return true;
+}
+
+export async function setPledgeReminders(userId: string | Types.ObjectId, on: boolean) {
+  await User.updateOne({ _id: userId }, { $set: { pledgeReminders: on } });
 }
 
 export async function listUsers({ page = 1, perPage = 50 }: { page?: number; perPage?: number } = {}) {

@@ -11,6 +11,7 @@ import path from "node:path";
 import mongoose from "mongoose";
 import { runningEmbeddedDatabase, startEmbeddedDatabase, withDatabaseName } from "./lib/database.mjs";
 import { ensureModelIndexes } from "#services/database-indexes";
+import { configureMail } from "#services/mail";
 import { upgradeProjections } from "#services/money/projections";
 import { SWEEPER_LEASE_MS, runSweep, startSweeper } from "#services/money/sweeper";
 
@@ -18,7 +19,17 @@ const args = new Set(process.argv.slice(2));
 const once = args.has("--once");
 const full = args.has("--full");
 
+/** Mail for the pledge reminders, as the server configures it (decision 0019): SMTP, or the demo outbox outside production. */
+function configureMailFromEnv() {
+  const { SMTP_URL, MAIL_FROM, NODE_ENV, DEMO_MODE } = process.env;
+  const appUrl = process.env.APP_URL || "http://localhost:3000";
+  if (SMTP_URL && MAIL_FROM) return configureMail({ transport: "smtp", smtpUrl: SMTP_URL, from: MAIL_FROM, appUrl });
+  if (NODE_ENV === "production" && DEMO_MODE !== "true") throw new Error("SMTP_URL and MAIL_FROM are required in production (pledge reminders are mailed)");
+  configureMail({ transport: "outbox", appUrl });
+}
+
 async function main() {
+  configureMailFromEnv();
   let database: { stop: () => Promise<void> } | null = null;
   let uri = process.env.MONGODB_URI;
   if (!uri) {

@@ -42,7 +42,8 @@ const PROGRAMMES = [
 ] as const;
 
 async function upsertUser(email: string, name: string, role: Role, passwordHash: string, extra: { institutionIds?: mongoose.Types.ObjectId[]; provinceSlug?: string } = {}) {
-  return User.create({ email, name, role, passwordHash, ...extra });
+  // Demo accounts count as confirmed addresses, so the demo's pledge reminders reach its outbox (decision 0019).
+  return User.create({ email, name, role, passwordHash, emailVerifiedAt: new Date(), ...extra });
 }
 
 export async function seed() {

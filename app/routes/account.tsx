@@ -7,6 +7,8 @@ import { formatDate, formatVnd } from "#services/format";
 import { requireUser } from "~/utils/auth.server";
 import { institutionSummaries, pledgesOfUser } from "~/utils/domain.server";
 import { getLanguage } from "~/utils/i18n.server";
+import { MailSettings } from "~/components/mail-settings";
+import { getMailProfile } from "~/utils/mail.server";
 
 export const meta: MetaFunction = () => [{ title: "Tài khoản · Account — Góp Sức" }];
 
@@ -14,7 +16,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const pledges = await pledgesOfUser(user);
   const institutions = user.role === "manager" ? await institutionSummaries(user.institutionIds) : [];
+  const mailProfile = await getMailProfile(user.id);
   return json({
+    mail: { emailVerified: mailProfile?.emailVerified ?? false, pledgeReminders: mailProfile?.pledgeReminders ?? true },
     user,
     institutions,
     provinceName: user.provinceSlug ? provinceName(user.provinceSlug) : null,
@@ -24,7 +28,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export default function AccountPage() {
-  const { user, institutions, provinceName, pledges, locale } = useLoaderData<typeof loader>();
+  const { user, institutions, provinceName, pledges, locale, mail } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
   return (
     <section>
@@ -92,6 +96,7 @@ export default function AccountPage() {
           </div>
         )}
       </section>
+      <MailSettings email={user.email} emailVerified={mail.emailVerified} pledgeReminders={mail.pledgeReminders} />
       <p className="inline-form">
         <Link to="/programmes" className="button">
           {t("nav.programmes")}

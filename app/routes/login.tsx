@@ -75,6 +75,9 @@ export default function LoginPage() {
           {t("auth.submitLogin")}
         </button>
       </Form>
+      <p>
+        <Link to="/forgot-password">{t("forgotPassword.link")}</Link>
+      </p>
       <p className="muted">
         {t("auth.noAccount")} <Link to={`/register${searchParams.size ? `?${searchParams}` : ""}`}>{t("nav.register")}</Link>
       </p>

@@ -9,6 +9,7 @@ import { getUser, registerDonor, startSession } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { formFailure, parseForm, readFormData } from "~/utils/forms.server";
 import { getFixedT, getLanguage } from "~/utils/i18n.server";
+import { ensureMailConfigured, sendInBackground, sendVerificationMail } from "~/utils/mail.server";
 import { safeRedirect, toastCookie } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Đăng ký · Register — Góp Sức" }];
@@ -27,6 +28,10 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!result.ok) {
     return formFailure({ errors: { email: ["auth.emailTaken"] }, values: { name: parsed.data.name, email: parsed.data.email } });
   }
+  // A link to confirm the address (decision 0019), mailed after the answer.
+  ensureMailConfigured();
+  const newUserId = result.user.id;
+  sendInBackground(() => sendVerificationMail(newUserId));
   const t = await getFixedT(request);
   const headers = new Headers();
   headers.append("Set-Cookie", await toastCookie({ type: "success", message: t("auth.registered", { name: result.user.name }) }));

@@ -3,6 +3,7 @@ import { ensureModelIndexes } from "#services/database-indexes";
 import { upgradeProjections } from "#services/money/projections";
 import { startSweeper } from "#services/money/sweeper";
 import { env } from "./env.server";
+import { ensureMailConfigured } from "./mail.server";
 
 declare global {
   var __gopsucDb: Promise<typeof mongoose> | undefined;
@@ -17,6 +18,8 @@ export function connectDb(): Promise<typeof mongoose> {
       // served or written (not also in the background by mongoose's autoIndex).
       await ensureModelIndexes();
       await upgradeProjections();
+      // Mail before the sweeper, which sends pledge reminders (decision 0019).
+      ensureMailConfigured();
       // Completes money events a stopped process left half-done, and the daily upkeep (decision 0014).
       startSweeper(env().SWEEPER_INTERVAL_MS);
       return connected;

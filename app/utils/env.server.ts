@@ -22,6 +22,23 @@ const schema = z
     /** Demo mode only: the secret demo webhooks are signed with (random per process when unset; read by services/stripe.ts). */
     DEMO_WEBHOOK_SECRET: z.string().startsWith("whsec_", "DEMO_WEBHOOK_SECRET must start with whsec_").optional(),
     /** How often the sweeper runs in this server (services/money/sweeper.ts); 0 turns it off here. Off under tests, which run it themselves. */
+    /** Mail (services/mail): an SMTP server, e.g. smtps://user:pass@smtp.example.net:465. Without it, outside production, mail stays in the demo outbox. */
+    SMTP_URL: z
+      .string()
+      .refine((value) => {
+        try {
+          const url = new URL(value);
+          return (url.protocol === "smtp:" || url.protocol === "smtps:") && url.hostname !== "";
+        } catch {
+          return false;
+        }
+      }, "SMTP_URL must be an address such as smtps://user:password@smtp.example.net:465 (smtp:// or smtps://)")
+      .optional(),
+    /** The sender of every mail: an address, or a name and an address ("Góp Sức <no-reply@gopsuc.vn>"). */
+    MAIL_FROM: z
+      .string()
+      .regex(/^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/, "MAIL_FROM must be an address, or a name and an address: Góp Sức <no-reply@gopsuc.vn>")
+      .optional(),
     SWEEPER_INTERVAL_MS: z.coerce.number({ invalid_type_error: "SWEEPER_INTERVAL_MS must be a number of milliseconds" }).int().min(0).optional(),
   })
   .superRefine((env, ctx) => {
@@ -44,6 +61,14 @@ const schema = z
       if (env.STRIPE_WEBHOOK_SECRET && !env.STRIPE_SECRET_KEY) {
         ctx.addIssue({ code: "custom", path: ["STRIPE_SECRET_KEY"], message: "STRIPE_SECRET_KEY is required with STRIPE_WEBHOOK_SECRET" });
       }
+      // Password reset, email verification and reminders need mail; the demo outbox never runs in production
+      // (except the labelled demo, which production allows only on this machine: see DEMO_MODE above).
+      if (!env.DEMO_MODE && !env.SMTP_URL) {
+        ctx.addIssue({ code: "custom", path: ["SMTP_URL"], message: "SMTP_URL is required in production: password reset, email verification and pledge reminders are mailed (smtps://user:password@smtp.example.net:465)" });
+      }
+    }
+    if (env.SMTP_URL && !env.MAIL_FROM) {
+      ctx.addIssue({ code: "custom", path: ["MAIL_FROM"], message: "MAIL_FROM is required with SMTP_URL: the sender of every mail, e.g. Góp Sức <no-reply@gopsuc.vn>" });
     } else if (env.SESSION_SECRET !== undefined && env.SESSION_SECRET.length < 16) {
       ctx.addIssue({ code: "custom", path: ["SESSION_SECRET"], message: "SESSION_SECRET must be at least 16 characters" });
     }

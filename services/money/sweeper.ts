@@ -5,7 +5,10 @@ import { Donation } from "#models/donation.server";
 import { LedgerEntry, findLedgerEntryByKey } from "#models/ledger-entry.server";
 import { LedgerHead, Meta } from "#models/projection.server";
 import { deleteExpiredSessions } from "#models/session.server";
+import { deleteExpiredTokens } from "#models/token.server";
 import { vietnamDateInput } from "../calendar";
+import { mailConfig } from "../mail";
+import { sendPledgeReminders, type ReminderReport } from "../reminders";
 import { completeStatementLines } from "../reconciliation";
 import { bookDonation } from "./donations";
 import { verifyLedgerChain } from "./ledger";
@@ -39,7 +42,7 @@ export type SweepReport = {
   giftsBooked: number;
   statementLinesBooked: number;
   statementLinesMarked: number;
-  daily: null | { day: string; overduePledges: number; sessionsDeleted: number; chains: number; brokenChains: number };
+  daily: null | { day: string; overduePledges: number; sessionsDeleted: number; tokensDeleted: number; chains: number; brokenChains: number; reminders: ReminderReport | null };
 };
 
 /** Keeps the lease of the current term; false once another instance holds it (the sweep then stops at its next step). */
@@ -120,10 +123,15 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
     report.statementLinesMarked = lines.marked;
     // 4. Once a day.
     if (dailyDue) {
-      const daily = { day, overduePledges: 0, sessionsDeleted: 0, chains: 0, brokenChains: 0 };
+      const daily: NonNullable<SweepReport["daily"]> = { day, overduePledges: 0, sessionsDeleted: 0, tokensDeleted: 0, chains: 0, brokenChains: 0, reminders: null };
       await still();
       daily.overduePledges = await markOverduePledges(started);
       daily.sessionsDeleted = await deleteExpiredSessions(started);
+      daily.tokensDeleted = await deleteExpiredTokens(started);
+      // Pledge reminders (decision 0019): each at most once, whichever sweep sends it.
+      await still();
+      if (mailConfig()) daily.reminders = await sendPledgeReminders(started);
+      else log("• Pledge reminders not sent: mail is not configured in this process");
       for (const head of heads) {
         await still();
         const check = await verifyLedgerChain(head._id);

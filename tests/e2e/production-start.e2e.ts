@@ -46,6 +46,9 @@ describe("the production build", () => {
         MONGODB_URI: withDatabaseName(inject("e2eMongoUri"), `gopsuc_production_${Date.now()}`),
         SESSION_SECRET: `production-${crypto.randomUUID()}-${crypto.randomUUID()}`,
         SWEEPER_INTERVAL_MS: "0",
+        // Production mails (decision 0019); nothing here sends any, so the server is never contacted.
+        SMTP_URL: "smtp://127.0.0.1:2525",
+        MAIL_FROM: "Góp Sức <no-reply@gopsuc.vn>",
       },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -1,5 +1,6 @@
 import mongoose from "mongoose";
 import { afterAll, afterEach, beforeAll, beforeEach, inject, vi } from "vitest";
+import { mailSettled } from "#services/mail";
 import { upgradeProjections } from "#services/money/projections";
 import { server } from "#tests/mocks/index";
 
@@ -23,6 +24,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   server.close();
+  // Mail made after a response (a registration's confirmation) finishes before its database goes.
+  await mailSettled();
   await mongoose.connection.dropDatabase();
   await mongoose.disconnect();
 });

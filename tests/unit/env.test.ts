@@ -2,6 +2,8 @@ import { describe, expect, test } from "vitest";
 import { ConfigError, parseEnv } from "~/utils/env.server";
 
 const base = { MONGODB_URI: "mongodb://127.0.0.1:27017/gopsuc" };
+/** Production mails (decision 0019): an SMTP server that is never contacted here. */
+const mail = { SMTP_URL: "smtp://127.0.0.1:2525", MAIL_FROM: "Góp Sức <no-reply@gopsuc.vn>" };
 
 describe("configuration is checked at start-up", () => {
   test("development runs with only a database address", () => {
@@ -35,7 +37,7 @@ describe("configuration is checked at start-up", () => {
 
   test("production starts with its secrets; demo mode is never allowed there", () => {
     const secret = "a".repeat(40);
-    expect(parseEnv({ ...base, NODE_ENV: "production", SESSION_SECRET: secret }).SESSION_SECRET).toBe(secret);
+    expect(parseEnv({ ...base, ...mail, NODE_ENV: "production", SESSION_SECRET: secret }).SESSION_SECRET).toBe(secret);
     expect(() => parseEnv({ ...base, NODE_ENV: "production", SESSION_SECRET: secret, DEMO_MODE: "true", APP_URL: "https://gopsuc.vn" })).toThrow(/DEMO_MODE/);
     // …but the local demo (npm start on http://localhost, listening on this machine only) may simulate Stripe.
     expect(parseEnv({ ...base, NODE_ENV: "production", SESSION_SECRET: secret, DEMO_MODE: "true", APP_URL: "http://localhost:3000", HOST: "127.0.0.1" }).DEMO_MODE).toBe(true);
@@ -45,7 +47,7 @@ describe("configuration is checked at start-up", () => {
   });
 
   test("production with card payments refuses to start without every Stripe key they need", () => {
-    const production = { ...base, NODE_ENV: "production", SESSION_SECRET: "a".repeat(40) };
+    const production = { ...base, ...mail, NODE_ENV: "production", SESSION_SECRET: "a".repeat(40) };
     expect(() => parseEnv({ ...production, STRIPE_SECRET_KEY: "sk_test_not_a_real_key" })).toThrow(/STRIPE_WEBHOOK_SECRET is required/);
     expect(() => parseEnv({ ...production, STRIPE_WEBHOOK_SECRET: "whsec_not_a_real_secret" })).toThrow(/STRIPE_SECRET_KEY is required/);
     expect(parseEnv({ ...production, STRIPE_SECRET_KEY: "sk_test_not_a_real_key", STRIPE_WEBHOOK_SECRET: "whsec_not_a_real_secret" }).STRIPE_SECRET_KEY).toBe("sk_test_not_a_real_key");
