@@ -82,6 +82,8 @@ const NO_LOADER = "no loader" as const;
 const NO_ACTION = "no action" as const;
 
 const DAY = 24 * 60 * 60 * 1000;
+/** A link token of the right shape that was never issued (the mailed links' tokens are the authority there). */
+const FORGED_TOKEN = "Zm9yZ2VkLXRva2VuLW5vYm9keS13YXMtc2VudC0xMjM"; // 43 characters, as issued ones
 const vnDate = (days = 0) => new Date(Date.now() + days * DAY + 7 * 60 * 60 * 1000).toISOString().slice(0, 10);
 let tokens = 0;
 const token = () => `matrix-${Date.now().toString(36)}-${(tokens += 1)}-abcdefgh`;
@@ -263,6 +265,31 @@ const MATRIX: Record<string, Row> = {
     loader: [{ name: "change password form", path: () => "/account/password", expect: signedIn(OK) }],
     // The two new passwords differ: refused by the form before any password is checked (nothing counted).
     action: [{ name: "change password, mistyped", path: () => "/account/password", fields: () => ({ currentPassword: "khong-phai-mat-khau", newPassword: "mat-khau-moi-dai-du-1", confirmPassword: "mat-khau-moi-khac-2" }), expect: signedIn(BAD) }],
+  },
+  "account.mail": {
+    loader: [{ name: "mail settings (the forms are on /account)", path: () => "/account/mail", expect: everyone(to(/^\/account$/)) }],
+    // Only ever the caller's own setting (no id in the form): turning reminders on, as they already are.
+    action: [{ name: "reminders on", path: () => "/account/mail", fields: () => ({ intent: "reminders-on" }), expect: signedIn(to(/^\/account$/)) }],
+  },
+  "dev.outbox": {
+    loader: [{ name: "the demo outbox (every mail sent)", path: () => "/dev/outbox", expect: signedIn(FORBIDDEN, { admin: OK }) }],
+    action: NO_ACTION,
+  },
+  "forgot-password": {
+    loader: [{ name: "forgot password form", path: () => "/forgot-password", expect: everyone(OK) }],
+    action: [{ name: "forgot password, not an address", path: () => "/forgot-password", fields: () => ({ email: "khong-phai-dia-chi" }), expect: everyone(BAD) }],
+  },
+  "reset-password.$token": {
+    loader: [{ name: "a reset link nobody was sent", path: () => `/reset-password/${FORGED_TOKEN}`, params: () => ({ token: FORGED_TOKEN }), expect: everyone(NOT_FOUND) }],
+    action: [{ name: "a new password by a forged link", path: () => `/reset-password/${FORGED_TOKEN}`, params: () => ({ token: FORGED_TOKEN }), fields: () => ({ password: "mat-khau-moi-dai-du-1", confirmPassword: "mat-khau-moi-dai-du-1" }), expect: everyone(NOT_FOUND) }],
+  },
+  "verify-email.$token": {
+    loader: [{ name: "a confirmation link nobody was sent", path: () => `/verify-email/${FORGED_TOKEN}`, params: () => ({ token: FORGED_TOKEN }), expect: everyone(NOT_FOUND) }],
+    action: NO_ACTION,
+  },
+  "reminders.off.$token": {
+    loader: [{ name: "turn off reminders by a forged link", path: () => `/reminders/off/${FORGED_TOKEN}`, params: () => ({ token: FORGED_TOKEN }), expect: everyone(NOT_FOUND) }],
+    action: [{ name: "turn off reminders by a forged link", path: () => `/reminders/off/${FORGED_TOKEN}`, params: () => ({ token: FORGED_TOKEN }), fields: () => ({}), expect: everyone(NOT_FOUND) }],
   },
   "admin.settings": {
     loader: [{ name: "platform limits", path: () => "/admin/settings", expect: signedIn(FORBIDDEN, { admin: OK }) }],
@@ -544,6 +571,10 @@ async function run(kind: "loader" | "action", name: string, c: Case, caller: Cal
 
 beforeAll(async () => {
   world = await makeWorld();
+  // Every route's models compiled and their collections made now: mongoose creates a model's collection
+  // in the background when its module is first imported, which would look like a refused request's write.
+  await Promise.all(routeFiles.map((file) => loadRoute(routeName(file))));
+  await Promise.all(mongoose.modelNames().map((name) => mongoose.model(name).init()));
 }, 120_000);
 
 describe("the route × role matrix", () => {
