@@ -5,6 +5,8 @@ import manageEn from "./locales/manage.en.json";
 import manageVi from "./locales/manage.vi.json";
 import giftsEn from "./locales/gifts.en.json";
 import giftsVi from "./locales/gifts.vi.json";
+import limitsEn from "./locales/limits.en.json";
+import limitsVi from "./locales/limits.vi.json";
 import pledgeEn from "./locales/pledge.en.json";
 import pledgeVi from "./locales/pledge.vi.json";
 import reconcileEn from "./locales/reconcile.en.json";
@@ -31,8 +33,8 @@ export const i18nConfig = {
   defaultNS: "common",
   ns: ["common"],
   resources: {
-    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi } },
-    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn } },
+    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...limitsVi } },
+    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...limitsEn } },
   },
   interpolation: { escapeValue: false },
   react: { useSuspense: false },

@@ -1,15 +1,16 @@
 import { redirect } from "@remix-run/node";
 import argon2 from "argon2";
 import pLimit from "p-limit";
+import { RateLimiterRes } from "rate-limiter-flexible";
 import type { Role, SessionUser } from "#models/user.server";
-import { clearFailedLogins, createUser, findUserByEmail, getSessionUserById, recordFailedLogin } from "#models/user.server";
+import { createUser, findUserByEmail, getSessionUserById } from "#models/user.server";
 import { createSession, deleteSession, findLiveSession } from "#models/session.server";
 import { canAccessInstitution, canAccessProvince, hasRole } from "#services/access";
 import { authSessionStorage, SESSION_TTL_MS } from "./session.server";
 import { isDuplicateKeyError } from "#models/duplicate-key";
-
-export const LOCK_AFTER_FAILURES = 5;
-export const LOCK_FOR_MS = 15 * 60 * 1000;
+import { type Challenge, challengeSolved, newChallenge } from "./challenge.server";
+import { env } from "./env.server";
+import { limiter, limitKey, namedLimiter, secondsToWait } from "./rate-limit.server";
 
 // Same cost parameters for every hash: argon2id, 64 MiB, 3 passes (the library's defaults, RFC 9106's second choice).
 const HASH_OPTIONS = { type: argon2.argon2id } as const;
@@ -81,33 +82,82 @@ export async function requireProvinceAccess(request: Request, provinceSlug: stri
   return user;
 }
 
-export type LoginResult = { ok: true; user: SessionUser } | { ok: false; reason: "invalid" } | { ok: false; reason: "locked"; minutes: number };
+export type LoginResult =
+  | { ok: true; user: SessionUser }
+  | { ok: false; reason: "invalid" }
+  /** Too many attempts from this address (for this account, or across accounts): wait. */
+  | { ok: false; reason: "limited"; retryAfterSeconds: number }
+  /** Too many failures on this account from anywhere: solve this challenge first (or wait, or reset the password). */
+  | { ok: false; reason: "challenge"; challenge: Challenge; retryAfterSeconds: number };
+
+/** The wait after the n-th failure past the free ones: first, then twice as long each time, up to the longest. */
+export function backoffSeconds(beyondFree: number): number {
+  const { firstSeconds, longestSeconds } = env().LOGIN_BACKOFF;
+  return Math.min(longestSeconds, firstSeconds * 2 ** Math.min(Math.max(beyondFree - 1, 0), 30));
+}
 
 /**
- * Checks a password. Five failures in a row lock the account for 15 minutes; an unknown email costs
- * the same time as a wrong password, so it cannot be told apart.
+ * Checks a password (decision 0021). Every attempt is counted in the database before the password is
+ * checked — atomically, so attempts sent all at once are counted one by one — and a success gives
+ * its count back:
+ * - per address across accounts (login-ip): past it, this address waits;
+ * - per (account, address) (login-pair): after the free failures each attempt opens a window, twice
+ *   as long as the last, in which this address may not try this account again — the owner, elsewhere,
+ *   is not affected;
+ * - per account across addresses (login-account): past it, a login needs the proof-of-work challenge
+ *   (never a refusal: nobody can lock the owner out).
+ * An unknown email goes through the same counters, answers and hashing as a known one, so the answers
+ * never tell whether an account exists.
  */
-export async function verifyLogin(email: string, password: string): Promise<LoginResult> {
-  // Read in the hashing queue, just before the password is checked: attempts sent all at once are
-  // checked one by one, and those behind the fifth failure find the account locked.
-  return oneHashAtATime(async () => {
-    const user = await findUserByEmail(email);
+export async function verifyLogin(email: string, password: string, from: { ip: string; challenge?: unknown } = { ip: "unknown" }): Promise<LoginResult> {
+  const account = email.trim().toLowerCase();
+  const ipKey = limitKey(from.ip);
+  const pairKey = limitKey(account, from.ip);
+  const accountKey = limitKey(account);
+  const byAddress = limiter("login-ip");
+  const byPair = limiter("login-pair");
+  const byAccount = limiter("login-account");
+  const gate = namedLimiter("login-gate", 1, 60);
+
+  try {
+    await byAddress.consume(ipKey);
+  } catch (error) {
+    if (error instanceof RateLimiterRes) return { ok: false, reason: "limited", retryAfterSeconds: secondsToWait(error.msBeforeNext) };
+    throw error;
+  }
+  const failures = (await byPair.penalty(pairKey)).consumedPoints;
+  if (failures > byPair.points) {
+    // One attempt per window; the window after the k-th attempt past the free ones lasts backoffSeconds(k).
+    try {
+      await gate.consumeWithin(pairKey, 1, backoffSeconds(failures - byPair.points));
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) throw error;
+      await byPair.reward(pairKey); // a refused attempt was not checked: it does not lengthen the next wait
+      return { ok: false, reason: "limited", retryAfterSeconds: secondsToWait(error.msBeforeNext) };
+    }
+  }
+  const accountFailures = await byAccount.penalty(accountKey);
+  if (accountFailures.consumedPoints > byAccount.points && !(await challengeSolved(from.challenge))) {
+    await Promise.all([byPair.reward(pairKey), byAccount.reward(accountKey)]); // asked to prove work, nothing checked
+    return { ok: false, reason: "challenge", challenge: await newChallenge(), retryAfterSeconds: secondsToWait(accountFailures.msBeforeNext) };
+  }
+
+  // Read in the hashing queue, just before the password is checked.
+  const userId = await oneHashAtATime(async () => {
+    const user = await findUserByEmail(account);
     if (!user) {
       dummyHash ??= argon2.hash("not-a-real-password-for-timing", HASH_OPTIONS); // in the queue already
       await argon2.verify(await dummyHash, password);
-      return { ok: false, reason: "invalid" };
+      return null;
     }
-    if (user.lockedUntil && user.lockedUntil.getTime() > Date.now()) {
-      return { ok: false, reason: "locked", minutes: Math.ceil((user.lockedUntil.getTime() - Date.now()) / 60_000) };
-    }
-    if (!(await argon2.verify(user.passwordHash, password))) {
-      await recordFailedLogin(user._id, { lockAfter: LOCK_AFTER_FAILURES, lockForMs: LOCK_FOR_MS });
-      return { ok: false, reason: "invalid" };
-    }
-    await clearFailedLogins(user._id);
-    const sessionUser = await getSessionUserById(String(user._id));
-    return sessionUser ? { ok: true, user: sessionUser } : { ok: false, reason: "invalid" };
+    return (await argon2.verify(user.passwordHash, password)) ? String(user._id) : null;
   });
+  const sessionUser = userId ? await getSessionUserById(userId) : null;
+  if (!sessionUser) return { ok: false, reason: "invalid" };
+  // A success gives back its counts: this address's, and this attempt's on the account (other
+  // addresses' failures stay counted, so an attacker elsewhere still meets the challenge).
+  await Promise.all([byAddress.reward(ipKey), byPair.delete(pairKey), gate.delete(pairKey), byAccount.reward(accountKey)]);
+  return { ok: true, user: sessionUser };
 }
 
 export async function registerDonor(input: { email: string; name: string; password: string; locale: "vi" | "en" }) {
