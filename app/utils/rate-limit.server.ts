@@ -5,6 +5,8 @@ import { RateLimiterMongoose } from "#models/rate-limit.server";
 import { messageWithParams } from "#services/validation/messages";
 import { clientIp } from "./client-ip.server";
 import { env } from "./env.server";
+import { getLanguage, i18nInstance } from "./i18n.server";
+import { translateMessage } from "./messages";
 import type { LimitName } from "./limits-config.server";
 
 export type { LimitName };
@@ -88,10 +90,21 @@ export function tooManyRequests(seconds: number): Response {
   return new Response(tryAgainMessage(seconds), { status: 429, headers: { ...retryAfter(seconds), "Content-Type": "text/plain; charset=utf-8" } });
 }
 
-/** Throws the 429 page when any of the limits is over (for loaders and file endpoints). */
+/** Throws the 429 page when any of the limits is over (for page loaders: the error boundary translates it). */
 export async function enforceLimits(checks: Array<[LimitName, string]>): Promise<void> {
   const wait = await consumeLimits(checks);
   if (wait !== null) throw tooManyRequests(wait);
+}
+
+/**
+ * The same for file endpoints (CSV, PDF), which no page wraps: the 429's body is the sentence itself,
+ * in the reader's language.
+ */
+export async function enforceFileLimits(request: Request, checks: Array<[LimitName, string]>): Promise<void> {
+  const wait = await consumeLimits(checks);
+  if (wait === null) return;
+  const i18n = await i18nInstance(await getLanguage(request));
+  throw new Response(translateMessage(i18n.t, i18n, tryAgainMessage(wait)), { status: 429, headers: { ...retryAfter(wait), "Content-Type": "text/plain; charset=utf-8" } });
 }
 
 /** The 429 answer of a form: the form shows when to try again; nothing was done. */
