@@ -1,36 +1,79 @@
 import mongoose, { Schema } from "mongoose";
 import { RateLimiterMongo, RateLimiterRes } from "rate-limiter-flexible";
-import { isDuplicateKeyError } from "./duplicate-key";
+import { isDuplicateKeyError, upsertAgainIfRaced } from "./duplicate-key";
 
 /**
- * The counters of rate-limiter-flexible, kept in the database so every instance of the app shares
- * them (decision 0021). One document per limited key, its `_id` the key itself ("login-ip:…"): the
- * embedded database serves only equality on `_id` from an index and has no TTL indexes, so a counter
- * is read and changed by `_id` alone (never RateLimiterMongo's `key` field and TTL index), an expired
- * one is treated as absent and replaced, and the sweeper deletes expired rows (deleteExpiredRateLimits).
+ * The counters of the abuse limits (decision 0021), in the database so every instance of the app
+ * counts the same requests, and counted exactly when many requests arrive at once.
+ *
+ * FerretDB v1 on SQLite serves only equality on `_id` from an index, has no TTL indexes, and its
+ * updates are read-modify-write: 20 concurrent `$inc` on one document keep about 4 (measured for the
+ * catalogue, models/catalogue.server.ts). The one atomic step is inserting a new `_id`. So a request
+ * is counted by inserting its own slot, `<limit>:<key>@<window>#<n>`: the n that the insert wins is
+ * the request's place in the window, unique whatever the concurrency. A head document
+ * (`<limit>:<key>@<window>`) keeps a hint of the highest n, to start near it. Windows are fixed
+ * (the epoch divided by the limit's duration), so every instance agrees on them without talking.
+ * Every document carries `expire`; the sweeper deletes the expired ones (deleteExpiredRateLimits).
  */
 const rateLimitSchema = new Schema(
   {
     _id: { type: String, required: true },
+    /** A slot: its n. A head: the highest n known (a hint). A clear mark: the n counted before a success. */
     points: { type: Number, required: true },
-    /** When the counter resets; null: never. */
-    expire: { type: Date, default: null },
+    expire: { type: Date, required: true },
+    /** When the slot was taken. */
+    at: { type: Date, default: null },
   },
   { versionKey: false },
 );
 
-export type RateLimitDoc = { _id: string; points: number; expire: Date | null };
+export type RateLimitDoc = { _id: string; points: number; expire: Date; at?: Date | null };
 export const RateLimit = (mongoose.models.RateLimit as mongoose.Model<RateLimitDoc> | undefined) ?? mongoose.model<RateLimitDoc>("RateLimit", rateLimitSchema, "rate_limits");
 
-const live = () => ({ $or: [{ expire: { $gt: new Date() } }, { expire: null }] });
-const expiry = (msDuration: number) => (msDuration > 0 ? new Date(Date.now() + msDuration) : null);
+export type Slot = { n: number; expire: Date; window: string };
+
+/** The window `now` falls in, for a limit of this duration. */
+export function windowOf(rlKey: string, durationMs: number, now = Date.now()) {
+  const index = Math.floor(now / durationMs);
+  return { window: `${rlKey}@${index.toString(36)}`, expire: new Date((index + 1) * durationMs) };
+}
 
 /**
- * rate-limiter-flexible's Mongo limiter with its storage replaced: RateLimiterMongo keeps a `key` field
- * with a unique index and a TTL index, which the embedded database cannot serve (and the store base
- * class is not exported by the package). Here each change is one atomic findOneAndUpdate by `_id`
- * ($inc on a live counter); a missing or expired counter is replaced, and two instances starting the
- * same counter at once meet on the `_id` (the loser counts on the winner's row).
+ * Counts one request: claims the next free slot of the key's current window and returns its n.
+ * Past `cap` it stops claiming (the request is over the limit anyway): an attack's burst costs at most
+ * `cap` inserts per request.
+ */
+export async function claimSlot(rlKey: string, durationMs: number, cap: number, now = Date.now()): Promise<Slot> {
+  const { window, expire } = windowOf(rlKey, durationMs, now);
+  const head = await RateLimit.findById(window).lean();
+  let n = (head?.points ?? 0) + 1;
+  for (;;) {
+    if (n > cap) return { n, expire, window };
+    try {
+      await RateLimit.collection.insertOne({ _id: `${window}#${n}`, points: n, expire, at: new Date(now) } as never);
+      break;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      n += 1;
+    }
+  }
+  // Raise the hint (read-modify-write on this database: a lost raise only means more probing next time).
+  await upsertAgainIfRaced(() => RateLimit.updateOne({ _id: window }, { $max: { points: n }, $setOnInsert: { expire } }, { upsert: true }));
+  return { n, expire, window };
+}
+
+/** When slot n of a window was taken, or null (never, or swept). */
+export async function slotTakenAt(window: string, n: number): Promise<Date | null> {
+  const slot = await RateLimit.findById(`${window}#${n}`).lean();
+  return slot?.at ?? null;
+}
+
+/**
+ * rate-limiter-flexible's Mongo limiter with its storage replaced by the slots above: RateLimiterMongo
+ * keeps a `key` field with a unique index, a TTL index and `$inc` (none of which the embedded database
+ * serves or keeps atomic), and the package does not export its store base class. Consuming claims a
+ * slot; giving points back, blocking and setting are not offered (a limit here counts every request
+ * in its window).
  */
 export class RateLimiterMongoose extends RateLimiterMongo {
   constructor(opts: { keyPrefix: string; points: number; duration: number }) {
@@ -38,49 +81,28 @@ export class RateLimiterMongoose extends RateLimiterMongo {
     super({ ...opts, storeClient: mongoose.connection, tableName: RateLimit.collection.collectionName, disableIndexesCreation: true });
   }
 
-  /** Consumes with a window of its own length (rate-limiter-flexible's customDuration option). */
-  consumeWithin(key: string, points: number, seconds: number) {
-    const options = { attrs: {}, customDuration: seconds };
-    return this.consume(key, points, options);
-  }
-
   async _upsert(rlKey: string, points: number, msDuration: number, forceExpire = false): Promise<RateLimitDoc> {
-    for (let attempt = 0; attempt < 5; attempt += 1) {
-      if (forceExpire) {
-        return (await RateLimit.findOneAndUpdate({ _id: rlKey }, { $set: { points, expire: expiry(msDuration) } }, { upsert: true, new: true }).lean())!;
-      }
-      const counted = await RateLimit.findOneAndUpdate({ _id: rlKey, ...live() }, { $inc: { points } }, { new: true }).lean();
-      if (counted) return counted;
-      // Absent, or expired and not yet swept: a fresh counter (only if it is still expired).
-      const restarted = await RateLimit.findOneAndUpdate({ _id: rlKey, expire: { $lte: new Date() } }, { $set: { points, expire: expiry(msDuration) } }, { new: true }).lean();
-      if (restarted) return restarted;
-      try {
-        const created = await RateLimit.create({ _id: rlKey, points, expire: expiry(msDuration) });
-        return created.toObject();
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error; // another request created it just now: count on it
-      }
-    }
-    throw new Error(`rate limit ${rlKey}: the counter kept changing under us`);
+    if (forceExpire || points !== 1) throw new Error("RateLimiterMongoose counts one request at a time (no reward, block or set)");
+    const slot = await claimSlot(rlKey, msDuration, this.points + 1);
+    return { _id: slot.window, points: slot.n, expire: slot.expire };
   }
 
   async _get(rlKey: string): Promise<RateLimitDoc | null> {
-    return RateLimit.findOne({ _id: rlKey, ...live() }).lean();
+    const head = await RateLimit.findById(windowOf(rlKey, this.duration * 1000).window).lean();
+    return head && head.expire.getTime() > Date.now() ? head : null;
   }
 
-  async _delete(rlKey: string): Promise<boolean> {
-    const result = await RateLimit.deleteOne({ _id: rlKey });
-    return result.deletedCount > 0;
+  async _delete(): Promise<boolean> {
+    throw new Error("RateLimiterMongoose does not delete counts: they end with their window");
   }
 
   _getRateLimiterRes(_rlKey: string, changedPoints: number, doc: RateLimitDoc): RateLimiterRes {
     const consumed = doc.points;
-    const msBeforeNext = doc.expire ? Math.max(new Date(doc.expire).getTime() - Date.now(), 0) : -1;
-    return new RateLimiterRes(Math.max(this.points - consumed, 0), msBeforeNext, consumed, consumed === changedPoints);
+    return new RateLimiterRes(Math.max(this.points - consumed, 0), Math.max(new Date(doc.expire).getTime() - Date.now(), 0), consumed, consumed === changedPoints);
   }
 }
 
-/** Deletes the counters that have expired (the sweeper calls it; FerretDB v1 has no TTL indexes). */
+/** Deletes the counters whose window has ended (the sweeper calls it; FerretDB v1 has no TTL indexes). */
 export async function deleteExpiredRateLimits(now = new Date()) {
   const result = await RateLimit.deleteMany({ expire: { $lte: now } });
   return result.deletedCount;

@@ -7,10 +7,11 @@ import { createUser, findUserByEmail, getSessionUserById } from "#models/user.se
 import { createSession, deleteSession, findLiveSession } from "#models/session.server";
 import { canAccessInstitution, canAccessProvince, hasRole } from "#services/access";
 import { authSessionStorage, SESSION_TTL_MS } from "./session.server";
-import { isDuplicateKeyError } from "#models/duplicate-key";
+import { isDuplicateKeyError, upsertAgainIfRaced } from "#models/duplicate-key";
+import { claimSlot, RateLimit, slotTakenAt } from "#models/rate-limit.server";
 import { type Challenge, challengeSolved, newChallenge } from "./challenge.server";
 import { env } from "./env.server";
-import { limiter, limitKey, namedLimiter, secondsToWait } from "./rate-limit.server";
+import { limiter, limitKey, secondsToWait } from "./rate-limit.server";
 
 // Same cost parameters for every hash: argon2id, 64 MiB, 3 passes (the library's defaults, RFC 9106's second choice).
 const HASH_OPTIONS = { type: argon2.argon2id } as const;
@@ -90,20 +91,22 @@ export type LoginResult =
   /** Too many failures on this account from anywhere: solve this challenge first (or wait, or reset the password). */
   | { ok: false; reason: "challenge"; challenge: Challenge; retryAfterSeconds: number };
 
-/** The wait after the n-th failure past the free ones: first, then twice as long each time, up to the longest. */
-export function backoffSeconds(beyondFree: number): number {
+/** The gap an address must leave before its k-th attempt on one account (k past the free ones): doubling, up to the longest. */
+export function gapSeconds(k: number): number {
+  const free = env().RATE_LIMITS["login-pair"].points;
+  if (k <= free) return 0;
   const { firstSeconds, longestSeconds } = env().LOGIN_BACKOFF;
-  return Math.min(longestSeconds, firstSeconds * 2 ** Math.min(Math.max(beyondFree - 1, 0), 30));
+  return Math.min(longestSeconds, firstSeconds * 2 ** Math.min(k - free - 1, 30));
 }
 
 /**
  * Checks a password (decision 0021). Every attempt is counted in the database before the password is
- * checked — atomically, so attempts sent all at once are counted one by one — and a success gives
- * its count back:
- * - per address across accounts (login-ip): past it, this address waits;
- * - per (account, address) (login-pair): after the free failures each attempt opens a window, twice
- *   as long as the last, in which this address may not try this account again — the owner, elsewhere,
- *   is not affected;
+ * checked, each in a slot of its own (models/rate-limit.server.ts: exact when attempts arrive all at
+ * once, and shared by every instance):
+ * - per address across accounts (login-ip): past it, this address waits for the next window;
+ * - per (account, address) (login-pair): after the free attempts, each one must come a gap after the
+ *   one before, the gap doubling with every attempt (refused ones too) — the owner, elsewhere, is not
+ *   affected; a success starts the count again;
  * - per account across addresses (login-account): past it, a login needs the proof-of-work challenge
  *   (never a refusal: nobody can lock the owner out).
  * An unknown email goes through the same counters, answers and hashing as a known one, so the answers
@@ -111,35 +114,32 @@ export function backoffSeconds(beyondFree: number): number {
  */
 export async function verifyLogin(email: string, password: string, from: { ip: string; challenge?: unknown } = { ip: "unknown" }): Promise<LoginResult> {
   const account = email.trim().toLowerCase();
-  const ipKey = limitKey(from.ip);
-  const pairKey = limitKey(account, from.ip);
-  const accountKey = limitKey(account);
-  const byAddress = limiter("login-ip");
-  const byPair = limiter("login-pair");
-  const byAccount = limiter("login-account");
-  const gate = namedLimiter("login-gate", 1, 60);
-
   try {
-    await byAddress.consume(ipKey);
+    await limiter("login-ip").consume(limitKey(from.ip));
   } catch (error) {
     if (error instanceof RateLimiterRes) return { ok: false, reason: "limited", retryAfterSeconds: secondsToWait(error.msBeforeNext) };
     throw error;
   }
-  const failures = (await byPair.penalty(pairKey)).consumedPoints;
-  if (failures > byPair.points) {
-    // One attempt per window; the window after the k-th attempt past the free ones lasts backoffSeconds(k).
-    try {
-      await gate.consumeWithin(pairKey, 1, backoffSeconds(failures - byPair.points));
-    } catch (error) {
-      if (!(error instanceof RateLimiterRes)) throw error;
-      await byPair.reward(pairKey); // a refused attempt was not checked: it does not lengthen the next wait
-      return { ok: false, reason: "limited", retryAfterSeconds: secondsToWait(error.msBeforeNext) };
+
+  const pairSetting = env().RATE_LIMITS["login-pair"];
+  const pairKey = `login-pair:${limitKey(account, from.ip)}`;
+  const pair = await claimSlot(pairKey, pairSetting.duration * 1000, pairSetting.points + 64);
+  const clearedId = `${pair.window}~cleared`;
+  const attempt = pair.n - ((await RateLimit.findById(clearedId).lean())?.points ?? 0);
+  if (attempt > pairSetting.points) {
+    const previous = pair.n <= pairSetting.points + 64 ? await slotTakenAt(pair.window, pair.n - 1) : null;
+    if (!previous || Date.now() - previous.getTime() < gapSeconds(attempt) * 1000) {
+      return { ok: false, reason: "limited", retryAfterSeconds: gapSeconds(attempt + 1) };
     }
   }
-  const accountFailures = await byAccount.penalty(accountKey);
-  if (accountFailures.consumedPoints > byAccount.points && !(await challengeSolved(from.challenge))) {
-    await Promise.all([byPair.reward(pairKey), byAccount.reward(accountKey)]); // asked to prove work, nothing checked
-    return { ok: false, reason: "challenge", challenge: await newChallenge(), retryAfterSeconds: secondsToWait(accountFailures.msBeforeNext) };
+
+  try {
+    await limiter("login-account").consume(limitKey(account));
+  } catch (error) {
+    if (!(error instanceof RateLimiterRes)) throw error;
+    if (!(await challengeSolved(from.challenge))) {
+      return { ok: false, reason: "challenge", challenge: await newChallenge(), retryAfterSeconds: secondsToWait(error.msBeforeNext) };
+    }
   }
 
   // Read in the hashing queue, just before the password is checked.
@@ -154,9 +154,8 @@ export async function verifyLogin(email: string, password: string, from: { ip: s
   });
   const sessionUser = userId ? await getSessionUserById(userId) : null;
   if (!sessionUser) return { ok: false, reason: "invalid" };
-  // A success gives back its counts: this address's, and this attempt's on the account (other
-  // addresses' failures stay counted, so an attacker elsewhere still meets the challenge).
-  await Promise.all([byAddress.reward(ipKey), byPair.delete(pairKey), gate.delete(pairKey), byAccount.reward(accountKey)]);
+  // A success starts this address's count for the account again (the other limits count every attempt).
+  await upsertAgainIfRaced(() => RateLimit.updateOne({ _id: clearedId }, { $max: { points: pair.n }, $setOnInsert: { expire: pair.expire } }, { upsert: true }));
   return { ok: true, user: sessionUser };
 }
 

@@ -1,9 +1,10 @@
 import { createHmac } from "node:crypto";
 import { createChallenge, verifySolution } from "altcha-lib";
 import type { Challenge } from "altcha-lib/types";
-import { RateLimiterRes } from "rate-limiter-flexible";
+import { isDuplicateKeyError } from "#models/duplicate-key";
+import { RateLimit } from "#models/rate-limit.server";
 import { env } from "./env.server";
-import { limitKey, namedLimiter } from "./rate-limit.server";
+import { limitKey } from "./rate-limit.server";
 
 /**
  * The proof-of-work challenge a login needs once an account has had too many failures (decision
@@ -35,14 +36,14 @@ export async function challengeSolved(payload: unknown): Promise<boolean> {
     return false; // not base64 JSON: not a solution
   }
   if (!valid) return false;
-  // Single use: the first request with a solution spends its challenge (by the challenge's signature,
-  // however the payload is written; counted in the database, so on every instance).
+  // Single use: the first request with a solution spends its challenge — an insert of the challenge's
+  // signature as an `_id` (atomic, and seen by every instance), however the payload is written.
   const { signature } = JSON.parse(Buffer.from(payload, "base64").toString("utf8")) as { signature: string };
   try {
-    await namedLimiter("challenge-used", 1, Math.ceil(CHALLENGE_TTL_MS / 1000)).consume(limitKey(signature));
+    await RateLimit.collection.insertOne({ _id: `challenge-used:${limitKey(signature)}`, points: 1, expire: new Date(Date.now() + CHALLENGE_TTL_MS) } as never);
     return true;
   } catch (error) {
-    if (error instanceof RateLimiterRes) return false;
+    if (isDuplicateKeyError(error)) return false; // spent already
     throw error;
   }
 }

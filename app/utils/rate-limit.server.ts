@@ -31,16 +31,6 @@ export function limiter(name: LimitName): RateLimiterMongoose {
   return found;
 }
 
-/** A limiter for a purpose that is not configured (the login backoff's gate, used challenges). */
-export function namedLimiter(keyPrefix: string, points: number, duration: number): RateLimiterMongoose {
-  let found = limiters.get(keyPrefix);
-  if (!found) {
-    found = new RateLimiterMongoose({ keyPrefix, points, duration });
-    limiters.set(keyPrefix, found);
-  }
-  return found;
-}
-
 /** Keys are stored hashed: the limits collection holds no email addresses or IP addresses in clear. */
 export function limitKey(...parts: string[]): string {
   return createHash("sha256").update(parts.join("\n")).digest("base64url").slice(0, 32);
