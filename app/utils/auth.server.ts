@@ -1,7 +1,6 @@
 import { redirect } from "@remix-run/node";
 import argon2 from "argon2";
 import pLimit from "p-limit";
-import { RateLimiterRes } from "rate-limiter-flexible";
 import type { Role, SessionUser } from "#models/user.server";
 import { createUser, findUserByEmail, getSessionUserById } from "#models/user.server";
 import { createSession, deleteSession, findLiveSession } from "#models/session.server";
@@ -11,7 +10,7 @@ import { isDuplicateKeyError, upsertAgainIfRaced } from "#models/duplicate-key";
 import { claimSlot, RateLimit, slotTakenAt } from "#models/rate-limit.server";
 import { type Challenge, challengeSolved, newChallenge } from "./challenge.server";
 import { env } from "./env.server";
-import { limiter, limitKey, secondsToWait } from "./rate-limit.server";
+import { countAttempt, limitKey } from "./rate-limit.server";
 
 // Same cost parameters for every hash: argon2id, 64 MiB, 3 passes (the library's defaults, RFC 9106's second choice).
 const HASH_OPTIONS = { type: argon2.argon2id } as const;
@@ -104,22 +103,19 @@ export function gapSeconds(k: number): number {
  * checked, each in a slot of its own (models/rate-limit.server.ts: exact when attempts arrive all at
  * once, and shared by every instance):
  * - per address across accounts (login-ip): past it, this address waits for the next window;
+ *   successes are given back (many people behind one school's address log in);
  * - per (account, address) (login-pair): after the free attempts, each one must come a gap after the
  *   one before, the gap doubling with every attempt (refused ones too) — the owner, elsewhere, is not
  *   affected; a success starts the count again;
- * - per account across addresses (login-account): past it, a login needs the proof-of-work challenge
- *   (never a refusal: nobody can lock the owner out).
+ * - per account across addresses (login-account; successes given back): past it, a login needs the
+ *   proof-of-work challenge (never a refusal: nobody can lock the owner out).
  * An unknown email goes through the same counters, answers and hashing as a known one, so the answers
  * never tell whether an account exists.
  */
 export async function verifyLogin(email: string, password: string, from: { ip: string; challenge?: unknown } = { ip: "unknown" }): Promise<LoginResult> {
   const account = email.trim().toLowerCase();
-  try {
-    await limiter("login-ip").consume(limitKey(from.ip));
-  } catch (error) {
-    if (error instanceof RateLimiterRes) return { ok: false, reason: "limited", retryAfterSeconds: secondsToWait(error.msBeforeNext) };
-    throw error;
-  }
+  const byAddress = await countAttempt("login-ip", from.ip);
+  if (byAddress.over) return { ok: false, reason: "limited", retryAfterSeconds: byAddress.secondsLeft };
 
   const pairSetting = env().RATE_LIMITS["login-pair"];
   const pairKey = `login-pair:${limitKey(account, from.ip)}`;
@@ -133,13 +129,9 @@ export async function verifyLogin(email: string, password: string, from: { ip: s
     }
   }
 
-  try {
-    await limiter("login-account").consume(limitKey(account));
-  } catch (error) {
-    if (!(error instanceof RateLimiterRes)) throw error;
-    if (!(await challengeSolved(from.challenge))) {
-      return { ok: false, reason: "challenge", challenge: await newChallenge(), retryAfterSeconds: secondsToWait(error.msBeforeNext) };
-    }
+  const byAccount = await countAttempt("login-account", account);
+  if (byAccount.over && !(await challengeSolved(from.challenge))) {
+    return { ok: false, reason: "challenge", challenge: await newChallenge(), retryAfterSeconds: byAccount.secondsLeft };
   }
 
   // Read in the hashing queue, just before the password is checked.
@@ -154,8 +146,12 @@ export async function verifyLogin(email: string, password: string, from: { ip: s
   });
   const sessionUser = userId ? await getSessionUserById(userId) : null;
   if (!sessionUser) return { ok: false, reason: "invalid" };
-  // A success starts this address's count for the account again (the other limits count every attempt).
-  await upsertAgainIfRaced(() => RateLimit.updateOne({ _id: clearedId }, { $max: { points: pair.n }, $setOnInsert: { expire: pair.expire } }, { upsert: true }));
+  // A success gives its attempt back (per address, per account) and starts this address's count for the account again.
+  await Promise.all([
+    byAddress.succeeded(),
+    byAccount.succeeded(),
+    upsertAgainIfRaced(() => RateLimit.updateOne({ _id: clearedId }, { $max: { points: pair.n }, $setOnInsert: { expire: pair.expire } }, { upsert: true })),
+  ]);
   return { ok: true, user: sessionUser };
 }
 

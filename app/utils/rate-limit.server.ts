@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { json } from "@remix-run/node";
 import { RateLimiterRes } from "rate-limiter-flexible";
-import { RateLimiterMongoose } from "#models/rate-limit.server";
+import { claimSlot, RateLimit, RateLimiterMongoose, windowOf } from "#models/rate-limit.server";
 import { messageWithParams } from "#services/validation/messages";
 import { clientIp } from "./client-ip.server";
 import { env } from "./env.server";
@@ -29,6 +29,24 @@ export function limiter(name: LimitName): RateLimiterMongoose {
     limiters.set(name, found);
   }
   return found;
+}
+
+/**
+ * Counts an attempt against a limit that gives successes back (the login's per-address and per-account
+ * limits): over when the window's attempts, less its successes, pass the limit. Both are counted by
+ * inserted slots (exact under concurrency); `succeeded` counts this attempt's success.
+ */
+export async function countAttempt(name: LimitName, key: string): Promise<{ over: boolean; secondsLeft: number; succeeded: () => Promise<void> }> {
+  const { points, duration } = env().RATE_LIMITS[name];
+  const ms = duration * 1000;
+  const okKey = `${name}-ok:${limitKey(key)}`;
+  const successes = (await RateLimit.findById(windowOf(okKey, ms).window).lean())?.points ?? 0;
+  const slot = await claimSlot(`${name}:${limitKey(key)}`, ms, points + 1 + successes);
+  return {
+    over: slot.n - successes > points,
+    secondsLeft: secondsToWait(slot.expire.getTime() - Date.now()),
+    succeeded: async () => void (await claimSlot(okKey, ms, Number.MAX_SAFE_INTEGER)),
+  };
 }
 
 /** Keys are stored hashed: the limits collection holds no email addresses or IP addresses in clear. */

@@ -281,7 +281,7 @@ describe("other limits", () => {
     expect(await Pledge.countDocuments({ programmeId: programme._id })).toBe(2);
   });
 
-  test("catalogue search: the 6th search in a minute from one address gets the 429 page (Retry-After, a message in both languages)", async () => {
+  test("catalogue search: the 6th search in its window from one address gets the 429 page (Retry-After, a message in both languages)", async () => {
     const search = (ip: string) => responseOf(catalogueLoader(args(new Request("http://localhost:3000/programmes?q=sach", { headers: { "X-Client-IP": ip } }))));
     for (let i = 0; i < 5; i += 1) expect((await search("10.9.0.1")).status).toBe(200);
     const refused = await search("10.9.0.1");
