@@ -7,7 +7,7 @@ import { describe, expect, test, vi } from "vitest";
 // generous test defaults). Set before any module reads the environment.
 vi.hoisted(() => {
   // Windows of a day (fixed windows: a test never straddles the end of one, except at midnight UTC).
-  process.env.RATE_LIMITS = "login-ip=12/86400,login-pair=3/86400,login-account=10/86400,register-ip=3/86400,pledge-account=2/86400,search-ip=5/86400,pdf-account=3/86400,export-ip=3/86400";
+  process.env.RATE_LIMITS = "login-ip=12/86400,login-pair=3/86400,login-account=10/86400,register-ip=3/86400,pledge-account=2/86400,search-ip=5/86400,pdf-account=3/86400,export-ip=3/86400,upload-account=2/86400";
   process.env.LOGIN_BACKOFF = "30/3600";
 });
 
@@ -19,6 +19,7 @@ import { explainFind } from "#services/database-indexes";
 import { runSweep, SWEEPER_LEASE_MS } from "#services/money/sweeper";
 import { action as loginAction } from "~/routes/login";
 import { loader as exportLoader } from "~/routes/manage.institutions.$id.export[.]csv";
+import { action as reconcileAction } from "~/routes/manage.institutions.$id.reconcile";
 import { action as pledgeAction } from "~/routes/programmes.$slug_.pledge";
 import { loader as catalogueLoader } from "~/routes/programmes._index";
 import { loader as receiptPdfLoader } from "~/routes/receipts.$number_.pdf";
@@ -27,7 +28,7 @@ import { i18nInstance } from "~/utils/i18n.server";
 import { translateMessage } from "~/utils/messages";
 import { limitKey } from "~/utils/rate-limit.server";
 import { createInstitution } from "#tests/fixtures/domain";
-import { createTestUser, formRequest, getRequest, responseOf, sessionCookieFor } from "#tests/utils/requests";
+import { createTestUser, formRequest, getRequest, multipartRequest, responseOf, sessionCookieFor } from "#tests/utils/requests";
 
 const args = (request: Request, params: Record<string, string> = {}) => ({ request, params, context: {} });
 const from = (ip: string) => ({ headers: { "X-Client-IP": ip } });
@@ -279,6 +280,20 @@ describe("other limits", () => {
     expect(failure.formError).toMatch(/^limits\.tryAgain/);
     expect(failure.values).toMatchObject({ legalName: "Công ty Thử", amount: "500.000" });
     expect(await Pledge.countDocuments({ programmeId: programme._id })).toBe(2);
+  });
+
+  test("uploads: a manager's 3rd bank statement in the window is refused with 429 before it is read", async () => {
+    const institution = await createInstitution({ name: "Thư viện Tải Lên" });
+    const manager = await createTestUser({ role: "manager", institutionIds: [String(institution._id)] });
+    const cookie = await sessionCookieFor(manager.id);
+    const path = `/manage/institutions/${institution._id}/reconcile`;
+    const upload = async () =>
+      responseOf(reconcileAction(args(await multipartRequest(path, { intent: "preview", layout: "vietcombank", statement: new Blob(["Ngày,Số tiền,Nội dung\n"], { type: "text/csv" }) }, { cookie, filename: "saoke.csv" }), { id: String(institution._id) })));
+    for (let i = 0; i < 2; i += 1) expect((await upload()).status).not.toBe(429);
+    const refused = await upload();
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("Retry-After")).toMatch(/^\d+$/);
+    expect((await refused.json()).formError).toMatch(/^limits\.tryAgain(Minutes|Seconds)\|/);
   });
 
   test("catalogue search: the 6th search in its window from one address gets the 429 page (Retry-After, a message in both languages)", async () => {
