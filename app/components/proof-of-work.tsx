@@ -1,5 +1,5 @@
 import { solveChallenge } from "altcha-lib";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "@remix-run/react";
 
@@ -10,9 +10,12 @@ export type PowChallenge = { algorithm: string; challenge: string; maxnumber?: n
  * from elsewhere, no eval, no worker) and puts the solution in the hidden `altcha` field. Rendered on
  * the server it says what to do without JavaScript: wait, or reset the password.
  */
-export function ProofOfWork({ challenge, waitMinutes }: { challenge: PowChallenge; waitMinutes: number }) {
+export function ProofOfWork({ challenge, waitMinutes, onSolving }: { challenge: PowChallenge; waitMinutes: number; onSolving?: (solving: boolean) => void }) {
   const { t } = useTranslation();
   const [state, setState] = useState<{ status: "idle" | "solving" | "solved" | "failed"; payload: string }>({ status: "idle", payload: "" });
+  const onSolvingRef = useRef(onSolving);
+  onSolvingRef.current = onSolving;
+  useEffect(() => onSolvingRef.current?.(state.status === "solving"), [state.status]);
 
   useEffect(() => {
     setState({ status: "solving", payload: "" });

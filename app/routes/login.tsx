@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { loginSchema } from "#services/validation/account";
@@ -52,6 +53,8 @@ export default function LoginPage() {
   const form = useValidatedForm(loginSchema);
   const serverErrors = actionData && !actionData.ok ? actionData.errors : undefined;
   const challenge = actionData && "challenge" in actionData ? actionData : null;
+  // Sending before the browser's check is done would only bring the question back.
+  const [solving, setSolving] = useState(false);
   return (
     <section className="narrow card">
       <h1>{t("auth.loginTitle")}</h1>
@@ -80,8 +83,8 @@ export default function LoginPage() {
           serverErrors={serverErrors}
           required
         />
-        {challenge ? <ProofOfWork challenge={challenge.challenge} waitMinutes={challenge.waitMinutes} /> : null}
-        <button type="submit" className="button" disabled={navigation.state === "submitting"}>
+        {challenge ? <ProofOfWork challenge={challenge.challenge} waitMinutes={challenge.waitMinutes} onSolving={setSolving} /> : null}
+        <button type="submit" className="button" disabled={navigation.state === "submitting" || (challenge !== null && solving)}>
           {t("auth.submitLogin")}
         </button>
       </Form>
