@@ -6,9 +6,9 @@
 export const LIMIT_DEFAULTS = {
   /** Login attempts from one address, across accounts (a successful one is given back). */
   "login-ip": [50, 15 * 60],
-  /** Failed logins for one (account, address) before each further attempt waits, twice as long each time. */
+  /** Login attempts by one address on one account (a success starts again) before each further one must wait a gap, doubling each time. */
   "login-pair": [3, 24 * 60 * 60],
-  /** Failed logins for one account from all addresses before a login needs the proof-of-work challenge. */
+  /** Login attempts on one account from all addresses (successes given back) before a login needs the proof-of-work challenge. */
   "login-account": [10, 60 * 60],
   /** Accounts registered from one address. */
   "register-ip": [10, 60 * 60],
