@@ -9,6 +9,8 @@ import manageEn from "./locales/manage.en.json";
 import manageVi from "./locales/manage.vi.json";
 import giftsEn from "./locales/gifts.en.json";
 import giftsVi from "./locales/gifts.vi.json";
+import limitsEn from "./locales/limits.en.json";
+import limitsVi from "./locales/limits.vi.json";
 import pledgeEn from "./locales/pledge.en.json";
 import pledgeVi from "./locales/pledge.vi.json";
 import reconcileEn from "./locales/reconcile.en.json";
@@ -37,8 +39,8 @@ export const i18nConfig = {
   defaultNS: "common",
   ns: ["common"],
   resources: {
-    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi, ...filesVi, ...mailVi } },
-    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn, ...filesEn, ...mailEn } },
+    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi, ...filesVi, ...mailVi, ...limitsVi } },
+    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn, ...filesEn, ...mailEn, ...limitsEn } },
   },
   interpolation: { escapeValue: false },
   react: { useSuspense: false },

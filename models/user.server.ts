@@ -16,8 +16,6 @@ const userSchema = new Schema(
     /** Province a province officer is scoped to (a slug from models/reference/provinces). */
     provinceSlug: { type: String, default: null },
     locale: { type: String, enum: ["vi", "en"], default: "vi" },
-    failedLoginCount: { type: Number, default: 0, min: 0 },
-    lockedUntil: { type: Date, default: null },
     /** When the person proved the address is theirs (a verification link, or a password reset link); null: not yet. */
     emailVerifiedAt: { type: Date, default: null },
     /** Pledge reminders by mail (services/reminders.ts); the person turns them off on /account or from a reminder. */
@@ -62,27 +60,15 @@ export async function getSessionUserById(id: string): Promise<SessionUser | null
   return user ? toSessionUser(user) : null;
 }
 
-/** What a password check needs: the hash and the lockout state (never leaves the server). */
+/** What a password check needs: the hash (never leaves the server). */
 export async function findUserPasswordById(id: string) {
   if (!mongoose.isValidObjectId(id)) return null;
-  return User.findById(id).select("passwordHash lockedUntil").lean();
+  return User.findById(id).select("passwordHash").lean();
 }
 
 export async function createUser(input: { email: string; name: string; passwordHash: string; role?: Role; locale?: "vi" | "en"; institutionIds?: string[]; provinceSlug?: string | null }) {
   const user = await User.create({ ...input, email: input.email.trim().toLowerCase() });
   return toSessionUser(user);
-}
-
-export async function recordFailedLogin(userId: Types.ObjectId, { lockAfter, lockForMs }: { lockAfter: number; lockForMs: number }) {
-  // No projection on find-and-modify: FerretDB v1 does not implement its "fields" option.
-  const user = await User.findByIdAndUpdate(userId, { $inc: { failedLoginCount: 1 } }, { new: true }).lean();
-  if (user && user.failedLoginCount >= lockAfter) {
-    await User.updateOne({ _id: userId }, { $set: { lockedUntil: new Date(Date.now() + lockForMs), failedLoginCount: 0 } });
-  }
-}
-
-export async function clearFailedLogins(userId: Types.ObjectId) {
-  await User.updateOne({ _id: userId }, { $set: { failedLoginCount: 0, lockedUntil: null } });
 }
 
 /** What the mail features need to know about a user (services/mail, services/account-mail.ts, services/reminders.ts). */

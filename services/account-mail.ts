@@ -2,8 +2,7 @@
  * Password reset and email verification by mail (decision 0019). Routes call these; hashing a new
  * password stays with the app's hashing queue (app/utils/auth.server.ts), which hands the hash in.
  */
-import { Types } from "mongoose";
-import { clearFailedLogins, findUserByEmail, getMailProfile, markEmailVerified, setPasswordHash } from "#models/user.server";
+import { findUserByEmail, getMailProfile, markEmailVerified, setPasswordHash } from "#models/user.server";
 import { deleteSessionsOfUser } from "#models/session.server";
 import { appLink, sendMail } from "./mail";
 import { mailText, renderMail } from "./mail/templates";
@@ -49,8 +48,8 @@ export async function checkResetToken(token: string, now = new Date()): Promise<
 
 /**
  * Sets the new password (already hashed) if the token is still good, uses the token up, ends every
- * session of the account, clears its failed logins, and counts the address as verified (the link
- * proved it). Returns the user's id for a fresh session, or why nothing was changed.
+ * session of the account, and counts the address as verified (the link proved it). The person is
+ * signed in by the reset itself, so no login limit stands in the way (decision 0021). Returns the user's id for a fresh session, or why nothing was changed.
  */
 export async function completePasswordReset(token: string, passwordHash: string, now = new Date()): Promise<{ ok: true; userId: string } | { ok: false; reason: "unknown" | "expired" | "used" }> {
   const check = await checkToken("reset-password", token, now);
@@ -59,7 +58,6 @@ export async function completePasswordReset(token: string, passwordHash: string,
   const userId = check.token.userId;
   await setPasswordHash(userId, passwordHash);
   await deleteSessionsOfUser(userId);
-  await clearFailedLogins(new Types.ObjectId(String(userId)));
   await markEmailVerified(userId, check.token.email, now);
   return { ok: true, userId: String(userId) };
 }

@@ -1,5 +1,6 @@
 import { isRouteErrorResponse, Link, useRouteError } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
+import { translateMessage } from "~/utils/messages";
 
 /**
  * The one error boundary. Expected failures are thrown Responses whose body is a translation key
@@ -7,13 +8,14 @@ import { useTranslation } from "react-i18next";
  */
 export function GeneralErrorBoundary() {
   const error = useRouteError();
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   let status = 500;
   let message = t("errors.unexpected");
   if (isRouteErrorResponse(error)) {
     status = error.status;
-    const key = typeof error.data === "string" && error.data.startsWith("errors.") ? error.data : null;
-    if (key) message = t(key);
+    // A key, maybe with values ("limits.tryAgainMinutes|{\"minutes\":3}" on a 429).
+    const key = typeof error.data === "string" && /^(errors|limits)\./.test(error.data) ? error.data : null;
+    if (key) message = translateMessage(t, i18n, key);
     else if (status === 404) message = t("errors.notFound");
     else if (status === 403) message = t("errors.forbidden");
     else if (status === 401) message = t("errors.unauthorized");

@@ -4,12 +4,12 @@ import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { changePasswordSchema } from "#services/validation/account";
-import { messageWithParams } from "#services/validation/messages";
 import { Field, FormError, useValidatedForm } from "~/components/forms";
 import { changePassword, requireUser, requireUserSession } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { formFailure, parseForm, readFormData } from "~/utils/forms.server";
 import { getFixedT } from "~/utils/i18n.server";
+import { consumeLimits, limitedForm, limitsFor } from "~/utils/rate-limit.server";
 import { redirectWithToast } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Đổi mật khẩu · Change password — Góp Sức" }];
@@ -25,11 +25,11 @@ export async function action({ request }: ActionFunctionArgs) {
   const { user, sessionId } = await requireUserSession(request);
   const parsed = parseForm(changePasswordSchema, formData);
   if (!parsed.ok) return formFailure(parsed);
+  // Counted before the current password is checked (per address and per account, decision 0021).
+  const wait = await consumeLimits(limitsFor(request, "password", user.id));
+  if (wait !== null) return limitedForm(wait);
   const result = await changePassword(user.id, { currentPassword: parsed.data.currentPassword, newPassword: parsed.data.newPassword, keepSessionId: sessionId });
-  if (!result.ok) {
-    if (result.reason === "locked") return formFailure({ errors: {}, formError: messageWithParams("auth.locked", { minutes: result.minutes }), values: {} }, 429);
-    return formFailure({ errors: { currentPassword: ["passwordChange.wrongCurrent"] }, values: {} });
-  }
+  if (!result.ok) return formFailure({ errors: { currentPassword: ["passwordChange.wrongCurrent"] }, values: {} });
   const t = await getFixedT(request);
   const message = result.sessionsEnded > 0 ? t("passwordChange.changed", { count: result.sessionsEnded }) : t("passwordChange.changedAlone");
   return redirectWithToast("/account", { type: "success", message });

@@ -6,6 +6,7 @@ import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { forgotPasswordSchema } from "#services/validation/account";
 import { Field, FormError, useValidatedForm } from "~/components/forms";
 import { validateCsrf } from "~/utils/csrf.server";
+import { consumeLimits, limitedForm, limitsFor } from "~/utils/rate-limit.server";
 import { formFailure, parseForm, readFormData } from "~/utils/forms.server";
 import { ensureMailConfigured, requestPasswordReset, RESET_TTL_MS, sendInBackground } from "~/utils/mail.server";
 
@@ -25,6 +26,9 @@ export async function action({ request }: ActionFunctionArgs) {
   await validateCsrf(formData, request.headers);
   const parsed = parseForm(forgotPasswordSchema, formData);
   if (!parsed.ok) return formFailure(parsed);
+  // Per address only: a limit per account would answer differently for addresses that have one.
+  const wait = await consumeLimits(limitsFor(request, "password"));
+  if (wait !== null) return limitedForm(wait, { email: parsed.data.email });
   ensureMailConfigured();
   const email = parsed.data.email;
   sendInBackground(() => requestPasswordReset(email));

@@ -1,15 +1,18 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { loginSchema } from "#services/validation/account";
-import { messageWithParams } from "#services/validation/messages";
 import { Field, FormError, useValidatedForm } from "~/components/forms";
+import { ProofOfWork } from "~/components/proof-of-work";
 import { getUser, startSession, verifyLogin } from "~/utils/auth.server";
+import { clientIp } from "~/utils/client-ip.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { formFailure, parseForm, readFormData } from "~/utils/forms.server";
 import { getFixedT } from "~/utils/i18n.server";
+import { limitedForm } from "~/utils/rate-limit.server";
 import { safeRedirect, toastCookie } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Đăng nhập · Log in — Góp Sức" }];
@@ -24,10 +27,16 @@ export async function action({ request }: ActionFunctionArgs) {
   await validateCsrf(formData, request.headers);
   const parsed = parseForm(loginSchema, formData);
   if (!parsed.ok) return formFailure(parsed);
-  const result = await verifyLogin(parsed.data.email, parsed.data.password);
+  // The same answers whether or not the email has an account (decision 0021).
+  const result = await verifyLogin(parsed.data.email, parsed.data.password, { ip: clientIp(request), challenge: formData.get("altcha") });
+  const values = { email: parsed.data.email };
   if (!result.ok) {
-    const formError = result.reason === "locked" ? messageWithParams("auth.locked", { minutes: result.minutes }) : "auth.invalidCredentials";
-    return formFailure({ errors: {}, formError, values: { email: parsed.data.email } }, result.reason === "locked" ? 429 : 400);
+    if (result.reason === "limited") return limitedForm(result.retryAfterSeconds, values);
+    if (result.reason === "challenge") {
+      const waitMinutes = Math.ceil(result.retryAfterSeconds / 60);
+      return json({ ok: false as const, errors: {} as Record<string, string[]>, formError: "limits.challenge", values, challenge: result.challenge, waitMinutes }, { status: 400 });
+    }
+    return formFailure({ errors: {}, formError: "auth.invalidCredentials", values });
   }
   const t = await getFixedT(request);
   const headers = new Headers();
@@ -43,6 +52,9 @@ export default function LoginPage() {
   const navigation = useNavigation();
   const form = useValidatedForm(loginSchema);
   const serverErrors = actionData && !actionData.ok ? actionData.errors : undefined;
+  const challenge = actionData && "challenge" in actionData ? actionData : null;
+  // Sending before the browser's check is done would only bring the question back.
+  const [solving, setSolving] = useState(false);
   return (
     <section className="narrow card">
       <h1>{t("auth.loginTitle")}</h1>
@@ -71,7 +83,8 @@ export default function LoginPage() {
           serverErrors={serverErrors}
           required
         />
-        <button type="submit" className="button" disabled={navigation.state === "submitting"}>
+        {challenge ? <ProofOfWork challenge={challenge.challenge} waitMinutes={challenge.waitMinutes} onSolving={setSolving} /> : null}
+        <button type="submit" className="button" disabled={navigation.state === "submitting" || (challenge !== null && solving)}>
           {t("auth.submitLogin")}
         </button>
       </Form>

@@ -3,6 +3,7 @@ import { requireUser } from "~/utils/auth.server";
 import { CSV_COLUMNS, financeExport, type CsvLabels } from "~/utils/gifts.server";
 import { getFixedT } from "~/utils/i18n.server";
 import { orRespond } from "~/utils/service-errors.server";
+import { enforceFileLimits, limitsFor } from "~/utils/rate-limit.server";
 
 const KINDS = ["donation_received", "in_kind_received", "volunteer_hours", "refund", "correction", "dispute", "reinstatement", "expenditure"] as const;
 const METHODS = ["card", "bank_transfer", "cash", "in_kind", "volunteer_hours"] as const;
@@ -14,6 +15,7 @@ const METHODS = ["card", "bank_transfer", "cash", "in_kind", "volunteer_hours"] 
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
+  await enforceFileLimits(request, limitsFor(request, "export", user.id));
   const t = await getFixedT(request);
   const labels: CsvLabels = {
     header: Object.fromEntries(CSV_COLUMNS.map((c) => [c, t(`finance.csv.header.${c}`)])) as CsvLabels["header"],

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { formatDate, formatVnd, type Locale } from "#services/format";
 import { Field, SelectField, clientErrorAt, useValidatedForm } from "~/components/forms";
 import { requireUser } from "~/utils/auth.server";
+import { consumeLimits, limitsFor, retryAfter, tryAgainMessage } from "~/utils/rate-limit.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { formValues, parseForm, readFormData, type FieldErrors } from "~/utils/forms.server";
 import { getFixedT, getLanguage } from "~/utils/i18n.server";
@@ -180,6 +181,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const institutionId = params.id ?? "";
   // Who may act is known before the upload is read: another institution's manager gets 403 at once.
   await orRespond(reconciliationAccess(user, institutionId));
+  // A statement file is limited per address and per account, counted before it is read.
+  if ((request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) {
+    const wait = await consumeLimits(limitsFor(request, "upload", user.id));
+    if (wait !== null) return json<ActionData>(contentFailure(tryAgainMessage(wait)), { status: 429, headers: retryAfter(wait) });
+  }
   const formData = await readForm(request);
   if (formData === "too_large") return reply(fileFailure("reconcile.errors.tooLarge"), 400);
   if (formData === "too_many_lines") return reply(fileFailure(messageWithParams("reconcile.errors.tooManyLines", { max: MAX_STATEMENT_LINES })), 400);

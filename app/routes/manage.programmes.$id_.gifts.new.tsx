@@ -27,6 +27,7 @@ import { getFixedT, getLanguage } from "~/utils/i18n.server";
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
 import { readMultipartForm } from "~/utils/uploads.server";
+import { consumeLimits, limitedForm, limitsFor } from "~/utils/rate-limit.server";
 import { vietnamDateInput } from "#services/calendar";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: giftStyles }];
@@ -63,6 +64,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (!parsed.ok) return formFailure({ ...parsed, formError: "validation.fixErrors" });
 
   const files = formData.getAll("evidence").filter((value): value is File => typeof value !== "string" && value.size > 0);
+  if (files.length) {
+    const wait = await consumeLimits(limitsFor(request, "upload", user.id));
+    if (wait !== null) return limitedForm(wait, formValues(formData));
+  }
   let evidenceIds: string[] = [];
   let result;
   try {

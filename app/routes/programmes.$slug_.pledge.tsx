@@ -16,6 +16,7 @@ import { getUser, requireUser } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { createPledge, donorProfileOf, getPledgeProgramme } from "~/utils/domain.server";
 import { formFailure, formValues, parseForm, readFormData } from "~/utils/forms.server";
+import { consumeLimits, limitedForm, limitsFor } from "~/utils/rate-limit.server";
 import { getFixedT } from "~/utils/i18n.server";
 import { serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
@@ -63,6 +64,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   await validateCsrf(formData, request.headers);
   const parsed = parseForm(pledgeSchema, formData);
   if (!parsed.ok) return formFailure({ ...parsed, formError: "validation.fixErrors" });
+  const wait = await consumeLimits(limitsFor(request, "pledge", user.id));
+  if (wait !== null) return limitedForm(wait, formValues(formData));
   try {
     const { reference } = await createPledge(user, page.programme.slug, parsed.data);
     const t = await getFixedT(request);

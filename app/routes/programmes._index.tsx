@@ -1,4 +1,4 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
 import type { FormEvent } from "react";
@@ -8,6 +8,8 @@ import { INSTITUTION_TYPES } from "#models/reference/institution-types";
 import { PROVINCES } from "#models/reference/provinces";
 import { THEMES } from "#models/reference/themes";
 import { catalogueFromSearchParams } from "~/utils/catalogue.server";
+import { clientIp } from "~/utils/client-ip.server";
+import { enforceLimits } from "~/utils/rate-limit.server";
 import { formatNumber } from "#services/format";
 import { CATALOGUE_SORTS, CATALOGUE_STATES, catalogueHref, type CatalogueQuery } from "#services/validation/catalogue";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
@@ -23,7 +25,16 @@ export const meta: MetaFunction = () => [
   { name: "description", content: "Tìm chương trình học tập suốt đời ở thư viện, bảo tàng, trung tâm văn hóa — Find lifelong-learning programmes to support." },
 ];
 
+/** A 429 (too many searches) keeps its Retry-After on the page. */
+export const headers: HeadersFunction = ({ errorHeaders }) => {
+  const headers = new Headers();
+  const wait = errorHeaders?.get("Retry-After");
+  if (wait) headers.set("Retry-After", wait);
+  return headers;
+};
+
 export async function loader({ request }: LoaderFunctionArgs) {
+  await enforceLimits([["search-ip", clientIp(request)]]);
   const url = new URL(request.url);
   const result = await catalogueFromSearchParams(url.searchParams);
   // A shared link with ?lng=en keeps its language on the next pages.

@@ -3,6 +3,7 @@ import { requireUser } from "~/utils/auth.server";
 import { receiptPdfFor } from "~/utils/domain.server";
 import { env } from "~/utils/env.server";
 import { orRespond } from "~/utils/service-errors.server";
+import { enforceFileLimits, limitsFor } from "~/utils/rate-limit.server";
 
 /**
  * /receipts/R-XXXX/pdf — the donation receipt, for its donor or those who keep the institution's books.
@@ -12,6 +13,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const number = (params.number ?? "").toUpperCase();
   if (!/^R-[0-9A-F]{16}$/.test(number)) throw new Response("errors.notFound", { status: 404 });
+  await enforceFileLimits(request, limitsFor(request, "pdf", user.id));
   const pdf = await orRespond(receiptPdfFor(user, number, env().APP_URL));
   return new Response(new Uint8Array(pdf), {
     headers: {

@@ -6,10 +6,12 @@ import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { registerSchema } from "#services/validation/account";
 import { Field, FormError, useValidatedForm } from "~/components/forms";
 import { getUser, registerDonor, startSession } from "~/utils/auth.server";
+import { clientIp } from "~/utils/client-ip.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { formFailure, parseForm, readFormData } from "~/utils/forms.server";
 import { getFixedT, getLanguage } from "~/utils/i18n.server";
 import { ensureMailConfigured, sendInBackground, sendVerificationMail } from "~/utils/mail.server";
+import { consumeLimits, limitedForm } from "~/utils/rate-limit.server";
 import { safeRedirect, toastCookie } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Đăng ký · Register — Góp Sức" }];
@@ -24,6 +26,9 @@ export async function action({ request }: ActionFunctionArgs) {
   await validateCsrf(formData, request.headers);
   const parsed = parseForm(registerSchema, formData);
   if (!parsed.ok) return formFailure(parsed);
+  // Counted before the account is made (and before "already registered" can be said: decision 0021).
+  const wait = await consumeLimits([["register-ip", clientIp(request)]]);
+  if (wait !== null) return limitedForm(wait, { name: parsed.data.name, email: parsed.data.email });
   const result = await registerDonor({ ...parsed.data, locale: await getLanguage(request) });
   if (!result.ok) {
     return formFailure({ errors: { email: ["auth.emailTaken"] }, values: { name: parsed.data.name, email: parsed.data.email } });

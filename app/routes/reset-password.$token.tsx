@@ -10,6 +10,7 @@ import { validateCsrf } from "~/utils/csrf.server";
 import { formFailure, parseForm, readFormData } from "~/utils/forms.server";
 import { getFixedT } from "~/utils/i18n.server";
 import { checkResetToken, completePasswordReset } from "~/utils/mail.server";
+import { consumeLimits, limitedForm, limitsFor } from "~/utils/rate-limit.server";
 import { redirectWithToast } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Đặt mật khẩu mới · Choose a new password — Góp Sức" }, { name: "robots", content: "noindex" }];
@@ -29,6 +30,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const token = params.token ?? "";
   const parsed = parseForm(resetPasswordSchema, formData);
   if (!parsed.ok) return formFailure(parsed);
+  const wait = await consumeLimits(limitsFor(request, "password"));
+  if (wait !== null) return limitedForm(wait);
   // Checked before the (slow) hashing, and again when it is used up.
   const check = await checkResetToken(token);
   if (!check.ok) return formFailure({ errors: {}, formError: `resetPassword.${check.reason}`, values: {} }, STATUS[check.reason]);

@@ -2,15 +2,16 @@ import { redirect } from "@remix-run/node";
 import argon2 from "argon2";
 import pLimit from "p-limit";
 import type { Role, SessionUser } from "#models/user.server";
-import { clearFailedLogins, createUser, findUserByEmail, findUserPasswordById, getSessionUserById, recordFailedLogin, setPasswordHash } from "#models/user.server";
+import { createUser, findUserByEmail, findUserPasswordById, getSessionUserById, setPasswordHash } from "#models/user.server";
 import { createSession, deleteSession, deleteSessionsOfUser, findLiveSession } from "#models/session.server";
 import { canAccessInstitution, canAccessProvince, hasRole } from "#services/access";
 import { authSessionStorage, SESSION_TTL_MS } from "./session.server";
-import { isDuplicateKeyError } from "#models/duplicate-key";
+import { isDuplicateKeyError, upsertAgainIfRaced } from "#models/duplicate-key";
+import { claimSlot, RateLimit, slotTakenAt } from "#models/rate-limit.server";
+import { type Challenge, challengeSolved, newChallenge } from "./challenge.server";
 import { clientIp } from "./client-ip.server";
-
-export const LOCK_AFTER_FAILURES = 5;
-export const LOCK_FOR_MS = 15 * 60 * 1000;
+import { env } from "./env.server";
+import { countAttempt, limitKey } from "./rate-limit.server";
 
 // Same cost parameters for every hash: argon2id, 64 MiB, 3 passes (the library's defaults, RFC 9106's second choice).
 const HASH_OPTIONS = { type: argon2.argon2id } as const;
@@ -99,33 +100,77 @@ export async function requireProvinceAccess(request: Request, provinceSlug: stri
   return user;
 }
 
-export type LoginResult = { ok: true; user: SessionUser } | { ok: false; reason: "invalid" } | { ok: false; reason: "locked"; minutes: number };
+export type LoginResult =
+  | { ok: true; user: SessionUser }
+  | { ok: false; reason: "invalid" }
+  /** Too many attempts from this address (for this account, or across accounts): wait. */
+  | { ok: false; reason: "limited"; retryAfterSeconds: number }
+  /** Too many failures on this account from anywhere: solve this challenge first (or wait, or reset the password). */
+  | { ok: false; reason: "challenge"; challenge: Challenge; retryAfterSeconds: number };
+
+/** The gap an address must leave before its k-th attempt on one account (k past the free ones): doubling, up to the longest. */
+export function gapSeconds(k: number): number {
+  const free = env().RATE_LIMITS["login-pair"].points;
+  if (k <= free) return 0;
+  const { firstSeconds, longestSeconds } = env().LOGIN_BACKOFF;
+  return Math.min(longestSeconds, firstSeconds * 2 ** Math.min(k - free - 1, 30));
+}
 
 /**
- * Checks a password. Five failures in a row lock the account for 15 minutes; an unknown email costs
- * the same time as a wrong password, so it cannot be told apart.
+ * Checks a password (decision 0021). Every attempt is counted in the database before the password is
+ * checked, each in a slot of its own (models/rate-limit.server.ts: exact when attempts arrive all at
+ * once, and shared by every instance):
+ * - per address across accounts (login-ip): past it, this address waits for the next window;
+ *   successes are given back (many people behind one school's address log in);
+ * - per (account, address) (login-pair): after the free attempts, each one must come a gap after the
+ *   one before, the gap doubling with every attempt (refused ones too) — the owner, elsewhere, is not
+ *   affected; a success starts the count again;
+ * - per account across addresses (login-account; successes given back): past it, a login needs the
+ *   proof-of-work challenge (never a refusal: nobody can lock the owner out).
+ * An unknown email goes through the same counters, answers and hashing as a known one, so the answers
+ * never tell whether an account exists.
  */
-export async function verifyLogin(email: string, password: string): Promise<LoginResult> {
-  // Read in the hashing queue, just before the password is checked: attempts sent all at once are
-  // checked one by one, and those behind the fifth failure find the account locked.
-  return oneHashAtATime(async () => {
-    const user = await findUserByEmail(email);
+export async function verifyLogin(email: string, password: string, from: { ip: string; challenge?: unknown } = { ip: "unknown" }): Promise<LoginResult> {
+  const account = email.trim().toLowerCase();
+  const byAddress = await countAttempt("login-ip", from.ip);
+  if (byAddress.over) return { ok: false, reason: "limited", retryAfterSeconds: byAddress.secondsLeft };
+
+  const pairSetting = env().RATE_LIMITS["login-pair"];
+  const pairKey = `login-pair:${limitKey(account, from.ip)}`;
+  const pair = await claimSlot(pairKey, pairSetting.duration * 1000, pairSetting.points + 64);
+  const clearedId = `${pair.window}~cleared`;
+  const attempt = pair.n - ((await RateLimit.findById(clearedId).lean())?.points ?? 0);
+  if (attempt > pairSetting.points) {
+    const previous = pair.n <= pairSetting.points + 64 ? await slotTakenAt(pair.window, pair.n - 1) : null;
+    if (!previous || Date.now() - previous.getTime() < gapSeconds(attempt) * 1000) {
+      return { ok: false, reason: "limited", retryAfterSeconds: gapSeconds(attempt + 1) };
+    }
+  }
+
+  const byAccount = await countAttempt("login-account", account);
+  if (byAccount.over && !(await challengeSolved(from.challenge))) {
+    return { ok: false, reason: "challenge", challenge: await newChallenge(), retryAfterSeconds: byAccount.secondsLeft };
+  }
+
+  // Read in the hashing queue, just before the password is checked.
+  const userId = await oneHashAtATime(async () => {
+    const user = await findUserByEmail(account);
     if (!user) {
       dummyHash ??= argon2.hash("not-a-real-password-for-timing", HASH_OPTIONS); // in the queue already
       await argon2.verify(await dummyHash, password);
-      return { ok: false, reason: "invalid" };
+      return null;
     }
-    if (user.lockedUntil && user.lockedUntil.getTime() > Date.now()) {
-      return { ok: false, reason: "locked", minutes: Math.ceil((user.lockedUntil.getTime() - Date.now()) / 60_000) };
-    }
-    if (!(await argon2.verify(user.passwordHash, password))) {
-      await recordFailedLogin(user._id, { lockAfter: LOCK_AFTER_FAILURES, lockForMs: LOCK_FOR_MS });
-      return { ok: false, reason: "invalid" };
-    }
-    await clearFailedLogins(user._id);
-    const sessionUser = await getSessionUserById(String(user._id));
-    return sessionUser ? { ok: true, user: sessionUser } : { ok: false, reason: "invalid" };
+    return (await argon2.verify(user.passwordHash, password)) ? String(user._id) : null;
   });
+  const sessionUser = userId ? await getSessionUserById(userId) : null;
+  if (!sessionUser) return { ok: false, reason: "invalid" };
+  // A success gives its attempt back (per address, per account) and starts this address's count for the account again.
+  await Promise.all([
+    byAddress.succeeded(),
+    byAccount.succeeded(),
+    upsertAgainIfRaced(() => RateLimit.updateOne({ _id: clearedId }, { $max: { points: pair.n }, $setOnInsert: { expire: pair.expire } }, { upsert: true })),
+  ]);
+  return { ok: true, user: sessionUser };
 }
 
 export async function registerDonor(input: { email: string; name: string; password: string; locale: "vi" | "en" }) {
@@ -162,28 +207,19 @@ export async function endSession(request: Request): Promise<string> {
   return storage.destroySession(await storage.getSession(request.headers.get("Cookie")));
 }
 
-export type ChangePasswordResult = { ok: true; sessionsEnded: number } | { ok: false; reason: "wrongPassword" } | { ok: false; reason: "locked"; minutes: number };
+export type ChangePasswordResult = { ok: true; sessionsEnded: number } | { ok: false; reason: "wrongPassword" };
 
 /**
  * Changes a signed-in user's password after checking the current one (in the hashing queue, like a
- * login). A wrong current password counts as a failed login (the same lockout); a locked account is
- * refused. After the change every other session of the user is ended; `keepSessionId` (the one in use) stays.
+ * login; the route counts the attempt against the password limits first). After the change every other
+ * session of the user is ended; `keepSessionId` (the one in use) stays.
  */
 export async function changePassword(userId: string, input: { currentPassword: string; newPassword: string; keepSessionId: string }): Promise<ChangePasswordResult> {
-  const checked = await oneHashAtATime(async (): Promise<{ ok: true } | Exclude<ChangePasswordResult, { ok: true }>> => {
+  const checked = await oneHashAtATime(async (): Promise<boolean> => {
     const user = await findUserPasswordById(userId);
-    if (!user) return { ok: false, reason: "wrongPassword" };
-    if (user.lockedUntil && user.lockedUntil.getTime() > Date.now()) {
-      return { ok: false, reason: "locked", minutes: Math.ceil((user.lockedUntil.getTime() - Date.now()) / 60_000) };
-    }
-    if (!(await argon2.verify(user.passwordHash, input.currentPassword))) {
-      await recordFailedLogin(user._id, { lockAfter: LOCK_AFTER_FAILURES, lockForMs: LOCK_FOR_MS });
-      return { ok: false, reason: "wrongPassword" };
-    }
-    await clearFailedLogins(user._id);
-    return { ok: true };
+    return Boolean(user && (await argon2.verify(user.passwordHash, input.currentPassword)));
   });
-  if (!checked.ok) return checked;
+  if (!checked) return { ok: false, reason: "wrongPassword" };
   await setPasswordHash(userId, await hashPassword(input.newPassword));
   const sessionsEnded = await deleteSessionsOfUser(userId, { except: input.keepSessionId });
   return { ok: true, sessionsEnded };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type LimitSettings, parseLimits } from "./limits-config.server";
 
 /**
  * The app's configuration, validated once at start-up (entry.server imports this module).
@@ -40,6 +41,12 @@ const schema = z
       .regex(/^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/, "MAIL_FROM must be an address, or a name and an address: Góp Sức <no-reply@gopsuc.vn>")
       .optional(),
     SWEEPER_INTERVAL_MS: z.coerce.number({ invalid_type_error: "SWEEPER_INTERVAL_MS must be a number of milliseconds" }).int().min(0).optional(),
+    /** Abuse limits that differ from the defaults: "login-ip=50/900,search-ip=120/60" (app/utils/limits-config.server.ts). */
+    RATE_LIMITS: z.string().optional(),
+    /** After the free failed logins of one (account, address): the first wait and the longest, in seconds ("30/3600"). */
+    LOGIN_BACKOFF: z.string().regex(/^\d{1,6}\/\d{1,6}$/, "LOGIN_BACKOFF must be first/longest wait in seconds, e.g. 30/3600").default("30/3600"),
+    /** How hard the login challenge is: the largest number a browser may have to try (about 0.1 s per 100,000). */
+    CHALLENGE_MAX_NUMBER: z.coerce.number({ invalid_type_error: "CHALLENGE_MAX_NUMBER must be a number" }).int().min(1000).max(10_000_000).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production") {
@@ -74,7 +81,13 @@ const schema = z
     }
   });
 
-export type Env = z.infer<typeof schema> & { SESSION_SECRET: string; SWEEPER_INTERVAL_MS: number };
+export type Env = Omit<z.infer<typeof schema>, "RATE_LIMITS" | "LOGIN_BACKOFF" | "CHALLENGE_MAX_NUMBER"> & {
+  SESSION_SECRET: string;
+  SWEEPER_INTERVAL_MS: number;
+  RATE_LIMITS: LimitSettings;
+  LOGIN_BACKOFF: { firstSeconds: number; longestSeconds: number };
+  CHALLENGE_MAX_NUMBER: number;
+};
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
@@ -93,7 +106,13 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   // Outside production a missing secret gets a per-process random one (sessions end at restart).
   const SESSION_SECRET = result.data.SESSION_SECRET ?? crypto.randomUUID() + crypto.randomUUID();
   const SWEEPER_INTERVAL_MS = result.data.SWEEPER_INTERVAL_MS ?? (result.data.NODE_ENV === "test" ? 0 : 5 * 60_000);
-  return { ...result.data, SESSION_SECRET, SWEEPER_INTERVAL_MS };
+  const limits = parseLimits(result.data.RATE_LIMITS, result.data.NODE_ENV);
+  if (limits.problems.length) throw new ConfigError(limits.problems.map((problem) => `RATE_LIMITS: ${problem}`));
+  const [firstSeconds, longestSeconds] = result.data.LOGIN_BACKOFF.split("/").map(Number) as [number, number];
+  if (!(firstSeconds >= 1 && longestSeconds >= firstSeconds)) throw new ConfigError(["LOGIN_BACKOFF: the first wait must be at least 1 second and the longest at least the first"]);
+  // Quick under tests (a test solves the challenge itself); in a browser 100,000 takes a fraction of a second.
+  const CHALLENGE_MAX_NUMBER = result.data.CHALLENGE_MAX_NUMBER ?? (result.data.NODE_ENV === "test" ? 5_000 : 100_000);
+  return { ...result.data, SESSION_SECRET, SWEEPER_INTERVAL_MS, RATE_LIMITS: limits.limits, LOGIN_BACKOFF: { firstSeconds, longestSeconds }, CHALLENGE_MAX_NUMBER };
 }
 
 let cached: Env | undefined;

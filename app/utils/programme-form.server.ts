@@ -3,6 +3,7 @@ import { validateCsrf } from "./csrf.server";
 import { formFailure, formValues, parseForm } from "./forms.server";
 import { readMultipartForm, uploadedFile } from "./uploads.server";
 import { serviceFailure } from "./service-errors.server";
+import { consumeLimits, limitedForm, limitsFor } from "./rate-limit.server";
 import { discardUploads, storeImage } from "#services/uploads";
 
 type Parsed = { ok: true; input: ProgrammeInput; coverImageId: string | undefined } | { ok: false; response: Response };
@@ -20,6 +21,9 @@ export async function readProgrammeForm(request: Request, context: { institution
   const file = uploadedFile(formData, "cover");
   let coverImageId: string | undefined;
   if (file) {
+    // Uploads are limited per address and per account, counted before the image is checked and stored.
+    const wait = await consumeLimits(limitsFor(request, "upload", context.userId));
+    if (wait !== null) return { ok: false, response: limitedForm(wait, formValues(formData)) };
     try {
       coverImageId = await storeImage(file, { kind: "cover", institutionId: context.institutionId, uploadedBy: context.userId, field: "cover" });
     } catch (error) {

@@ -5,6 +5,7 @@ import { Donation } from "#models/donation.server";
 import { LedgerEntry, findLedgerEntryByKey } from "#models/ledger-entry.server";
 import { LedgerHead, Meta } from "#models/projection.server";
 import { deleteExpiredSessions } from "#models/session.server";
+import { deleteExpiredRateLimits } from "#models/rate-limit.server";
 import { deleteExpiredTokens } from "#models/token.server";
 import { vietnamDateInput } from "../calendar";
 import { mailConfig } from "../mail";
@@ -121,6 +122,8 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
     const lines = await completeStatementLines(since, { queue: dailyDue, before: settled });
     report.statementLinesBooked = lines.booked;
     report.statementLinesMarked = lines.marked;
+    // Expired abuse-limit counters (no TTL indexes on the embedded database; decision 0021).
+    await deleteExpiredRateLimits(started);
     // 4. Once a day.
     if (dailyDue) {
       const daily: NonNullable<SweepReport["daily"]> = { day, overduePledges: 0, sessionsDeleted: 0, tokensDeleted: 0, chains: 0, brokenChains: 0, reminders: null };

@@ -8,7 +8,7 @@ import { action as passwordAction, loader as passwordLoader } from "~/routes/acc
 import { action as sessionsAction, loader as sessionsLoader } from "~/routes/account_.sessions";
 import { action as loginAction } from "~/routes/login";
 import { action as logoutAction } from "~/routes/logout";
-import { getUser, LOCK_AFTER_FAILURES, startSession, verifyLogin } from "~/utils/auth.server";
+import { getUser, startSession, verifyLogin } from "~/utils/auth.server";
 import { BASE, cookiePair, createTestUser, csrfPair, formRequest, getRequest, joinCookies, responseOf } from "#tests/utils/requests";
 
 const args = (request: Request) => ({ request, params: {}, context: {} });
@@ -172,7 +172,7 @@ describe("changing the password", () => {
     expect(await verifyLogin(user.email, NEW)).toMatchObject({ ok: true });
   });
 
-  test("a wrong current password is refused with a clear message, counts as a failed attempt, and changes nothing", async () => {
+  test("a wrong current password is refused with a clear message and changes nothing", async () => {
     const user = await createTestUser();
     const here = await signIn(user.id);
     const phone = await signIn(user.id, { userAgent: IPHONE });
@@ -185,20 +185,7 @@ describe("changing the password", () => {
     expect(JSON.stringify(body)).not.toContain(NEW);
     const after = await User.findById(user.id).lean();
     expect(after!.passwordHash).toBe(hashBefore);
-    expect(after!.failedLoginCount).toBe(1);
     expect((await getUser(getRequest("/", phone)))?.id).toBe(user.id);
-  });
-
-  test(`after ${LOCK_AFTER_FAILURES} wrong current passwords the change is refused even with the right one`, async () => {
-    const user = await createTestUser();
-    const here = await signIn(user.id);
-    for (let i = 0; i < LOCK_AFTER_FAILURES; i += 1) {
-      await responseOf(passwordAction(args(await formRequest("/account/password", { currentPassword: `sai-${i}`, newPassword: NEW, confirmPassword: NEW }, { cookie: here }))));
-    }
-    const response = await responseOf(passwordAction(args(await formRequest("/account/password", { currentPassword: user.password, newPassword: NEW, confirmPassword: NEW }, { cookie: here }))));
-    expect(response.status).toBe(429);
-    expect((await response.json()).formError).toMatch(/^auth\.locked\|/);
-    expect(await argon2.verify((await User.findById(user.id).lean())!.passwordHash, user.password)).toBe(true);
   });
 
   test("the registration rules apply to the new password, and it must be typed the same twice", async () => {

@@ -3,6 +3,7 @@ import path from "node:path";
 import mongoose from "mongoose";
 import type { TestProject } from "vitest/node";
 import { freePort, startEmbeddedDatabase, stopProcess, withDatabaseName } from "../../scripts/lib/database.mjs";
+import { LIMIT_DEFAULTS } from "../../app/utils/limits-config.server";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -26,6 +27,15 @@ async function waitForHealthy(url: string, server: ChildProcess, output: () => s
   throw new Error(`the app did not become healthy:\n${output()}`);
 }
 
+/**
+ * The browser tests all come from 127.0.0.1: the abuse limits are out of their reach, except the
+ * login's per-account ones, which tests/e2e/login-limits.e2e.ts meets at their production values.
+ */
+const E2E_LIMITS = Object.entries(LIMIT_DEFAULTS)
+  .filter(([name]) => name !== "login-account" && name !== "login-pair")
+  .map(([name, [, seconds]]) => `${name}=100000/${seconds}`)
+  .join(",");
+
 /** The built app (npm test builds it first) served on a free port, on its own database. */
 export default async function setup(project: TestProject) {
   const root = path.resolve(import.meta.dirname, "../..");
@@ -41,7 +51,7 @@ export default async function setup(project: TestProject) {
   let output = "";
   const server = spawn(process.execPath, [path.join(root, "scripts/serve.mjs"), "build/index.js"], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: "production", PORT: String(port), DEMO_MODE: "true", HOST: "127.0.0.1", STRIPE_SECRET_KEY: "", STRIPE_WEBHOOK_SECRET: "", MONGODB_URI: mongoUri, APP_URL: baseUrl, SESSION_SECRET: `e2e-${crypto.randomUUID()}-${crypto.randomUUID()}` },
+    env: { ...process.env, NODE_ENV: "production", PORT: String(port), DEMO_MODE: "true", HOST: "127.0.0.1", STRIPE_SECRET_KEY: "", STRIPE_WEBHOOK_SECRET: "", MONGODB_URI: mongoUri, RATE_LIMITS: process.env.RATE_LIMITS ?? E2E_LIMITS, APP_URL: baseUrl, SESSION_SECRET: `e2e-${crypto.randomUUID()}-${crypto.randomUUID()}` },
     stdio: ["ignore", "pipe", "pipe"],
   });
   server.stdout!.on("data", (chunk) => (output = (output + chunk).slice(-8000)));

@@ -55,3 +55,24 @@ describe("configuration is checked at start-up", () => {
     expect(parseEnv(production).STRIPE_SECRET_KEY).toBeUndefined();
   });
 });
+
+describe("abuse limits (decision 0021)", () => {
+  test("production has the defaults; RATE_LIMITS changes some; tests are out of reach unless they set their own", () => {
+    const production = parseEnv({ ...base, NODE_ENV: "development" });
+    expect(production.RATE_LIMITS["login-ip"]).toEqual({ points: 50, duration: 900 });
+    expect(production.LOGIN_BACKOFF).toEqual({ firstSeconds: 30, longestSeconds: 3600 });
+    const tuned = parseEnv({ ...base, RATE_LIMITS: "login-ip=100/600, search-ip=300/60", LOGIN_BACKOFF: "10/600" });
+    expect(tuned.RATE_LIMITS["login-ip"]).toEqual({ points: 100, duration: 600 });
+    expect(tuned.RATE_LIMITS["search-ip"]).toEqual({ points: 300, duration: 60 });
+    expect(tuned.RATE_LIMITS["register-ip"]).toEqual({ points: 10, duration: 3600 });
+    expect(tuned.LOGIN_BACKOFF).toEqual({ firstSeconds: 10, longestSeconds: 600 });
+    expect(parseEnv({ ...base, NODE_ENV: "test" }).RATE_LIMITS["login-ip"].points).toBe(100_000);
+  });
+
+  test("a malformed limit or an unknown name stops the start, named", () => {
+    expect(() => parseEnv({ ...base, RATE_LIMITS: "login-ip=lots" })).toThrow(/RATE_LIMITS: "login-ip=lots" is not name=points\/seconds/);
+    expect(() => parseEnv({ ...base, RATE_LIMITS: "logins=5/60" })).toThrow(/RATE_LIMITS: "logins" is not a limit; the limits are login-ip/);
+    expect(() => parseEnv({ ...base, RATE_LIMITS: "login-ip=0/60" })).toThrow(/at least 1/);
+    expect(() => parseEnv({ ...base, LOGIN_BACKOFF: "60/30" })).toThrow(/LOGIN_BACKOFF/);
+  });
+});

@@ -90,7 +90,7 @@ describe("validation messages", () => {
     expect(translateMessage(en.t, en, "Required")).toBe("This value is not valid.");
     expect(translateMessage(vi.t, vi, 'validation.amountAboveLimit|{"maxVnd":100000000000}')).toContain("100.000.000.000\u00a0₫");
     expect(translateMessage(en.t, en, 'validation.amountAboveLimit|{"maxVnd":100000000000}')).toContain("₫100,000,000,000");
-    expect(translateMessage(vi.t, vi, 'auth.locked|{"minutes":15}')).toMatch(/tạm khóa.*15 phút/);
+    expect(translateMessage(vi.t, vi, 'limits.tryAgainMinutes|{"minutes":15}')).toMatch(/thử lại sau 15 phút/);
   });
 
   test("harmless angle brackets are ordinary text ('Sách <5 tuổi>')", async () => {
