@@ -11,7 +11,11 @@ import { Session } from "#models/session.server";
 import { User } from "#models/user.server";
 import { recordOfflineGift } from "#services/offline-gifts";
 import { offlineGiftSchema } from "#services/validation/offline-gift";
+import { action as passwordAction } from "~/routes/account_.password";
+import { action as sessionsAction } from "~/routes/account_.sessions";
+import { action as forgotAction } from "~/routes/forgot-password";
 import { action as applyAction } from "~/routes/institutions.apply";
+import { action as resetAction } from "~/routes/reset-password.$token";
 import { action as reconcileAction } from "~/routes/manage.institutions.$id.reconcile";
 import { action as correctAction } from "~/routes/manage.programmes.$id_.gifts.$giftId.correct";
 import { action as reviewAction } from "~/routes/review.corrections";
@@ -29,7 +33,7 @@ import { BASE, createTestUser, csrfPair, joinCookies, responseOf, sessionCookieF
  * Fuzz as a test (issue 10): random submissions to the forms anyone or a donor or a manager can send —
  * wrong types, huge strings, unicode, operator-shaped values, 1e309, duplicated and dotted fields,
  * wrong content types, malformed multipart. Never a 5xx; a refusal (4xx) writes nothing.
- * FUZZ_RUNS sets how many cases per form (CI: 200, × 11 forms and the search: 2,400 cases); FUZZ_SEED replays a failure.
+ * FUZZ_RUNS sets how many cases per form (CI: 200, × 15 forms and the search: 3,200 cases); FUZZ_SEED replays a failure.
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 
@@ -140,6 +144,17 @@ describe("fuzzed forms never give a 5xx, and what they refuse writes nothing", (
     await fuzz(loginAction, "/login", ["email", "password", "redirectTo"], { base: { email: "fuzz@example.vn", password: "not-the-password", redirectTo: "/account" } });
     await fuzz(registerAction, "/register", ["name", "email", "password", "redirectTo", "locale"], { base: { name: "Nguyễn Thị Đào", email: "dao@example.vn", password: "mat-khau-dai-du-12", redirectTo: "/account" } });
     await fuzz(setLanguageAction, "/set-language", ["lng", "redirectTo"]);
+    await fuzz(forgotAction, "/forgot-password", ["email"], { base: { email: "fuzz@example.vn" } });
+    const token = "Zm9yZ2VkLXRva2VuLW5vYm9keS13YXMtc2VudC0xMjM";
+    await fuzz(resetAction, `/reset-password/${token}`, ["password", "confirmPassword"], { params: { token }, base: { password: "mat-khau-moi-dai-du-1", confirmPassword: "mat-khau-moi-dai-du-1" } });
+  });
+
+  test("a signed-in person: a password change, ending sessions", { timeout: 600_000 }, async () => {
+    const user = await createTestUser();
+    const cookie = await sessionCookieFor(user.id);
+    await fuzz(passwordAction, "/account/password", ["currentPassword", "newPassword", "confirmPassword"], { cookie, base: { currentPassword: "khong-phai-mat-khau", newPassword: "mat-khau-moi-dai-du-1", confirmPassword: "mat-khau-moi-dai-du-1" } });
+    const other = String((await Session.findOne({ userId: { $ne: user.id } }).lean())?._id ?? "");
+    await fuzz(sessionsAction, "/account/sessions", ["intent", "sessionId"], { cookie, words: ["end", "endOthers", other], base: { intent: "end", sessionId: other } });
   });
 
   test("a donor: a pledge, and an institution's application", { timeout: 600_000 }, async () => {
