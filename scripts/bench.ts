@@ -187,7 +187,7 @@ async function runScale(scale: string, password: string): Promise<ScaleResult> {
     app = await startServer(
       "remix-serve",
       ["scripts/serve.mjs", "build/index.js"],
-      { MONGODB_URI: uri, NODE_ENV: "production", SESSION_SECRET: crypto.randomBytes(32).toString("hex"), APP_URL: "http://127.0.0.1", HOST: "127.0.0.1", DEMO_MODE: "false", SMTP_URL: "smtp://127.0.0.1:2525", MAIL_FROM: "bench@gopsuc.invalid" },
+      { MONGODB_URI: uri, NODE_ENV: "production", SESSION_SECRET: crypto.randomBytes(32).toString("hex"), APP_URL: "http://127.0.0.1", HOST: "127.0.0.1", DEMO_MODE: "false", SMTP_URL: "smtp://127.0.0.1:2525", MAIL_FROM: "bench@gopsuc.invalid", SIGNING_KEY: crypto.generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString() },
       root,
     );
     const budget = { requests: REQUESTS, budgetMs: PAGE_BUDGET_MS };

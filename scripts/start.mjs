@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 import { claimInstance, startEmbeddedDatabase, stopProcess, withDatabaseName } from "./lib/database.mjs";
-import { ensureBuilt, ensureInstalled, localSessionSecret, root, run } from "./lib/setup.mjs";
+import { ensureBuilt, ensureInstalled, localSessionSecret, localSigningKey, root, run } from "./lib/setup.mjs";
 
 const dev = process.argv.includes("--dev");
 const port = process.env.PORT ?? "3000";
@@ -70,6 +70,7 @@ async function main() {
     ...process.env,
     MONGODB_URI: mongoUri,
     SESSION_SECRET: process.env.SESSION_SECRET ?? localSessionSecret(),
+    SIGNING_KEY: process.env.SIGNING_KEY ?? localSigningKey(),
     APP_URL: appUrl,
     PORT: port,
     HOST: host,

@@ -1,3 +1,4 @@
+import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { z } from "zod";
 import { type LimitSettings, parseLimits } from "./limits-config.server";
 
@@ -36,6 +37,16 @@ const schema = z
       }, "SMTP_URL must be an address such as smtps://user:password@smtp.example.net:465 (smtp:// or smtps://)")
       .optional(),
     /** The sender of every mail: an address, or a name and an address ("Góp Sức <no-reply@gopsuc.vn>"). */
+    /**
+     * The key recognition certificates are signed with (J3, issue 11): an Ed25519 private key, PKCS#8 PEM
+     * ("\n" may stand for the line breaks). Required in production; the demo and development get one per
+     * installation from npm start (.data/signing-key.pem), or a random one per process.
+     */
+    SIGNING_KEY: z
+      .string()
+      .transform((value) => value.replace(/\\n/g, "\n").trim())
+      .refine((value) => isEd25519PrivateKey(value), "SIGNING_KEY must be an Ed25519 private key in PKCS#8 PEM (-----BEGIN PRIVATE KEY-----), e.g. from: openssl genpkey -algorithm ed25519")
+      .optional(),
     MAIL_FROM: z
       .string()
       .regex(/^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/, "MAIL_FROM must be an address, or a name and an address: Góp Sức <no-reply@gopsuc.vn>")
@@ -70,6 +81,10 @@ const schema = z
       }
       // Password reset, email verification and reminders need mail; the demo outbox never runs in production
       // (except the labelled demo, which production allows only on this machine: see DEMO_MODE above).
+      // Certificates must verify for years: their key is the institution's to keep, never made up at start.
+      if (!env.DEMO_MODE && !env.SIGNING_KEY) {
+        ctx.addIssue({ code: "custom", path: ["SIGNING_KEY"], message: "SIGNING_KEY is required in production: the Ed25519 private key recognition certificates are signed with (openssl genpkey -algorithm ed25519)" });
+      }
       if (!env.DEMO_MODE && !env.SMTP_URL) {
         ctx.addIssue({ code: "custom", path: ["SMTP_URL"], message: "SMTP_URL is required in production: password reset, email verification and pledge reminders are mailed (smtps://user:password@smtp.example.net:465)" });
       }
@@ -83,11 +98,20 @@ const schema = z
 
 export type Env = Omit<z.infer<typeof schema>, "RATE_LIMITS" | "LOGIN_BACKOFF" | "CHALLENGE_MAX_NUMBER"> & {
   SESSION_SECRET: string;
+  SIGNING_KEY: string;
   SWEEPER_INTERVAL_MS: number;
   RATE_LIMITS: LimitSettings;
   LOGIN_BACKOFF: { firstSeconds: number; longestSeconds: number };
   CHALLENGE_MAX_NUMBER: number;
 };
+
+function isEd25519PrivateKey(pem: string): boolean {
+  try {
+    return createPrivateKey(pem).asymmetricKeyType === "ed25519";
+  } catch {
+    return false;
+  }
+}
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
@@ -112,7 +136,9 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   if (!(firstSeconds >= 1 && longestSeconds >= firstSeconds)) throw new ConfigError(["LOGIN_BACKOFF: the first wait must be at least 1 second and the longest at least the first"]);
   // Quick under tests (a test solves the challenge itself); in a browser 100,000 takes a fraction of a second.
   const CHALLENGE_MAX_NUMBER = result.data.CHALLENGE_MAX_NUMBER ?? (result.data.NODE_ENV === "test" ? 5_000 : 100_000);
-  return { ...result.data, SESSION_SECRET, SWEEPER_INTERVAL_MS, RATE_LIMITS: limits.limits, LOGIN_BACKOFF: { firstSeconds, longestSeconds }, CHALLENGE_MAX_NUMBER };
+  // Outside production (and in the labelled demo) a missing signing key is made for this process.
+  const SIGNING_KEY = result.data.SIGNING_KEY ?? generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  return { ...result.data, SESSION_SECRET, SIGNING_KEY, SWEEPER_INTERVAL_MS, RATE_LIMITS: limits.limits, LOGIN_BACKOFF: { firstSeconds, longestSeconds }, CHALLENGE_MAX_NUMBER };
 }
 
 let cached: Env | undefined;

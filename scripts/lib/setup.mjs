@@ -60,6 +60,20 @@ export function localSessionSecret() {
   return fs.readFileSync(file, "utf8").trim();
 }
 
+/**
+ * This installation's certificate signing key (J3): an Ed25519 private key made once under .data, so
+ * certificates issued by the local app still verify after a restart. Production brings its own (SIGNING_KEY).
+ */
+export function localSigningKey() {
+  const file = path.join(root, ".data/signing-key.pem");
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const { privateKey } = crypto.generateKeyPairSync("ed25519");
+    fs.writeFileSync(file, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+  }
+  return fs.readFileSync(file, "utf8").trim();
+}
+
 export function findChromium() {
   const candidates = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter(Boolean);
   return candidates.find((candidate) => fs.existsSync(candidate)) ?? null;

@@ -1,9 +1,11 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { ConfigError, parseEnv } from "~/utils/env.server";
 
 const base = { MONGODB_URI: "mongodb://127.0.0.1:27017/gopsuc" };
-/** Production mails (decision 0019): an SMTP server that is never contacted here. */
-const mail = { SMTP_URL: "smtp://127.0.0.1:2525", MAIL_FROM: "Góp Sức <no-reply@gopsuc.vn>" };
+const signingKey = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+/** Production mails (decision 0019) and signs certificates (issue 11): an SMTP server never contacted here, a key made for the test. */
+const mail = { SMTP_URL: "smtp://127.0.0.1:2525", MAIL_FROM: "Góp Sức <no-reply@gopsuc.vn>", SIGNING_KEY: signingKey };
 
 describe("configuration is checked at start-up", () => {
   test("development runs with only a database address", () => {
@@ -53,6 +55,33 @@ describe("configuration is checked at start-up", () => {
     expect(parseEnv({ ...production, STRIPE_SECRET_KEY: "sk_test_not_a_real_key", STRIPE_WEBHOOK_SECRET: "whsec_not_a_real_secret" }).STRIPE_SECRET_KEY).toBe("sk_test_not_a_real_key");
     // Without any, card payment is simply not offered (bank transfer only).
     expect(parseEnv(production).STRIPE_SECRET_KEY).toBeUndefined();
+  });
+});
+
+describe("the certificate signing key (issue 11 signs with it)", () => {
+  const production = { ...base, ...mail, NODE_ENV: "production", SESSION_SECRET: "a".repeat(40) };
+
+  test("production refuses to start without it, or with a key that is not an Ed25519 private key", () => {
+    expect(() => parseEnv({ ...production, SIGNING_KEY: undefined })).toThrow(/SIGNING_KEY is required in production/);
+    expect(() => parseEnv({ ...production, SIGNING_KEY: "not a key" })).toThrow(/SIGNING_KEY must be an Ed25519 private key/);
+    const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    expect(() => parseEnv({ ...production, SIGNING_KEY: rsa })).toThrow(/SIGNING_KEY must be an Ed25519 private key/);
+    // Only the public half, by mistake: refused too.
+    const publicHalf = createPublicKey(signingKey).export({ type: "spki", format: "pem" }).toString();
+    expect(() => parseEnv({ ...production, SIGNING_KEY: publicHalf })).toThrow(/SIGNING_KEY must be an Ed25519 private key/);
+  });
+
+  test("the key given is the key used, also written on one line with \\n for its line breaks", () => {
+    const oneLine = signingKey.trim().replaceAll("\n", "\\n");
+    const used = parseEnv({ ...production, SIGNING_KEY: oneLine }).SIGNING_KEY;
+    const signature = sign(null, Buffer.from("2026/GCN/000123"), createPrivateKey(used));
+    expect(verify(null, Buffer.from("2026/GCN/000123"), createPublicKey(signingKey), signature)).toBe(true);
+  });
+
+  test("development and the local demo get a key made for the process when none is given", () => {
+    const made = parseEnv({ ...base, NODE_ENV: "development" }).SIGNING_KEY;
+    expect(createPrivateKey(made).asymmetricKeyType).toBe("ed25519");
+    expect(parseEnv({ ...base, NODE_ENV: "production", SESSION_SECRET: "a".repeat(40), DEMO_MODE: "true", APP_URL: "http://localhost:3000", HOST: "127.0.0.1" }).SIGNING_KEY).toMatch(/BEGIN PRIVATE KEY/);
   });
 });
 
