@@ -11,20 +11,16 @@ import { verifyLedgerChain } from "#services/money/ledger";
 import { recordOfflineGift } from "#services/offline-gifts";
 import { DEFAULT_LIMITS, HARD_MAX_AMOUNT } from "#services/payment-limits";
 import { getLimits, updateLimits } from "#services/settings";
-import { offlineGiftSchema } from "#services/validation/offline-gift";
 import { HARD_MAX_AMOUNT as MODEL_HARD_MAX } from "#models/setting.server";
 import { action as settingsAction, loader as settingsLoader } from "~/routes/admin.settings";
 import { loader as financeLoader } from "~/routes/manage.programmes.$id_.finance";
 import { action as correctAction, loader as correctLoader } from "~/routes/manage.programmes.$id_.gifts.$giftId.correct";
 import { action as reviewAction, loader as reviewLoader } from "~/routes/review.corrections";
-import { createInstitution } from "#tests/fixtures/domain";
+import { cashGiftInput, createInstitution, createOpenProgramme, formToken, vnDate } from "#tests/fixtures/domain";
 import { createTestUser, formRequest, getRequest, responseOf, sessionCookieFor } from "#tests/utils/requests";
 
-const DAY = 24 * 60 * 60 * 1000;
-const vnDate = (days = 0) => new Date(Date.now() + days * DAY + 7 * 60 * 60 * 1000).toISOString().slice(0, 10);
 
-let tokens = 0;
-const newToken = () => `corr-token-${Date.now().toString(36)}-${(tokens += 1)}-abcdef`;
+const newToken = () => formToken("corr-token");
 
 type Person = SessionUser & { cookie: string };
 async function person(overrides: Parameters<typeof createTestUser>[0]): Promise<Person> {
@@ -32,48 +28,12 @@ async function person(overrides: Parameters<typeof createTestUser>[0]): Promise<
   return { ...user, cookie: await sessionCookieFor(user.id) };
 }
 
-let n = 0;
-async function openProgramme(institution: Awaited<ReturnType<typeof createInstitution>>) {
-  n += 1;
-  return Programme.create({
-    institutionId: institution._id,
-    slug: `sua-sai-${n}-${Date.now().toString(36)}`,
-    title: "Góc đọc sách cộng đồng",
-    summary: "Góc đọc cho thiếu nhi.",
-    startDate: new Date(Date.now() - 30 * DAY),
-    endDate: new Date(Date.now() + 90 * DAY),
-    goal: 500_000_000,
-    state: "open",
-    provinceSlug: institution.provinceSlug,
-    institutionType: institution.type,
-    institutionName: institution.name,
-    institutionSlug: institution.slug,
-    institutionApproved: true,
-    themes: ["reading-culture"],
-    publishedAt: new Date(),
-  });
-}
+const openProgramme = (institution: Awaited<ReturnType<typeof createInstitution>>) =>
+  createOpenProgramme(institution, { title: "Góc đọc sách cộng đồng", summary: "Góc đọc cho thiếu nhi.", themes: ["reading-culture"] });
 
 /** A cash gift recorded by a manager through the offline-gift service. */
 async function recordCash(actor: SessionUser, programmeId: string, amount: number) {
-  const input = offlineGiftSchema.parse({
-    clientToken: newToken(),
-    method: "cash",
-    receivedAt: vnDate(-1),
-    voucher: `PT-${amount}`,
-    amount: String(amount),
-    donorType: "anonymous",
-    legalName: "",
-    taxCode: "",
-    fullName: "",
-    email: "",
-    phone: "",
-    pledgeReference: "",
-    valuationBasis: "",
-    hours: "",
-    ratePerHour: "",
-  });
-  const result = await recordOfflineGift(actor, programmeId, input);
+  const result = await recordOfflineGift(actor, programmeId, cashGiftInput(amount, { receivedAt: vnDate(-1) }));
   return result.donationId;
 }
 

@@ -10,7 +10,6 @@ import { Programme } from "#models/programme.server";
 import { Session } from "#models/session.server";
 import { User } from "#models/user.server";
 import { recordOfflineGift } from "#services/offline-gifts";
-import { offlineGiftSchema } from "#services/validation/offline-gift";
 import { action as passwordAction } from "~/routes/account_.password";
 import { action as sessionsAction } from "~/routes/account_.sessions";
 import { action as forgotAction } from "~/routes/forgot-password";
@@ -26,7 +25,7 @@ import { loader as catalogueLoader } from "~/routes/programmes._index";
 import { action as pledgeAction } from "~/routes/programmes.$slug_.pledge";
 import { action as registerAction } from "~/routes/register";
 import { action as setLanguageAction } from "~/routes/set-language";
-import { createInstitution } from "#tests/fixtures/domain";
+import { cashGiftInput, createInstitution, createOpenProgramme } from "#tests/fixtures/domain";
 import { BASE, createTestUser, csrfPair, joinCookies, responseOf, sessionCookieFor } from "#tests/utils/requests";
 
 /**
@@ -159,8 +158,7 @@ describe("fuzzed forms never give a 5xx, and what they refuse writes nothing", (
 
   test("a donor: a pledge, and an institution's application", { timeout: 600_000 }, async () => {
     const institution = await createInstitution();
-    const slug = `fuzz-${String(institution._id).slice(-6)}`;
-    await Programme.create({ institutionId: institution._id, slug, title: "Đọc sách cùng con", startDate: new Date("2026-01-01"), endDate: new Date("2030-12-31"), goal: 200_000_000, state: "open", provinceSlug: "ha-noi", institutionType: "library", institutionName: institution.name, institutionSlug: institution.slug, institutionApproved: true, inKindNeeds: [{ item: "Sách thiếu nhi", unit: "cuốn", quantity: 100, unitValue: 50_000 }] });
+    const { slug } = await createOpenProgramme(institution, { title: "Đọc sách cùng con", inKindNeeds: [{ item: "Sách thiếu nhi", unit: "cuốn", quantity: 100, unitValue: 50_000 }] });
     const cookie = await sessionCookieFor((await createTestUser()).id);
     const pledgeFields = ["donorKind", "legalName", "taxCode", "fullName", "email", "phone", "address", "representative", "provinceSlug", "visibility", "kind", "amount", "instalmentCount", "frequency", "consent", "inKindItems.0.item", "inKindItems.0.quantity", "inKindItems.0.unitValue", "hours", "ratePerHour"];
     const business = { donorKind: "organisation", legalName: "Công ty Cổ phần Sách Vina", taxCode: "0100109106", email: "csr@sachvina.vn", visibility: "name_and_amount", kind: "cash_once", amount: "5.000.000" };
@@ -170,7 +168,7 @@ describe("fuzzed forms never give a 5xx, and what they refuse writes nothing", (
 
   test("a manager: an offline gift and a new programme", { timeout: 600_000 }, async () => {
     const institution = await createInstitution();
-    const programme = await Programme.create({ institutionId: institution._id, slug: `fuzz-gift-${String(institution._id).slice(-6)}`, title: "Quỹ sách", startDate: new Date("2026-01-01"), endDate: new Date("2030-12-31"), goal: 200_000_000, state: "open", provinceSlug: "ha-noi", institutionType: "library", institutionName: institution.name, institutionSlug: institution.slug, institutionApproved: true });
+    const programme = await createOpenProgramme(institution, { title: "Quỹ sách" });
     const manager = await createTestUser({ role: "manager", institutionIds: [String(institution._id)] });
     const cookie = await sessionCookieFor(manager.id);
     const giftFields = ["method", "amount", "receivedAt", "voucher", "pledgeReference", "clientToken", "donorType", "fullName", "legalName", "taxCode", "email", "phone", "items.0.item", "items.0.quantity", "items.0.unitValue", "valuationBasis", "hours", "ratePerHour"];
@@ -182,10 +180,9 @@ describe("fuzzed forms never give a 5xx, and what they refuse writes nothing", (
 
   test("a manager and an officer: a correction, its review, a bank statement upload", { timeout: 600_000 }, async () => {
     const institution = await createInstitution();
-    const programme = await Programme.create({ institutionId: institution._id, slug: `fuzz-fix-${String(institution._id).slice(-6)}`, title: "Quỹ sách", startDate: new Date("2026-01-01"), endDate: new Date("2030-12-31"), goal: 200_000_000, state: "open", provinceSlug: institution.provinceSlug, institutionType: "library", institutionName: institution.name, institutionSlug: institution.slug, institutionApproved: true });
+    const programme = await createOpenProgramme(institution, { title: "Quỹ sách" });
     const manager = await createTestUser({ role: "manager", institutionIds: [String(institution._id)] });
-    const gift = offlineGiftSchema.parse({ clientToken: "fuzz-correction-gift-0001", method: "cash", receivedAt: "2026-11-30", voucher: "PT-1", amount: "5000000", donorType: "anonymous", legalName: "", taxCode: "", fullName: "", email: "", phone: "", pledgeReference: "", valuationBasis: "", hours: "", ratePerHour: "" });
-    const { donationId } = await recordOfflineGift(manager, String(programme._id), gift);
+    const { donationId } = await recordOfflineGift(manager, String(programme._id), cashGiftInput(5_000_000));
     const cookie = await sessionCookieFor(manager.id);
     const params = { id: String(programme._id), giftId: String(donationId) };
     await fuzz(correctAction, `/manage/programmes/${params.id}/gifts/${params.giftId}/correct`, ["clientToken", "amount", "reason"], { cookie, params, words: ["fuzz-correction-token-0001", "60000000", "1000000"], base: { clientToken: "fuzz-correction-token-0001", amount: "1.000.000", reason: "Nhập nhầm số tiền trên phiếu thu" } });

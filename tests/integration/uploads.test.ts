@@ -2,11 +2,10 @@ import mongoose from "mongoose";
 import { beforeAll, describe, expect, test } from "vitest";
 import { Donation } from "#models/donation.server";
 import { findFile, saveFile } from "#models/file.server";
-import { Programme } from "#models/programme.server";
 import { loader as fileLoader } from "~/routes/files.$id";
 import { action as giftAction } from "~/routes/manage.programmes.$id_.gifts.new";
 import { action as newProgramme } from "~/routes/manage.programmes.new";
-import { createInstitution, programmeFormFields } from "#tests/fixtures/domain";
+import { createInstitution, createOpenProgramme, programmeFormFields, vnDate } from "#tests/fixtures/domain";
 import { BASE, createTestUser, csrfPair, getRequest, joinCookies, multipartRequest, responseOf, sessionCookieFor } from "#tests/utils/requests";
 
 /**
@@ -16,8 +15,6 @@ import { BASE, createTestUser, csrfPair, getRequest, joinCookies, multipartReque
  * nosniff and a policy that runs nothing. A multipart body is capped as a whole while it streams in.
  */
 
-const DAY = 24 * 60 * 60 * 1000;
-const vnDate = (days = 0) => new Date(Date.now() + days * DAY + 7 * 60 * 60 * 1000).toISOString().slice(0, 10);
 const PNG = Uint8Array.from(atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="), (c) => c.charCodeAt(0));
 const PDF = new TextEncoder().encode(
   "%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [3 0 R] /Count 1>> endobj\n3 0 obj <</Type /Page /Parent 2 0 R /MediaBox [0 0 72 72]>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n",
@@ -53,22 +50,7 @@ let userId: string;
 beforeAll(async () => {
   const institution = await createInstitution({ name: "Thư viện Tải lên" });
   institutionId = String(institution._id);
-  const programme = await Programme.create({
-    institutionId: institution._id,
-    slug: `tai-len-${Date.now().toString(36)}`,
-    title: "Tủ sách tải lên",
-    summary: "Kiểm thử tệp.",
-    startDate: new Date(Date.now() - 30 * DAY),
-    endDate: new Date(Date.now() + 90 * DAY),
-    goal: 100_000_000,
-    state: "open",
-    provinceSlug: institution.provinceSlug,
-    institutionType: institution.type,
-    institutionName: institution.name,
-    institutionSlug: institution.slug,
-    institutionApproved: true,
-    publishedAt: new Date(),
-  });
+  const programme = await createOpenProgramme(institution, { title: "Tủ sách tải lên", summary: "Kiểm thử tệp.", goal: 100_000_000 });
   programmeId = String(programme._id);
   const manager = await createTestUser({ role: "manager", institutionIds: [institutionId] });
   userId = manager.id;
@@ -77,7 +59,7 @@ beforeAll(async () => {
 
 async function postGift(files: Upload[]) {
   const body = new FormData();
-  const pair = await csrfPair();
+  const pair = await csrfPair(cookie);
   body.append("csrf", pair.token);
   for (const [key, value] of Object.entries(giftFields())) body.append(key, value);
   for (const file of files) body.append("evidence", new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: file.type }), file.name);
