@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
 import net from "node:net";
 import argon2 from "argon2";
 import { afterEach, beforeAll, describe, expect, test, vi } from "vitest";
@@ -275,7 +275,8 @@ describe("the demo outbox", () => {
   });
 
   test("production refuses to start without SMTP (the labelled demo on this machine keeps its outbox)", () => {
-    const base = { MONGODB_URI: "mongodb://127.0.0.1/x", NODE_ENV: "production", SESSION_SECRET: "s".repeat(40), APP_URL: "https://gopsuc.vn" };
+    const signingKey = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const base = { MONGODB_URI: "mongodb://127.0.0.1/x", NODE_ENV: "production", SESSION_SECRET: "s".repeat(40), APP_URL: "https://gopsuc.vn", SIGNING_KEY: signingKey };
     expect(() => parseEnv(base)).toThrow(/SMTP_URL is required in production/);
     expect(() => parseEnv({ ...base, SMTP_URL: "smtps://u:p@smtp.example.net:465" })).toThrow(/MAIL_FROM is required/);
     expect(() => parseEnv({ ...base, SMTP_URL: "https://smtp.example.net", MAIL_FROM: "no-reply@gopsuc.vn" })).toThrow(/SMTP_URL must be/);
