@@ -44,6 +44,8 @@ describe("sessions in the browser", () => {
     await a.getByRole("link", { name: "Các phiên đăng nhập" }).click();
     await a.waitForURL(`${baseUrl()}/account/sessions`);
     const rows = a.getByTestId("session-row");
+    // The URL moves before the new page is drawn: wait for the list itself (the phone's row), then count.
+    await a.getByTestId("sessions").getByText("Dien-Thoai-Cua-Hoa").waitFor();
     expect(await rows.count()).toBe(2);
     const mine = a.locator('[data-testid="session-row"][data-current="true"]');
     expect(await mine.textContent()).toContain("Laptop-Cua-Hoa");
@@ -58,7 +60,7 @@ describe("sessions in the browser", () => {
 
     await b.goto(`${baseUrl()}/account`);
     await b.waitForURL((url) => url.pathname === "/login");
-    expect(await b.getByRole("link", { name: "Đăng nhập" }).isVisible()).toBe(true);
+    await b.getByRole("heading", { name: "Đăng nhập" }).waitFor();
   });
 
   test("changing the password signs the other browser out and keeps this one", async () => {
