@@ -45,7 +45,7 @@ const schema = z
     SIGNING_KEY: z
       .string()
       .transform((value) => value.replace(/\\n/g, "\n").trim())
-      .refine((value) => isEd25519PrivateKey(value), "SIGNING_KEY must be an Ed25519 private key in PKCS#8 PEM (-----BEGIN PRIVATE KEY-----), e.g. from: openssl genpkey -algorithm ed25519")
+      .refine((value) => isEd25519PrivateKey(value), "SIGNING_KEY must be an Ed25519 private key in PKCS#8 PEM, e.g. from: openssl genpkey -algorithm ed25519")
       .optional(),
     MAIL_FROM: z
       .string()

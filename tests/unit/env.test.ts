@@ -81,7 +81,8 @@ describe("the certificate signing key (issue 11 signs with it)", () => {
   test("development and the local demo get a key made for the process when none is given", () => {
     const made = parseEnv({ ...base, NODE_ENV: "development" }).SIGNING_KEY;
     expect(createPrivateKey(made).asymmetricKeyType).toBe("ed25519");
-    expect(parseEnv({ ...base, NODE_ENV: "production", SESSION_SECRET: "a".repeat(40), DEMO_MODE: "true", APP_URL: "http://localhost:3000", HOST: "127.0.0.1" }).SIGNING_KEY).toMatch(/BEGIN PRIVATE KEY/);
+    const demo = parseEnv({ ...base, NODE_ENV: "production", SESSION_SECRET: "a".repeat(40), DEMO_MODE: "true", APP_URL: "http://localhost:3000", HOST: "127.0.0.1" }).SIGNING_KEY;
+    expect(createPrivateKey(demo).asymmetricKeyType).toBe("ed25519");
   });
 });
 
