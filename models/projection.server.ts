@@ -90,7 +90,8 @@ export function projectionKey(kind: ProjectionKind, id: string | Types.ObjectId)
  * Money in, rolled up beyond one institution's chain (decision 0014): `_id` is
  *   institution:<id>   everything one institution received, and per month (`months.YYYY-MM`)
  *   province:<slug>    by the institutions of one province, per month (the nation: the provinces added up)
- *   donor:<id>         given by one donor to any institution, and per year (`years.YYYY`; recognition, J3)
+ *   donor:<id>         given by one donor to any institution, per year (`years.YYYY`) and per year in a province
+ *                      (`provinces.<slug>.YYYY`), each also split into `cash`, `inKind`, `volunteer` (recognition, J3)
  * Σ of the entries of RECEIVED_KINDS (gifts less their reversals) and how many gifts; months and years
  * in Asia/Ho_Chi_Minh, of when received. Entries of many chains meet in one document, so "counted
  * already" is kept per chain: `marks[<institution>]` is the sequence of that chain's last entry counted
@@ -104,11 +105,13 @@ const rollupSchema = new Schema(
     marks: { type: Schema.Types.Mixed, default: {} },
     months: { type: Schema.Types.Mixed, default: undefined },
     years: { type: Schema.Types.Mixed, default: undefined },
+    provinces: { type: Schema.Types.Mixed, default: undefined },
   },
   { versionKey: false, minimize: false },
 );
-type InPeriod = Record<string, { total: number; gifts: number }>;
-export type RollupDoc = { _id: string; total: number; gifts: number; marks: Record<string, number>; months?: InPeriod; years?: InPeriod };
+/** Per period: the total and gifts; a donor's also split by what was given (cash, valued goods, volunteer hours' value). */
+export type InPeriod = Record<string, { total: number; gifts: number; cash?: number; inKind?: number; volunteer?: number }>;
+export type RollupDoc = { _id: string; total: number; gifts: number; marks: Record<string, number>; months?: InPeriod; years?: InPeriod; provinces?: Record<string, InPeriod> };
 export const Rollup = (mongoose.models.Rollup as mongoose.Model<RollupDoc> | undefined) ?? mongoose.model<RollupDoc>("Rollup", rollupSchema);
 
 /** A deterministic ObjectId: the same name always gives the same id, so a record is found by `_id` from its key. */

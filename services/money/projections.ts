@@ -243,14 +243,54 @@ function provinceOf(institutionId: Types.ObjectId | string): Promise<string | nu
  * The rollups an entry counts in (models/projection.server.ts, Rollup), each with the period it adds to:
  * its institution and province by month, its donor by year (Asia/Ho_Chi_Minh, when received).
  */
-function rollupsOf(entry: Pick<ProjectedEntry, "kind" | "institutionId" | "occurredAt"> & { donorId?: Types.ObjectId | null }, province: string | null): Array<{ key: string; period: string }> {
+function rollupsOf(entry: Pick<ProjectedEntry, "kind" | "institutionId" | "occurredAt"> & { donorId?: Types.ObjectId | null }, province: string | null): RollupTarget[] {
   if (!(RECEIVED_KINDS as readonly string[]).includes(entry.kind)) return [];
   const day = vietnamDateInput(new Date(entry.occurredAt));
   const month = `months.${day.slice(0, 7)}`;
-  const rollups = [{ key: `institution:${String(entry.institutionId)}`, period: month }];
-  if (province) rollups.push({ key: `province:${province}`, period: month });
-  if (entry.donorId) rollups.push({ key: `donor:${String(entry.donorId)}`, period: `years.${day.slice(0, 4)}` });
+  const year = day.slice(0, 4);
+  const rollups: RollupTarget[] = [{ key: `institution:${String(entry.institutionId)}`, periods: [month] }];
+  if (province) rollups.push({ key: `province:${province}`, periods: [month] });
+  // A donor's by year, and by year in the province it gave in, each split by what was given
+  // (recognition, J3: rules count cash, valued goods and volunteer hours apart, nationally or in one province).
+  if (entry.donorId) rollups.push({ key: `donor:${String(entry.donorId)}`, periods: [`years.${year}`, ...(province ? [`provinces.${province}.${year}`] : [])], byCategory: true });
   return rollups;
+}
+
+type RollupTarget = { key: string; periods: string[]; byCategory?: boolean };
+
+/** What a gift was, for the rollups split by it: a reversal is of its gift's category (`original`: the reversed entry's kind). */
+export type ContributionCategory = "cash" | "inKind" | "volunteer";
+export function categoryOf(kind: string, original?: string | null): ContributionCategory {
+  const of = GIFT_KINDS.includes(kind) ? kind : original ?? "donation_received";
+  return of === "in_kind_received" ? "inKind" : of === "volunteer_hours" ? "volunteer" : "cash";
+}
+
+/** The increments one entry makes in a rollup: its total and gifts, and per period the same (and its category's share). */
+function rollupIncrements(rollup: RollupTarget, amount: number, gifts: number, category: ContributionCategory): Record<string, number> {
+  const inc: Record<string, number> = { total: amount, gifts };
+  for (const period of rollup.periods) {
+    inc[`${period}.total`] = amount;
+    inc[`${period}.gifts`] = gifts;
+    if (rollup.byCategory) inc[`${period}.${category}`] = amount;
+  }
+  return inc;
+}
+
+/** Adds dotted increments into a document held in memory (the rebuild's rollups). */
+function addDotted(doc: Record<string, unknown>, dotted: Record<string, number>) {
+  for (const [path, value] of Object.entries(dotted)) {
+    const parts = path.split(".");
+    let at = doc;
+    for (const part of parts.slice(0, -1)) at = (at[part] ??= {}) as Record<string, unknown>;
+    at[parts.at(-1)!] = ((at[parts.at(-1)!] as number | undefined) ?? 0) + value;
+  }
+}
+
+/** Dotted increments as the document they make when the rollup does not exist yet. */
+function nestedFromDotted(dotted: Record<string, number>): Record<string, unknown> {
+  const doc: Record<string, unknown> = {};
+  addDotted(doc, dotted);
+  return doc;
 }
 
 /**
@@ -274,11 +314,13 @@ export function forgetKnownProjections() {
  * on the rollup as read by `_id`, or as this process last wrote it, then the increment by `_id` — the
  * rollup's writers in this process one at a time.
  */
-async function roll({ key, period }: { key: string; period: string }, entry: Pick<ProjectedEntry, "institutionId" | "sequence" | "amount" | "kind" | "sourceType" | "sourceId">) {
+async function roll(rollup: RollupTarget, entry: Pick<ProjectedEntry, "institutionId" | "sequence" | "amount" | "kind" | "sourceType" | "sourceId">, category: ContributionCategory) {
+  const { key } = rollup;
   const inst = String(entry.institutionId);
   const mark = `marks.${inst}`;
   const gifts = isGift(entry) ? 1 : 0;
-  const update = { $inc: { total: entry.amount, gifts, [`${period}.total`]: entry.amount, [`${period}.gifts`]: gifts }, $set: { [mark]: entry.sequence } };
+  const increments = rollupIncrements(rollup, entry.amount, gifts, category);
+  const update = { $inc: increments, $set: { [mark]: entry.sequence } };
   if (!(await isEmbeddedDatabase())) {
     // A duplicate-key error is a rollup inserted meanwhile by another instance (sent again, it is an
     // update) — or, the second time, one that exists and counted this entry already (the filter missed).
@@ -307,9 +349,8 @@ async function roll({ key, period }: { key: string; period: string }, entry: Pic
           knownMarks.set(known, entry.sequence);
           return;
         }
-        const [field, sub] = period.split(".") as [string, string];
         try {
-          await Rollup.collection.insertOne({ _id: key as never, total: entry.amount, gifts, marks: { [inst]: entry.sequence }, [field]: { [sub]: { total: entry.amount, gifts } } });
+          await Rollup.collection.insertOne({ _id: key as never, ...nestedFromDotted(increments), marks: { [inst]: entry.sequence } });
           knownMarks.set(known, entry.sequence);
           return;
         } catch (error) {
@@ -472,7 +513,9 @@ export async function projectEntry(entry: ProjectedEntry, pledgeAsRead?: PledgeF
     : kind === "paid" && entry.pledgeId ? (total: number) => refreshPledgeFulfilment(entry.pledgeId!, new Date(), total, pledgeAsRead, entry.sequence)
     : undefined;
   const rollups = rollupsOf(entry, await provinceOf(entry.institutionId));
-  await Promise.all([...projectionsOf(entry).map(({ kind, id }) => count(kind, id, entry, copyOf(kind), trustKnown)), ...rollups.map((r) => roll(r, entry))]);
+  // A reversal counts against its gift's category (one read by `_id`, on the rare path that needs it).
+  const category = rollups.some((r) => r.byCategory) ? categoryOf(entry.kind, entry.reversesEntryId && !GIFT_KINDS.includes(entry.kind) ? (await LedgerEntry.findById(entry.reversesEntryId).select("kind").lean())?.kind : null) : "cash";
+  await Promise.all([...projectionsOf(entry).map(({ kind, id }) => count(kind, id, entry, copyOf(kind), trustKnown)), ...rollups.map((r) => roll(r, entry, category))]);
 }
 
 /**
@@ -545,27 +588,26 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
   const provinceBy = new Map<string, string>();
   for await (const institution of Institution.find({}).select("_id provinceSlug").lean().cursor()) provinceBy.set(String(institution._id), institution.provinceSlug);
   const rollups = new Map<string, RollupDoc>();
-  const fields = "institutionId programmeId pledgeId donorId reversesEntryId kind amount sequence hash sourceType sourceId occurredAt";
+  const giftKinds = new Map<string, string>();
+  const later: Array<{ rollup: RollupTarget; r: RollupDoc; amount: number; original: string }> = [];
+  const fields = "_id institutionId programmeId pledgeId donorId reversesEntryId kind amount sequence hash sourceType sourceId occurredAt";
   for await (const entry of LedgerEntry.find({}).select(fields).lean().cursor()) {
     entries += 1;
     const inst = String(entry.institutionId);
     const head = heads.get(inst);
     if (!head || head.sequence < entry.sequence) heads.set(inst, { _id: entry.institutionId, sequence: entry.sequence, hash: entry.hash });
     tallyEntry(totals, entry);
-    for (const { key, period } of rollupsOf(entry, provinceBy.get(inst) ?? null)) {
-      const r = rollups.get(key) ?? { _id: key, total: 0, gifts: 0, marks: {} };
-      const gift = isGift(entry) ? 1 : 0;
-      r.total += entry.amount;
-      r.gifts += gift;
+    if (GIFT_KINDS.includes(entry.kind)) giftKinds.set(String(entry._id), entry.kind);
+    for (const rollup of rollupsOf(entry, provinceBy.get(inst) ?? null)) {
+      const r = rollups.get(rollup.key) ?? { _id: rollup.key, total: 0, gifts: 0, marks: {} };
       r.marks[inst] = Math.max(r.marks[inst] ?? 0, entry.sequence);
-      const [field, sub] = period.split(".") as ["months" | "years", string];
-      const periods = (r[field] ??= {});
-      const inPeriod = (periods[sub] ??= { total: 0, gifts: 0 });
-      inPeriod.total += entry.amount;
-      inPeriod.gifts += gift;
-      rollups.set(key, r);
+      rollups.set(rollup.key, r);
+      // A reversal's category is its gift's, which this pass may not have met yet: counted after it.
+      if (rollup.byCategory && entry.reversesEntryId && !GIFT_KINDS.includes(entry.kind)) later.push({ rollup, r, amount: entry.amount, original: String(entry.reversesEntryId) });
+      else addDotted(r, rollupIncrements(rollup, entry.amount, isGift(entry) ? 1 : 0, categoryOf(entry.kind)));
     }
   }
+  for (const { rollup, r, amount, original } of later) addDotted(r, rollupIncrements(rollup, amount, 0, categoryOf("reversal", giftKinds.get(original))));
   // Updates go 50 to a command: FerretDB v1.24 holds one SQLite connection per statement of an update
   // command until the command ends (internal/handler/msg_update.go), from a pool of 100 — a command of
   // 100 updates or more waits forever. Inserts are not affected.

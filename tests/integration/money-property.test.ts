@@ -7,7 +7,7 @@ import { Donor } from "#models/donor.server";
 import { LedgerEntry } from "#models/ledger-entry.server";
 import { Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
-import { LedgerHead, Meta, Projection, Rollup, decodeRecentGifts } from "#models/projection.server";
+import { LedgerHead, Meta, Projection, Rollup, decodeRecentGifts, type InPeriod } from "#models/projection.server";
 import { recordDonation, recordReversal } from "#services/money/donations";
 import { forgetKnownLedgerHeads, verifyLedgerChain } from "#services/money/ledger";
 import { markOverduePledges, moneyIn, rebuildProjections } from "#services/money/projections";
@@ -272,8 +272,9 @@ function perform(world: World, expected: Expected, o: Op, armed: MockInstance[])
 async function everythingKept() {
   const projections = (await Projection.find({}).lean()).map((d) => [d._id, d.total, d.gifts ?? null, decodeRecentGifts(d.recent).map((g) => String(g.id)).sort().join(",")]).sort();
   const sorted = (o: object | undefined) => JSON.stringify(Object.entries(o ?? {}).sort());
-  const periods = (o: Record<string, { total: number; gifts: number }> | undefined) => sorted(Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, [v.total, v.gifts]])));
-  const rollups = (await Rollup.find({}).lean()).map((d) => [d._id, d.total, d.gifts, sorted(d.marks), periods(d.months), periods(d.years)]).sort();
+  const periods = (o: InPeriod | undefined) => sorted(Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, [v.total, v.gifts, v.cash ?? 0, v.inKind ?? 0, v.volunteer ?? 0]])));
+  const byProvince = (o: Record<string, InPeriod> | undefined) => sorted(Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, periods(v)])));
+  const rollups = (await Rollup.find({}).lean()).map((d) => [d._id, d.total, d.gifts, sorted(d.marks), periods(d.months), periods(d.years), byProvince(d.provinces)]).sort();
   const heads = (await LedgerHead.find({}).lean()).map((h) => [String(h._id), h.sequence, h.hash, h.projectedThrough]).sort();
   const programmes = (await Programme.find({}).select("receivedTotal receivedThrough").lean()).map((p) => [String(p._id), p.receivedTotal, p.receivedThrough]).sort();
   const pledges = (await Pledge.find({}).select("state instalments paidTotal paidThrough").lean()).map((p) => [String(p._id), p.state, p.paidTotal, p.paidThrough, p.instalments.map((i) => [i.paidAmount, i.status])]).sort();
@@ -320,6 +321,16 @@ async function checkBooks(world: World, expected: Expected) {
   const donorTotal = byDonor.reduce((sum, r) => sum + r.total, 0);
   // Every gift here has a donor; all of them together are what the institutions received.
   expect(donorTotal).toBe(received.reduce((a, b) => a + b, 0));
+  // A donor's year splits into cash, goods and hours (recognition counts them apart), and so does each
+  // province's share of it; the provinces' shares add up to the year.
+  for (const donor of await Rollup.find({ _id: /^donor:/ }).lean()) {
+    for (const [year, y] of Object.entries(donor.years ?? {})) {
+      expect((y.cash ?? 0) + (y.inKind ?? 0) + (y.volunteer ?? 0)).toBe(y.total);
+      const shares = Object.values(donor.provinces ?? {}).map((p) => p[year] ?? { total: 0, gifts: 0 });
+      expect(shares.reduce((sum, p) => sum + p.total, 0)).toBe(y.total);
+      for (const p of shares) expect((p.cash ?? 0) + (p.inKind ?? 0) + (p.volunteer ?? 0)).toBe(p.total);
+    }
+  }
   for (const institution of world.institutions) expect((await verifyLedgerChain(institution._id)).ok).toBe(true);
 }
 
