@@ -6,14 +6,12 @@
  * @expo-google-fonts/noto-serif package: it has every Vietnamese letter and "₫" (docs/decisions/0005).
  * The output is deterministic for a given input: the PDF's dates and file id come from `issuedAt`.
  */
-import fs from "node:fs";
-import { createRequire } from "node:module";
-import * as fontkit from "fontkit";
 import PDFDocument from "pdfkit";
 import QRCode from "qrcode";
 import type { DonationMethod } from "#models/donation.server";
 import { formatDate, formatLongVietnameseDate, formatNumber, formatVnd } from "./format";
 import { vndInWords } from "./number-words";
+import { pdfFontPaths, pdfFonts, type PdfFontName as FontName } from "./pdf-fonts";
 
 export type ReceiptData = {
   receiptNumber: string;
@@ -63,47 +61,8 @@ export function instalmentLabel(instalment: { from: number; to: number; count: n
   return `Đợt ${seq}/${instalment.count}`;
 }
 
-const FONT_PACKAGE = "@expo-google-fonts/noto-serif";
-const FONT_FILES = {
-  regular: "400Regular/NotoSerif_400Regular.ttf",
-  bold: "700Bold/NotoSerif_700Bold.ttf",
-  italic: "400Regular_Italic/NotoSerif_400Regular_Italic.ttf",
-} as const;
-type FontName = keyof typeof FONT_FILES;
-
-/**
- * The three faces, parsed once per process (fontkit decodes their tables lazily and keeps them: ~90 % of a
- * receipt's time when parsed per document). pdfkit takes a parsed font in place of a file. Each document
- * starts with an empty glyph cache: fontkit remembers a glyph with the characters it was first reached
- * from, and a glyph first reached while another document's subset was written (no characters) would lose
- * its text in this one's ToUnicode map (the PDF would not copy or search right).
- */
-let parsedFonts: Record<FontName, FontkitFont> | undefined;
-type FontkitFont = ReturnType<typeof fontkit.create> & { _glyphs?: Record<number, unknown> };
-
-function receiptFonts(): Record<FontName, FontkitFont> {
-  if (!parsedFonts) {
-    const paths = receiptFontPaths();
-    const open = (name: FontName) => fontkit.create(fs.readFileSync(paths[name])) as FontkitFont;
-    parsedFonts = { regular: open("regular"), bold: open("bold"), italic: open("italic") };
-  }
-  for (const font of Object.values(parsedFonts)) font._glyphs = {};
-  return parsedFonts;
-}
-
-let fontPaths: Record<FontName, string> | undefined;
-/** Resolved at run time from node_modules, so it works from the source tree, tests and the server build. */
-export function receiptFontPaths(): Record<FontName, string> {
-  if (!fontPaths) {
-    const require = createRequire(import.meta.url);
-    fontPaths = {
-      regular: require.resolve(`${FONT_PACKAGE}/${FONT_FILES.regular}`),
-      bold: require.resolve(`${FONT_PACKAGE}/${FONT_FILES.bold}`),
-      italic: require.resolve(`${FONT_PACKAGE}/${FONT_FILES.italic}`),
-    };
-  }
-  return fontPaths;
-}
+/** The font files (Noto Serif, three weights): kept under this name for the receipt's tests. */
+export const receiptFontPaths = pdfFontPaths;
 
 // A4 portrait, in points. Left margin wider, as Vietnamese administrative documents have it.
 const PAGE = { width: 595.28, height: 841.89 };
@@ -121,10 +80,11 @@ const nfc = (text: string) => text.normalize("NFC").trim();
 
 export async function renderDonationReceiptPdf(receipt: ReceiptData): Promise<Buffer> {
   if (!Number.isSafeInteger(receipt.amount) || receipt.amount < 0) throw new RangeError(`not a whole number of đồng: ${receipt.amount}`);
-  const fonts = receiptFonts();
   const verifyQr = receipt.verifyUrl
     ? await QRCode.toBuffer(receipt.verifyUrl, { type: "png", errorCorrectionLevel: "M", margin: 0, width: 240 })
     : null;
+  // Taken after the last await: from here to doc.end() nothing else uses the shared fonts (services/pdf-fonts.ts).
+  const fonts = pdfFonts();
 
   const receiptNumber = nfc(receipt.receiptNumber);
   const doc = new PDFDocument({
