@@ -82,7 +82,7 @@ export function didWebForOrigin(origin: string): string {
 
 /** The Ed25519 public JWK of a key object (private or public), members in RFC 7638 order. */
 function publicJwkOf(key: KeyObject): Ed25519PublicJwk {
-  const jwk = createPublicKey(key).export({ format: "jwk" });
+  const jwk = (key.type === "public" ? key : createPublicKey(key)).export({ format: "jwk" });
   if (jwk.kty !== "OKP" || jwk.crv !== "Ed25519" || typeof jwk.x !== "string") throw new SigningKeyError(["not an Ed25519 key"]);
   return { kty: "OKP", crv: "Ed25519", x: jwk.x };
 }
