@@ -465,6 +465,13 @@ describe("anyone can verify without us", () => {
     const forged = await runVerifier(credentialJwt, `${list.raw.header}.${b64json(list.payload)}.${list.raw.signature}`);
     expect(forged.code).toBe(2);
     expect(forged.out).toContain("status list");
+
+    const otherList = await runVerifier(credentialJwt, await statusListJwt(keys, [], at.statusList(2)));
+    expect(otherList.code).toBe(2);
+    expect(otherList.out).toContain(`the list given is ${at.statusList(2)}`);
+
+    const wrongIssuer = await signCredential(buildOpenBadgeCredential(input({ issuer: { did: "did:web:bo-khac.gov.vn", profileUrl: "https://bo-khac.gov.vn/issuer" } })), keys.current.privateKey, keys.current.kid);
+    expect(await runVerifier(wrongIssuer, emptyListJwt)).toMatchObject({ code: 2 });
   });
 });
 
