@@ -369,6 +369,13 @@ describe("revocation (Bitstring Status List)", () => {
     expect(readStatusBit(bits, 9)).toBe(true); // withStatusBit copies
   });
 
+  test("an empty list encodes exactly as the standard's own example (Bitstring Status List v1.0, examples 3 and 5)", () => {
+    const specExample = "uH4sIAAAAAAAAA-3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAIC3AYbSVKsAQAAA";
+    expect(encodeBitstring(emptyBitstring())).toBe(specExample);
+    expect(decodeEncodedList(specExample)).toEqual(new Uint8Array(16_384));
+    expect(isRevokedInEncodedList(specExample, 94_567)).toBe(false);
+  });
+
   test("a list shorter than the standard's minimum, or not multibase, is refused", () => {
     expect(() => emptyBitstring(8 * 1024)).toThrow(StatusListError);
     const short = "u" + gzipSync(new Uint8Array(1024)).toString("base64url");
