@@ -23,6 +23,7 @@ import {
   emptyBitstring,
   encodeBitstring,
   isRevokedInEncodedList,
+  randomStatusIndex,
   readStatusBit,
   revokeInEncodedList,
   STATUS_LIST_MIN_BITS,
@@ -382,6 +383,12 @@ describe("revocation (Bitstring Status List)", () => {
     expect(() => decodeEncodedList(short)).toThrow(/at least 131072 bits/);
     expect(() => decodeEncodedList("H4sIAAAA")).toThrow(/multibase/);
     expect(() => readStatusBit(emptyBitstring(), STATUS_LIST_MIN_BITS)).toThrow(StatusListError);
+  });
+
+  test("indexes are drawn at random across the whole list", () => {
+    const draws = Array.from({ length: 64 }, () => randomStatusIndex());
+    expect(draws.every((index) => Number.isInteger(index) && index >= 0 && index < STATUS_LIST_MIN_BITS)).toBe(true);
+    expect(new Set(draws).size).toBeGreaterThan(60);
   });
 
   test("the status list credential is a VC 2.0 BitstringStatusListCredential", async () => {
