@@ -45,8 +45,8 @@ export async function deleteFile(id: string) {
  */
 const receiptFileId = (receiptNumber: string) => `receipt:${receiptNumber}`;
 
-export async function findStoredReceipt(receiptNumber: string, verifyUrl: string): Promise<Buffer | null> {
-  const id = receiptFileId(receiptNumber);
+/** A generated PDF stored under a key (`receipt:<number>`, `certificate:<code>`), if made for this address. */
+async function findStoredPdf(id: string, verifyUrl: string): Promise<Buffer | null> {
   const [file] = await bucket().find({ _id: id as never }).limit(1).toArray();
   if (!file || (file.metadata as { verifyUrl?: string } | undefined)?.verifyUrl !== verifyUrl) return null;
   const chunks: Buffer[] = [];
@@ -54,15 +54,27 @@ export async function findStoredReceipt(receiptNumber: string, verifyUrl: string
   return Buffer.concat(chunks);
 }
 
-export async function storeReceipt(receiptNumber: string, verifyUrl: string, pdf: Buffer) {
-  const id = receiptFileId(receiptNumber);
+async function storePdf(id: string, filename: string, metadata: Record<string, unknown> & { verifyUrl: string }, pdf: Buffer) {
   // A PDF made for another address (APP_URL changed) is replaced.
   await bucket().delete(id as never).catch(() => {});
-  const upload = bucket().openUploadStreamWithId(id as never, `bien-nhan-${receiptNumber}.pdf`, { metadata: { kind: "receipt", contentType: "application/pdf", verifyUrl, receiptNumber } });
+  const upload = bucket().openUploadStreamWithId(id as never, filename, { metadata: { contentType: "application/pdf", ...metadata } });
   await new Promise<void>((resolve, reject) => {
     Readable.from([pdf]).pipe(upload).on("finish", () => resolve()).on("error", reject);
   }).catch((error: unknown) => {
     // Two first downloads at once: the other one stored the same bytes.
     if (!isDuplicateKeyError(error)) throw error;
   });
+}
+
+export const findStoredReceipt = (receiptNumber: string, verifyUrl: string) => findStoredPdf(receiptFileId(receiptNumber), verifyUrl);
+export const storeReceipt = (receiptNumber: string, verifyUrl: string, pdf: Buffer) =>
+  storePdf(receiptFileId(receiptNumber), `bien-nhan-${receiptNumber}.pdf`, { kind: "receipt", verifyUrl, receiptNumber }, pdf);
+
+/** A certificate's PDF, rendered once (services/recognition/certificates.ts) and kept under its verification code. */
+export const findStoredCertificatePdf = (code: string, verifyUrl: string) => findStoredPdf(`certificate:${code}`, verifyUrl);
+export const storeCertificatePdf = (code: string, serial: string, verifyUrl: string, pdf: Buffer) =>
+  storePdf(`certificate:${code}`, `chung-nhan-${serial.replaceAll("/", "-")}.pdf`, { kind: "certificate", verifyUrl, serial }, pdf);
+/** Forgets a certificate's PDF (after a revocation: the next download is drawn again, marked revoked). */
+export async function dropCertificatePdf(code: string) {
+  await bucket().delete(`certificate:${code}` as never).catch(() => {});
 }

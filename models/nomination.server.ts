@@ -1,40 +1,47 @@
 import mongoose, { Schema, type InferSchemaType, type Types } from "mongoose";
 import { objectId, vnd } from "./fields";
 import { PROVINCE_SLUGS } from "./reference/provinces";
-import { ROLES } from "./user.server";
+import { ROLES } from "./reference/roles";
 
-export const NOMINATION_STATUSES = ["proposed", "approved", "rejected"] as const;
+/** proposed → approved or rejected (by a ministry officer who did not nominate) → issued (a certificate exists). */
+export const NOMINATION_STATUSES = ["proposed", "approved", "rejected", "issued"] as const;
 export type NominationStatus = (typeof NOMINATION_STATUSES)[number];
 
-/** "2025", "2024-2025", "2025-H1", "2025-Q3", "2025-06"… — ASCII, used in the unique key. */
-export const PERIOD_KEY_SHAPE = /^\d{4}(?:-(?:\d{4}|\d{2}|H[12]|Q[1-4]))?$/;
+/** One nomination per donor and rule: its `_id` is `<ruleId>:<donorId>`, so nominating twice finds the first. */
+export const nominationIdFor = (ruleId: Types.ObjectId | string, donorId: Types.ObjectId | string) => `${String(ruleId)}:${String(donorId)}`;
 
+/**
+ * A donor proposed for a rule's certificate, with the justification and the contribution counted when
+ * proposed; its review, and the certificate issued from it. Every step is also in the audit trail
+ * (AuditEvent, subjectType "nomination").
+ */
 const nominationSchema = new Schema(
   {
+    _id: { type: String, required: true },
     ruleId: { type: objectId, ref: "RecognitionRule", required: true },
     donorId: { type: objectId, ref: "Donor", required: true },
-    periodKey: { type: String, required: true, trim: true, match: PERIOD_KEY_SHAPE },
-    /** Cumulative contribution over the period when nominated (a snapshot). */
-    totalContributed: vnd(),
+    /** The donor's name when nominated (the donor record may change or be erased later). */
+    donorName: { type: String, trim: true, maxlength: 300, default: "" },
+    year: { type: Number, required: true },
+    /** What the rule counts of the donor's contributions, when nominated. */
+    contribution: vnd(),
+    justification: { type: String, required: true, trim: true, maxlength: 2000 },
     nominatedBy: { type: objectId, ref: "User", required: true },
+    nominatorName: { type: String, trim: true, maxlength: 200, default: "" },
     nominatorRole: { type: String, enum: ROLES, required: true },
-    /** Institution of a nominating manager, if any. */
+    /** The nominating manager's institution, or the province officer's province (null for the ministry). */
     institutionId: { type: objectId, ref: "Institution", default: null },
-    provinceSlug: { type: String, enum: PROVINCE_SLUGS, default: null },
-    reason: { type: String, trim: true, maxlength: 2000, default: "" },
+    provinceSlug: { type: String, enum: [...PROVINCE_SLUGS, null], default: null },
     status: { type: String, enum: NOMINATION_STATUSES, required: true, default: "proposed" },
-    reviewNote: { type: String, trim: true, maxlength: 2000, default: null },
+    reviewReason: { type: String, trim: true, maxlength: 2000, default: null },
     reviewedBy: { type: objectId, ref: "User", default: null },
     reviewedAt: { type: Date, default: null },
+    /** The certificate issued from it (its verification code). */
+    certificateCode: { type: String, default: null },
   },
   { timestamps: true },
 );
 
-nominationSchema.index({ ruleId: 1, donorId: 1, periodKey: 1 }, { unique: true });
-nominationSchema.index({ status: 1, createdAt: -1 });
-nominationSchema.index({ provinceSlug: 1, status: 1 });
-nominationSchema.index({ donorId: 1 });
-
-export type NominationDoc = InferSchemaType<typeof nominationSchema> & { _id: Types.ObjectId };
+export type NominationDoc = InferSchemaType<typeof nominationSchema> & { _id: string; status: NominationStatus };
 export const Nomination =
   (mongoose.models.Nomination as mongoose.Model<NominationDoc> | undefined) ?? mongoose.model<NominationDoc>("Nomination", nominationSchema);

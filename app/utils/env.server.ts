@@ -1,5 +1,6 @@
 import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { z } from "zod";
+import { parseRetiredKeys } from "#services/certificates/keys";
 import { type LimitSettings, parseLimits } from "./limits-config.server";
 
 /**
@@ -46,6 +47,21 @@ const schema = z
       .string()
       .transform((value) => value.replace(/\\n/g, "\n").trim())
       .refine((value) => isEd25519PrivateKey(value), "SIGNING_KEY must be an Ed25519 private key in PKCS#8 PEM, e.g. from: openssl genpkey -algorithm ed25519")
+      .optional(),
+    /**
+     * Public keys certificates were signed with before the current SIGNING_KEY (a rotation): still
+     * published (JWKS, did.json) so older certificates verify. A JWKS, a JSON array of JWKs, or PEM
+     * public keys (services/certificates/keys.ts parseRetiredKeys).
+     */
+    SIGNING_KEYS_RETIRED: z
+      .string()
+      .superRefine((value, ctx) => {
+        try {
+          parseRetiredKeys(value);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: `SIGNING_KEYS_RETIRED: ${(error as Error).message}` });
+        }
+      })
       .optional(),
     MAIL_FROM: z
       .string()

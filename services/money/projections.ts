@@ -243,11 +243,13 @@ function provinceOf(institutionId: Types.ObjectId | string): Promise<string | nu
  * The rollups an entry counts in (models/projection.server.ts, Rollup), each with the period it adds to:
  * its institution and province by month, its donor by year (Asia/Ho_Chi_Minh, when received).
  */
-function rollupsOf(entry: Pick<ProjectedEntry, "kind" | "institutionId" | "occurredAt"> & { donorId?: Types.ObjectId | null }, province: string | null): RollupTarget[] {
+function rollupsOf(entry: Pick<ProjectedEntry, "kind" | "institutionId" | "occurredAt"> & { donorId?: Types.ObjectId | null }, province: string | null, giftReceivedAt?: Date | null): RollupTarget[] {
   if (!(RECEIVED_KINDS as readonly string[]).includes(entry.kind)) return [];
   const day = vietnamDateInput(new Date(entry.occurredAt));
   const month = `months.${day.slice(0, 7)}`;
-  const year = day.slice(0, 4);
+  // A donor's contribution is the gift less what was taken back of it: a reversal counts in the year
+  // of its gift (`giftReceivedAt`), not in the year it happened (money in and out by month does).
+  const year = vietnamDateInput(new Date(giftReceivedAt ?? entry.occurredAt)).slice(0, 4);
   const rollups: RollupTarget[] = [{ key: `institution:${String(entry.institutionId)}`, periods: [month] }];
   if (province) rollups.push({ key: `province:${province}`, periods: [month] });
   // A donor's by year, and by year in the province it gave in, each split by what was given
@@ -512,9 +514,10 @@ export async function projectEntry(entry: ProjectedEntry, pledgeAsRead?: PledgeF
     kind === "received" ? (total: number) => refreshProgrammeReceived(entry.programmeId, total, entry.sequence)
     : kind === "paid" && entry.pledgeId ? (total: number) => refreshPledgeFulfilment(entry.pledgeId!, new Date(), total, pledgeAsRead, entry.sequence)
     : undefined;
-  const rollups = rollupsOf(entry, await provinceOf(entry.institutionId));
-  // A reversal counts against its gift's category (one read by `_id`, on the rare path that needs it).
-  const category = rollups.some((r) => r.byCategory) ? categoryOf(entry.kind, entry.reversesEntryId && !GIFT_KINDS.includes(entry.kind) ? (await LedgerEntry.findById(entry.reversesEntryId).select("kind").lean())?.kind : null) : "cash";
+  // A reversal with a donor counts against its gift's category and year (one read by `_id`, on the rare path that needs it).
+  const gift = entry.donorId && entry.reversesEntryId && !GIFT_KINDS.includes(entry.kind) ? await LedgerEntry.findById(entry.reversesEntryId).select("kind occurredAt").lean() : null;
+  const rollups = rollupsOf(entry, await provinceOf(entry.institutionId), gift?.occurredAt);
+  const category = categoryOf(entry.kind, gift?.kind);
   await Promise.all([...projectionsOf(entry).map(({ kind, id }) => count(kind, id, entry, copyOf(kind), trustKnown)), ...rollups.map((r) => roll(r, entry, category))]);
 }
 
@@ -588,8 +591,8 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
   const provinceBy = new Map<string, string>();
   for await (const institution of Institution.find({}).select("_id provinceSlug").lean().cursor()) provinceBy.set(String(institution._id), institution.provinceSlug);
   const rollups = new Map<string, RollupDoc>();
-  const giftKinds = new Map<string, string>();
-  const later: Array<{ rollup: RollupTarget; r: RollupDoc; amount: number; original: string }> = [];
+  const gifts = new Map<string, { kind: string; occurredAt: Date }>();
+  const later: Array<{ entry: ProjectedEntry; province: string | null }> = [];
   const fields = "_id institutionId programmeId pledgeId donorId reversesEntryId kind amount sequence hash sourceType sourceId occurredAt";
   for await (const entry of LedgerEntry.find({}).select(fields).lean().cursor()) {
     entries += 1;
@@ -597,17 +600,21 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
     const head = heads.get(inst);
     if (!head || head.sequence < entry.sequence) heads.set(inst, { _id: entry.institutionId, sequence: entry.sequence, hash: entry.hash });
     tallyEntry(totals, entry);
-    if (GIFT_KINDS.includes(entry.kind)) giftKinds.set(String(entry._id), entry.kind);
+    if (GIFT_KINDS.includes(entry.kind)) gifts.set(String(entry._id), { kind: entry.kind, occurredAt: entry.occurredAt });
     for (const rollup of rollupsOf(entry, provinceBy.get(inst) ?? null)) {
       const r = rollups.get(rollup.key) ?? { _id: rollup.key, total: 0, gifts: 0, marks: {} };
       r.marks[inst] = Math.max(r.marks[inst] ?? 0, entry.sequence);
       rollups.set(rollup.key, r);
-      // A reversal's category is its gift's, which this pass may not have met yet: counted after it.
-      if (rollup.byCategory && entry.reversesEntryId && !GIFT_KINDS.includes(entry.kind)) later.push({ rollup, r, amount: entry.amount, original: String(entry.reversesEntryId) });
+      // A donor's reversal counts in its gift's category and year, and this pass may not have met the gift yet: counted after.
+      if (rollup.byCategory && entry.reversesEntryId && !GIFT_KINDS.includes(entry.kind)) later.push({ entry, province: provinceBy.get(inst) ?? null });
       else addDotted(r, rollupIncrements(rollup, entry.amount, isGift(entry) ? 1 : 0, categoryOf(entry.kind)));
     }
   }
-  for (const { rollup, r, amount, original } of later) addDotted(r, rollupIncrements(rollup, amount, 0, categoryOf("reversal", giftKinds.get(original))));
+  for (const { entry, province } of later) {
+    const gift = gifts.get(String(entry.reversesEntryId));
+    const rollup = rollupsOf(entry, province, gift?.occurredAt).find((r) => r.byCategory)!;
+    addDotted(rollups.get(rollup.key)!, rollupIncrements(rollup, entry.amount, 0, categoryOf(entry.kind, gift?.kind)));
+  }
   // Updates go 50 to a command: FerretDB v1.24 holds one SQLite connection per statement of an update
   // command until the command ends (internal/handler/msg_update.go), from a pool of 100 — a command of
   // 100 updates or more waits forever. Inserts are not affected.
