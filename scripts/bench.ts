@@ -24,6 +24,9 @@
  * ×BENCH_GIFTS and receivedOfProgramme at each (with the commands each sends), then rebuildProjections from
  * BENCH_BOOKS_REBUILD_ENTRIES=1000000 entries; the background is BENCH_BOOKS_PROGRAMMES=1000 and
  * BENCH_BOOKS_DONATIONS=10000 (loadData). No HTTP, so no build.
+ *
+ * BENCH_SCALES=certificates (issue 11's proof, scripts/bench/certificates.ts; asked for by name): certificate
+ * PDFs per second (BENCH_CERT_PDFS=200) and a batch of BENCH_CERT_BATCH=1000 issued end to end. No build.
  */
 import { spawnSync } from "node:child_process";
 import crypto from "node:crypto";
@@ -38,6 +41,7 @@ import { rebuildProjections } from "#services/money/projections";
 import { confirmStatement, previewStatement } from "#services/reconciliation";
 import { FERRETDB_VERSION, startEmbeddedDatabase, withDatabaseName } from "./lib/database.mjs";
 import { BOOKS_FLAT_TARGET, BOOKS_GIFTS_PER_S, booksSection, runBooks, type BooksResult } from "./bench/books";
+import { certificatesSection, runCertificates } from "./bench/certificates";
 import { addGiftsInBulk, loadData, statementCsv, type LoadedData } from "./bench/data";
 import { expectPdf, measure, rssMiB, signIn, startServer, type RunningServer } from "./bench/http";
 import { ms, percentile, progress, seconds, summary, timed, type Series } from "./bench/stats";
@@ -351,7 +355,7 @@ function command(): string {
 async function main() {
   const startedAt = new Date();
   const load = os.loadavg();
-  const pageScales = SCALES.filter((scale) => scale !== "books");
+  const pageScales = SCALES.filter((scale) => scale !== "books" && scale !== "certificates");
   // Only the scales served through HTTP need the build (books runs in this process).
   const build = pageScales.length ? ensureBuild() : null;
   const password = `bench-${crypto.randomBytes(9).toString("base64url")}`;
@@ -359,7 +363,9 @@ async function main() {
   const sections: string[] = [];
   let books: BooksResult | null = null;
   for (const scale of SCALES) {
-    if (scale === "books") {
+    if (scale === "certificates") {
+      sections.push(certificatesSection(await runCertificates({ root, pdfs: Math.max(1, num("BENCH_CERT_PDFS", 200)), batch: num("BENCH_CERT_BATCH", 1_000) })));
+    } else if (scale === "books") {
       books = await runBooks({
         root,
         password,

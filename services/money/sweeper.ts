@@ -10,6 +10,7 @@ import { deleteExpiredTokens } from "#models/token.server";
 import { vietnamDateInput } from "../calendar";
 import { mailConfig } from "../mail";
 import { sendPledgeReminders, type ReminderReport } from "../reminders";
+import { voidInterruptedSerials } from "../recognition/certificates";
 import { completeStatementLines } from "../reconciliation";
 import { bookDonation } from "./donations";
 import { verifyLedgerChain } from "./ledger";
@@ -43,7 +44,7 @@ export type SweepReport = {
   giftsBooked: number;
   statementLinesBooked: number;
   statementLinesMarked: number;
-  daily: null | { day: string; overduePledges: number; sessionsDeleted: number; tokensDeleted: number; chains: number; brokenChains: number; reminders: ReminderReport | null };
+  daily: null | { day: string; overduePledges: number; sessionsDeleted: number; tokensDeleted: number; chains: number; brokenChains: number; reminders: ReminderReport | null; serialsVoided: number };
 };
 
 /** Keeps the lease of the current term; false once another instance holds it (the sweep then stops at its next step). */
@@ -126,11 +127,13 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
     await deleteExpiredRateLimits(started);
     // 4. Once a day.
     if (dailyDue) {
-      const daily: NonNullable<SweepReport["daily"]> = { day, overduePledges: 0, sessionsDeleted: 0, tokensDeleted: 0, chains: 0, brokenChains: 0, reminders: null };
+      const daily: NonNullable<SweepReport["daily"]> = { day, overduePledges: 0, sessionsDeleted: 0, tokensDeleted: 0, chains: 0, brokenChains: 0, reminders: null, serialsVoided: 0 };
       await still();
       daily.overduePledges = await markOverduePledges(started);
       daily.sessionsDeleted = await deleteExpiredSessions(started);
       daily.tokensDeleted = await deleteExpiredTokens(started);
+      // Certificate serials whose issue stopped half-way: recorded as void (the register has no unexplained number).
+      daily.serialsVoided = await voidInterruptedSerials();
       // Pledge reminders (decision 0019): each at most once, whichever sweep sends it.
       await still();
       if (mailConfig()) daily.reminders = await sendPledgeReminders(started);

@@ -358,7 +358,7 @@ export async function certificatePdf(actor: SessionUser, code: string, config: R
   const kind = CERTIFICATE_TYPES[certificate.type];
   const pdf = await renderCertificatePdf({
     title: kind.decision ? "BẰNG KHEN" : kind.title.vi,
-    issuer: "BỘ TRƯỞNG BỘ VĂN HÓA, THỂ THAO VÀ DU LỊCH",
+    issuer: certificate.type === "pm_merit" ? "THỦ TƯỚNG CHÍNH PHỦ" : "BỘ TRƯỞNG BỘ VĂN HÓA, THỂ THAO VÀ DU LỊCH",
     recipientName: certificate.printedName,
     recipientAddress: certificate.recipientAddress || null,
     citation: certificate.citation?.vi ?? "",
