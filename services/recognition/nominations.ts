@@ -3,7 +3,7 @@ import { Certificate } from "#models/certificate.server";
 import { Donor, donorName } from "#models/donor.server";
 import { isDuplicateKeyError } from "#models/duplicate-key";
 import { Nomination, nominationIdFor, type NominationDoc } from "#models/nomination.server";
-import { Rollup } from "#models/projection.server";
+import { Rollup, isEmbeddedDatabase } from "#models/projection.server";
 import { RecognitionRule } from "#models/recognition-rule.server";
 import type { SessionUser } from "#models/user.server";
 import { hasRole } from "../access";
@@ -129,9 +129,8 @@ export async function review(actor: SessionUser, input: unknown): Promise<Review
       continue;
     }
     const status = values.decision === "approve" ? "approved" : "rejected";
-    // By `_id` with the status as the condition: the first decision wins.
-    const { modifiedCount } = await Nomination.updateOne({ _id: nominationId, status: "proposed" }, { $set: { status, reviewReason: values.reason || null, reviewedBy: actor.id, reviewedAt: new Date() } });
-    if (modifiedCount === 0) {
+    const decided = await decideOnce(nominationId, { status, reviewReason: values.reason || null, reviewedBy: actor.id, reviewedAt: new Date() });
+    if (!decided) {
       outcomes.push({ nominationId, result: "not_pending" });
       continue;
     }
@@ -139,6 +138,31 @@ export async function review(actor: SessionUser, input: unknown): Promise<Review
     outcomes.push({ nominationId, result: status });
   }
   return outcomes;
+}
+
+const deciding = new Map<string, Promise<unknown>>();
+
+/**
+ * Sets a proposed nomination's decision, once: the first decision wins. On MongoDB an update
+ * conditional on `status: "proposed"`; on the embedded database — where a filter beyond `_id` reads
+ * the whole collection (decision 0014) and one app process writes — the status read by `_id` under
+ * this process's lock for the nomination, then an update by `_id`.
+ */
+async function decideOnce(nominationId: string, decision: Record<string, unknown>): Promise<boolean> {
+  if (!(await isEmbeddedDatabase())) return (await Nomination.updateOne({ _id: nominationId, status: "proposed" }, { $set: decision })).modifiedCount === 1;
+  const run = (deciding.get(nominationId) ?? Promise.resolve()).then(async () => {
+    const current = await Nomination.findById(nominationId).select("status").lean();
+    if (current?.status !== "proposed") return false;
+    await Nomination.updateOne({ _id: nominationId }, { $set: decision });
+    return true;
+  });
+  const tail = run.catch(() => undefined);
+  deciding.set(nominationId, tail);
+  try {
+    return await run;
+  } finally {
+    if (deciding.get(nominationId) === tail) deciding.delete(nominationId);
+  }
 }
 
 /** The nominations a person may see: reviewers all of them; a nominator those of their scope. Newest first, bounded. */
