@@ -5,7 +5,7 @@ import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { z } from "zod";
-import { CERTIFICATE_TYPES, type CertificateType } from "#models/recognition-rule.server";
+import { CERTIFICATE_TYPES, type CertificateType } from "#models/reference/recognition";
 import { formatDate, formatVnd } from "#services/format";
 import { issueSchema, revokeSchema } from "#services/validation/recognition";
 import { clientErrorAt, Field, FormError, useMessage, useValidatedForm } from "~/components/forms";
