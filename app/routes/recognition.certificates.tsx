@@ -158,40 +158,6 @@ export default function CertificatesPage() {
   const failed = actionData && !actionData.ok ? (actionData as Failure) : null;
   const issueFailure = failed && failed.intent !== "revoke" ? failed : null;
   const revokeFailure = failed?.intent === "revoke" ? failed : null;
-  const navigation = useNavigation();
-  const fallback = useWithFallback();
-  const message = useMessage();
-  const vnd = (amount: number) => formatVnd(amount, lang);
-
-  const needing = useMemo(() => new Set(toIssue.filter((row) => row.needsDecision).map((row) => row.id)), [toIssue]);
-  // The form's schema in the browser: the service's, and the decision asked for when a ticked award needs it.
-  const schema = useMemo(
-    () =>
-      z
-        .preprocess((raw) => ({ ...(raw as Record<string, unknown>), nominationIds: asIds((raw as Record<string, unknown>).nominationIds) }), issueSchema)
-        .superRefine((value, ctx) => {
-          if (!value.nominationIds.some((id) => needing.has(id))) return;
-          if (!value.decisionNumber) ctx.addIssue({ code: "custom", path: ["decisionNumber"], message: "certificatesAdmin.issue.decisionRequired" });
-          if (!value.decisionDate) ctx.addIssue({ code: "custom", path: ["decisionDate"], message: "certificatesAdmin.issue.decisionRequired" });
-        }),
-    [needing],
-  );
-  const initiallySelected = issueFailure?.selected ?? [];
-  const form = useValidatedForm(schema, { nominationIds: initiallySelected, place: issueFailure?.values.place ?? "Hà Nội" });
-  const errors = form.formState.errors;
-  const ticked = asIds(form.watch("nominationIds"));
-  const allTicked = toIssue.length > 0 && toIssue.every((row) => ticked.includes(row.id));
-  const decisionRequired = ticked.some((id) => needing.has(id));
-  const serverErrors = errorsWithFallback(issueFailure?.errors, fallback);
-  const refusedForDecision = new Set(issueFailure?.needsDecision ?? []);
-  const props = (name: string, fallbackValue?: string) => ({
-    name,
-    register: form.register,
-    clientError: fallback(clientErrorAt(errors, name)),
-    serverErrors,
-    defaultValue: issueFailure?.values[name] ?? fallbackValue,
-  });
-  const idsError = fallback(clientErrorAt(errors, "nominationIds") ?? issueFailure?.errors.nominationIds?.[0]);
 
   return (
     <section className="stack">
@@ -220,105 +186,7 @@ export default function CertificatesPage() {
       {toIssue.length === 0 ? (
         <p className="muted">{t("certificatesAdmin.toIssue.none")}</p>
       ) : (
-        <Form method="post" noValidate onSubmit={form.onSubmit} className="stack" data-testid="issue-form" aria-labelledby="to-issue">
-          <AuthenticityTokenInput />
-          <input type="hidden" name="intent" value="issue" />
-          <FormError message={fallback(issueFailure?.formError) ?? form.clientFormError} />
-          <fieldset className="table-fieldset">
-            <legend className="visually-hidden">{t("certificatesAdmin.toIssue.choose")}</legend>
-            {idsError ? (
-              <p className="field-error" role="alert">
-                {message(idsError)}
-              </p>
-            ) : null}
-            <div className="table-wrap">
-              <table data-testid="to-issue">
-                <thead>
-                  <tr>
-                    <th scope="col">
-                      <label className="checkbox">
-                        <input
-                          type="checkbox"
-                          name="all"
-                          checked={allTicked}
-                          onChange={(event) => form.setValue("nominationIds", event.currentTarget.checked ? toIssue.map((row) => row.id) : [], { shouldValidate: form.formState.submitCount > 0 })}
-                        />
-                        <span>{t("certificatesAdmin.toIssue.selectAll", { count: toIssue.length })}</span>
-                      </label>
-                    </th>
-                    <th scope="col">{t("certificatesAdmin.toIssue.donor")}</th>
-                    <th scope="col">{t("certificatesAdmin.toIssue.rule")}</th>
-                    <th scope="col" className="num">{t("certificatesAdmin.toIssue.contribution")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {toIssue.map((row) => (
-                    <tr key={row.id} data-testid="nomination-row">
-                      <td>
-                        <label className="checkbox">
-                          <input type="checkbox" value={row.id} defaultChecked={initiallySelected.includes(row.id)} {...form.register("nominationIds")} />
-                          <span className="visually-hidden">{t("certificatesAdmin.toIssue.pick", { name: row.donorName })}</span>
-                        </label>
-                      </td>
-                      <td>{row.donorName}</td>
-                      <td>
-                        {row.ruleName[lang] || row.ruleName.vi}
-                        <br />
-                        <span className="muted">
-                          {CERTIFICATE_TYPES[row.type].title[lang]} · {row.year}
-                        </span>
-                        {row.needsDecision ? (
-                          <>
-                            {" "}
-                            <span className="badge badge-pending">{t("certificatesAdmin.toIssue.needsDecisionBadge")}</span>
-                          </>
-                        ) : null}
-                        {refusedForDecision.has(row.id) ? (
-                          <p className="field-error" data-testid="needs-decision">
-                            {t("certificatesAdmin.toIssue.refusedNeedsDecision")}
-                          </p>
-                        ) : null}
-                      </td>
-                      <td className="num">{vnd(row.contribution)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          </fieldset>
-
-          <div className="card stack">
-            <h3>{t("certificatesAdmin.issue.signedBy")}</h3>
-            <div className="form-grid">
-              <Field {...props("signerName")} label={t("certificatesAdmin.issue.signerName")} autoComplete="name" maxLength={120} />
-              <Field {...props("signerTitle")} label={t("certificatesAdmin.issue.signerTitle")} hint={t("certificatesAdmin.issue.signerTitleHint")} maxLength={120} />
-              <Field {...props("place", "Hà Nội")} label={t("certificatesAdmin.issue.place")} maxLength={60} />
-            </div>
-            <p className="field-hint">{decisionRequired ? t("certificatesAdmin.issue.decisionNowRequired") : t("certificatesAdmin.issue.decisionHint")}</p>
-            <div className="form-grid">
-              <Field
-                {...props("decisionNumber")}
-                label={decisionRequired ? `${t("certificatesAdmin.issue.decisionNumber")} (${t("certificatesAdmin.required")})` : t("certificatesAdmin.issue.decisionNumber")}
-                hint={t("certificatesAdmin.issue.decisionNumberHint")}
-                aria-required={decisionRequired || undefined}
-                maxLength={60}
-                autoComplete="off"
-              />
-              <Field
-                {...props("decisionDate")}
-                type="date"
-                label={decisionRequired ? `${t("certificatesAdmin.issue.decisionDate")} (${t("certificatesAdmin.required")})` : t("certificatesAdmin.issue.decisionDate")}
-                aria-required={decisionRequired || undefined}
-              />
-            </div>
-            <p>
-              <button type="submit" className="button" disabled={navigation.state === "submitting"}>
-                {ticked.length > 1 ? t("certificatesAdmin.issue.submitMany", { count: ticked.length }) : t("certificatesAdmin.issue.submit")}
-              </button>
-            </p>
-            <p className="field-hint">{t("certificatesAdmin.issue.batchHint")}</p>
-          </div>
-        </Form>
+        <IssueForm key={toIssue.map((row) => row.id).join(",")} toIssue={toIssue} failure={issueFailure} />
       )}
 
       <h2 id="issued">{t("certificatesAdmin.issued.title", { count: certificates.length })}</h2>
@@ -345,7 +213,7 @@ export default function CertificatesPage() {
                   </td>
                   <td>{CERTIFICATE_TYPES[c.type].title[lang]}</td>
                   <td>{c.recipient}</td>
-                  <td>{formatDate(c.issuedAt, lang)}</td>
+                  <td className="date-cell">{formatDate(c.issuedAt, lang)}</td>
                   <td>
                     {c.status === "revoked" ? (
                       <>
@@ -374,6 +242,153 @@ export default function CertificatesPage() {
         <Link to="/recognition">← {t("certificatesAdmin.backToRecognition")}</Link>
       </p>
     </section>
+  );
+}
+
+type ToIssueRow = ReturnType<typeof useLoaderData<typeof loader>>["toIssue"][number];
+
+/**
+ * The approved nominations with their checkboxes, and who signs: one ticked is issued at once, several
+ * start a batch. Keyed on the listed nominations, so it starts afresh once some are issued.
+ */
+function IssueForm({ toIssue, failure: issueFailure }: { toIssue: ToIssueRow[]; failure: Failure | null }) {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language === "en" ? "en" : "vi";
+  const navigation = useNavigation();
+  const fallback = useWithFallback();
+  const message = useMessage();
+  const vnd = (amount: number) => formatVnd(amount, lang);
+
+  const needing = useMemo(() => new Set(toIssue.filter((row) => row.needsDecision).map((row) => row.id)), [toIssue]);
+  // The form's schema in the browser: the service's, and the decision asked for when a ticked award needs it.
+  const schema = useMemo(
+    () =>
+      z
+        .preprocess((raw) => ({ ...(raw as Record<string, unknown>), nominationIds: asIds((raw as Record<string, unknown>).nominationIds) }), issueSchema)
+        .superRefine((value, ctx) => {
+          if (!value.nominationIds.some((id) => needing.has(id))) return;
+          if (!value.decisionNumber) ctx.addIssue({ code: "custom", path: ["decisionNumber"], message: "certificatesAdmin.issue.decisionRequired" });
+          if (!value.decisionDate) ctx.addIssue({ code: "custom", path: ["decisionDate"], message: "certificatesAdmin.issue.decisionRequired" });
+        }),
+    [needing],
+  );
+  const initiallySelected = issueFailure?.selected ?? [];
+  const form = useValidatedForm(schema, { nominationIds: initiallySelected, place: issueFailure?.values.place ?? "Hà Nội" });
+  const errors = form.formState.errors;
+  const listed = new Set(toIssue.map((row) => row.id));
+  const ticked = asIds(form.watch("nominationIds")).filter((id) => listed.has(id));
+  const allTicked = toIssue.length > 0 && toIssue.every((row) => ticked.includes(row.id));
+  const decisionRequired = ticked.some((id) => needing.has(id));
+  const serverErrors = errorsWithFallback(issueFailure?.errors, fallback);
+  const refusedForDecision = new Set(issueFailure?.needsDecision ?? []);
+  const props = (name: string, fallbackValue?: string) => ({
+    name,
+    register: form.register,
+    clientError: fallback(clientErrorAt(errors, name)),
+    serverErrors,
+    defaultValue: issueFailure?.values[name] ?? fallbackValue,
+  });
+  const idsError = fallback(clientErrorAt(errors, "nominationIds") ?? issueFailure?.errors.nominationIds?.[0]);
+  return (
+    <Form method="post" noValidate onSubmit={form.onSubmit} className="stack" data-testid="issue-form" aria-labelledby="to-issue">
+      <AuthenticityTokenInput />
+      <input type="hidden" name="intent" value="issue" />
+      <FormError message={fallback(issueFailure?.formError) ?? form.clientFormError} />
+      <fieldset className="table-fieldset">
+        <legend className="visually-hidden">{t("certificatesAdmin.toIssue.choose")}</legend>
+        {idsError ? (
+          <p className="field-error" role="alert">
+            {message(idsError)}
+          </p>
+        ) : null}
+        <div className="table-wrap">
+          <table data-testid="to-issue">
+            <thead>
+              <tr>
+                <th scope="col">
+                  <label className="checkbox">
+                    <input
+                      type="checkbox"
+                      name="all"
+                      checked={allTicked}
+                      onChange={(event) => form.setValue("nominationIds", event.currentTarget.checked ? toIssue.map((row) => row.id) : [], { shouldValidate: form.formState.submitCount > 0 })}
+                    />
+                    <span>{t("certificatesAdmin.toIssue.selectAll", { count: toIssue.length })}</span>
+                  </label>
+                </th>
+                <th scope="col">{t("certificatesAdmin.toIssue.donor")}</th>
+                <th scope="col">{t("certificatesAdmin.toIssue.rule")}</th>
+                <th scope="col" className="num">{t("certificatesAdmin.toIssue.contribution")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {toIssue.map((row) => (
+                <tr key={row.id} data-testid="nomination-row">
+                  <td>
+                    <label className="checkbox">
+                      <input type="checkbox" value={row.id} defaultChecked={initiallySelected.includes(row.id)} {...form.register("nominationIds")} />
+                      <span className="visually-hidden">{t("certificatesAdmin.toIssue.pick", { name: row.donorName })}</span>
+                    </label>
+                  </td>
+                  <td>{row.donorName}</td>
+                  <td>
+                    {row.ruleName[lang] || row.ruleName.vi}
+                    <br />
+                    <span className="muted">
+                      {CERTIFICATE_TYPES[row.type].title[lang]} · {row.year}
+                    </span>
+                    {row.needsDecision ? (
+                      <>
+                        {" "}
+                        <span className="badge badge-pending">{t("certificatesAdmin.toIssue.needsDecisionBadge")}</span>
+                      </>
+                    ) : null}
+                    {refusedForDecision.has(row.id) ? (
+                      <p className="field-error" data-testid="needs-decision">
+                        {t("certificatesAdmin.toIssue.refusedNeedsDecision")}
+                      </p>
+                    ) : null}
+                  </td>
+                  <td className="num">{vnd(row.contribution)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </fieldset>
+
+      <div className="card stack">
+        <h3>{t("certificatesAdmin.issue.signedBy")}</h3>
+        <div className="form-grid">
+          <Field {...props("signerName")} label={t("certificatesAdmin.issue.signerName")} autoComplete="name" maxLength={120} />
+          <Field {...props("signerTitle")} label={t("certificatesAdmin.issue.signerTitle")} hint={t("certificatesAdmin.issue.signerTitleHint")} maxLength={120} />
+          <Field {...props("place", "Hà Nội")} label={t("certificatesAdmin.issue.place")} maxLength={60} />
+        </div>
+        <p className="field-hint">{decisionRequired ? t("certificatesAdmin.issue.decisionNowRequired") : t("certificatesAdmin.issue.decisionHint")}</p>
+        <div className="form-grid">
+          <Field
+            {...props("decisionNumber")}
+            label={decisionRequired ? `${t("certificatesAdmin.issue.decisionNumber")} (${t("certificatesAdmin.required")})` : t("certificatesAdmin.issue.decisionNumber")}
+            hint={t("certificatesAdmin.issue.decisionNumberHint")}
+            aria-required={decisionRequired || undefined}
+            maxLength={60}
+            autoComplete="off"
+          />
+          <Field
+            {...props("decisionDate")}
+            type="date"
+            label={decisionRequired ? `${t("certificatesAdmin.issue.decisionDate")} (${t("certificatesAdmin.required")})` : t("certificatesAdmin.issue.decisionDate")}
+            aria-required={decisionRequired || undefined}
+          />
+        </div>
+        <p>
+          <button type="submit" className="button" disabled={navigation.state === "submitting"}>
+            {ticked.length > 1 ? t("certificatesAdmin.issue.submitMany", { count: ticked.length }) : t("certificatesAdmin.issue.submit")}
+          </button>
+        </p>
+        <p className="field-hint">{t("certificatesAdmin.issue.batchHint")}</p>
+      </div>
+    </Form>
   );
 }
 

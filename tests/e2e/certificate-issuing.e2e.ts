@@ -95,7 +95,7 @@ describe("a ministry officer issues and revokes certificates", () => {
     await page.getByLabel(/^Ngày quyết định/).fill("2026-11-20");
     await page.getByRole("button", { name: "Cấp 4 giấy chứng nhận" }).click();
     await page.waitForURL(/\/recognition\/batches\/[a-f0-9]{24}$/);
-    await page.getByText("Đã cấp 4/4").waitFor({ timeout: 30_000 });
+    await page.locator(".batch-count", { hasText: "Đã cấp 4/4" }).waitFor({ timeout: 30_000 });
     await page.getByRole("link", { name: "Về danh sách giấy chứng nhận" }).waitFor();
     await screenshot(page, "certificates-batch-done-vi");
     await page.getByRole("link", { name: "Về danh sách giấy chứng nhận" }).click();
@@ -115,5 +115,29 @@ describe("a ministry officer issues and revokes certificates", () => {
     await page.getByTestId("language-switch").click();
     await page.getByRole("heading", { name: "Issued (5)" }).waitFor();
     await screenshot(page, "certificates-en");
+  });
+
+  test("a running batch's page updates itself: by polling with JavaScript, by reloading (meta refresh) without", async () => {
+    const { CertificateBatch } = await import("#models/certificate.server");
+    const { User } = await import("#models/user.server");
+    const officer = (await User.findOne({ email: officerEmail }).lean())!;
+    const noScript = await browser.newContext({ javaScriptEnabled: false, storageState: await page.context().storageState() });
+    const plain = await noScript.newPage();
+    for (const [label, tab, hex] of [["with JavaScript", page, "a"], ["without JavaScript", plain, "f"]] as const) {
+      const batchId = `${hex}${stamp}`.padEnd(24, "0").replace(/[^a-f0-9]/g, "0");
+      await CertificateBatch.create({ _id: batchId, total: 3, issued: 1, state: "running", startedBy: officer._id });
+      await tab.goto(`${baseUrl()}/recognition/batches/${batchId}`);
+      await tab.locator(".batch-count", { hasText: "Issued 1/3" }).waitFor();
+      // The reload tag exists only where scripts do not run (inside <noscript>).
+      expect(await tab.locator('meta[http-equiv="refresh"]').count(), label).toBe(tab === plain ? 1 : 0);
+      if (tab === plain) await screenshot(tab, "certificates-batch-running-nojs-en");
+      await CertificateBatch.updateOne({ _id: batchId }, { $set: { issued: 2, failed: 1, failures: [{ nominationId: "x", reason: "needs_decision" }], state: "done", finishedAt: new Date() } });
+      await tab.getByRole("link", { name: "Back to the certificates" }).waitFor({ timeout: 15_000 });
+      await tab.locator(".batch-count", { hasText: "Issued 2/3" }).waitFor();
+      await tab.getByText("needs the number and date of a signed decision").waitFor();
+      expect(await tab.locator('meta[http-equiv="refresh"]').count(), label).toBe(0);
+    }
+    await screenshot(plain, "certificates-batch-failures-en");
+    await noScript.close();
   });
 });
