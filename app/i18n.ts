@@ -1,5 +1,7 @@
 import catalogueEn from "./locales/catalogue.en.json";
 import catalogueVi from "./locales/catalogue.vi.json";
+import certificatesAdminEn from "./locales/certificates-admin.en.json";
+import certificatesAdminVi from "./locales/certificates-admin.vi.json";
 import en from "./locales/en.json";
 import filesEn from "./locales/files.en.json";
 import filesVi from "./locales/files.vi.json";
@@ -39,8 +41,8 @@ export const i18nConfig = {
   defaultNS: "common",
   ns: ["common"],
   resources: {
-    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi, ...filesVi, ...mailVi, ...limitsVi } },
-    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn, ...filesEn, ...mailEn, ...limitsEn } },
+    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi, ...filesVi, ...mailVi, ...limitsVi, ...certificatesAdminVi } },
+    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn, ...filesEn, ...mailEn, ...limitsEn, ...certificatesAdminEn } },
   },
   interpolation: { escapeValue: false },
   react: { useSuspense: false },

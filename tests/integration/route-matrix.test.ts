@@ -26,6 +26,7 @@ import path from "node:path";
 import mongoose from "mongoose";
 import { beforeAll, describe, expect, test } from "vitest";
 import { BankStatementLine } from "#models/bank-statement-line.server";
+import { CertificateBatch } from "#models/certificate.server";
 import { CorrectionRequest } from "#models/correction-request.server";
 import { saveFile } from "#models/file.server";
 import { RateLimit } from "#models/rate-limit.server";
@@ -158,8 +159,12 @@ async function makeWorld() {
   // A second session of donor B (another device): what "end a session" is tried on.
   const otherSessionB = (await createSession(people.donorB.user.id, DAY, { userAgent: "Điện thoại bí mật của Bình Minh", ip: "203.0.113.77" })).id;
 
+  // A certificate batch the ministry ran (its progress page).
+  const batch = await CertificateBatch.create({ _id: "b".repeat(24), total: 1, issued: 0, failed: 1, failures: [{ nominationId: "c".repeat(24) + ":" + "d".repeat(24), reason: "not_found" }], state: "done", startedBy: people.ministry.user.id, finishedAt: new Date() });
+
   return {
     otherSessionB,
+    batchId: batch._id,
     people,
     instA: String(instA._id),
     instB: String(instB._id),
@@ -449,6 +454,32 @@ const MATRIX: Record<string, Row> = {
   "receipts.$number_.pdf": {
     loader: [{ name: "donor A's receipt PDF", path: (w) => `/receipts/${w.receiptA}/pdf`, params: (w) => ({ number: w.receiptA }), expect: signedIn(FORBIDDEN, { donorA: OK, managerA: OK, ministry: OK, admin: OK }) }],
     action: NO_ACTION,
+  },
+  "recognition.batches.$id": {
+    loader: [
+      { name: "a certificate batch's progress", path: (w) => `/recognition/batches/${w.batchId}`, params: (w) => ({ id: w.batchId }), expect: signedIn(FORBIDDEN, { ministry: OK, admin: OK }) },
+      { name: "no such batch", path: () => `/recognition/batches/${"e".repeat(24)}`, params: () => ({ id: "e".repeat(24) }), expect: signedIn(FORBIDDEN, { ministry: NOT_FOUND, admin: NOT_FOUND }) },
+    ],
+    action: NO_ACTION,
+  },
+  "recognition.certificates": {
+    loader: [{ name: "certificates to issue and issued", path: () => "/recognition/certificates", expect: signedIn(FORBIDDEN, { ministry: OK, admin: OK }) }],
+    action: [
+      {
+        name: "issue certificates",
+        path: () => "/recognition/certificates",
+        // The ministry and the admin tick nothing: a form error, nothing issued.
+        fields: (_w, c) => ({ intent: "issue", signerName: "Nguyễn Văn Ký", signerTitle: "Bộ trưởng", place: "Hà Nội", ...(c === "ministry" || c === "admin" ? {} : { nominationIds: "c".repeat(24) + ":" + "d".repeat(24) }) }),
+        expect: signedIn(FORBIDDEN, { ministry: BAD, admin: BAD }),
+      },
+      {
+        name: "revoke a certificate",
+        path: () => "/recognition/certificates",
+        // The ministry and the admin give no reason: a form error, nothing revoked.
+        fields: (_w, c) => ({ intent: "revoke", code: "A".repeat(32), reason: c === "ministry" || c === "admin" ? "" : "Thu hồi trái phép" }),
+        expect: signedIn(FORBIDDEN, { ministry: BAD, admin: BAD }),
+      },
+    ],
   },
   register: {
     loader: [{ name: "register page", path: () => "/register", expect: everyone(to(/^\/account$/), { anonymous: OK }) }],
