@@ -10,7 +10,7 @@ import { deleteExpiredTokens } from "#models/token.server";
 import { vietnamDateInput } from "../calendar";
 import { mailConfig } from "../mail";
 import { sendPledgeReminders, type ReminderReport } from "../reminders";
-import { voidInterruptedSerials } from "../recognition/certificates";
+import { closeInterruptedBatches, voidInterruptedSerials } from "../recognition/certificates";
 import { completeStatementLines } from "../reconciliation";
 import { bookDonation } from "./donations";
 import { verifyLedgerChain } from "./ledger";
@@ -115,6 +115,8 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
       await bookDonation(donation);
       report.giftsBooked += 1;
     }
+    // Certificate batches whose process stopped: closed, the rest left approved to be issued again.
+    await closeInterruptedBatches();
     // 3. Statement lines stored as matched whose gift was never booked (and, daily, queued lines already booked).
     const day = vietnamDateInput(started);
     const lastDaily = await Meta.findById(DAILY).lean();

@@ -136,7 +136,9 @@ async function issueOne(actor: SessionUser, nominationId: string, values: IssueV
   const province = rule.scope === "national" ? "" : provinceName(rule.scope) ?? "";
   const fill = { name: printedName, total: nomination.contribution, programmes: "", year: rule.year, province };
   const citation = { vi: fillCitation(rule.citation?.vi ?? "", fill, "vi"), en: fillCitation(rule.citation?.en ?? "", fill, "en") };
-  const decisionDate = values.decisionDate ? vietnamMidnight(...(values.decisionDate.split("-").map(Number) as [number, number, number])) : null;
+  // A decision belongs to the state awards it records: a batch's decision is not printed on its plain certificates.
+  const decisionNumber = kind.decision ? values.decisionNumber : "";
+  const decisionDate = kind.decision && values.decisionDate ? vietnamMidnight(...(values.decisionDate.split("-").map(Number) as [number, number, number])) : null;
   const code = newVerificationCode();
   const serial = await claimSerial(rule.type, year, code);
   const addresses = certificateAddresses(config.origin);
@@ -151,7 +153,7 @@ async function issueOne(actor: SessionUser, nominationId: string, values: IssueV
         description: citation.vi,
         recipient: named ? { kind: "named", name: named } : { kind: "anonymous" },
         achievement: { id: addresses.achievement(String(rule._id)), name: rule.name?.vi ?? kind.title.vi, description: `${kind.title.vi} — ${rule.ruleSet}`, criteria: criteriaOf(rule), achievementType: kind.decision ? "Award" : "Certificate" },
-        ...(values.decisionNumber && decisionDate ? { evidence: [{ name: `Quyết định số ${values.decisionNumber}`, description: `ngày ${vietnamDateInput(decisionDate).split("-").reverse().join("/")}` }] } : {}),
+        ...(decisionNumber && decisionDate ? { evidence: [{ name: `Quyết định số ${decisionNumber}`, description: `ngày ${vietnamDateInput(decisionDate).split("-").reverse().join("/")}` }] } : {}),
         status: { listUrl: addresses.statusList(1), index: statusIndex },
       }),
       config.keys.current.privateKey,
@@ -171,7 +173,7 @@ async function issueOne(actor: SessionUser, nominationId: string, values: IssueV
         citation,
         year: rule.year,
         contribution: nomination.contribution,
-        decisionNumber: values.decisionNumber || null,
+        decisionNumber: decisionNumber || null,
         decisionDate,
         signerName: values.signerName,
         signerTitle: values.signerTitle,
@@ -251,6 +253,19 @@ export async function startBatch(actor: SessionUser, input: unknown, config: Rec
   })();
   finished.catch((error: unknown) => console.error(`certificate batch ${batchId} stopped: ${(error as Error).message}`));
   return { batchId, finished };
+}
+
+/**
+ * Batches whose process stopped (no progress written for `staleMs`; progress is written every 10
+ * certificates): closed, with the rest named as not issued — they stay approved and can be issued
+ * again. Run by the sweeper.
+ */
+export async function closeInterruptedBatches(staleMs = 10 * 60 * 1000): Promise<number> {
+  const stale = await CertificateBatch.find({ state: "running", updatedAt: { $lt: new Date(Date.now() - staleMs) } }).select("_id total issued failed").lean();
+  for (const batch of stale) {
+    await CertificateBatch.updateOne({ _id: batch._id }, { $set: { state: "done", finishedAt: new Date(), failed: batch.total - batch.issued }, $push: { failures: { nominationId: "", reason: "interrupted" } } });
+  }
+  return stale.length;
 }
 
 export async function batchProgress(actor: SessionUser, batchId: string) {
