@@ -59,7 +59,7 @@ async function upsertUser(email: string, name: string, role: Role, passwordHash:
  * start` keeps in .data/signing-key.pem. Without either, no certificate is seeded (one signed with a
  * made-up key would not verify on the app).
  */
-export async function seedRecognitionConfig(env: NodeJS.ProcessEnv = process.env): Promise<RecognitionConfig | null> {
+export async function seedRecognitionConfig(env: { SIGNING_KEY?: string; SIGNING_KEYS_RETIRED?: string; APP_URL?: string } = process.env as Record<string, string | undefined>): Promise<RecognitionConfig | null> {
   const keyFile = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../.data/signing-key.pem");
   const pem = env.SIGNING_KEY ?? (fs.existsSync(keyFile) ? fs.readFileSync(keyFile, "utf8") : null);
   if (!pem) return null;
