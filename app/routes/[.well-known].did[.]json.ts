@@ -1,6 +1,6 @@
-import { buildDidDocument } from "#services/certificates/keys";
 import { KEYS_CACHE, publicJson } from "~/utils/public-documents.server";
 import { recognitionConfig } from "~/utils/recognition.server";
+import { buildDidDocument } from "~/utils/certificates.server";
 
 /**
  * /.well-known/did.json — the did:web document of the platform's host: every key certificates were

@@ -1,6 +1,6 @@
-import { buildJwks } from "#services/certificates/keys";
 import { KEYS_CACHE, publicJson } from "~/utils/public-documents.server";
 import { recognitionConfig } from "~/utils/recognition.server";
+import { buildJwks } from "~/utils/certificates.server";
 
 /**
  * /.well-known/jwks.json — the same keys as /.well-known/did.json, as a JWK Set (RFC 7517): what a

@@ -3,14 +3,13 @@ import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { provinceName } from "#models/reference/provinces";
-import { CERTIFICATE_TYPES } from "#models/recognition-rule.server";
 import { formatDate, formatVnd } from "#services/format";
-import { certificatesOfUser } from "#services/recognition/certificates";
 import { requireUser } from "~/utils/auth.server";
 import { institutionSummaries, pledgesOfUser } from "~/utils/domain.server";
 import { getLanguage } from "~/utils/i18n.server";
 import { MailSettings } from "~/components/mail-settings";
 import { getMailProfile } from "~/utils/mail.server";
+import { CERTIFICATE_TYPES, certificatesOfUser } from "~/utils/certificates.server";
 
 export const meta: MetaFunction = () => [{ title: "Tài khoản · Account — Góp Sức" }];
 
@@ -27,7 +26,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     provinceName: user.provinceSlug ? provinceName(user.provinceSlug) : null,
     pledges: pledges.map(({ pledge, programme, paid }) => ({ reference: pledge.reference, amount: pledge.amount, paid, state: pledge.state, kind: pledge.kind, programmeTitle: programme?.title ?? "", createdAt: pledge.createdAt as Date })),
     locale: await getLanguage(request),
-    certificates: certificates.map((c) => ({ code: c._id, serial: c.serial, type: c.type, year: c.year, status: c.status, revokedAt: c.revokedAt ?? null, revokedReason: c.revokedReason ?? null })),
+    certificates: certificates.map((c) => ({ code: c._id, serial: c.serial, typeTitle: CERTIFICATE_TYPES[c.type].title, year: c.year, status: c.status, revokedAt: c.revokedAt ?? null, revokedReason: c.revokedReason ?? null })),
   });
 }
 
@@ -100,7 +99,7 @@ export default function AccountPage() {
           </div>
         )}
       </section>
-      <section aria-labelledby="my-certificates" className="stack" data-testid="my-certificates">
+      <section aria-labelledby="my-certificates" className="stack" data-testid="my-certificates" style={{ marginBlock: "1.5rem" }}>
         <h2 id="my-certificates">{t("verify.mine.title")}</h2>
         {certificates.length === 0 ? <p className="muted">{t("verify.mine.none")}</p> : (
           <div className="table-wrap">
@@ -110,7 +109,7 @@ export default function AccountPage() {
                 {certificates.map((c) => (
                   <tr key={c.code} data-testid="my-certificate">
                     <td><Link to={`/verify/${c.code}`}><code>{c.serial}</code></Link></td>
-                    <td>{CERTIFICATE_TYPES[c.type].title[locale]}</td>
+                    <td>{c.typeTitle[locale]}</td>
                     <td>{c.year}</td>
                     <td>
                       {c.status === "revoked" ? (

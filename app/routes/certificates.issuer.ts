@@ -1,7 +1,6 @@
-import { certificateAddresses } from "#services/certificates/addresses";
-import { buildIssuerProfileDocument } from "#services/certificates/credential";
 import { DOCUMENT_CACHE, publicJson } from "~/utils/public-documents.server";
 import { recognitionConfig } from "~/utils/recognition.server";
+import { buildIssuerProfileDocument, certificateAddresses } from "~/utils/certificates.server";
 
 /**
  * /certificates/issuer — the ministry's Open Badges issuer profile (the credentials' `issuer.url`),

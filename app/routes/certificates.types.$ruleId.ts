@@ -1,8 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { achievementDocument } from "#services/recognition/public";
 import { DOCUMENT_CACHE, publicJson, publicNotFound } from "~/utils/public-documents.server";
 import { recognitionConfig } from "~/utils/recognition.server";
 import { ServiceError } from "~/utils/service-errors.server";
+import { achievementDocument } from "~/utils/certificates.server";
 
 /**
  * /certificates/types/<ruleId> — one kind of certificate (a rule's tier) as an Open Badges

@@ -1,8 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { VC_JWT_MEDIA_TYPE } from "#services/certificates/vc-jwt";
-import { statusListJwt } from "#services/recognition/certificates";
 import { publicNotFound, PUBLIC_CORS, STATUS_LIST_CACHE } from "~/utils/public-documents.server";
 import { recognitionConfig } from "~/utils/recognition.server";
+import { statusListJwt, VC_JWT_MEDIA_TYPE } from "~/utils/certificates.server";
 
 /** The revocation lists in use (every credential names list 1 today; decision 0025). */
 const LISTS = new Set(["1"]);

@@ -1,8 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { envelopeCredential, VC_JWT_MEDIA_TYPE } from "#services/certificates/vc-jwt";
-import { credentialDownload, readVerificationCode } from "#services/recognition/public";
 import { DOCUMENT_CACHE, publicJson, publicNotFound, PUBLIC_CORS } from "~/utils/public-documents.server";
 import { ServiceError } from "~/utils/service-errors.server";
+import { credentialDownload, envelopeCredential, readVerificationCode, VC_JWT_MEDIA_TYPE } from "~/utils/certificates.server";
 
 /**
  * /verify/<code>/credential — the certificate's signed credential, public (it is the credential's own

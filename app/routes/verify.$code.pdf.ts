@@ -1,10 +1,9 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { certificatePdf } from "#services/recognition/certificates";
-import { readVerificationCode } from "#services/recognition/public";
 import { requireUser } from "~/utils/auth.server";
 import { enforceFileLimits, limitsFor } from "~/utils/rate-limit.server";
 import { recognitionConfig } from "~/utils/recognition.server";
 import { orRespond } from "~/utils/service-errors.server";
+import { certificatePdf, readVerificationCode } from "~/utils/certificates.server";
 
 /**
  * /verify/<code>/pdf — the certificate as PDF, for the donor it was given to (signed in to their

@@ -2,16 +2,14 @@ import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run
 import { json, redirect } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { CERTIFICATE_TYPES } from "#models/recognition-rule.server";
 import { formatDate, formatLongVietnameseDate } from "#services/format";
-import { canIssue, certificatesOfUser } from "#services/recognition/certificates";
-import { readVerificationCode, verifyForPage } from "#services/recognition/public";
 import { useLocale } from "~/components/catalogue-helpers";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import verifyStyles from "~/styles/verify.css";
 import { getUser } from "~/utils/auth.server";
 import { recognitionConfig } from "~/utils/recognition.server";
 import { orRespond } from "~/utils/service-errors.server";
+import { canIssue, CERTIFICATE_TYPES, certificatesOfUser, readVerificationCode, verifyForPage } from "~/utils/certificates.server";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: verifyStyles }];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -43,7 +41,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       canDownload,
       certificate: {
         serial: certificate.serial,
-        type: certificate.type,
+        typeTitle: CERTIFICATE_TYPES[certificate.type].title,
         recipientName: certificate.recipientName ?? null,
         citation: { vi: certificate.citation?.vi ?? "", en: certificate.citation?.en ?? "" },
         year: certificate.year,
@@ -68,12 +66,11 @@ export default function VerifyCertificatePage() {
   const { code, verdict, canDownload, certificate } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
   const locale = useLocale();
-  const kind = CERTIFICATE_TYPES[certificate.type];
   const confirmed = verdict.state !== "not_genuine";
   const revokedAt = certificate.revokedAt ? new Date(certificate.revokedAt) : null;
   const place = formatLongVietnameseDate(new Date(certificate.issuedAt), certificate.place);
   return (
-    <article className="stack">
+    <article className="stack verify-page">
       <h1>{t("verify.pageTitle")}</h1>
       <section className={`verdict verdict-${verdict.state}`} role="status" aria-live="polite" data-testid="verdict" data-state={verdict.state}>
         <h2>
@@ -97,7 +94,7 @@ export default function VerifyCertificatePage() {
       <section aria-labelledby="details" className="stack">
         <h2 id="details">{confirmed ? t("verify.details") : t("verify.detailsUnconfirmed")}</h2>
         <dl className="facts card">
-          <div><dt>{t("verify.type")}</dt><dd data-testid="certificate-type">{kind.title[locale]}</dd></div>
+          <div><dt>{t("verify.type")}</dt><dd data-testid="certificate-type">{certificate.typeTitle[locale]}</dd></div>
           <div><dt>{t("verify.serial")}</dt><dd data-testid="certificate-serial">{certificate.serial}</dd></div>
           <div>
             <dt>{t("verify.recipient")}</dt>

@@ -2,10 +2,10 @@ import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run
 import { json, redirect } from "@remix-run/node";
 import { Form, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { readVerificationCode } from "#services/recognition/public";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import verifyStyles from "~/styles/verify.css";
 import { recognitionConfig } from "~/utils/recognition.server";
+import { readVerificationCode } from "~/utils/certificates.server";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: verifyStyles }];
 export const meta: MetaFunction = () => [{ title: "Kiểm tra giấy chứng nhận · Verify a certificate — Góp Sức" }];
@@ -28,7 +28,7 @@ export default function VerifyForm() {
   const { typed, error, count, origin } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
   return (
-    <section className="stack narrow">
+    <section className="stack verify-form-page">
       <h1>{t("verify.formTitle")}</h1>
       <p>{t("verify.formIntro")}</p>
       <Form method="get" action="/verify" className="card stack verify-form" noValidate>
