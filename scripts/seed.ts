@@ -91,7 +91,8 @@ export async function seedRecognition(config: RecognitionConfig) {
   const signer = { signerName: "Nguyễn Văn Hùng", signerTitle: "Bộ trưởng Bộ Văn hóa, Thể thao và Du lịch", place: "Hà Nội" };
   const issued: Array<{ donorId: string; ruleSet: string; code: string }> = [];
   for (const set of sets) {
-    await createRule(ministry, { ...set, donorKinds: ["organisation", "individual"], year, countInKind: "on", scope: "national" });
+    // Organisations only: a citation's {tên} is the printed name, which must not reach a public page for a person who chose not to be named.
+    await createRule(ministry, { ...set, donorKinds: ["organisation"], year, countInKind: "on", scope: "national" });
     const qualifying = await qualifyingDonors(ministry, set.ruleSet, DEMO_RECOGNITION_YEAR);
     const byRule = new Map<string, string[]>();
     for (const row of qualifying) byRule.set(row.ruleId, [...(byRule.get(row.ruleId) ?? []), row.donorId]);

@@ -40,7 +40,7 @@ let donorB: SessionUser;
 let cookieA: string;
 let cookieB: string;
 /** Donor A's certificate in force, donor A's revoked one, donor B's. */
-const codes = { genuine: "", revoked: "", other: "" };
+const codes = { genuine: "", revoked: "", other: "", anonymous: "" };
 const serials = { genuine: "", revoked: "", other: "" };
 let ruleId = "";
 
@@ -59,7 +59,9 @@ beforeAll(async () => {
   cookieB = await sessionCookieFor(donorB.id);
   const orgA = await Donor.create({ kind: "organisation", legalName: "Công ty Cổ phần Sách Kiểm Thử", taxCode: "1000000509", address: "1 Tràng Tiền, Hà Nội", userId: donorA.id });
   const orgB = await Donor.create({ kind: "organisation", legalName: "Công ty TNHH Bí Mật Bình", taxCode: "1000000516", address: "2 Hàng Bài, Hà Nội", userId: donorB.id });
-  for (const [i, donor] of [orgA, orgB].entries()) {
+  // A person who never chose to be named publicly.
+  const person = await Donor.create({ kind: "individual", fullName: "Trần Văn Kín Tiếng", email: "kin.tieng@example.vn" });
+  for (const [i, donor] of [orgA, orgB, person].entries()) {
     await recordDonation({ idempotencyKey: `verify-pages:${i}`, programmeId: programme._id, institutionId: institution._id, donorId: String(donor._id), method: "cash", amount: 30_000_000, receivedAt: new Date(Date.now() - 60 * 60 * 1000) });
   }
   const rules: Awaited<ReturnType<typeof createRule>>[] = [];
@@ -70,7 +72,7 @@ beforeAll(async () => {
         type,
         nameVi: `Hạng ${ruleSet}`,
         nameEn: `Tier ${ruleSet}`,
-        donorKinds: ["organisation"],
+        donorKinds: ["organisation", "individual"],
         minTotal: "10.000.000",
         year: String(YEAR),
         countInKind: "on",
@@ -92,6 +94,7 @@ beforeAll(async () => {
   ({ code: codes.genuine, serial: serials.genuine } = await issue(rules[0]!, orgA._id));
   ({ code: codes.revoked, serial: serials.revoked } = await issue(rules[1]!, orgA._id));
   ({ code: codes.other, serial: serials.other } = await issue(rules[0]!, orgB._id));
+  ({ code: codes.anonymous } = await issue(rules[0]!, person._id));
   await revokeCertificate(ministry, { code: codes.revoked, reason: REVOKE_REASON });
 });
 
@@ -160,6 +163,15 @@ describe("/verify/<code>", () => {
       await Certificate.updateOne({ _id: codes.other }, { $set: { "citation.vi": stored.citation!.vi } });
     }
     expect(textOf((await page(codes.other, "vi")).html)).toContain("ĐANG CÓ HIỆU LỰC");
+  });
+
+  test("a recipient who did not consent to be named is an anonymous benefactor, never named", async () => {
+    const vi = textOf((await page(codes.anonymous, "vi")).html);
+    expect(vi).toContain("Tặng Nhà hảo tâm (người nhận chọn không công khai tên)");
+    expect(vi).not.toContain("Kín Tiếng");
+    const en = textOf((await page(codes.anonymous, "en")).html);
+    expect(en).toContain("Awarded to Anonymous benefactor");
+    expect(en).not.toContain("Kín Tiếng");
   });
 
   test("an unknown code is a 404; a code typed in lower case with dashes goes to its one address", async () => {
