@@ -21,6 +21,8 @@ import receiptEn from "./locales/receipt.en.json";
 import receiptVi from "./locales/receipt.vi.json";
 import sessionsEn from "./locales/sessions.en.json";
 import sessionsVi from "./locales/sessions.vi.json";
+import verifyEn from "./locales/verify.en.json";
+import verifyVi from "./locales/verify.vi.json";
 import vi from "./locales/vi.json";
 
 export const SUPPORTED_LANGUAGES = ["vi", "en"] as const;
@@ -41,8 +43,8 @@ export const i18nConfig = {
   defaultNS: "common",
   ns: ["common"],
   resources: {
-    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi, ...filesVi, ...mailVi, ...limitsVi, ...certificatesAdminVi } },
-    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn, ...filesEn, ...mailEn, ...limitsEn, ...certificatesAdminEn } },
+    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi, ...filesVi, ...mailVi, ...limitsVi, ...certificatesAdminVi, ...verifyVi } },
+    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn, ...filesEn, ...mailEn, ...limitsEn, ...certificatesAdminEn, ...verifyEn } },
   },
   interpolation: { escapeValue: false },
   react: { useSuspense: false },

@@ -36,7 +36,10 @@ const certificateSchema = new Schema(
     /** The name printed on the certificate itself (handed to the donor; always their name). */
     printedName: { type: String, required: true, trim: true, maxlength: 300 },
     recipientAddress: { type: String, trim: true, maxlength: 300, default: "" },
+    /** The citation as published (the recipient named only as they consented), in both languages. */
     citation: { vi: { type: String, required: true, maxlength: 1000 }, en: { type: String, required: true, maxlength: 1000 } },
+    /** The citation as printed on the certificate handed to the donor (their name). */
+    printedCitation: { type: String, maxlength: 1000, default: "" },
     year: { type: Number, required: true },
     contribution: vnd(),
     decisionNumber: { type: String, trim: true, maxlength: 60, default: null },

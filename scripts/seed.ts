@@ -3,14 +3,21 @@
  * institutions of all three types in several provinces, programmes, donors, pledges and gifts.
  * Run by `npm start`; by hand: `MONGODB_URI=... npm run seed`.
  */
+import fs from "node:fs";
+import path from "node:path";
 import mongoose from "mongoose";
 import { Donor } from "#models/donor.server";
 import { Institution } from "#models/institution.server";
+import { Nomination } from "#models/nomination.server";
 import { completeUserPledges, notePledgeReference, Pledge } from "#models/pledge.server";
 import { Programme, refreshProgrammeSearchText } from "#models/programme.server";
-import { User, type Role } from "#models/user.server";
+import { toSessionUser, User, type Role } from "#models/user.server";
+import { loadIssuerKeys, parseRetiredKeys } from "#services/certificates/keys";
 import { recordDonation } from "#services/money/donations";
 import { rebuildProjections } from "#services/money/projections";
+import { issueCertificate, revokeCertificate, type RecognitionConfig } from "#services/recognition/certificates";
+import { createRule, nominate, review } from "#services/recognition/nominations";
+import { qualifyingDonors } from "#services/recognition/qualification";
 import { slugify } from "#services/text";
 import { hashPassword } from "~/utils/auth.server";
 
@@ -46,7 +53,67 @@ async function upsertUser(email: string, name: string, role: Role, passwordHash:
   return User.create({ email, name, role, passwordHash, emailVerifiedAt: new Date(), ...extra });
 }
 
-export async function seed() {
+/**
+ * Where the app is and the key it signs certificates with, as the app will read them: `npm start` gives
+ * the seed the same APP_URL and SIGNING_KEY as the server (scripts/start.mjs); by hand, the key `npm
+ * start` keeps in .data/signing-key.pem. Without either, no certificate is seeded (one signed with a
+ * made-up key would not verify on the app).
+ */
+export async function seedRecognitionConfig(env: { SIGNING_KEY?: string; SIGNING_KEYS_RETIRED?: string; APP_URL?: string } = process.env as Record<string, string | undefined>): Promise<RecognitionConfig | null> {
+  const keyFile = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../.data/signing-key.pem");
+  const pem = env.SIGNING_KEY ?? (fs.existsSync(keyFile) ? fs.readFileSync(keyFile, "utf8") : null);
+  if (!pem) return null;
+  const origin = new URL(env.APP_URL ?? "http://localhost:3000").origin;
+  return { origin, keys: await loadIssuerKeys({ origin, signingKeyPem: pem, retired: parseRetiredKeys(env.SIGNING_KEYS_RETIRED) }) };
+}
+
+/** The year of the demo gifts, and of the demo recognition rules. */
+export const DEMO_RECOGNITION_YEAR = 2026;
+
+/**
+ * The recognition journey's demo (J3), through the services as officers would go: two rule sets for
+ * the demo gifts' year, the qualifying donors of Thư viện Hà Nội nominated by its manager, approved
+ * and issued by the ministry officer; the demo business donor (Công ty Cổ phần Sách Vina) gets a
+ * certificate in force and a letter of thanks that was revoked, with the reason.
+ */
+export async function seedRecognition(config: RecognitionConfig) {
+  const officer = await User.findOne({ email: "bo.vhttdl@gopsuc.vn" }).lean();
+  const manager = await User.findOne({ email: "quanly.thuvienhanoi@gopsuc.vn" }).lean();
+  const demoDonor = await Donor.findOne({ taxCode: "0100109106" }).select("_id").lean();
+  if (!officer || !manager || !demoDonor) throw new Error("seedRecognition: the demo officer, manager and business donor come first");
+  const ministry = toSessionUser(officer);
+  const nominator = toSessionUser(manager);
+  const year = String(DEMO_RECOGNITION_YEAR);
+  const sets = [
+    { ruleSet: `Giấy chứng nhận nhà tài trợ tiêu biểu ${year}`, type: "certificate", nameVi: "Giấy chứng nhận nhà tài trợ tiêu biểu", nameEn: "Outstanding sponsor certificate", minTotal: "100.000.000", citationVi: "Đã có thành tích đóng góp {tổng} cho hoạt động học tập suốt đời tại thư viện, bảo tàng, trung tâm văn hóa năm {năm}.", citationEn: "For contributing {total} to lifelong learning in libraries, museums and cultural centres in {year}." },
+    { ruleSet: `Thư cảm ơn nhà tài trợ ${year}`, type: "thanks", nameVi: "Thư cảm ơn nhà tài trợ", nameEn: "Sponsor letter of thanks", minTotal: "20.000.000", citationVi: "Trân trọng cảm ơn {tên} đã đóng góp {tổng} cho Chương trình học tập suốt đời năm {năm}.", citationEn: "With thanks to {name} for contributing {total} to the lifelong learning programme in {year}." },
+  ];
+  const signer = { signerName: "Nguyễn Văn Hùng", signerTitle: "Bộ trưởng Bộ Văn hóa, Thể thao và Du lịch", place: "Hà Nội" };
+  const issued: Array<{ donorId: string; ruleSet: string; code: string }> = [];
+  for (const set of sets) {
+    // Organisations only: a citation's {tên} is the printed name, which must not reach a public page for a person who chose not to be named.
+    await createRule(ministry, { ...set, donorKinds: ["organisation"], year, countInKind: "on", scope: "national" });
+    const qualifying = await qualifyingDonors(ministry, set.ruleSet, DEMO_RECOGNITION_YEAR);
+    const byRule = new Map<string, string[]>();
+    for (const row of qualifying) byRule.set(row.ruleId, [...(byRule.get(row.ruleId) ?? []), row.donorId]);
+    for (const [ruleId, donorIds] of byRule) await nominate(nominator, { ruleId, donorIds, justification: "Nhà tài trợ thường xuyên của Thư viện Hà Nội trong năm." });
+    const proposed = await Nomination.find({ status: "proposed" }).select("_id").lean();
+    const approved = await review(ministry, { nominationIds: proposed.map((n) => n._id), decision: "approve", reason: "Đủ điều kiện theo quy định." });
+    for (const { nominationId, result } of approved) {
+      if (result !== "approved") continue;
+      const outcome = await issueCertificate(ministry, { nominationIds: [nominationId], ...signer }, config);
+      const nomination = await Nomination.findById(nominationId).select("donorId").lean();
+      if (outcome.code && nomination) issued.push({ donorId: String(nomination.donorId), ruleSet: set.ruleSet, code: outcome.code });
+    }
+  }
+  const mine = issued.filter((c) => c.donorId === String(demoDonor._id));
+  const toRevoke = mine.find((c) => c.ruleSet.startsWith("Thư cảm ơn"));
+  if (mine.length < 2 || !toRevoke) throw new Error("seedRecognition: the demo business donor should have qualified for both rule sets");
+  await revokeCertificate(ministry, { code: toRevoke.code, reason: "Cấp trùng: nhà tài trợ đã được tặng Giấy chứng nhận nhà tài trợ tiêu biểu cùng năm." });
+  return { issued: issued.length, revoked: 1 };
+}
+
+export async function seed(recognition?: RecognitionConfig | null) {
   if ((await User.estimatedDocumentCount()) > 0) return false;
   const passwordHash = await hashPassword(DEMO_PASSWORD);
 
@@ -181,6 +248,9 @@ export async function seed() {
   for (const [userId, ids] of pledgesOfUsers) await completeUserPledges(userId, ids);
   // Pledges were written directly: their programmes' totals are derived from the records once.
   await rebuildProjections();
+  const config = recognition === undefined ? await seedRecognitionConfig() : recognition;
+  if (config) await seedRecognition(config);
+  else console.log("• No SIGNING_KEY (nor .data/signing-key.pem): no demo certificates written.");
   return true;
 }
 

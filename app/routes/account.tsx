@@ -9,6 +9,7 @@ import { institutionSummaries, pledgesOfUser } from "~/utils/domain.server";
 import { getLanguage } from "~/utils/i18n.server";
 import { MailSettings } from "~/components/mail-settings";
 import { getMailProfile } from "~/utils/mail.server";
+import { CERTIFICATE_TYPES, certificatesOfUser } from "~/utils/certificates.server";
 
 export const meta: MetaFunction = () => [{ title: "Tài khoản · Account — Góp Sức" }];
 
@@ -17,6 +18,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const pledges = await pledgesOfUser(user);
   const institutions = user.role === "manager" ? await institutionSummaries(user.institutionIds) : [];
   const mailProfile = await getMailProfile(user.id);
+  const certificates = await certificatesOfUser(user);
   return json({
     mail: { emailVerified: mailProfile?.emailVerified ?? false, pledgeReminders: mailProfile?.pledgeReminders ?? true },
     user,
@@ -24,11 +26,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
     provinceName: user.provinceSlug ? provinceName(user.provinceSlug) : null,
     pledges: pledges.map(({ pledge, programme, paid }) => ({ reference: pledge.reference, amount: pledge.amount, paid, state: pledge.state, kind: pledge.kind, programmeTitle: programme?.title ?? "", createdAt: pledge.createdAt as Date })),
     locale: await getLanguage(request),
+    certificates: certificates.map((c) => ({ code: c._id, serial: c.serial, typeTitle: CERTIFICATE_TYPES[c.type].title, year: c.year, status: c.status, revokedAt: c.revokedAt ?? null, revokedReason: c.revokedReason ?? null })),
   });
 }
 
 export default function AccountPage() {
-  const { user, institutions, provinceName, pledges, locale, mail } = useLoaderData<typeof loader>();
+  const { user, institutions, provinceName, pledges, locale, mail, certificates } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
   return (
     <section>
@@ -89,6 +92,42 @@ export default function AccountPage() {
                     <td className="num" data-testid="my-pledge-paid">{formatVnd(p.paid, locale)}</td>
                     <td>{t(`pledge.state.${p.state}`)}</td>
                     <td>{formatDate(p.createdAt, locale)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <section aria-labelledby="my-certificates" className="stack" data-testid="my-certificates" style={{ marginBlock: "1.5rem" }}>
+        <h2 id="my-certificates">{t("verify.mine.title")}</h2>
+        {certificates.length === 0 ? <p className="muted">{t("verify.mine.none")}</p> : (
+          <div className="table-wrap">
+            <table>
+              <thead><tr><th scope="col">{t("verify.mine.serial")}</th><th scope="col">{t("verify.mine.type")}</th><th scope="col">{t("verify.mine.year")}</th><th scope="col">{t("verify.mine.status")}</th><th scope="col">{t("verify.mine.links")}</th></tr></thead>
+              <tbody>
+                {certificates.map((c) => (
+                  <tr key={c.code} data-testid="my-certificate">
+                    <td><Link to={`/verify/${c.code}`}><code>{c.serial}</code></Link></td>
+                    <td>{c.typeTitle[locale]}</td>
+                    <td>{c.year}</td>
+                    <td>
+                      {c.status === "revoked" ? (
+                        <>
+                          <span className="badge badge-rejected">{t("verify.mine.revoked", { date: c.revokedAt ? formatDate(c.revokedAt, locale) : "" })}</span>
+                          {c.revokedReason ? <div className="muted">{t("verify.mine.revokedReason", { reason: c.revokedReason })}</div> : null}
+                        </>
+                      ) : (
+                        <span className="badge badge-approved">{t("verify.mine.issued")}</span>
+                      )}
+                    </td>
+                    <td>
+                      <span className="inline-form">
+                        <Link to={`/verify/${c.code}`}>{t("verify.mine.verifyPage")}</Link>
+                        <a href={`/verify/${c.code}/pdf`} download>{t("verify.mine.pdf")}</a>
+                        <a href={`/verify/${c.code}/credential?format=json`} download={`chung-nhan-${c.serial.replace(/\//g, "-")}.json`}>{t("verify.mine.credential")}</a>
+                      </span>
+                    </td>
                   </tr>
                 ))}
               </tbody>

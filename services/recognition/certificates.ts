@@ -97,14 +97,18 @@ export async function voidInterruptedSerials(graceMs = 10 * 60 * 1000): Promise<
 
 // ——— Issuing ———
 
-/** How the recipient is named publicly (the verification page, the credential): organisations by name; a person only if one of their pledges chose to show their name. */
+/**
+ * How the recipient is named publicly (the verification page, the signed credential), as they
+ * consented on their pledges: by name if a pledge chose to show it, anonymous if every pledge chose
+ * anonymity; without a pledge (gifts recorded by a manager), organisations by name and people not.
+ */
 async function publicName(donor: { _id: unknown; kind: string; legalName?: string | null; fullName?: string | null }): Promise<string | null> {
   const name = donorName(donor as never);
   if (!name) return null;
-  if (donor.kind === "organisation") return name;
   const pledgeIds = await findLookup("donor-pledges", String(donor._id));
-  const pledges = await Promise.all(pledgeIds.slice(0, 50).map((id) => Pledge.findById(id).select("visibility").lean()));
-  return pledges.some((p) => p && p.visibility !== "anonymous") ? name : null;
+  const pledges = (await Promise.all(pledgeIds.slice(0, 50).map((id) => Pledge.findById(id).select("visibility").lean()))).filter(Boolean);
+  if (pledges.length === 0) return donor.kind === "organisation" ? name : null;
+  return pledges.some((p) => p!.visibility !== "anonymous") ? name : null;
 }
 
 /** A citation template filled in (the placeholders of services/validation/recognition.ts). */
@@ -134,8 +138,14 @@ async function issueOne(actor: SessionUser, nominationId: string, values: IssueV
   const printedName = donorName(donor) ?? nomination.donorName;
   const named = await publicName(donor);
   const province = rule.scope === "national" ? "" : provinceName(rule.scope) ?? "";
-  const fill = { name: printedName, total: nomination.contribution, programmes: "", year: rule.year, province };
-  const citation = { vi: fillCitation(rule.citation?.vi ?? "", fill, "vi"), en: fillCitation(rule.citation?.en ?? "", fill, "en") };
+  // The citation is public (signed into the credential, shown on the verification page): it names the
+  // recipient only as they consented. The printed certificate, which goes to the donor, names them.
+  const fill = { name: named ?? "", total: nomination.contribution, programmes: "", year: rule.year, province };
+  const citation = {
+    vi: fillCitation(rule.citation?.vi ?? "", { ...fill, name: named ?? "Nhà hảo tâm" }, "vi"),
+    en: fillCitation(rule.citation?.en ?? "", { ...fill, name: named ?? "an anonymous benefactor" }, "en"),
+  };
+  const printedCitation = fillCitation(rule.citation?.vi ?? "", { ...fill, name: printedName }, "vi");
   // A decision belongs to the state awards it records: a batch's decision is not printed on its plain certificates.
   const decisionNumber = kind.decision ? values.decisionNumber : "";
   const decisionDate = kind.decision && values.decisionDate ? vietnamMidnight(...(values.decisionDate.split("-").map(Number) as [number, number, number])) : null;
@@ -171,6 +181,7 @@ async function issueOne(actor: SessionUser, nominationId: string, values: IssueV
         printedName,
         recipientAddress: donor.address ?? "",
         citation,
+        printedCitation,
         year: rule.year,
         contribution: nomination.contribution,
         decisionNumber: decisionNumber || null,
@@ -376,7 +387,7 @@ export async function certificatePdf(actor: SessionUser, code: string, config: R
     issuer: certificate.type === "pm_merit" ? "THỦ TƯỚNG CHÍNH PHỦ" : "BỘ TRƯỞNG BỘ VĂN HÓA, THỂ THAO VÀ DU LỊCH",
     recipientName: certificate.printedName,
     recipientAddress: certificate.recipientAddress || null,
-    citation: certificate.citation?.vi ?? "",
+    citation: certificate.printedCitation || certificate.citation?.vi || "",
     decisionNumber: certificate.decisionNumber,
     decisionDate: certificate.decisionDate,
     serial: certificate.serial,

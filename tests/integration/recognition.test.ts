@@ -224,7 +224,7 @@ describe("issuing, verifying, revoking", () => {
   });
 
   test("50 certificates issued at once get 50 distinct consecutive serials; a batch shows its progress and continues the numbers", async () => {
-    const rule = await createRule(ministry, ruleInput({ ruleSet: "Đợt lớn", nameVi: "Giấy chứng nhận đợt lớn", nameEn: "Large round", minTotal: "1.000.000" }));
+    const rule = await createRule(ministry, ruleInput({ ruleSet: "Đợt lớn", nameVi: "Giấy chứng nhận đợt lớn", nameEn: "Large round", minTotal: "1.000.000", citationVi: "Cảm ơn {tên} đã đóng góp {tổng} năm {năm}.", citationEn: "Thanks to {name} for giving {total} in {year}." }));
     const donors = [];
     for (let i = 0; i < 80; i += 1) {
       const donor = await person(`Nhà tài trợ số ${i + 1}`);
@@ -248,6 +248,10 @@ describe("issuing, verifying, revoking", () => {
     const one = (await Certificate.findOne({ batchId }).lean())!;
     expect(one.recipientName).toBeNull();
     expect(one.printedName).toMatch(/^Nhà tài trợ số/);
+    // Nor does the public citation (signed into the credential); the printed one, handed to them, does.
+    expect(one.citation).toEqual({ vi: "Cảm ơn Nhà hảo tâm đã đóng góp 2.000.000\u00a0₫ năm 2026.", en: "Thanks to an anonymous benefactor for giving ₫2,000,000 in 2026." });
+    expect(JSON.stringify((await checkCertificate(one._id, config)).verification.credential)).not.toContain(one.printedName);
+    expect(one.printedCitation).toBe(`Cảm ơn ${one.printedName} đã đóng góp 2.000.000\u00a0₫ năm 2026.`);
   });
 
   test("a serial whose issue stopped half-way is recorded as void with the reason", async () => {

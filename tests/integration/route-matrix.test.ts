@@ -33,6 +33,10 @@ import { RateLimit } from "#models/rate-limit.server";
 import { createSession } from "#models/session.server";
 import type { SessionUser } from "#models/user.server";
 import { requestCorrection } from "#services/corrections";
+import { issueCertificate } from "#services/recognition/certificates";
+import { createRule, nominate, review } from "#services/recognition/nominations";
+import { Nomination } from "#models/nomination.server";
+import { recognitionConfig } from "~/utils/recognition.server";
 import { recordOfflineGift } from "#services/offline-gifts";
 import { cashGiftInput, createInstitution, createOpenProgramme, formToken, programmeFormFields, vnDate } from "#tests/fixtures/domain";
 import { createTestUser, formRequest, getRequest, responseOf, sessionCookieFor } from "#tests/utils/requests";
@@ -162,7 +166,19 @@ async function makeWorld() {
   // A certificate batch the ministry ran (its progress page).
   const batch = await CertificateBatch.create({ _id: "b".repeat(24), total: 1, issued: 0, failed: 1, failures: [{ nominationId: "c".repeat(24) + ":" + "d".repeat(24), reason: "not_found" }], state: "done", startedBy: people.ministry.user.id, finishedAt: new Date() });
 
+  // A certificate of donor A's organisation (J3): a rule its 2.000.000 ₫ reaches, nominated by A's manager, issued by the ministry.
+  const year = new Date(Date.now() + 7 * 60 * 60 * 1000).getUTCFullYear();
+  const rule = await createRule(people.ministry.user, { ruleSet: "Bộ ma trận", type: "thanks", nameVi: "Thư cảm ơn ma trận", nameEn: "Matrix thanks", donorKinds: ["organisation"], minTotal: "1.000.000", year: String(year), countInKind: "on", scope: "national", citationVi: "Cảm ơn {tên} đã đóng góp {tổng}.", citationEn: "Thanks to {name} for {total}." });
+  const donorAId = String((await mongoose.connection.db!.collection("donors").findOne({ legalName: "Công ty Bí Mật An Khang" }))!._id);
+  expect(await nominate(managerA, { ruleId: String(rule._id), donorIds: [donorAId], justification: "Nhà tài trợ của thư viện ma trận." })).toEqual([{ donorId: donorAId, result: "nominated" }]);
+  const nomination = (await Nomination.findOne({ ruleId: rule._id }).lean())!;
+  await review(people.ministry.user, { nominationIds: [nomination._id], decision: "approve" });
+  const certificate = await issueCertificate(people.ministry.user, { nominationIds: [nomination._id], signerName: "Nguyễn Văn Hùng", signerTitle: "Bộ trưởng", place: "Hà Nội" }, await recognitionConfig());
+  expect(certificate.result).toBe("issued");
+
   return {
+    certificateA: certificate.code!,
+    ruleA: String(rule._id),
     otherSessionB,
     batchId: batch._id,
     people,
@@ -511,6 +527,60 @@ const MATRIX: Record<string, Row> = {
   "set-language": {
     loader: [{ name: "GET", path: () => "/set-language", expect: everyone(to(/^\//)) }],
     action: [{ name: "to English, back to an outside address", path: () => "/set-language", fields: () => ({ lng: "en", redirectTo: "//evil.example" }), expect: everyone(to(/^\/(?!\/)/)) }],
+  },
+  "[.well-known].did[.]json": {
+    loader: [{ name: "the issuer's DID document", path: () => "/.well-known/did.json", expect: everyone(OK) }],
+    action: NO_ACTION,
+  },
+  "[.well-known].jwks[.]json": {
+    loader: [{ name: "the issuer's public keys", path: () => "/.well-known/jwks.json", expect: everyone(OK) }],
+    action: NO_ACTION,
+  },
+  "certificates.issuer": {
+    loader: [{ name: "the issuer's profile", path: () => "/certificates/issuer", expect: everyone(OK) }],
+    action: NO_ACTION,
+  },
+  "certificates.types.$ruleId": {
+    loader: [
+      { name: "a kind of certificate", path: (w) => `/certificates/types/${w.ruleA}`, params: (w) => ({ ruleId: w.ruleA }), expect: everyone(OK) },
+      { name: "no such kind", path: () => "/certificates/types/650000000000000000000000", params: () => ({ ruleId: "650000000000000000000000" }), expect: everyone(NOT_FOUND) },
+    ],
+    action: NO_ACTION,
+  },
+  "status.$list": {
+    loader: [
+      { name: "the revocation list", path: () => "/status/1", params: () => ({ list: "1" }), expect: everyone(OK) },
+      { name: "no such list", path: () => "/status/9", params: () => ({ list: "9" }), expect: everyone(NOT_FOUND) },
+    ],
+    action: NO_ACTION,
+  },
+  "verify._index": {
+    loader: [
+      { name: "the form", path: () => "/verify", expect: everyone(OK) },
+      { name: "a code of the wrong shape", path: () => "/verify?code=abc", expect: everyone(BAD) },
+    ],
+    action: NO_ACTION,
+  },
+  "verify.$code": {
+    loader: [
+      { name: "donor A's certificate (public page)", path: (w) => `/verify/${w.certificateA}`, params: (w) => ({ code: w.certificateA }), expect: everyone(OK), hidden: (w) => ["an.khang.bimat@example.vn", w.pledgeA, "7.777.000", ...secretsOf.donorB(w)] },
+      { name: "no such certificate", path: () => `/verify/${"Z".repeat(32)}`, params: () => ({ code: "Z".repeat(32) }), expect: everyone(NOT_FOUND) },
+    ],
+    action: NO_ACTION,
+  },
+  "verify.$code.credential": {
+    loader: [
+      { name: "donor A's signed credential (public)", path: (w) => `/verify/${w.certificateA}/credential`, params: (w) => ({ code: w.certificateA }), expect: everyone(OK) },
+      { name: "no such certificate", path: () => `/verify/${"Z".repeat(32)}/credential`, params: () => ({ code: "Z".repeat(32) }), expect: everyone(NOT_FOUND) },
+    ],
+    action: NO_ACTION,
+  },
+  "verify.$code.pdf": {
+    loader: [
+      { name: "donor A's certificate PDF", path: (w) => `/verify/${w.certificateA}/pdf`, params: (w) => ({ code: w.certificateA }), expect: signedIn(FORBIDDEN, { donorA: OK, ministry: OK, admin: OK }) },
+      { name: "no such certificate", path: () => `/verify/${"Z".repeat(32)}/pdf`, params: () => ({ code: "Z".repeat(32) }), expect: signedIn(NOT_FOUND) },
+    ],
+    action: NO_ACTION,
   },
   "webhooks.stripe": {
     loader: [{ name: "GET", path: () => "/webhooks/stripe", expect: everyone(status(405, "405")) }],
