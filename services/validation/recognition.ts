@@ -1,6 +1,6 @@
 import { z } from "zod";
 import "./error-map";
-import { CERTIFICATE_TYPE_KEYS, RULE_DONOR_KINDS, RULE_SCOPES } from "#models/recognition-rule.server";
+import { CERTIFICATE_TYPE_KEYS, RULE_DONOR_KINDS, RULE_SCOPES } from "#models/reference/recognition";
 import { positiveVndAmountField } from "./fields";
 import { messageWithParams } from "./messages";
 
