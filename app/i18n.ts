@@ -17,6 +17,8 @@ import reconcileEn from "./locales/reconcile.en.json";
 import reconcileVi from "./locales/reconcile.vi.json";
 import receiptEn from "./locales/receipt.en.json";
 import receiptVi from "./locales/receipt.vi.json";
+import recognitionEn from "./locales/recognition.en.json";
+import recognitionVi from "./locales/recognition.vi.json";
 import sessionsEn from "./locales/sessions.en.json";
 import sessionsVi from "./locales/sessions.vi.json";
 import vi from "./locales/vi.json";
@@ -39,8 +41,8 @@ export const i18nConfig = {
   defaultNS: "common",
   ns: ["common"],
   resources: {
-    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi, ...filesVi, ...mailVi, ...limitsVi } },
-    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn, ...filesEn, ...mailEn, ...limitsEn } },
+    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi, ...filesVi, ...mailVi, ...limitsVi, ...recognitionVi } },
+    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn, ...filesEn, ...mailEn, ...limitsEn, ...recognitionEn } },
   },
   interpolation: { escapeValue: false },
   react: { useSuspense: false },

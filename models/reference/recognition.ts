@@ -25,3 +25,7 @@ export type RuleDonorKind = (typeof RULE_DONOR_KINDS)[number];
 
 /** A rule's reach: the nation, or one province (contributions to that province's institutions). */
 export const RULE_SCOPES = ["national", ...PROVINCE_SLUGS] as const;
+
+/** proposed → approved or rejected (by a ministry officer who did not nominate) → issued (a certificate exists). */
+export const NOMINATION_STATUSES = ["proposed", "approved", "rejected", "issued"] as const;
+export type NominationStatus = (typeof NOMINATION_STATUSES)[number];
