@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 export function RecognitionNav() {
   const { t } = useTranslation();
   return (
-    <nav aria-label={t("recognition.navLabel")} className="inline-form admin-nav">
+    <nav aria-label={t("recognition.navLabel")} className="inline-form recognition-nav">
       <NavLink to="/recognition" end>
         {t("recognition.rulesTab")}
       </NavLink>

@@ -1,6 +1,6 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { PROVINCES, provinceName } from "#models/reference/provinces";
@@ -10,6 +10,7 @@ import { fillCitation } from "#services/recognition/citation";
 import { CITATION_PLACEHOLDERS, recognitionRuleSchema } from "#services/validation/recognition";
 import { clientErrorAt, Field, FormError, SelectField, TextareaField, useMessage, useValidatedForm } from "~/components/forms";
 import { RecognitionNav } from "~/components/recognition-nav";
+import recognitionStyles from "~/styles/recognition.css";
 import { requireRole } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { formFailure, formValues, parseForm, readFormData } from "~/utils/forms.server";
@@ -18,6 +19,7 @@ import { createRule, rulesForViewer, setRuleActiveById } from "~/utils/recogniti
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
 
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: recognitionStyles }];
 export const meta: MetaFunction = () => [{ title: "Quy tắc vinh danh · Recognition rules — Góp Sức" }];
 
 /** Who sees the rules: the ministry keeps them; managers and province officers read them to nominate. */
@@ -89,6 +91,8 @@ export default function RecognitionRulesPage() {
   const { t } = useTranslation();
   const { canKeep, rules } = useLoaderData<typeof loader>();
   const groups = groupsOf(rules);
+  // A new form after each rule added (the redirect is a new location); a refused one keeps what was typed.
+  const { key } = useLocation();
   return (
     <section className="stack">
       <RecognitionNav />
@@ -100,7 +104,7 @@ export default function RecognitionRulesPage() {
       {groups.map((group) => (
         <RuleGroup key={`${group.year}-${group.ruleSet}`} group={group} canKeep={canKeep} />
       ))}
-      {canKeep ? <NewRuleForm /> : null}
+      {canKeep ? <NewRuleForm key={key} /> : null}
     </section>
   );
 }
@@ -118,7 +122,7 @@ function RuleGroup({ group, canKeep }: { group: { ruleSet: string; year: number;
         <Link to={qualifyingHref(group.ruleSet, group.year)}>{t("recognition.rules.openQualifying", { set: group.ruleSet, year: group.year })}</Link>
       </div>
       <div className="table-wrap">
-        <table>
+        <table className="recognition-table">
           <thead>
             <tr>
               <th scope="col">{t("recognition.rules.name")}</th>
@@ -225,11 +229,11 @@ function NewRuleForm() {
         <input type="hidden" name="intent" value="create" />
         <FormError message={failure?.formError ?? form.clientFormError} />
         <Field {...props("ruleSet")} label={t("recognition.form.ruleSet")} hint={t("recognition.form.ruleSetHint")} autoComplete="off" maxLength={120} />
-        <div className="row-fields">
+        <div className="two-columns">
           <SelectField {...props("type", "certificate")} label={t("recognition.form.type")} hint={t("recognition.form.typeHint")} options={CERTIFICATE_TYPE_KEYS.map((key) => ({ value: key, label: t(`recognition.types.${key}`) }))} />
           <Field {...props("year", String(thisYear))} inputMode="numeric" label={t("recognition.form.year")} autoComplete="off" maxLength={4} />
         </div>
-        <div className="row-fields">
+        <div className="two-columns">
           <Field {...props("nameVi")} lang="vi" label={t("recognition.form.nameVi")} autoComplete="off" maxLength={200} />
           <Field {...props("nameEn")} lang="en" label={t("recognition.form.nameEn")} autoComplete="off" maxLength={200} />
         </div>
@@ -249,7 +253,7 @@ function NewRuleForm() {
             </p>
           ) : null}
         </fieldset>
-        <div className="row-fields">
+        <div className="two-columns">
           <Field {...props("minTotal")} inputMode="numeric" label={t("recognition.form.minTotal")} hint={t("recognition.form.minTotalHint")} autoComplete="off" />
           <SelectField
             {...props("scope", "national")}

@@ -1,13 +1,15 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { formatDate, formatDateTime, formatVnd } from "#services/format";
 import { RecognitionNav } from "~/components/recognition-nav";
+import recognitionStyles from "~/styles/recognition.css";
 import { requireRole } from "~/utils/auth.server";
 import { nomineeHistoryView } from "~/utils/recognition-officer.server";
 import { orRespond } from "~/utils/service-errors.server";
 
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: recognitionStyles }];
 export const meta: MetaFunction = () => [{ title: "Lịch sử đề cử · Nomination history — Góp Sức" }];
 
 /** A nominee's history, for reviewers: nominations, certificates, and every step with who and when. */
@@ -37,7 +39,7 @@ export default function NomineeHistoryPage() {
         <p className="muted">{t("recognition.history.noNominations")}</p>
       ) : (
         <div className="table-wrap">
-          <table data-testid="history-nominations">
+          <table className="recognition-table" data-testid="history-nominations">
             <thead>
               <tr>
                 <th scope="col">{t("recognition.nominations.rule")}</th>
@@ -93,7 +95,7 @@ export default function NomineeHistoryPage() {
         <p className="muted">{t("recognition.history.noTrail")}</p>
       ) : (
         <div className="table-wrap">
-          <table data-testid="history-trail">
+          <table className="recognition-table" data-testid="history-trail">
             <thead>
               <tr>
                 <th scope="col">{t("recognition.history.when")}</th>

@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { useState } from "react";
@@ -9,12 +9,14 @@ import { formatDate, formatVnd } from "#services/format";
 import { reviewSchema } from "#services/validation/recognition";
 import { FormError, useMessage } from "~/components/forms";
 import { RecognitionNav } from "~/components/recognition-nav";
+import recognitionStyles from "~/styles/recognition.css";
 import { requireRole } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { formFailure, parseForm, readFormData } from "~/utils/forms.server";
 import { donorNames, nominationsForViewer, review } from "~/utils/recognition-officer.server";
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: recognitionStyles }];
 export const meta: MetaFunction = () => [{ title: "Đề cử vinh danh · Nominations — Góp Sức" }];
 
 const VIEWERS = ["ministry_officer", "province_officer", "manager"] as const;
@@ -69,10 +71,10 @@ export default function NominationsPage() {
 
   const table = (
     <div className="table-wrap">
-      <table data-testid="nominations">
+      <table className="recognition-table" data-testid="nominations">
         <thead>
           <tr>
-            {canReview ? <th scope="col">{t("recognition.nominations.select")}</th> : null}
+            {canReview ? <th scope="col" className="select-column">{t("recognition.nominations.select")}</th> : null}
             <th scope="col">{t("recognition.nominations.nominee")}</th>
             <th scope="col">{t("recognition.nominations.rule")}</th>
             <th scope="col" className="num">{t("recognition.nominations.contribution")}</th>
@@ -85,7 +87,7 @@ export default function NominationsPage() {
           {nominations.map((n) => (
             <tr key={n.id} data-testid="nomination">
               {canReview ? (
-                <td>
+                <td className="select-column">
                   {n.status === "proposed" ? (
                     <input
                       key={`${n.id}-${selectAll}-${all}`}

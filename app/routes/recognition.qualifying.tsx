@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
@@ -8,12 +8,14 @@ import { formatVnd } from "#services/format";
 import { nominationSchema } from "#services/validation/recognition";
 import { clientErrorAt, FormError, TextareaField, useMessage, useValidatedForm } from "~/components/forms";
 import { RecognitionNav } from "~/components/recognition-nav";
+import recognitionStyles from "~/styles/recognition.css";
 import { requireRole } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { formFailure, parseForm, readFormData } from "~/utils/forms.server";
 import { donorNames, nominate, qualifyingDonors, rulesForViewer } from "~/utils/recognition-officer.server";
 import { orRespond, ServiceError, serviceFailure } from "~/utils/service-errors.server";
 
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: recognitionStyles }];
 export const meta: MetaFunction = () => [{ title: "Nhà tài trợ đủ điều kiện · Who qualifies — Góp Sức" }];
 
 const VIEWERS = ["ministry_officer", "province_officer", "manager"] as const;
@@ -176,10 +178,10 @@ export default function QualifyingPage() {
                 </p>
               ) : null}
               <div className="table-wrap">
-                <table data-testid="qualifying-donors">
+                <table className="recognition-table" data-testid="qualifying-donors">
                   <thead>
                     <tr>
-                      <th scope="col">{t("recognition.qualifying.select")}</th>
+                      <th scope="col" className="select-column">{t("recognition.qualifying.select")}</th>
                       <th scope="col">{t("recognition.qualifying.name")}</th>
                       <th scope="col">{t("recognition.qualifying.kind")}</th>
                       <th scope="col">{t("recognition.qualifying.tier")}</th>
@@ -190,7 +192,7 @@ export default function QualifyingPage() {
                   <tbody>
                     {rows.map((row) => (
                       <tr key={row.donorId} data-testid="qualifying-donor">
-                        <td>
+                        <td className="select-column">
                           {row.nomination ? null : (
                             <input
                               key={all ? "all" : "some"}

@@ -1,13 +1,15 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { formatDate, formatVnd } from "#services/format";
 import { RecognitionNav } from "~/components/recognition-nav";
+import recognitionStyles from "~/styles/recognition.css";
 import { requireRole } from "~/utils/auth.server";
 import { drillDown } from "~/utils/recognition-officer.server";
 import { orRespond } from "~/utils/service-errors.server";
 
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: recognitionStyles }];
 export const meta: MetaFunction = () => [{ title: "Các khoản đóng góp · Contributions — Góp Sức" }];
 
 /** The gifts behind a donor's figure for a rule, down to the receipts (for those who may nominate the donor). */
@@ -36,7 +38,7 @@ export default function ContributionsBehindPage() {
         <p className="muted">{t("recognition.drill.none")}</p>
       ) : (
         <div className="table-wrap">
-          <table data-testid="contributions">
+          <table className="recognition-table" data-testid="contributions">
             <thead>
               <tr>
                 <th scope="col">{t("recognition.drill.date")}</th>
