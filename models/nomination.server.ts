@@ -3,9 +3,9 @@ import { objectId, vnd } from "./fields";
 import { PROVINCE_SLUGS } from "./reference/provinces";
 import { ROLES } from "./reference/roles";
 
-/** proposed → approved or rejected (by a ministry officer who did not nominate) → issued (a certificate exists). */
-export const NOMINATION_STATUSES = ["proposed", "approved", "rejected", "issued"] as const;
-export type NominationStatus = (typeof NOMINATION_STATUSES)[number];
+// The statuses live in models/reference/recognition.ts (no database code: the pages use them too).
+import { NOMINATION_STATUSES, type NominationStatus } from "./reference/recognition";
+export { NOMINATION_STATUSES, type NominationStatus };
 
 /** One nomination per donor and rule: its `_id` is `<ruleId>:<donorId>`, so nominating twice finds the first. */
 export const nominationIdFor = (ruleId: Types.ObjectId | string, donorId: Types.ObjectId | string) => `${String(ruleId)}:${String(donorId)}`;

@@ -2,6 +2,8 @@ import mongoose, { Schema, type InferSchemaType, type Types } from "mongoose";
 import { objectId, vnd } from "./fields";
 import { CERTIFICATE_TYPE_KEYS, RULE_DONOR_KINDS, RULE_SCOPES, type CertificateType } from "./reference/recognition";
 
+// The reference data (certificate types, donor kinds, scopes) lives in models/reference/recognition.ts,
+// free of database code, so the forms' schemas can run in the browser.
 export { CERTIFICATE_TYPES, CERTIFICATE_TYPE_KEYS, RULE_DONOR_KINDS, RULE_SCOPES, type CertificateType, type RuleDonorKind } from "./reference/recognition";
 
 /**

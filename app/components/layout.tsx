@@ -46,6 +46,7 @@ function AccountMenu() {
         <Link to="/manage">{t("nav.manage")}</Link>
         {["admin", "ministry_officer", "province_officer"].includes(user.role) ? <Link to="/review/institutions">{t("nav.review")}</Link> : null}
         {["admin", "ministry_officer", "province_officer"].includes(user.role) ? <Link to="/review/corrections">{t("nav.reviewCorrections")}</Link> : null}
+        {["admin", "ministry_officer", "province_officer", "manager"].includes(user.role) ? <Link to="/recognition">{t("recognition.nav")}</Link> : null}
         {user.role === "admin" ? <Link to="/admin/users">{t("nav.admin")}</Link> : null}
         {user.role === "admin" ? <Link to="/admin/settings">{t("nav.adminSettings")}</Link> : null}
         <Form method="post" action="/logout">

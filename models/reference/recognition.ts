@@ -1,8 +1,8 @@
 import { PROVINCE_SLUGS } from "./provinces";
 
-/*
- * Recognition reference data (J3), without mongoose: the pages' zod schemas (services/validation/recognition.ts)
- * and the pages themselves use it in the browser; models/recognition-rule.server.ts re-exports it.
+/**
+ * Reference data of recognition (J3), with no database code: the rule model, the forms' zod schemas
+ * and the pages (in the browser) share it. models/recognition-rule.server.ts re-exports it.
  */
 
 /**
@@ -25,3 +25,7 @@ export type RuleDonorKind = (typeof RULE_DONOR_KINDS)[number];
 
 /** A rule's reach: the nation, or one province (contributions to that province's institutions). */
 export const RULE_SCOPES = ["national", ...PROVINCE_SLUGS] as const;
+
+/** proposed → approved or rejected (by a ministry officer who did not nominate) → issued (a certificate exists). */
+export const NOMINATION_STATUSES = ["proposed", "approved", "rejected", "issued"] as const;
+export type NominationStatus = (typeof NOMINATION_STATUSES)[number];

@@ -19,6 +19,7 @@ import { renderCertificatePdf } from "../certificates/pdf";
 import { buildStatusListCredential, encodeBitstring, emptyBitstring, randomStatusIndex, STATUS_LIST_MIN_BITS, withStatusBit } from "../certificates/status-list";
 import { forbidden, invalid, notFound } from "../errors";
 import { formatVnd } from "../format";
+import { fillCitation } from "./citation";
 import { issueSchema, revokeSchema, type IssueValues } from "../validation/recognition";
 
 /**
@@ -111,14 +112,8 @@ async function publicName(donor: { _id: unknown; kind: string; legalName?: strin
   return pledges.some((p) => p!.visibility !== "anonymous") ? name : null;
 }
 
-/** A citation template filled in (the placeholders of services/validation/recognition.ts). */
-export function fillCitation(template: string, values: { name: string; total: number; programmes: string; year: number; province: string }, locale: "vi" | "en"): string {
-  const byName: Record<string, string> =
-    locale === "vi"
-      ? { tên: values.name, tổng: formatVnd(values.total, "vi"), "chương trình": values.programmes, năm: String(values.year), tỉnh: values.province }
-      : { name: values.name, total: formatVnd(values.total, "en"), programmes: values.programmes, year: String(values.year), province: values.province };
-  return template.replace(/\{([^{}]*)\}/g, (whole, key: string) => byName[key.trim()] ?? whole);
-}
+// fillCitation lives in ./citation (no database code: the rules page previews citations in the browser).
+export { fillCitation };
 
 const DECISION_SHAPE = /^[0-9]+\/[A-ZĐ0-9-]+$/u;
 

@@ -32,6 +32,7 @@ import { saveFile } from "#models/file.server";
 import { RateLimit } from "#models/rate-limit.server";
 import { createSession } from "#models/session.server";
 import type { SessionUser } from "#models/user.server";
+import { Pledge } from "#models/pledge.server";
 import { requestCorrection } from "#services/corrections";
 import { issueCertificate } from "#services/recognition/certificates";
 import { createRule, nominate, review } from "#services/recognition/nominations";
@@ -155,6 +156,24 @@ async function makeWorld() {
     status: "unmatched",
   });
 
+  // A recognition rule A's donor qualifies under (their gift on A's pledge), and A's manager's nomination of them.
+  const recognitionYear = Number(vnDate(-2).slice(0, 4));
+  const donorAId = String((await Pledge.findOne({ reference: pledgeA }).lean())!.donorId);
+  const rule = await createRule(people.ministry.user, {
+    ruleSet: "Bộ quy tắc ma trận",
+    type: "certificate",
+    nameVi: "Giấy chứng nhận ma trận",
+    nameEn: "Matrix certificate",
+    donorKinds: ["organisation", "individual"],
+    minTotal: "1.000.000",
+    year: String(recognitionYear),
+    scope: "national",
+    citationVi: "Đã đóng góp {tổng} cho học tập suốt đời.",
+    citationEn: "For contributing {total} to lifelong learning.",
+  });
+  const nominated = await nominate(managerA, { ruleId: String(rule._id), donorIds: [donorAId], justification: "Đề cử trong ma trận quyền" });
+  expect(nominated.map((n) => n.result)).toEqual(["nominated"]);
+
   // Donor A's demo checkout page: "pay by card" on the pledge page leads there.
   const pay = await responseOf((await import("~/routes/pledges.$reference")).action({ request: await formRequest(`/pledges/${pledgeA}`, {}, { cookie: people.donorA.cookie }), params: { reference: pledgeA }, context: {} }));
   expect(pay.status).toBe(302);
@@ -168,17 +187,17 @@ async function makeWorld() {
 
   // A certificate of donor A's organisation (J3): a rule its 2.000.000 ₫ reaches, nominated by A's manager, issued by the ministry.
   const year = new Date(Date.now() + 7 * 60 * 60 * 1000).getUTCFullYear();
-  const rule = await createRule(people.ministry.user, { ruleSet: "Bộ ma trận", type: "thanks", nameVi: "Thư cảm ơn ma trận", nameEn: "Matrix thanks", donorKinds: ["organisation"], minTotal: "1.000.000", year: String(year), countInKind: "on", scope: "national", citationVi: "Cảm ơn {tên} đã đóng góp {tổng}.", citationEn: "Thanks to {name} for {total}." });
-  const donorAId = String((await mongoose.connection.db!.collection("donors").findOne({ legalName: "Công ty Bí Mật An Khang" }))!._id);
-  expect(await nominate(managerA, { ruleId: String(rule._id), donorIds: [donorAId], justification: "Nhà tài trợ của thư viện ma trận." })).toEqual([{ donorId: donorAId, result: "nominated" }]);
-  const nomination = (await Nomination.findOne({ ruleId: rule._id }).lean())!;
+  const thanksRule = await createRule(people.ministry.user, { ruleSet: "Bộ ma trận", type: "thanks", nameVi: "Thư cảm ơn ma trận", nameEn: "Matrix thanks", donorKinds: ["organisation"], minTotal: "1.000.000", year: String(year), countInKind: "on", scope: "national", citationVi: "Cảm ơn {tên} đã đóng góp {tổng}.", citationEn: "Thanks to {name} for {total}." });
+  const certificateDonorId = String((await mongoose.connection.db!.collection("donors").findOne({ legalName: "Công ty Bí Mật An Khang" }))!._id);
+  expect(await nominate(managerA, { ruleId: String(thanksRule._id), donorIds: [certificateDonorId], justification: "Nhà tài trợ của thư viện ma trận." })).toEqual([{ donorId: certificateDonorId, result: "nominated" }]);
+  const nomination = (await Nomination.findOne({ ruleId: thanksRule._id }).lean())!;
   await review(people.ministry.user, { nominationIds: [nomination._id], decision: "approve" });
   const certificate = await issueCertificate(people.ministry.user, { nominationIds: [nomination._id], signerName: "Nguyễn Văn Hùng", signerTitle: "Bộ trưởng", place: "Hà Nội" }, await recognitionConfig());
   expect(certificate.result).toBe("issued");
 
   return {
     certificateA: certificate.code!,
-    ruleA: String(rule._id),
+    ruleA: String(thanksRule._id),
     otherSessionB,
     batchId: batch._id,
     people,
@@ -203,6 +222,10 @@ async function makeWorld() {
     evidenceId,
     lineA: String(line._id),
     checkoutId,
+    donorAId,
+    recognitionYear,
+    ruleId: String(rule._id),
+    nominationId: `${String(rule._id)}:${donorAId}`,
   };
 }
 
@@ -500,6 +523,43 @@ const MATRIX: Record<string, Row> = {
   register: {
     loader: [{ name: "register page", path: () => "/register", expect: everyone(to(/^\/account$/), { anonymous: OK }) }],
     action: [{ name: "an account with donor A's email", path: () => "/register", fields: () => ({ name: "Kẻ Mạo Danh", email: "an.khang.bimat@example.vn", password: "mat-khau-rat-dai-2026", confirmPassword: "mat-khau-rat-dai-2026" }), expect: everyone(BAD) }],
+  },
+  "recognition._index": {
+    loader: [{ name: "recognition rules", path: () => "/recognition", expect: signedIn(FORBIDDEN, { managerA: OK, managerB: OK, officerOther: OK, ministry: OK, admin: OK }), hidden: hideDonors }],
+    action: [
+      // The keepers send a rule without its fields: a form error, nothing stored.
+      { name: "add a rule", path: () => "/recognition", fields: (w, c) => ({ intent: "create", ruleSet: c === "ministry" || c === "admin" ? "" : "Quy tắc trái phép", type: "certificate", nameVi: "Mức trái phép", nameEn: "Forged tier", donorKinds: "organisation", minTotal: "1.000", year: String(w.recognitionYear), scope: "national", citationVi: "Cảm ơn {tên} rất nhiều.", citationEn: "Thanks to {name} indeed." }), expect: signedIn(FORBIDDEN, { ministry: BAD, admin: BAD }) },
+      // The keepers "activate" the active rule (no change); anyone else tries to retire it.
+      { name: "retire the rule", path: () => "/recognition", fields: (w, c) => ({ intent: c === "ministry" || c === "admin" ? "activate" : "retire", ruleId: w.ruleId }), expect: signedIn(FORBIDDEN, { ministry: to(/^\/recognition$/), admin: to(/^\/recognition$/) }) },
+    ],
+  },
+  "recognition.donors.$donorId": {
+    loader: [
+      { name: "donor A's nomination history", path: (w) => `/recognition/donors/${w.donorAId}`, params: (w) => ({ donorId: w.donorAId }), expect: signedIn(FORBIDDEN, { ministry: OK, admin: OK }), hidden: hideDonors },
+      { name: "not an id", path: () => "/recognition/donors/x", params: () => ({ donorId: "x" }), expect: signedIn(FORBIDDEN, { ministry: NOT_FOUND, admin: NOT_FOUND }) },
+    ],
+    action: NO_ACTION,
+  },
+  "recognition.nominations": {
+    loader: [{ name: "nominations", path: () => "/recognition/nominations", expect: signedIn(FORBIDDEN, { managerA: OK, managerB: OK, officerOther: OK, ministry: OK, admin: OK }), hidden: hideDonors }],
+    action: [
+      // The reviewers reject without a reason: a form error, nothing decided.
+      { name: "decide A's manager's nomination", path: () => "/recognition/nominations", fields: (w, c) => ({ nominationIds: w.nominationId, decision: c === "ministry" || c === "admin" ? "reject" : "approve", reason: "" }), expect: signedIn(FORBIDDEN, { ministry: BAD, admin: BAD }) },
+    ],
+  },
+  "recognition.qualifying": {
+    loader: [{ name: "who qualifies", path: (w) => `/recognition/qualifying?${new URLSearchParams({ set: "Bộ quy tắc ma trận", year: String(w.recognitionYear) })}`, expect: signedIn(FORBIDDEN, { managerA: OK, managerB: OK, officerOther: OK, ministry: OK, admin: OK }), hidden: hideDonors }],
+    action: [
+      // Donor A is already nominated (those who may: "already"); others get "out of scope", donor A not named back.
+      { name: "nominate donor A", path: (w) => `/recognition/qualifying?${new URLSearchParams({ set: "Bộ quy tắc ma trận", year: String(w.recognitionYear) })}`, fields: (w) => ({ selected: `${w.ruleId}:${w.donorAId}`, justification: "Đề cử lại trong ma trận quyền" }), expect: signedIn(FORBIDDEN, { managerA: OK, managerB: OK, officerOther: OK, ministry: OK, admin: OK }), hidden: hideDonors },
+    ],
+  },
+  "recognition.qualifying_.$ruleId.$donorId": {
+    loader: [
+      { name: "the gifts behind donor A's figure", path: (w) => `/recognition/qualifying/${w.ruleId}/${w.donorAId}`, params: (w) => ({ ruleId: w.ruleId, donorId: w.donorAId }), expect: signedIn(FORBIDDEN, { managerA: OK, ministry: OK, admin: OK }), hidden: hideAllOfA },
+      { name: "not an id", path: () => "/recognition/qualifying/x/y", params: () => ({ ruleId: "x", donorId: "y" }), expect: signedIn(FORBIDDEN, { managerA: NOT_FOUND, managerB: NOT_FOUND, officerOther: NOT_FOUND, ministry: NOT_FOUND, admin: NOT_FOUND }) },
+    ],
+    action: NO_ACTION,
   },
   "review.corrections": {
     loader: [{ name: "corrections waiting", path: () => "/review/corrections", expect: signedIn(FORBIDDEN, { officerOther: OK, ministry: OK, admin: OK }), hidden: hideBooksA }],
