@@ -116,3 +116,9 @@ export const CertificateBatch =
 const statusListSchema = new Schema({ _id: { type: Number, required: true }, version: { type: Number, required: true, default: 0 } }, { versionKey: false, timestamps: true });
 export const StatusList =
   (mongoose.models.StatusList as mongoose.Model<{ _id: number; version: number }> | undefined) ?? mongoose.model<{ _id: number; version: number }>("StatusList", statusListSchema);
+
+/** The certificates a user holds (their account page): `_id` `user:<userId>`, the certificates' codes. */
+const certificateHolderSchema = new Schema({ _id: { type: String, required: true }, codes: { type: [String], default: [] } }, { versionKey: false, timestamps: true });
+export const CertificateHolder =
+  (mongoose.models.CertificateHolder as mongoose.Model<{ _id: string; codes: string[] }> | undefined) ??
+  mongoose.model<{ _id: string; codes: string[] }>("CertificateHolder", certificateHolderSchema);

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { recordAudit } from "#models/audit-event.server";
-import { Certificate, CertificateBatch, CertificateSerial, StatusList, formatCertificateSerial, newVerificationCode, VERIFICATION_CODE_SHAPE, type CertificateDoc } from "#models/certificate.server";
+import { Certificate, CertificateBatch, CertificateHolder, CertificateSerial, StatusList, formatCertificateSerial, newVerificationCode, VERIFICATION_CODE_SHAPE, type CertificateDoc } from "#models/certificate.server";
 import { Donor, donorName } from "#models/donor.server";
 import { isDuplicateKeyError } from "#models/duplicate-key";
 import { dropCertificatePdf, findStoredCertificatePdf, storeCertificatePdf } from "#models/file.server";
@@ -124,7 +124,7 @@ async function issueOne(actor: SessionUser, nominationId: string, values: IssueV
   if (!nomination) return { nominationId, result: "not_found" };
   if (nomination.status === "issued" && nomination.certificateCode) return { nominationId, result: "already_issued", code: nomination.certificateCode };
   if (nomination.status !== "approved") return { nominationId, result: "not_approved" };
-  const [rule, donor] = await Promise.all([RecognitionRule.findById(nomination.ruleId).lean(), Donor.findById(nomination.donorId).select("kind legalName fullName address erasedAt").lean()]);
+  const [rule, donor] = await Promise.all([RecognitionRule.findById(nomination.ruleId).lean(), Donor.findById(nomination.donorId).select("kind legalName fullName address erasedAt userId").lean()]);
   if (!rule || !donor || donor.erasedAt) return { nominationId, result: "not_found" };
   const kind = CERTIFICATE_TYPES[rule.type];
   if (kind.decision && (!values.decisionNumber || !DECISION_SHAPE.test(values.decisionNumber) || !values.decisionDate)) return { nominationId, result: "needs_decision" };
@@ -198,6 +198,8 @@ async function issueOne(actor: SessionUser, nominationId: string, values: IssueV
     }
   }
   await Nomination.updateOne({ _id: nominationId }, { $set: { status: "issued", certificateCode: code } });
+  // On the donor's account page at once (a list not made yet is made from the donor records on the first visit).
+  if (donor.userId) await CertificateHolder.updateOne({ _id: `user:${String(donor.userId)}` }, { $addToSet: { codes: code } });
   await recordAudit({ actor, action: "certificate.issue", subjectType: "nomination", subjectId: nominationId, details: { serial, code, batchId } });
   return { nominationId, result: "issued", code, serial };
 }
@@ -397,12 +399,21 @@ export async function certificatePdf(actor: SessionUser, code: string, config: R
 
 /** A donor's own certificates (their dashboard), newest first. */
 export async function certificatesOfUser(actor: SessionUser) {
-  const mine = await Donor.find({ userId: actor.id }).select("_id").lean();
-  if (mine.length === 0) return [];
-  return Certificate.find({ donorId: { $in: mine.map((d) => d._id) } })
-    .select("_id serial type year status issuedAt revokedAt revokedReason citation")
-    .sort({ issuedAt: -1 })
-    .lean();
+  const fields = "_id serial type year status issuedAt revokedAt revokedReason citation";
+  // The account page is read on every visit: the user's certificates are listed in one document read
+  // by `_id`, each certificate then by `_id`. The first visit (no list yet) finds them by the user's
+  // donor records and writes the list; issuing adds to an existing list.
+  const holder = await CertificateHolder.findById(`user:${actor.id}`).lean();
+  let codes = holder?.codes;
+  if (!codes) {
+    const mine = await Donor.find({ userId: actor.id }).select("_id").lean();
+    codes = mine.length ? (await Certificate.find({ donorId: { $in: mine.map((d) => d._id) } }).select("_id").lean()).map((c) => c._id) : [];
+    await CertificateHolder.updateOne({ _id: `user:${actor.id}` }, { $addToSet: { codes: { $each: codes } } }, { upsert: true }).catch((error: unknown) => {
+      if (!isDuplicateKeyError(error)) throw error; // two first visits at once: the other wrote it
+    });
+  }
+  const certificates = await Promise.all(codes.map((code) => Certificate.findById(code).select(fields).lean()));
+  return certificates.filter((c) => c !== null).sort((a, b) => b!.issuedAt.getTime() - a!.issuedAt.getTime()) as NonNullable<(typeof certificates)[number]>[];
 }
 
 /** Every certificate, for officers (newest first, bounded). */
