@@ -25,6 +25,15 @@ import { loader as catalogueLoader } from "~/routes/programmes._index";
 import { action as pledgeAction } from "~/routes/programmes.$slug_.pledge";
 import { action as registerAction } from "~/routes/register";
 import { action as setLanguageAction } from "~/routes/set-language";
+import { action as rulesAction } from "~/routes/recognition._index";
+import { action as certificatesAction } from "~/routes/recognition.certificates";
+import { action as nominationsAction } from "~/routes/recognition.nominations";
+import { action as qualifyingAction } from "~/routes/recognition.qualifying";
+import { loader as verifyFormLoader } from "~/routes/verify._index";
+import { batchesSettled } from "~/utils/certificates-admin.server";
+import { Donor } from "#models/donor.server";
+import { recordDonation } from "#services/money/donations";
+import { createRule, nominate, review } from "#services/recognition/nominations";
 import { cashGiftInput, createInstitution, createOpenProgramme } from "#tests/fixtures/domain";
 import { BASE, createTestUser, csrfPair, joinCookies, responseOf, sessionCookieFor } from "#tests/utils/requests";
 
@@ -32,7 +41,7 @@ import { BASE, createTestUser, csrfPair, joinCookies, responseOf, sessionCookieF
  * Fuzz as a test (issue 10): random submissions to the forms anyone or a donor or a manager can send —
  * wrong types, huge strings, unicode, operator-shaped values, 1e309, duplicated and dotted fields,
  * wrong content types, malformed multipart. Never a 5xx; a refusal (4xx) writes nothing.
- * FUZZ_RUNS sets how many cases per form (CI: 200, × 15 forms and the search: 3,200 cases); FUZZ_SEED replays a failure.
+ * FUZZ_RUNS sets how many cases per form (CI: 200, × 19 forms, the search and the verification form: 4,200 cases); FUZZ_SEED replays a failure.
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 
@@ -118,7 +127,7 @@ const counts = async () =>
 type Action = (args: ActionFunctionArgs) => Promise<unknown>;
 
 /** Runs `runs` random submissions to one form: no 5xx, and a refusal leaves every collection as it was. */
-async function fuzz(action: Action, path: string, names: readonly string[], options: { cookie?: string; params?: Record<string, string>; file?: string; words?: readonly string[]; base?: Record<string, string> } = {}) {
+async function fuzz(action: Action, path: string, names: readonly string[], options: { cookie?: string; params?: Record<string, string>; file?: string; words?: readonly string[]; base?: Record<string, string>; settle?: () => Promise<unknown> } = {}) {
   const statuses = new Map<number, number>();
   const withFile = options.file
     ? fc.tuple(submission(names, options.words, options.base), statementFile, fc.constantFrom("sao-ke.csv", "a.CSV", "x.png", "", "../../etc/passwd")).map(([s, bytes, name]): Submission => ({ ...s, encoding: "multipart", file: { field: options.file!, bytes, name } }))
@@ -127,6 +136,8 @@ async function fuzz(action: Action, path: string, names: readonly string[], opti
     fc.asyncProperty(withFile, async (s) => {
       const before = await counts();
       const response = await responseOf(action({ request: await requestOf(path, s, options.cookie), params: options.params ?? {}, context: {} }));
+      // Work a form starts in the background (a batch of certificates) is over before anything is counted.
+      await options.settle?.();
       statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
       expect(response.status).toBeLessThan(500);
       if (response.status >= 400) expect(await counts()).toEqual(before);
@@ -195,6 +206,41 @@ describe("fuzzed forms never give a 5xx, and what they refuse writes nothing", (
     const reconcile = { cookie, params: { id: String(institution._id) }, words, base: { intent: "preview", layout: "custom", fileName: "sao-ke.csv", csvText, dateColumn: "0", creditColumn: "1", descriptionColumn: "2" } };
     await fuzz(reconcileAction, `/manage/institutions/${institution._id}/reconcile`, statementFields, reconcile);
     await fuzz(reconcileAction, `/manage/institutions/${institution._id}/reconcile`, statementFields, { ...reconcile, file: "statement" });
+  });
+
+  test("recognition: a rule, a nomination, a review, issuing and revoking; the verification form", { timeout: 900_000 }, async () => {
+    const institution = await createInstitution();
+    const programme = await createOpenProgramme(institution, { title: "Quỹ vinh danh" });
+    const manager = await createTestUser({ role: "manager", institutionIds: [String(institution._id)] });
+    const officer = await createTestUser({ role: "ministry_officer" });
+    const ministry = await sessionCookieFor(officer.id);
+    const year = String(new Date(Date.now() + 7 * 3600_000).getUTCFullYear());
+    const rule = { ruleSet: "Bộ fuzz", type: "certificate", nameVi: "Giấy chứng nhận fuzz", nameEn: "Fuzz certificate", donorKinds: "organisation", minTotal: "1.000.000", year, scope: "national", citationVi: "Cảm ơn {tên} đã đóng góp {tổng}.", citationEn: "Thanks to {name} for {total}." };
+    const ruleFields = ["intent", "ruleId", "ruleSet", "type", "nameVi", "nameEn", "donorKinds", "minTotal", "year", "countInKind", "countVolunteerHours", "scope", "citationVi", "citationEn"];
+    await fuzz(rulesAction, "/recognition?index", ruleFields, { cookie: ministry, words: ["create", "retire", "activate", "certificate", "thanks", "minister_merit", "organisation", "individual", "volunteer_expert", "national", "ha-noi", "on", "{tên}", "{ten}", "{"], base: { intent: "create", ...rule } });
+    const created = await createRule(officer, { ...rule, donorKinds: ["organisation"] });
+    const donors = [];
+    for (const name of ["Công ty Fuzz Một", "Công ty Fuzz Hai"]) {
+      const donor = await Donor.create({ kind: "organisation", legalName: name, taxCode: name.endsWith("Một") ? "1000000509" : "1000000516" });
+      await recordDonation({ idempotencyKey: `fuzz-recognition:${name}`, programmeId: programme._id, institutionId: institution._id, donorId: donor._id, method: "cash", amount: 2_000_000, receivedAt: new Date() });
+      donors.push(String(donor._id));
+    }
+    const selected = donors.map((d) => `${String(created._id)}:${d}`);
+    const path = `/recognition/qualifying?set=${encodeURIComponent(rule.ruleSet)}&year=${year}`;
+    await fuzz(qualifyingAction, path, ["selected", "justification", "all"], { cookie: await sessionCookieFor(manager.id), words: selected, base: { selected: selected[0]!, justification: "Tài trợ quỹ sách cả năm." } });
+    await nominate(manager, { ruleId: String(created._id), donorIds: donors, justification: "Tài trợ quỹ sách cả năm." });
+    await fuzz(nominationsAction, "/recognition/nominations", ["nominationIds", "decision", "reason", "all"], { cookie: ministry, words: ["approve", "reject", ...selected], base: { nominationIds: selected[0]!, decision: "reject", reason: "Chưa đủ hồ sơ" } });
+    const secondOfficer = await createTestUser({ role: "ministry_officer" });
+    await review(secondOfficer, { nominationIds: selected, decision: "approve" });
+    const issueFields = ["intent", "nominationIds", "all", "signerName", "signerTitle", "place", "decisionNumber", "decisionDate", "code", "reason"];
+    await fuzz(certificatesAction, "/recognition/certificates", issueFields, { cookie: ministry, settle: batchesSettled, words: ["issue", "revoke", ...selected, "125/QĐ-BVHTTDL", "2026-12-01"], base: { intent: "issue", nominationIds: selected[0]!, signerName: "Nguyễn Văn Hùng", signerTitle: "Bộ trưởng", place: "Hà Nội" } });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom("code", "code[]", "code.$gt", "lang"), nasty), { maxLength: 4 }), async (pairs) => {
+        const response = await responseOf(verifyFormLoader({ request: new Request(`${BASE}/verify?${new URLSearchParams(pairs)}`), params: {}, context: {} }));
+        expect(response.status).toBeLessThan(500);
+      }),
+      { numRuns: RUNS },
+    );
   });
 
   test("search: any query string is a page", { timeout: 600_000 }, async () => {
