@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { AuditEvent } from "#models/audit-event.server";
-import { Donor } from "#models/donor.server";
 import { Nomination, nominationIdFor } from "#models/nomination.server";
 import { RecognitionRule } from "#models/recognition-rule.server";
 import type { SessionUser } from "#models/user.server";
@@ -15,7 +14,7 @@ import { loader as drillLoader } from "~/routes/recognition.qualifying_.$ruleId.
 import { i18nInstance, serializeLanguageCookie } from "~/utils/i18n.server";
 import { translateMessage } from "~/utils/messages";
 import { getToast } from "~/utils/session.server";
-import { createInstitution, createOpenProgramme } from "#tests/fixtures/domain";
+import { createInstitution, createOpenProgramme, createOrganisationDonor, recognitionRuleFields } from "#tests/fixtures/domain";
 import { createTestUser, formRequest, getRequest, responseOf, sessionCookieFor } from "#tests/utils/requests";
 
 type Person = SessionUser & { cookie: string };
@@ -34,26 +33,10 @@ const call = (fn: (args: never) => Promise<unknown>, request: Request, params: R
 const post = async (fn: (args: never) => Promise<unknown>, path: string, fields: Record<string, string | string[]>, cookie: string, params: Record<string, string> = {}) => call(fn, await formRequest(path, fields, { cookie }), params);
 
 const RULE_SET = "Vinh danh nhà tài trợ trang 2026";
-const ruleFields = (overrides: Record<string, string | string[]> = {}) => ({
-  intent: "create",
-  ruleSet: RULE_SET,
-  type: "certificate",
-  nameVi: "Giấy chứng nhận nhà tài trợ",
-  nameEn: "Sponsor certificate",
-  donorKinds: ["organisation", "individual"],
-  minTotal: "20.000.000",
-  year: "2026",
-  countInKind: "on",
-  scope: "national",
-  citationVi: "Đã có thành tích đóng góp {tổng} cho học tập suốt đời năm {năm}.",
-  citationEn: "For contributing {total} to lifelong learning in {year}.",
-  ...overrides,
-});
+const ruleFields = (overrides: Record<string, string | string[]> = {}) => ({ intent: "create", ...recognitionRuleFields({ ruleSet: RULE_SET, ...overrides }) });
 
-const TAX_CODES = ["1000000509", "1000000516", "1000000523", "1000000530", "1000000548"];
-let taxIndex = 0;
 let key = 0;
-const organisation = (name: string) => Donor.create({ kind: "organisation", legalName: name, taxCode: TAX_CODES[taxIndex++], address: "12 Lý Thường Kiệt, Hà Nội" });
+const organisation = (name: string) => createOrganisationDonor(name);
 
 let ministry: Person;
 let secondOfficer: Person;

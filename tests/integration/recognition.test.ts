@@ -17,7 +17,7 @@ import { rebuildProjections } from "#services/money/projections";
 import { certificatePdf, checkCertificate, issueCertificate, revokeCertificate, startBatch, voidInterruptedSerials, type RecognitionConfig } from "#services/recognition/certificates";
 import { createRule, nominate, nomineeHistory, review } from "#services/recognition/nominations";
 import { contributionsBehind, qualifyingDonors } from "#services/recognition/qualification";
-import { createInstitution, createOpenProgramme } from "#tests/fixtures/domain";
+import { createInstitution, createOpenProgramme, createOrganisationDonor, recognitionRuleFields } from "#tests/fixtures/domain";
 import { createTestUser } from "#tests/utils/requests";
 
 let config: RecognitionConfig;
@@ -32,11 +32,7 @@ let institution: Awaited<ReturnType<typeof createInstitution>>;
 let programme: Awaited<ReturnType<typeof createOpenProgramme>>;
 let key = 0;
 
-const TAX_CODES = ["1000000509", "1000000516", "1000000523", "1000000530", "1000000548", "1000000555", "1000000562", "1000000587"];
-let taxIndex = 0;
-async function organisation(name: string, userId?: string) {
-  return Donor.create({ kind: "organisation", legalName: name, taxCode: TAX_CODES[taxIndex++], address: "12 Lý Thường Kiệt, Hà Nội", userId: userId ?? null });
-}
+const organisation = (name: string, userId?: string) => createOrganisationDonor(name, { userId });
 async function person(name: string) {
   return Donor.create({ kind: "individual", fullName: name, email: `p${Date.now()}${(key += 1)}@example.vn` });
 }
@@ -45,20 +41,7 @@ async function give(donorId: unknown, amount: number, receivedAt: Date, method: 
 }
 
 const RULE_SET = "Vinh danh nhà tài trợ 2026";
-const ruleInput = (overrides: Record<string, unknown> = {}) => ({
-  ruleSet: RULE_SET,
-  type: "certificate",
-  nameVi: "Giấy chứng nhận nhà tài trợ",
-  nameEn: "Sponsor certificate",
-  donorKinds: ["organisation", "individual"],
-  minTotal: "20.000.000",
-  year: "2026",
-  countInKind: "on",
-  scope: "national",
-  citationVi: "Đã có thành tích đóng góp {tổng} cho học tập suốt đời năm {năm}.",
-  citationEn: "For contributing {total} to lifelong learning in {year}.",
-  ...overrides,
-});
+const ruleInput = recognitionRuleFields;
 
 beforeAll(async () => {
   const origin = "http://localhost:3000";
