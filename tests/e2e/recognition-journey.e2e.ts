@@ -184,6 +184,9 @@ describe("J3: recognition, from a rule to a verified and revoked certificate", (
       // 3. The officer approves them, in one go.
       await officer.goto(`${baseUrl()}/recognition/nominations?status=proposed`);
       for (const name of who.donors) await officer.getByRole("checkbox", { name: new RegExp(escape(name)) }).check();
+      // Every label is whole Vietnamese (a screen reader reads it): no replacement character anywhere.
+      const labels = await officer.getByRole("checkbox").evaluateAll((boxes) => boxes.map((b) => b.getAttribute("aria-label") ?? b.closest("label")?.textContent ?? ""));
+      expect(labels.join(" ")).not.toContain("\uFFFD");
       await officer.getByLabel(L.reason, { exact: true }).fill(english ? "Meets the rule." : "Đủ điều kiện theo quy tắc.");
       await officer.getByRole("button", { name: L.approve, exact: true }).click();
       await officer.getByTestId("review-results").waitFor();
