@@ -204,7 +204,8 @@ async function issueOne(actor: SessionUser, nominationId: string, values: IssueV
   return { nominationId, result: "issued", code, serial };
 }
 
-function criteriaOf(rule: RecognitionRuleDoc): string {
+/** What a rule asks, in words: an achievement's criteria (the credential's, and its public description). */
+export function criteriaOf(rule: Pick<RecognitionRuleDoc, "countInKind" | "countVolunteerHours" | "scope" | "year" | "minTotal">): string {
   const counted = ["tiền", ...(rule.countInKind ? ["hiện vật quy đổi"] : []), ...(rule.countVolunteerHours ? ["giờ tình nguyện quy đổi"] : [])].join(", ");
   const where = rule.scope === "national" ? "trên cả nước" : `tại ${provinceName(rule.scope) ?? rule.scope}`;
   return `Tổng đóng góp đã xác nhận (${counted}, sau hoàn trả và điều chỉnh) trong năm ${rule.year} ${where} từ ${formatVnd(rule.minTotal, "vi")} trở lên.`;

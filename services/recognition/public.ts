@@ -1,13 +1,11 @@
 import { Types } from "mongoose";
 import { Certificate, VERIFICATION_CODE_SHAPE } from "#models/certificate.server";
 import { CERTIFICATE_TYPES, RecognitionRule } from "#models/recognition-rule.server";
-import { provinceName } from "#models/reference/provinces";
 import { certificateAddresses } from "../certificates/addresses";
 import { OB_V3_CONTEXT, type CredentialProblem, type OpenBadgeCredential } from "../certificates/credential";
 import { isoSeconds, VC_V2_CONTEXT } from "../certificates/status-list";
 import { notFound } from "../errors";
-import { formatVnd } from "../format";
-import { checkCertificate, type CertificateCheck, type RecognitionConfig } from "./certificates";
+import { checkCertificate, criteriaOf, type CertificateCheck, type RecognitionConfig } from "./certificates";
 
 /**
  * What the public verification pages need beyond the core (J3, issue 11 "Verifying and revoking"):
@@ -80,8 +78,6 @@ export async function achievementDocument(ruleId: string, config: RecognitionCon
   const rule = await RecognitionRule.findById(ruleId).select("type name ruleSet year minTotal scope countInKind countVolunteerHours").lean();
   if (!rule) throw notFound();
   const kind = CERTIFICATE_TYPES[rule.type];
-  const counted = ["tiền", ...(rule.countInKind ? ["hiện vật quy đổi"] : []), ...(rule.countVolunteerHours ? ["giờ tình nguyện quy đổi"] : [])].join(", ");
-  const where = rule.scope === "national" ? "trên cả nước" : `tại ${provinceName(rule.scope) ?? rule.scope}`;
   return {
     "@context": [VC_V2_CONTEXT, OB_V3_CONTEXT],
     id: certificateAddresses(config.origin).achievement(String(rule._id)),
@@ -89,7 +85,7 @@ export async function achievementDocument(ruleId: string, config: RecognitionCon
     achievementType: kind.decision ? "Award" : "Certificate",
     name: rule.name?.vi ?? kind.title.vi,
     description: `${kind.title.vi} — ${rule.ruleSet}`,
-    criteria: { narrative: `Tổng đóng góp đã xác nhận (${counted}, sau hoàn trả và điều chỉnh) trong năm ${rule.year} ${where} từ ${formatVnd(rule.minTotal, "vi")} trở lên.` },
+    criteria: { narrative: criteriaOf(rule) },
     inLanguage: "vi",
     creator: { id: certificateAddresses(config.origin).did, type: ["Profile"] },
   };
