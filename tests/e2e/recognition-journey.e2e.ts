@@ -234,7 +234,8 @@ describe("J3: recognition, from a rule to a verified and revoked certificate", (
       if (english) {
         await visitor.goto(`${baseUrl()}/verify`);
         await visitor.getByTestId("language-switch").click();
-        await visitor.getByRole("heading", { level: 1 }).waitFor();
+        // The English page itself (the Vietnamese heading is there before the switch lands).
+        await visitor.getByRole("heading", { level: 1, name: "Verify a certificate" }).waitFor();
       }
       await visitor.goto(`${baseUrl()}/verify/${code}`);
       await visitor.getByText(L.genuine).first().waitFor();
