@@ -17,6 +17,26 @@ export async function addIdIndexesNow(): Promise<void> {
 }
 
 /**
+ * Takes the launcher's `_id` indexes away from this test file's database (to test what happens while
+ * they are missing). Nothing to do on MongoDB.
+ */
+export async function dropIdIndexesNow(): Promise<void> {
+  const dataDir = inject("embeddedDataDir");
+  if (!dataDir) return;
+  const name = new URL(process.env.MONGODB_URI!).pathname.slice(1);
+  // better-sqlite3 ships no types; the two calls used here are typed by hand.
+  type Sqlite = { prepare(sql: string): { pluck(): { all(): unknown[] } }; exec(sql: string): void; close(): void };
+  const moduleName = "better-sqlite3";
+  const Database = ((await import(moduleName)) as { default: new (file: string) => Sqlite }).default;
+  const db = new Database(path.join(dataDir, `${name}.sqlite`));
+  try {
+    for (const index of db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%_gopsuc_id'").pluck().all()) db.exec(`DROP INDEX "${String(index)}"`);
+  } finally {
+    db.close();
+  }
+}
+
+/**
  * Adds the indexes now, then asks the database (explain) until every collection's read by `_id` is an
  * index lookup — a wait for an answer, bounded generously (a minute) for a busy machine. Returns the
  * last answer: the caller asserts on it.
