@@ -1,5 +1,6 @@
 import mongoose, { Schema, type InferSchemaType, type Types } from "mongoose";
 import { currency, objectId, searchTextOf, vnd } from "./fields";
+import { Projection, isEmbeddedDatabase, projectionKey } from "./projection.server";
 import { CAMPAIGN_DAY_SLUGS } from "./reference/campaign-days";
 import { INSTITUTION_TYPE_SLUGS } from "./reference/institution-types";
 import { PROVINCE_SLUGS, provinceName } from "./reference/provinces";
@@ -112,6 +113,38 @@ programmeSchema.index({ institutionApproved: 1, state: 1, publishedAt: -1 });
 export type ProgrammeDoc = InferSchemaType<typeof programmeSchema> & { _id: Types.ObjectId };
 export const Programme =
   (mongoose.models.Programme as mongoose.Model<ProgrammeDoc> | undefined) ?? mongoose.model<ProgrammeDoc>("Programme", programmeSchema);
+
+/**
+ * Brings a programme's copy of its received total (progress bars, the catalogue) up to its books, the
+ * `received:<programme>` projection: both read by `_id`, the copy written by `_id` only when the books
+ * are further on (or a rebuild changed the total at the same position). Never an older total over a
+ * newer one: on MongoDB the write is conditional on the copy's position; on the embedded database a
+ * condition would make the write read every programme (decision 0014), so the books are read again
+ * after the write and the copy written again if they moved on meanwhile (another process — the
+ * sweeper run by hand — may have copied a newer total just before). Returns whether it wrote.
+ */
+export async function copyReceivedTotal(programmeId: Types.ObjectId | string): Promise<boolean> {
+  const _id = new mongoose.Types.ObjectId(String(programmeId));
+  const readBooks = async () => {
+    const books = await Projection.collection.findOne({ _id: projectionKey("received", _id) as never }, { projection: { total: 1, through: 1 } });
+    return books ? { total: Math.max(0, books.total as number), through: books.through as number } : null;
+  };
+  const [read, copy] = await Promise.all([readBooks(), Programme.collection.findOne({ _id }, { projection: { receivedTotal: 1, receivedThrough: 1 } })]);
+  if (!read || !copy) return false;
+  let books = read;
+  const at = (copy.receivedThrough as number | undefined) ?? 0;
+  if (books.through < at || (books.through === at && books.total === copy.receivedTotal)) return false;
+  const embedded = await isEmbeddedDatabase();
+  for (let round = 0; round < 5; round += 1) {
+    const filter = embedded ? { _id } : { _id, receivedThrough: { $not: { $gt: books.through } } };
+    const { matchedCount } = await Programme.collection.updateOne(filter, { $set: { receivedTotal: books.total, receivedThrough: books.through } });
+    if (!embedded || matchedCount === 0) return matchedCount === 1;
+    const again = await readBooks();
+    if (!again || (again.through === books.through && again.total === books.total)) return true;
+    books = again;
+  }
+  return true;
+}
 
 export async function findProgrammeBySlug(slug: string) {
   return Programme.findOne({ slug: slug.trim().toLowerCase() }).lean();

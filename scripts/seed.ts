@@ -13,6 +13,7 @@ import { completeUserPledges, notePledgeReference, Pledge } from "#models/pledge
 import { Programme, refreshProgrammeSearchText } from "#models/programme.server";
 import { toSessionUser, User, type Role } from "#models/user.server";
 import { loadIssuerKeys, parseRetiredKeys } from "#services/certificates/keys";
+import { flushProgrammeTotals } from "#services/catalogue-index";
 import { recordDonation } from "#services/money/donations";
 import { rebuildProjections } from "#services/money/projections";
 import { issueCertificate, revokeCertificate, type RecognitionConfig } from "#services/recognition/certificates";
@@ -269,6 +270,8 @@ async function main() {
   await mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000 });
   await Promise.all(Object.values(mongoose.models).map((model) => model.init()));
   const seeded = await seed();
+  // The programmes' copies of their received totals follow the demo gifts off their path: made before this process exits.
+  await flushProgrammeTotals();
   console.log(seeded ? "• Demo data written (first run)." : "• Demo data already present; nothing written.");
   // Programmes stored before search covered the institution and province get their search text once.
   const refreshed = await refreshProgrammeSearchText({ titleSearchText: { $exists: false } });

@@ -31,6 +31,7 @@ import {
   type ProgrammeCardRow,
   type PublicProgrammeState,
 } from "#models/catalogue.server";
+import { copyReceivedTotal } from "#models/programme.server";
 import { provinceName } from "#models/reference/provinces";
 
 // ——— The version protocol ———
@@ -65,35 +66,50 @@ export async function markProgrammesChanged(programmeIds: Array<string | Types.O
   await recordChange(ids.length > MAX_IDS_PER_CHANGE ? null : ids.map((id) => new mongoose.Types.ObjectId(id)), Boolean(options.institutions));
 }
 
-/** How long a programme's new totals may wait before they are marked, so that a run of gifts costs one change. */
+/** How long a programme's new totals may wait before they are copied and marked, so that a run of gifts costs one of each. */
 export const TOTALS_MARK_DELAY_MS = 200;
 let pendingTotals = new Set<string>();
 let pendingFlush: Promise<void> | null = null;
+/** The flush under way: flushes run one after another, so an older total is never copied after a newer one. */
+let flushing: Promise<void> = Promise.resolve();
 
 /**
- * A programme's money totals moved (a gift, a refund). Marked like any change, but not on the gift's
- * path: the ids wait up to TOTALS_MARK_DELAY_MS and go out as one change, so a gift costs no write to the
- * version protocol. This instance's own catalogue flushes them before it answers (currentCatalogueIndex),
- * so what it just recorded always shows; other instances see it a moment later.
+ * A programme's books moved (a gift, a refund): its copy of the received total and its catalogue entry
+ * follow, off the gift's path (decision 0015). The ids wait up to TOTALS_MARK_DELAY_MS, then each
+ * programme's copy is brought up to its books (copyReceivedTotal: two reads and a write by `_id`) and
+ * those that moved go out as one change. Call it after the total was written. This instance flushes
+ * them before it answers from its catalogue (currentCatalogueIndex) or lists a manager's programmes, so
+ * what it just recorded always shows; the programme page reads the total from the books themselves;
+ * other instances see it a moment later; a copy a stopped process never made is made by the sweeper.
  */
 export function markProgrammeTotalsChanged(programmeIds: Array<string | Types.ObjectId>): void {
   for (const id of programmeIds) pendingTotals.add(String(id));
   pendingFlush ??= new Promise<void>((resolve) => setTimeout(resolve, TOTALS_MARK_DELAY_MS)).then(() => flushProgrammeTotals());
 }
 
-/** Marks the programmes whose totals moved and are not marked yet (now, not after the delay). */
-export async function flushProgrammeTotals(): Promise<void> {
-  if (pendingTotals.size === 0) return;
-  const ids = [...pendingTotals];
+/** Forgets the totals waiting to be copied and marked, as a process that stops does (tests of the sweeper). */
+export function forgetPendingProgrammeTotals(): void {
   pendingTotals = new Set();
-  pendingFlush = null;
-  try {
-    await markProgrammesChanged(ids);
-  } catch (error) {
-    // The connection closed meanwhile (a script or test ending): the ids stay pending for the next flush.
-    for (const id of ids) pendingTotals.add(id);
-    console.warn(`catalogue: could not mark ${ids.length} programme(s) as changed: ${(error as Error).message}`);
-  }
+}
+
+/** Copies and marks the programmes whose totals moved and are not marked yet (now, not after the delay). */
+export function flushProgrammeTotals(): Promise<void> {
+  const run = async () => {
+    if (pendingTotals.size === 0) return;
+    const ids = [...pendingTotals];
+    pendingTotals = new Set();
+    pendingFlush = null;
+    try {
+      const copied = await Promise.all(ids.map((id) => copyReceivedTotal(id)));
+      await markProgrammesChanged(ids.filter((_, i) => copied[i]));
+    } catch (error) {
+      // The connection closed meanwhile (a script or test ending): the ids stay pending for the next flush.
+      for (const id of ids) pendingTotals.add(id);
+      console.warn(`catalogue: could not copy and mark ${ids.length} programme total(s): ${(error as Error).message}`);
+    }
+  };
+  flushing = flushing.then(run, run);
+  return flushing;
 }
 
 /** Tells every instance to rebuild its index from a full read (bulk imports, repairs, data written around the services). */

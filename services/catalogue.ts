@@ -178,12 +178,14 @@ export async function getProgrammePage(slug: string, now: Date = new Date()): Pr
   if (!programme) return null;
   // Goods pledged and the latest gifts, as the books keep them by `_id` (services/money/projections.ts); the
   // queries over pledges and donations only for a database from before they were kept.
-  const [pledged, ledger] = await Promise.all([
+  const [pledged, [received, ledger]] = await Promise.all([
     programme.inKindNeeds.length > 0 ? pledgedInKindOfProgramme(programme.id).then((kept) => kept ?? pledgedInKindQuantities(programme.id)) : Promise.resolve([]),
-    recentGiftsOfProgramme(programme.id).then((kept) => findLedgerDonations(programme.id, 50, kept)),
+    recentGiftsOfProgramme(programme.id).then(async (kept) => [kept?.received, await findLedgerDonations(programme.id, 50, kept)] as const),
   ]);
+  // Money in as the books have it now (the programme's stored copy follows a moment after a gift).
+  const receivedTotal = received ?? programme.receivedTotal;
   return {
-    programme: { ...programme, state: publicState(programme, now), daysLeft: daysLeft(programme.endDate, now) },
+    programme: { ...programme, receivedTotal, remainingNeed: Math.max(0, programme.goal - receivedTotal), state: publicState(programme, now), daysLeft: daysLeft(programme.endDate, now) },
     inKindNeeds: coverInKindNeeds(programme.inKindNeeds, pledged),
     ledger: { entries: ledger.rows.map(publicLedgerEntry), total: ledger.total },
   };

@@ -6,7 +6,7 @@ import { Programme, type ProgrammeState } from "#models/programme.server";
 import type { SessionUser } from "#models/user.server";
 import { canAccessInstitution, canManageProgrammes } from "./access";
 import { isAcceptingPledges } from "./catalogue";
-import { markProgrammesChanged } from "./catalogue-index";
+import { flushProgrammeTotals, markProgrammesChanged } from "./catalogue-index";
 import { forbidden, invalid, notFound } from "./errors";
 import { uniqueSlug } from "./institutions";
 import type { ProgrammeInput } from "./validation/programme";
@@ -118,6 +118,8 @@ export async function changeProgrammeState(actor: SessionUser, programmeId: stri
  * an open programme's end day is over (it takes no pledges), `reopenable` when a closed one may be reopened.
  */
 export async function programmesOfInstitutions(institutionIds: string[], now: Date = new Date()) {
+  // The received totals this instance just recorded are copied first (they follow a gift by a moment).
+  await flushProgrammeTotals();
   const programmes = await Programme.find({ institutionId: { $in: institutionIds } })
     .sort({ updatedAt: -1 })
     .limit(200)

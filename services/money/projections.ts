@@ -402,13 +402,15 @@ export const moneyIn = {
 };
 
 /**
- * A programme's gifts for its public ledger: how many, and the ids of the latest (newest first). Null
+ * A programme's gifts for its public ledger: how many, the ids of the latest (newest first), and the
+ * money received. Null
  * in a database with records from before projections existed and none kept yet (then the caller asks
  * the donations themselves).
  */
-export async function recentGiftsOfProgramme(programmeId: Types.ObjectId | string): Promise<{ total: number; ids: Types.ObjectId[] } | null> {
+export async function recentGiftsOfProgramme(programmeId: Types.ObjectId | string): Promise<{ total: number; ids: Types.ObjectId[]; received?: number } | null> {
   const doc = await Projection.findById(projectionKey("received", programmeId)).lean();
-  if (doc) return { total: doc.gifts ?? 0, ids: decodeRecentGifts(doc.recent).map((g) => g.id) };
+  // `received`: the programme's money in, from the same read (its page shows the books, not the copy that follows them).
+  if (doc) return { total: doc.gifts ?? 0, ids: decodeRecentGifts(doc.recent).map((g) => g.id), received: Math.max(0, doc.total) };
   return (await hasLegacyIds()) ? null : { total: 0, ids: [] };
 }
 
@@ -421,16 +423,14 @@ export async function pledgedInKindOfProgramme(programmeId: Types.ObjectId | str
 
 /**
  * The programme's stored copy of its received total (progress bars; "most needed" is goal − received,
- * derived where it is shown). One write by `_id`, no read.
+ * derived where it is shown), written now from its running total and marked for the catalogue. For
+ * repairs; after a gift the copy follows off its path (markProgrammeTotalsChanged).
  */
-export async function refreshProgrammeReceived(programmeId: Types.ObjectId | string, received?: number, through?: number) {
-  const receivedTotal = Math.max(0, received ?? (await receivedOfProgramme(programmeId)));
-  // With the entry's position: written only over a copy of an older position (never stale over fresh).
-  const guarded = through !== undefined && !(await isEmbeddedDatabase());
-  const filter = guarded ? { _id: oid(programmeId), receivedThrough: { $not: { $gte: through } } } : { _id: oid(programmeId) };
-  const { matchedCount } = await Programme.updateOne(filter, { $set: { receivedTotal, ...(through === undefined ? {} : { receivedThrough: through }) } });
-  if (matchedCount === 0) return through === undefined ? null : { receivedTotal };
-  markProgrammeTotalsChanged([programmeId]);
+export async function refreshProgrammeReceived(programmeId: Types.ObjectId | string) {
+  const receivedTotal = Math.max(0, await receivedOfProgramme(programmeId));
+  const { matchedCount } = await Programme.updateOne({ _id: oid(programmeId) }, { $set: { receivedTotal } });
+  if (matchedCount === 0) return null;
+  await markProgrammesChanged([programmeId]);
   return { receivedTotal };
 }
 
@@ -510,15 +510,17 @@ export async function projectEntry(entry: ProjectedEntry, pledgeAsRead?: PledgeF
   if (!trustKnown) forgetKnownTotalsOf(entry.institutionId);
   // Each total is its own document, and so is each copy and each rollup: all written side by side (the
   // institution's lock keeps other entries of the chain out meanwhile); a copy goes with its total.
+  // The programme's copy of its received total is not on this path: it follows after the total is
+  // written (markProgrammeTotalsChanged, below; decision 0015).
   const copyOf = (kind: ProjectionKind) =>
-    kind === "received" ? (total: number) => refreshProgrammeReceived(entry.programmeId, total, entry.sequence)
-    : kind === "paid" && entry.pledgeId ? (total: number) => refreshPledgeFulfilment(entry.pledgeId!, new Date(), total, pledgeAsRead, entry.sequence)
-    : undefined;
+    kind === "paid" && entry.pledgeId ? (total: number) => refreshPledgeFulfilment(entry.pledgeId!, new Date(), total, pledgeAsRead, entry.sequence) : undefined;
   // A reversal with a donor counts against its gift's category and year (one read by `_id`, on the rare path that needs it).
   const gift = entry.donorId && entry.reversesEntryId && !GIFT_KINDS.includes(entry.kind) ? await LedgerEntry.findById(entry.reversesEntryId).select("kind occurredAt").lean() : null;
   const rollups = rollupsOf(entry, await provinceOf(entry.institutionId), gift?.occurredAt);
   const category = categoryOf(entry.kind, gift?.kind);
-  await Promise.all([...projectionsOf(entry).map(({ kind, id }) => count(kind, id, entry, copyOf(kind), trustKnown)), ...rollups.map((r) => roll(r, entry, category))]);
+  const totals = projectionsOf(entry);
+  await Promise.all([...totals.map(({ kind, id }) => count(kind, id, entry, copyOf(kind), trustKnown)), ...rollups.map((r) => roll(r, entry, category))]);
+  if (totals.some(({ kind }) => kind === "received")) markProgrammeTotalsChanged([entry.programmeId]);
 }
 
 /**

@@ -10,6 +10,7 @@ import { deleteExpiredTokens } from "#models/token.server";
 import { vietnamDateInput } from "../calendar";
 import { mailConfig } from "../mail";
 import { sendPledgeReminders, type ReminderReport } from "../reminders";
+import { flushProgrammeTotals, markProgrammeTotalsChanged } from "../catalogue-index";
 import { closeInterruptedBatches, voidInterruptedSerials } from "../recognition/certificates";
 import { completeStatementLines } from "../reconciliation";
 import { bookDonation } from "./donations";
@@ -86,9 +87,11 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
     // 1. Heads behind their chains (an entry inserted, its head not moved) and entries not yet counted.
     // (Not a $group with $max: FerretDB v1.24 has no $max accumulator.)
     const lastWritten = new Map<string, number>();
-    for await (const entry of LedgerEntry.find({ createdAt: written }).select("institutionId sequence").lean().cursor()) {
+    const programmesMoved = new Set<string>();
+    for await (const entry of LedgerEntry.find({ createdAt: written }).select("institutionId programmeId sequence").lean().cursor()) {
       const key = String(entry.institutionId);
       lastWritten.set(key, Math.max(lastWritten.get(key) ?? 0, entry.sequence));
+      programmesMoved.add(String(entry.programmeId));
     }
     const heads = await LedgerHead.find({}).select("_id sequence projectedThrough updatedAt").lean();
     const behind = heads.filter((h) => h.projectedThrough < h.sequence && !((h as { updatedAt?: Date }).updatedAt! >= settled));
@@ -108,7 +111,11 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
       });
     }
     // 2. Gifts inserted without their ledger entry.
+    // The programmes' copies of their received totals follow a gift off its path: one its process stopped
+    // before making is made here (copyReceivedTotal writes only where the copy is behind the books).
     await still();
+    markProgrammeTotalsChanged([...programmesMoved]);
+    await flushProgrammeTotals();
     for await (const donation of Donation.find({ createdAt: written }).lean().cursor()) {
       if (await findLedgerEntryByKey(`donation:${donation.idempotencyKey}`)) continue;
       await still();
@@ -157,6 +164,7 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
       await Meta.replaceOne({ _id: DAILY }, { _id: DAILY, value: day }, { upsert: true });
       report.daily = daily;
     }
+    await flushProgrammeTotals(); // the copies of what this sweep booked, before a one-off run exits
     await Meta.replaceOne({ _id: CHECKPOINT }, { _id: CHECKPOINT, value: started.toISOString() }, { upsert: true });
   } catch (error) {
     if (error instanceof LeaseLost) {

@@ -3,7 +3,6 @@ import { AuditEvent } from "#models/audit-event.server";
 import { CorrectionRequest, correctionKey } from "#models/correction-request.server";
 import { Donation } from "#models/donation.server";
 import { LedgerEntry } from "#models/ledger-entry.server";
-import { Programme } from "#models/programme.server";
 import type { SessionUser } from "#models/user.server";
 import { correctionReviewQueue, decideCorrection, requestCorrection } from "#services/corrections";
 import { recordDonation } from "#services/money/donations";
@@ -16,7 +15,7 @@ import { action as settingsAction, loader as settingsLoader } from "~/routes/adm
 import { loader as financeLoader } from "~/routes/manage.programmes.$id_.finance";
 import { action as correctAction, loader as correctLoader } from "~/routes/manage.programmes.$id_.gifts.$giftId.correct";
 import { action as reviewAction, loader as reviewLoader } from "~/routes/review.corrections";
-import { cashGiftInput, createInstitution, createOpenProgramme, formToken, vnDate } from "#tests/fixtures/domain";
+import { cashGiftInput, createInstitution, createOpenProgramme, formToken, vnDate, receivedCopyOf } from "#tests/fixtures/domain";
 import { createTestUser, formRequest, getRequest, responseOf, sessionCookieFor } from "#tests/utils/requests";
 
 
@@ -54,7 +53,7 @@ async function loadReview(cookie: string) {
 async function loadFinance(programmeId: string, cookie: string) {
   return responseOf(financeLoader({ request: getRequest(`/manage/programmes/${programmeId}/finance`, cookie), params: { id: programmeId }, context: {} }));
 }
-const received = async (programmeId: string) => (await Programme.findById(programmeId).lean())!.receivedTotal;
+const received = async (programmeId: string) => (await receivedCopyOf(programmeId));
 const correctionEntries = (donationId: string) => LedgerEntry.find({ sourceId: donationId, kind: "correction" }).lean();
 
 describe("corrections of recorded gifts", () => {

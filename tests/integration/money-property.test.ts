@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { flushProgrammeTotals } from "#services/catalogue-index";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test, vi, type MockInstance } from "vitest";
 import { BankStatementLine } from "#models/bank-statement-line.server";
@@ -16,7 +17,7 @@ import { confirmStatement, lineKeysFor, parseStatement } from "#services/reconci
 import { signWebhookPayload } from "#services/stripe";
 import { action as webhook } from "~/routes/webhooks.stripe";
 import { chargeObject, checkoutSessionObject, disputeObject, refundObject, stripeEvent, stripeRefundsByCharge } from "#tests/mocks/stripe";
-import { createInstitution } from "#tests/fixtures/domain";
+import { createInstitution, receivedCopyOf } from "#tests/fixtures/domain";
 import { createUser, type SessionUser } from "#models/user.server";
 import mongoose from "mongoose";
 
@@ -276,6 +277,7 @@ async function everythingKept() {
   const byProvince = (o: Record<string, InPeriod> | undefined) => sorted(Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, periods(v)])));
   const rollups = (await Rollup.find({}).lean()).map((d) => [d._id, d.total, d.gifts, sorted(d.marks), periods(d.months), periods(d.years), byProvince(d.provinces)]).sort();
   const heads = (await LedgerHead.find({}).lean()).map((h) => [String(h._id), h.sequence, h.hash, h.projectedThrough]).sort();
+  await flushProgrammeTotals(); // the copy follows the books off the gift's path
   const programmes = (await Programme.find({}).select("receivedTotal receivedThrough").lean()).map((p) => [String(p._id), p.receivedTotal, p.receivedThrough]).sort();
   const pledges = (await Pledge.find({}).select("state instalments paidTotal paidThrough").lean()).map((p) => [String(p._id), p.state, p.paidTotal, p.paidThrough, p.instalments.map((i) => [i.paidAmount, i.status])]).sort();
   return { projections, rollups, heads, programmes, pledges };
@@ -308,7 +310,7 @@ async function checkBooks(world: World, expected: Expected) {
   const gifts = await LedgerEntry.countDocuments({ institutionId: { $in: world.institutions.map((i) => i._id) }, kind: { $in: ["donation_received", "in_kind_received"] } });
   expect(gifts).toBe(expected.charges.length + expected.byHand.length + booked.length);
   // The programmes' totals are the ledger's, and the rollups add them up.
-  const received = await Promise.all(world.programmes.map(async (p) => (await Programme.findById(p._id).lean())!.receivedTotal));
+  const received = await Promise.all(world.programmes.map(async (p) => (await receivedCopyOf(p._id))));
   for (const [i, institution] of world.institutions.entries()) {
     const rolled = await moneyIn.institution(institution._id);
     expect(rolled.total).toBe(received[2 * i]! + received[2 * i + 1]!);

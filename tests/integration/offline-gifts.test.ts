@@ -10,7 +10,7 @@ import { Programme } from "#models/programme.server";
 import { ledgerSum, verifyLedgerChain } from "#services/money/ledger";
 import { loader as fileLoader } from "~/routes/files.$id";
 import { action as giftAction, loader as giftLoader } from "~/routes/manage.programmes.$id_.gifts.new";
-import { createInstitution } from "#tests/fixtures/domain";
+import { createInstitution, receivedCopyOf } from "#tests/fixtures/domain";
 import { BASE, createTestUser, csrfPair, getRequest, joinCookies, responseOf, sessionCookieFor } from "#tests/utils/requests";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -136,7 +136,7 @@ describe("recording offline gifts", () => {
   });
 
   test("a cash gift from an organisation, with a PDF voucher: donation, ledger, totals, audit; the evidence is private", async () => {
-    const before = await Programme.findById(programmeId).lean();
+    const before = await receivedCopyOf(programmeId);
     const response = await post(programmeId, giftFields({ amount: "5.000.000" }), { cookie: manager.cookie, files: [pdfFile()] });
     expect(response.status).toBe(302);
     expect(response.headers.get("Location")).toBe(`/manage/programmes/${programmeId}/finance`);
@@ -149,8 +149,7 @@ describe("recording offline gifts", () => {
 
     const entry = await LedgerEntry.findOne({ sourceId: donation!._id }).lean();
     expect(entry).toMatchObject({ kind: "donation_received", amount: 5_000_000, description: "PT-2026-0123" });
-    const after = await Programme.findById(programmeId).lean();
-    expect(after!.receivedTotal - before!.receivedTotal).toBe(5_000_000);
+    expect((await receivedCopyOf(programmeId)) - before).toBe(5_000_000);
     expect(await AuditEvent.countDocuments({ action: "donation.record_offline", subjectId: String(donation!._id) })).toBe(1);
 
     // The voucher went to GridFS as this institution's evidence, typed by its content.
@@ -172,7 +171,7 @@ describe("recording offline gifts", () => {
   });
 
   test("an in-kind gift with a photo: amount = Σ quantity × unit value, items and valuation basis kept", async () => {
-    const before = await Programme.findById(programmeId).lean();
+    const before = await receivedCopyOf(programmeId);
     const response = await post(
       programmeId,
       giftFields({
@@ -205,7 +204,7 @@ describe("recording offline gifts", () => {
     const types = await Promise.all(donation!.evidenceFileIds.map(async (id) => (await findFile(String(id)))?.metadata.contentType));
     expect(types).toEqual(["image/png", "application/pdf"]);
     expect((await LedgerEntry.findOne({ sourceId: donation!._id }).lean())?.kind).toBe("in_kind_received");
-    expect((await Programme.findById(programmeId).lean())!.receivedTotal - before!.receivedTotal).toBe(9_000_000);
+    expect((await receivedCopyOf(programmeId)) - before).toBe(9_000_000);
   });
 
   test("volunteer hours: hours × rate per hour, from an anonymous walk-in donor", async () => {
@@ -310,7 +309,7 @@ describe("recording offline gifts", () => {
 
     const closed = await openProgramme(institution, { state: "closed" });
     expect((await post(String(closed._id), giftFields({ amount: "300.000" }), { cookie: manager.cookie })).status).toBe(302);
-    expect((await Programme.findById(closed._id).lean())?.receivedTotal).toBe(300_000);
+    expect((await receivedCopyOf(closed._id))).toBe(300_000);
   });
 
   const inKind = { method: "in_kind", amount: "", "items.0.item": "Sách thiếu nhi", "items.0.quantity": "10", "items.0.unitValue": "45.000", valuationBasis: "Giá thị trường" };

@@ -1,4 +1,6 @@
 import { describe, expect, test, vi } from "vitest";
+import { flushProgrammeTotals, forgetPendingProgrammeTotals } from "#services/catalogue-index";
+import { getProgrammePage } from "#services/catalogue";
 import { BankStatementLine } from "#models/bank-statement-line.server";
 import { Donation, donationIdFor, receiptNumberFor } from "#models/donation.server";
 import { Donor } from "#models/donor.server";
@@ -12,7 +14,7 @@ import { recordDonation } from "#services/money/donations";
 import { forgetKnownLedgerHeads, verifyLedgerChain } from "#services/money/ledger";
 import { rebuildProjections } from "#services/money/projections";
 import { runSweep, SWEEPER_LEASE_MS } from "#services/money/sweeper";
-import { createInstalmentPledge, createInstitution } from "#tests/fixtures/domain";
+import { createInstalmentPledge, createInstitution, receivedCopyOf } from "#tests/fixtures/domain";
 
 /**
  * The sweeper finishes what a stopped process left half-done, through the same services as the money
@@ -48,6 +50,7 @@ async function world() {
 async function books() {
   const projections = (await Projection.find({}).lean()).map((d) => [d._id, d.total, d.gifts ?? null]).sort();
   const heads = (await LedgerHead.find({}).lean()).map((h) => [String(h._id), h.sequence, h.projectedThrough]).sort();
+  await flushProgrammeTotals(); // the copy follows the books off the gift's path
   const programmes = (await Programme.find({}).select("receivedTotal").lean()).map((p) => [String(p._id), p.receivedTotal]).sort();
   return { projections, heads, programmes };
 }
@@ -58,7 +61,7 @@ async function expectBooksEqualRebuild() {
   expect(kept).toEqual(await books());
 }
 
-const receivedOf = async (programmeId: unknown) => (await Programme.findById(programmeId).select("receivedTotal").lean())!.receivedTotal;
+const receivedOf = async (programmeId: unknown) => (await receivedCopyOf(programmeId));
 
 describe("the sweeper", () => {
   test("a gift stored without its ledger entry (the process stopped between the two writes) is booked once, and a second sweep adds nothing", async () => {
@@ -101,6 +104,21 @@ describe("the sweeper", () => {
     // The gift's retry (Stripe delivering again) is a duplicate and counts nothing more.
     expect((await give("bank:count:2", 5_000_000, true)).duplicate).toBe(true);
     expect(await receivedOf(programme._id)).toBe(15_000_000);
+    await expectBooksEqualRebuild();
+  });
+
+  test("a gift whose process stopped before its programme's copy of the total followed: the programme's page shows the books meanwhile, and the next sweep makes the copy", async () => {
+    const { programme, pledge, give } = await world();
+    await give("bank:copy:1", 30_000_000, true); // the pledge paid in full (so the daily pass below has nothing of it to mark)
+    forgetPendingProgrammeTotals(); // stopped before the copy, which follows a gift by a moment
+    expect((await Programme.findById(programme._id).lean())!.receivedTotal).toBe(0);
+    expect((await Pledge.findById(pledge._id).lean())!.state).toBe("fulfilled");
+    // The programme's page reads the books, not the copy.
+    expect((await getProgrammePage(programme.slug))!.programme).toMatchObject({ receivedTotal: 30_000_000, remainingNeed: 70_000_000 });
+
+    const report = await runSweep({ now: () => new Date(Date.now() + 6 * SWEEPER_LEASE_MS) });
+    expect(report.ran).toBe(true);
+    expect(await Programme.findById(programme._id).lean()).toMatchObject({ receivedTotal: 30_000_000, receivedThrough: 1 });
     await expectBooksEqualRebuild();
   });
 
