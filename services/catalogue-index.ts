@@ -33,6 +33,7 @@ import {
 } from "#models/catalogue.server";
 import { copyReceivedTotal } from "#models/programme.server";
 import { provinceName } from "#models/reference/provinces";
+import { oneAtATime } from "./one-at-a-time";
 
 // ——— The version protocol ———
 
@@ -70,8 +71,6 @@ export async function markProgrammesChanged(programmeIds: Array<string | Types.O
 export const TOTALS_MARK_DELAY_MS = 200;
 let pendingTotals = new Set<string>();
 let pendingFlush: Promise<void> | null = null;
-/** The flush under way: flushes run one after another, so an older total is never copied after a newer one. */
-let flushing: Promise<void> = Promise.resolve();
 
 /**
  * A programme's books moved (a gift, a refund): its copy of the received total and its catalogue entry
@@ -108,8 +107,8 @@ export function flushProgrammeTotals(): Promise<void> {
       console.warn(`catalogue: could not copy and mark ${ids.length} programme total(s): ${(error as Error).message}`);
     }
   };
-  flushing = flushing.then(run, run);
-  return flushing;
+  // One flush at a time in this process: an older total is never copied after a newer one.
+  return oneAtATime("catalogue:copy-totals", run);
 }
 
 /** Tells every instance to rebuild its index from a full read (bulk imports, repairs, data written around the services). */

@@ -4,6 +4,7 @@ import { GENESIS_HASH, LedgerEntry, findLedgerEntryByKey, ledgerEntryIdFor, type
 import { LedgerHead, hasLegacyIds, type LedgerHeadDoc } from "#models/projection.server";
 import { catchUpProjections, forgetKnownProjections, ledgerSum, projectEntry, readLedgerHead, repairLedgerHead, withInstitutionLock, type PledgeForProjection } from "./projections";
 import { isDuplicateKeyError, upsertAgainIfRaced } from "#models/duplicate-key";
+import { bookedNothing, recordBookedNothing } from "#models/nothing-booked.server";
 
 /**
  * The append-only, hash-chained ledger (one chain per institution). Every receipt, refund,
@@ -86,7 +87,8 @@ export async function appendLedgerEntry(input: NewLedgerEntry): Promise<LedgerEn
 /**
  * With `decideAmount`: the amount is decided under the institution's lock, after the entry was found not
  * to exist yet — so what it reads (e.g. what is left of a gift to refund) cannot change before the entry
- * is written. A decided 0 writes nothing (null).
+ * is written. A decided 0 writes no entry (null), and is kept by its key (models/nothing-booked.server.ts):
+ * the same event again is not decided afresh.
  */
 export async function appendLedgerEntry(input: NewLedgerEntry, decideAmount: () => Promise<number>): Promise<LedgerEntryDoc | null>;
 export async function appendLedgerEntry(input: NewLedgerEntry, decideAmount?: () => Promise<number>): Promise<LedgerEntryDoc | null> {
@@ -107,9 +109,14 @@ export async function appendLedgerEntry(input: NewLedgerEntry, decideAmount?: ()
       if (existing && existing.sequence > head.sequence && String(existing.institutionId) === String(input.institutionId)) head = await repairLedgerHead(head._id);
       head = await catchUpProjections(head);
       if (existing) return existing;
+      // Decided before and booked nothing: the same event again books nothing (whatever is left now).
+      if (decideAmount && (await bookedNothing(input.idempotencyKey))) return null;
       const amount = decideAmount ? await decideAmount() : input.amount;
       if (!Number.isSafeInteger(amount)) throw new RangeError(`ledger amounts are whole đồng: ${amount}`);
-      if (decideAmount && amount === 0) return null;
+      if (decideAmount && amount === 0) {
+        await recordBookedNothing(input.idempotencyKey);
+        return null;
+      }
       const entry = {
         institutionId: new mongoose.Types.ObjectId(String(input.institutionId)),
         programmeId: new mongoose.Types.ObjectId(String(input.programmeId)),

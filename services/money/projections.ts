@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { LRUCache } from "lru-cache";
 import mongoose, { type Types } from "mongoose";
 import { GENESIS_HASH, LedgerEntry, findLedgerHead, type LedgerEntryDoc } from "#models/ledger-entry.server";
@@ -11,6 +10,7 @@ import { isDuplicateKeyError, upsertAgainIfRaced } from "#models/duplicate-key";
 import { isPastDueDay, vietnamDateInput } from "../calendar";
 import { markCatalogueRebuild, markProgrammeTotalsChanged, markProgrammesChanged } from "../catalogue-index";
 import { allocateToInstalments } from "./allocation";
+import { oneAtATime } from "../one-at-a-time";
 
 /**
  * The books' running totals, kept by `_id` so that recording a gift and reading a total cost the same
@@ -26,43 +26,12 @@ import { allocateToInstalments } from "./allocation";
 
 const oid = (id: Types.ObjectId | string) => new mongoose.Types.ObjectId(String(id));
 
-const queues = new Map<string, Promise<unknown>>();
-/**
- * The locks the current call holds (so a holder may take one again without waiting on itself). A hold
- * ends with its call: work the call left running (a timer) does not inherit it.
- */
-type Hold = { key: string; active: boolean; outer: Hold | undefined };
-const held = new AsyncLocalStorage<Hold>();
-const holds = (hold: Hold | undefined, key: string): boolean => Boolean(hold && ((hold.active && hold.key === key) || holds(hold.outer, key)));
-
 /**
  * Runs `fn` after every earlier call for the same institution in this process has finished. Re-entrant:
  * called again from within `fn` (say recordDonation, then appendLedgerEntry), it runs at once.
  */
 export function withInstitutionLock<T>(institutionId: Types.ObjectId | string, fn: () => Promise<T>): Promise<T> {
-  return withLock(String(institutionId), fn);
-}
-
-/** The same for any key (one running total that many institutions' entries meet in). */
-function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const holding = held.getStore();
-  if (holds(holding, key)) return fn();
-  const previous = queues.get(key) ?? Promise.resolve();
-  const locked = async () => {
-    const hold: Hold = { key, active: true, outer: holding };
-    try {
-      return await held.run(hold, fn);
-    } finally {
-      hold.active = false;
-    }
-  };
-  const run = previous.then(locked, locked);
-  const settled = run.catch(() => undefined);
-  queues.set(key, settled);
-  void settled.then(() => {
-    if (queues.get(key) === settled) queues.delete(key);
-  });
-  return run;
+  return oneAtATime(String(institutionId), fn);
 }
 
 /** Σ of signed amounts for a match — the ledger read a projection replaces (on the embedded database, a scan). */
@@ -335,7 +304,7 @@ async function roll(rollup: RollupTarget, entry: Pick<ProjectedEntry, "instituti
     return;
   }
   const known = `${key}|${inst}`;
-  await withLock(`rollup:${key}`, async () => {
+  await oneAtATime(`rollup:${key}`, async () => {
     try {
       for (;;) {
         let counted = knownMarks.get(known);

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { oneAtATime } from "../one-at-a-time";
 import { recordAudit } from "#models/audit-event.server";
 import { Certificate, CertificateBatch, CertificateHolder, CertificateSerial, StatusList, formatCertificateSerial, newVerificationCode, VERIFICATION_CODE_SHAPE, type CertificateDoc } from "#models/certificate.server";
 import { Donor, donorName } from "#models/donor.server";
@@ -39,13 +40,6 @@ export function canIssue(actor: SessionUser) {
 
 // ——— Serials ———
 
-const queues = new Map<string, Promise<unknown>>();
-/** One at a time per key in this process (serials of a type and year; the status list). */
-function oneAtATime<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const run = (queues.get(key) ?? Promise.resolve()).then(fn, fn);
-  queues.set(key, run.catch(() => undefined));
-  return run;
-}
 
 /** Where the search for the next free number starts: the last number this process (or the database) knows was taken. */
 const lastTaken = new Map<string, number>();

@@ -1,4 +1,5 @@
 import { AuditEvent, recordAudit } from "#models/audit-event.server";
+import { oneAtATime } from "../one-at-a-time";
 import { Certificate } from "#models/certificate.server";
 import { Donor, donorName } from "#models/donor.server";
 import { isDuplicateKeyError } from "#models/duplicate-key";
@@ -140,8 +141,6 @@ export async function review(actor: SessionUser, input: unknown): Promise<Review
   return outcomes;
 }
 
-const deciding = new Map<string, Promise<unknown>>();
-
 /**
  * Sets a proposed nomination's decision, once: the first decision wins. On MongoDB an update
  * conditional on `status: "proposed"`; on the embedded database — where a filter beyond `_id` reads
@@ -150,19 +149,12 @@ const deciding = new Map<string, Promise<unknown>>();
  */
 async function decideOnce(nominationId: string, decision: Record<string, unknown>): Promise<boolean> {
   if (!(await isEmbeddedDatabase())) return (await Nomination.updateOne({ _id: nominationId, status: "proposed" }, { $set: decision })).modifiedCount === 1;
-  const run = (deciding.get(nominationId) ?? Promise.resolve()).then(async () => {
+  return oneAtATime(`nomination:${nominationId}`, async () => {
     const current = await Nomination.findById(nominationId).select("status").lean();
     if (current?.status !== "proposed") return false;
     await Nomination.updateOne({ _id: nominationId }, { $set: decision });
     return true;
   });
-  const tail = run.catch(() => undefined);
-  deciding.set(nominationId, tail);
-  try {
-    return await run;
-  } finally {
-    if (deciding.get(nominationId) === tail) deciding.delete(nominationId);
-  }
 }
 
 /** The nominations a person may see: reviewers all of them; a nominator those of their scope. Newest first, bounded. */

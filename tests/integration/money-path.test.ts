@@ -258,6 +258,29 @@ describe("the money path, at random", () => {
     expect((await receivedCopyOf(programme!._id))).toBe(10_000_000);
   });
 
+  test("a reversal that found nothing left books nothing, and so does the same event sent again after money came back to the gift (seed 45827 found it)", async () => {
+    const world = await makeWorld("nothing-left");
+    const [institution] = world.institutions;
+    const [programme] = world.programmes;
+    const gift = await recordDonation({ idempotencyKey: "bank:nothing-left:1", programmeId: String(programme!._id), institutionId: String(institution!._id), method: "bank_transfer", amount: 4_500_000, receivedAt: new Date(), reference: "nothing-left" });
+    const reverse = (key: string) => recordReversal({ donationId: gift.donationId, amount: 4_500_000, idempotencyKey: key, kind: "refund", occurredAt: new Date(), reason: "Hoàn tiền" });
+    expect(await reverse("refund:nothing-left:1")).toEqual({ reversed: 4_500_000 });
+    // A second refund arrives when nothing is left of the gift: it books nothing.
+    expect(await reverse("refund:nothing-left:2")).toEqual({ reversed: 0 });
+    // The first refund fails at the bank: its money comes back to the gift.
+    expect(await recordReinstatement({ donationId: gift.donationId, reversalKey: "refund:nothing-left:1", idempotencyKey: "refund-failed:nothing-left:1", occurredAt: new Date() })).toEqual({ reinstated: 4_500_000 });
+    // The second refund's event delivered again: the same event, the same outcome — nothing.
+    expect(await reverse("refund:nothing-left:2")).toEqual({ reversed: 0 });
+    expect(await receivedOfProgramme(programme!._id)).toBe(4_500_000);
+    expect(await receivedCopyOf(programme!._id)).toBe(4_500_000);
+    const entries = await LedgerEntry.find({ programmeId: programme!._id }).sort({ sequence: 1 }).lean();
+    expect(entries.map((e) => [e.kind, e.amount])).toEqual([
+      ["donation_received", 4_500_000],
+      ["refund", -4_500_000],
+      ["reinstatement", 4_500_000],
+    ]);
+  });
+
   test("another process appended meanwhile: this one's remembered head is stale, its insert fails on the sequence, and the chain stays whole", async () => {
     const world = await makeWorld("other");
     const [institution] = world.institutions;
