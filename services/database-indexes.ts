@@ -36,25 +36,34 @@ export function planUsesIndex(result: ExplainResult): { indexed: boolean; plan: 
  * database file): a connection that read the schema before the launcher added an index explains a
  * SCAN until it next runs a real statement, while real reads already use the index. The real find
  * refreshes the connection it runs on, which Go's pool (most recently freed first) hands to the
- * explain that follows; a SCAN is asked again twice, each after a real find, before it is believed.
+ * explain that follows when nothing else runs between them. A SCAN is asked again twice, each time
+ * after a burst of real finds side by side (which refreshes the pool's other connections), before it
+ * is believed.
  */
 export async function explainFind(collection: string, filter: Record<string, unknown>): Promise<IndexCheck> {
   const db = mongoose.connection.db!;
+  const find = () => db.collection(collection).find(filter, { limit: 1, projection: { _id: 1 } }).toArray();
   let answer = { indexed: false, plan: "" };
   for (let attempt = 0; attempt < 3 && !answer.indexed; attempt += 1) {
-    await db.collection(collection).find(filter, { limit: 1, projection: { _id: 1 } }).toArray();
+    if (attempt === 0) await find();
+    else await Promise.all(Array.from({ length: 16 }, find));
     const result = (await db.command({ explain: { find: collection, filter }, verbosity: "queryPlanner" })) as ExplainResult;
     answer = planUsesIndex(result);
   }
   return { collection, ...answer };
 }
 
-/** For every collection of the app's database: is a read by `_id` an index lookup? */
+/**
+ * For every collection of the app's database: is a read by `_id` an index lookup? One collection after
+ * another, so that each explain follows its own real find on the same pooled connection (explainFind).
+ */
 export async function checkIdLookups(): Promise<IndexCheck[]> {
   const db = mongoose.connection.db!;
   const collections = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((name) => !name.startsWith("system."));
   collections.sort();
-  return Promise.all(collections.map((name) => explainFind(name, { _id: new mongoose.Types.ObjectId() })));
+  const checks: IndexCheck[] = [];
+  for (const name of collections) checks.push(await explainFind(name, { _id: new mongoose.Types.ObjectId() }));
+  return checks;
 }
 
 /**

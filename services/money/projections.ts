@@ -372,9 +372,8 @@ export const moneyIn = {
 
 /**
  * A programme's gifts for its public ledger: how many, the ids of the latest (newest first), and the
- * money received. Null
- * in a database with records from before projections existed and none kept yet (then the caller asks
- * the donations themselves).
+ * money received. Null in a database with records from before projections existed and none kept yet
+ * (then the caller asks the donations themselves).
  */
 export async function recentGiftsOfProgramme(programmeId: Types.ObjectId | string): Promise<{ total: number; ids: Types.ObjectId[]; received?: number } | null> {
   const doc = await Projection.findById(projectionKey("received", programmeId)).lean();
