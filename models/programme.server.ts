@@ -116,7 +116,7 @@ export const Programme =
 
 /**
  * Brings a programme's copy of its received total (progress bars, the catalogue) up to its books, the
- * `received:<programme>` projection: both read by `_id`, the copy written by `_id` only when the books
+ * `received:<programme>` projection (none yet: nothing received): both read by `_id`, the copy written by `_id` only when the books
  * are further on (or a rebuild changed the total at the same position). Never an older total over a
  * newer one: on MongoDB the write is conditional on the copy's position; on the embedded database a
  * condition would make the write read every programme (decision 0014), so the books are read again
@@ -125,12 +125,13 @@ export const Programme =
  */
 export async function copyReceivedTotal(programmeId: Types.ObjectId | string): Promise<boolean> {
   const _id = new mongoose.Types.ObjectId(String(programmeId));
+  // No running total yet: nothing received (as receivedOfProgramme reads it).
   const readBooks = async () => {
     const books = await Projection.collection.findOne({ _id: projectionKey("received", _id) as never }, { projection: { total: 1, through: 1 } });
-    return books ? { total: Math.max(0, books.total as number), through: books.through as number } : null;
+    return { total: Math.max(0, (books?.total as number | undefined) ?? 0), through: (books?.through as number | undefined) ?? 0 };
   };
   const [read, copy] = await Promise.all([readBooks(), Programme.collection.findOne({ _id }, { projection: { receivedTotal: 1, receivedThrough: 1 } })]);
-  if (!read || !copy) return false;
+  if (!copy) return false;
   let books = read;
   const at = (copy.receivedThrough as number | undefined) ?? 0;
   if (books.through < at || (books.through === at && books.total === copy.receivedTotal)) return false;
@@ -140,7 +141,7 @@ export async function copyReceivedTotal(programmeId: Types.ObjectId | string): P
     const { matchedCount } = await Programme.collection.updateOne(filter, { $set: { receivedTotal: books.total, receivedThrough: books.through } });
     if (!embedded || matchedCount === 0) return matchedCount === 1;
     const again = await readBooks();
-    if (!again || (again.through === books.through && again.total === books.total)) return true;
+    if (again.through === books.through && again.total === books.total) return true;
     books = again;
   }
   return true;

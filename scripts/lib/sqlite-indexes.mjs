@@ -80,6 +80,18 @@ export async function addIdIndexes(file) {
   return Database ? ensureIdIndexesInFile(Database, file) : [];
 }
 
+/** Removes the indexes this module adds from one database file (tests of what happens while they are missing). */
+export async function dropIdIndexes(file) {
+  const Database = await loadSqlite();
+  if (!Database) return;
+  const db = new Database(file, { fileMustExist: true, timeout: 10_000 });
+  try {
+    for (const name of db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE ?").pluck().all(`%${ID_INDEX_SUFFIX}`)) db.exec(`DROP INDEX ${quote(name)}`);
+  } finally {
+    db.close();
+  }
+}
+
 /**
  * Keeps the `_id` indexes in place while FerretDB runs: once for every database file now, then
  * whenever a file (or its write-ahead log) changes — which is when a collection may have appeared.

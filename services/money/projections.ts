@@ -2,7 +2,7 @@ import { LRUCache } from "lru-cache";
 import mongoose, { type Types } from "mongoose";
 import { GENESIS_HASH, LedgerEntry, findLedgerHead, type LedgerEntryDoc } from "#models/ledger-entry.server";
 import { Pledge, type PledgeDoc, type PledgeState } from "#models/pledge.server";
-import { Programme, RECEIVED_KINDS } from "#models/programme.server";
+import { Programme, RECEIVED_KINDS, copyReceivedTotal } from "#models/programme.server";
 import { LedgerHead, Meta, Projection, RECENT_GIFTS_KEPT, Rollup, decodeRecentGifts, encodeRecentGifts, hasLegacyIds, isEmbeddedDatabase, projectionKey, type LedgerHeadDoc, type ProjectionDoc, type ProjectionKind, type RecentGift, type RollupDoc } from "#models/projection.server";
 import { Institution } from "#models/institution.server";
 import { PROVINCE_SLUGS } from "#models/reference/provinces";
@@ -390,19 +390,6 @@ export async function pledgedInKindOfProgramme(programmeId: Types.ObjectId | str
 }
 
 /**
- * The programme's stored copy of its received total (progress bars; "most needed" is goal − received,
- * derived where it is shown), written now from its running total and marked for the catalogue. For
- * repairs; after a gift the copy follows off its path (markProgrammeTotalsChanged).
- */
-export async function refreshProgrammeReceived(programmeId: Types.ObjectId | string) {
-  const receivedTotal = Math.max(0, await receivedOfProgramme(programmeId));
-  const { matchedCount } = await Programme.updateOne({ _id: oid(programmeId) }, { $set: { receivedTotal } });
-  if (matchedCount === 0) return null;
-  await markProgrammesChanged([programmeId]);
-  return { receivedTotal };
-}
-
-/**
  * Allocates what the books say was paid on a pledge to its instalments in order, and sets the pledge's
  * state: fulfilled when paid in full, overdue when an instalment is past due and unpaid, active
  * otherwise (a cancelled pledge stays cancelled). Derived, so it can run any number of times.
@@ -694,7 +681,8 @@ export async function recomputePledgedTotal(programmeId: Types.ObjectId | string
  */
 export async function recomputeProgrammeTotals(programmeId: Types.ObjectId | string) {
   await recomputePledgedTotal(programmeId);
-  return refreshProgrammeReceived(programmeId);
+  await copyReceivedTotal(programmeId);
+  await markProgrammesChanged([programmeId]);
 }
 
 /**

@@ -93,6 +93,6 @@ describe("a manager corrects a gift recorded by mistake", () => {
     const entry = await LedgerEntry.findOne({ programmeId, kind: "correction" }).lean();
     expect(entry).toMatchObject({ amount: -2_000_000, description: REASON });
     expect(await CorrectionRequest.countDocuments({ programmeId })).toBe(1);
-    expect((await receivedOfProgramme(programmeId))).toBe(3_000_000);
+    expect(await receivedOfProgramme(programmeId)).toBe(3_000_000);
   });
 });

@@ -96,6 +96,6 @@ describe("a manager records an in-kind gift", () => {
     expect((await visitor.request.get(`${baseUrl()}${href}`)).status()).toBe(403);
 
     // The programme's public progress moved too.
-    expect((await receivedOfProgramme(programmeId))).toBe(10_350_000);
+    expect(await receivedOfProgramme(programmeId)).toBe(10_350_000);
   });
 });

@@ -86,12 +86,12 @@ describe("J2 — a manager reconciles a bank statement", () => {
     await page.getByText(/Hàng chờ xử lý \(2\)/).waitFor();
     expect(await page.getByTestId("queue-reason").allTextContents()).toEqual([futureReason]);
     await screenshot(page, "31-reconcile-queue");
-    expect((await receivedOfProgramme(programmeId))).toBe(15_000_000);
+    expect(await receivedOfProgramme(programmeId)).toBe(15_000_000);
 
     // Importing the same statement again adds nothing.
     await upload();
     await page.getByText("Mọi dòng của sao kê này đã được nhập trước đây", { exact: false }).waitFor();
-    expect((await receivedOfProgramme(programmeId))).toBe(15_000_000);
+    expect(await receivedOfProgramme(programmeId)).toBe(15_000_000);
   });
 
   test("a part payment is accepted on its own line; a transfer already recorded by hand is shown as such and not booked again", async () => {
@@ -101,7 +101,7 @@ describe("J2 — a manager reconciles a bank statement", () => {
     const [ticked, unticked, byHand] = [await pledgeOf(10_000_000), await pledgeOf(8_000_000), await pledgeOf(4_000_000)];
     // The accountant typed the 4.000.000 transfer on the gift form yesterday (as recordOfflineGift books it).
     await recordDonation({ idempotencyKey: `offline:e2e-${stamp}`, programmeId: String(programme._id), institutionId: String(programme.institutionId), pledgeId: String(byHand._id), donorId: String(donor._id), method: "bank_transfer", amount: 4_000_000, receivedAt: new Date(Date.now() - 24 * 60 * 60 * 1000), reference: byHand.reference, provider: { name: "offline" } });
-    const before = (await receivedOfProgramme(programmeId));
+    const before = await receivedOfProgramme(programmeId);
     const csv = [
       "STT,Ngày giao dịch,Số tham chiếu,Số tiền ghi nợ,Số tiền ghi có,Mô tả",
       `1,${vnDay(-1)} 09:00:00,5301 - 11111,,"6.000.000","CT DEN ${ticked.reference} dot dau"`,
@@ -124,7 +124,7 @@ describe("J2 — a manager reconciles a bank statement", () => {
     await page.getByRole("button", { name: "Xác nhận nhập sao kê" }).click();
     await page.getByText(/Đã nhập sao kê: ghi nhận 1 khoản/).waitFor();
     // Only the ticked line was booked; the hand-recorded transfer was linked, not booked again.
-    expect((await receivedOfProgramme(programmeId))).toBe(before + 6_000_000);
+    expect(await receivedOfProgramme(programmeId)).toBe(before + 6_000_000);
     expect(await ledgerSum({ pledgeId: unticked._id })).toBe(0);
     expect(await ledgerSum({ pledgeId: byHand._id })).toBe(4_000_000);
   });

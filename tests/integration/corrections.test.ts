@@ -53,7 +53,7 @@ async function loadReview(cookie: string) {
 async function loadFinance(programmeId: string, cookie: string) {
   return responseOf(financeLoader({ request: getRequest(`/manage/programmes/${programmeId}/finance`, cookie), params: { id: programmeId }, context: {} }));
 }
-const received = async (programmeId: string) => (await receivedCopyOf(programmeId));
+const received = async (programmeId: string) => receivedCopyOf(programmeId);
 const correctionEntries = (donationId: string) => LedgerEntry.find({ sourceId: donationId, kind: "correction" }).lean();
 
 describe("corrections of recorded gifts", () => {

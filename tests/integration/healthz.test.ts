@@ -5,7 +5,7 @@ import { loader } from "~/routes/healthz";
 import { databaseReachable } from "~/utils/db.server";
 import { whenIdLookupsIndexed } from "#tests/utils/id-indexes";
 
-// Waits for the launcher's index upkeep of every collection (more of them since J3): on a busy machine that takes longer than the default.
+// Polls /healthz until it says "ok": on a busy machine its checks of every collection may overrun their second for a while.
 test("/healthz answers 200 with the database up, and ok once every collection's reads by _id are index lookups", { timeout: 120_000 }, async () => {
   const response = await loader();
   expect(response.status).toBe(200);

@@ -60,7 +60,7 @@ describe("hot reads are index lookups", () => {
     expect(ops.length).toBeGreaterThan(10);
     const scans = ops.filter((op) => !isKeyRead(op.filter));
     expect(scans).toEqual([]);
-    expect((await receivedCopyOf(w.programme._id))).toBe(9_000_000);
+    expect(await receivedCopyOf(w.programme._id)).toBe(9_000_000);
   });
 
   test("every collection's read by _id is an index lookup, as the database itself explains it", async () => {

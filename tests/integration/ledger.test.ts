@@ -33,7 +33,7 @@ describe("the hash-chained ledger", () => {
     expect(entries[1]!.prevHash).toBe(entries[0]!.hash);
     const check = await verifyLedgerChain(institution._id);
     expect(check).toEqual({ ok: true, entries: 3, headHash: entries[2]!.hash });
-    expect((await receivedCopyOf(programme._id))).toBe(65_000_000);
+    expect(await receivedCopyOf(programme._id)).toBe(65_000_000);
   });
 
   test("the hash covers the entry as stored: a description and a key with spaces around are trimmed first, and the chain verifies", async () => {

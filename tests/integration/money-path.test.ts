@@ -234,11 +234,11 @@ describe("the money path, at random", () => {
       [2, 5_000_000],
       [3, 1_000_000],
     ]);
-    expect((await receivedCopyOf(programme!._id))).toBe(16_000_000);
+    expect(await receivedCopyOf(programme!._id)).toBe(16_000_000);
     expect((await verifyLedgerChain(institution!._id)).ok).toBe(true);
     // And the retried call of the gift that "crashed" is a duplicate, counted once.
     expect((await give("cash:crash:2", 5_000_000)).duplicate).toBe(true);
-    expect((await receivedCopyOf(programme!._id))).toBe(16_000_000);
+    expect(await receivedCopyOf(programme!._id)).toBe(16_000_000);
   });
 
   test("a gift's retry after a crash before its totals were counted completes them", async () => {
@@ -255,7 +255,7 @@ describe("the money path, at random", () => {
     forgetKnownLedgerHeads(); // the process that starts again remembers nothing
     expect((await give("cash:retry:2", 3_000_000)).duplicate).toBe(true);
     expect((await Projection.findById(`received:${programme!._id}`).lean())!.total).toBe(10_000_000);
-    expect((await receivedCopyOf(programme!._id))).toBe(10_000_000);
+    expect(await receivedCopyOf(programme!._id)).toBe(10_000_000);
   });
 
   test("a reversal that found nothing left books nothing, and so does the same event sent again after money came back to the gift (seed 45827 found it)", async () => {
@@ -305,7 +305,7 @@ describe("the money path, at random", () => {
     expect((await verifyLedgerChain(institution!._id)).ok).toBe(true);
     // Each process copies the totals it moved (off the gift's path): the other's last gift too.
     await otherCatalogue.flushProgrammeTotals();
-    expect((await receivedCopyOf(programme!._id))).toBe(10_000_000);
+    expect(await receivedCopyOf(programme!._id)).toBe(10_000_000);
     expect((await LedgerHead.findById(institution!._id).lean())!.sequence).toBe(4);
   });
 
@@ -322,8 +322,8 @@ describe("the money path, at random", () => {
     await give(otherProcess, first, "cash:remembered:2", 2_000_000); // first: 3,000,000, counted by the other process
     await give({ recordDonation }, second, "cash:remembered:3", 4_000_000); // this process finds the chain moved on
     await give({ recordDonation }, first, "cash:remembered:4", 8_000_000); // after its own head again: first's total read, not remembered
-    expect((await receivedCopyOf(first!._id))).toBe(11_000_000);
-    expect((await receivedCopyOf(second!._id))).toBe(4_000_000);
+    expect(await receivedCopyOf(first!._id)).toBe(11_000_000);
+    expect(await receivedCopyOf(second!._id)).toBe(4_000_000);
     expect(await receivedOfProgramme(first!._id)).toBe(11_000_000);
     expect((await verifyLedgerChain(institution!._id)).ok).toBe(true);
   });
@@ -344,7 +344,7 @@ describe("the money path, at random", () => {
     expect(await recentGiftsOfProgramme(programme!._id)).toMatchObject({ total: 1, ids: [expect.anything()] });
     expect(String((await recentGiftsOfProgramme(programme!._id))!.ids[0])).toBe(gift.donationId);
     expect((await findGiftsOfPledge(pledge!._id)).map((g) => String(g._id))).toEqual([gift.donationId]);
-    expect((await receivedCopyOf(programme!._id))).toBe(10_000_000);
+    expect(await receivedCopyOf(programme!._id)).toBe(10_000_000);
     // Once: the next start finds the version current.
     expect(await upgradeProjections(() => {})).toBe(false);
   });
@@ -362,7 +362,7 @@ describe("the money path, at random", () => {
     await LedgerHead.updateOne({ _id: institution!._id }, { $set: { projectedThrough: 1 } });
     forgetKnownLedgerHeads(); // the process that starts again remembers nothing
     await give("cash:twice:3", 2_000_000);
-    expect((await receivedCopyOf(programme!._id))).toBe(12_000_000);
+    expect(await receivedCopyOf(programme!._id)).toBe(12_000_000);
     const stored = await Pledge.findById(pledge!._id).lean();
     expect(stored!.instalments.map((i) => i.paidAmount)).toEqual([10_000_000, 2_000_000]);
     expect((await LedgerHead.findById(institution!._id).lean())!.projectedThrough).toBe(3);

@@ -174,7 +174,7 @@ describe("importing a Vietcombank statement", () => {
 
     // The programme's progress and the pledges' fulfilment moved with the ledger.
     expect(await ledgerSum({ institutionId: w.a._id })).toBe(25_000_000);
-    expect((await receivedCopyOf(w.programme._id))).toBe(25_000_000);
+    expect(await receivedCopyOf(w.programme._id)).toBe(25_000_000);
     expect((await Pledge.findById(w.cash._id).lean())?.state).toBe("fulfilled");
     const instalments = await Pledge.findById(w.instalments._id).lean();
     expect(instalments?.instalments.map((i) => [i.status, i.paidAmount])).toEqual([
@@ -212,7 +212,7 @@ describe("importing a Vietcombank statement", () => {
     expect(foreignLine).toMatchObject({ status: "unmatched", pledge: null });
     await confirmVia(w, body.csvText);
     expect(await Donation.countDocuments({ pledgeId: w.foreign._id })).toBe(0);
-    expect((await receivedCopyOf(w.programmeB._id))).toBe(0);
+    expect(await receivedCopyOf(w.programmeB._id)).toBe(0);
     expect(await ledgerSum({ institutionId: w.b._id })).toBe(0);
   });
 
@@ -226,7 +226,7 @@ describe("importing a Vietcombank statement", () => {
     const pledge = await Pledge.findById(w.differs._id).lean();
     expect(pledge?.state).toBe("active"); // 7 of 10 million: a partial payment
     expect(await ledgerSum({ pledgeId: w.differs._id })).toBe(7_000_000);
-    expect((await receivedCopyOf(w.programme._id))).toBe(32_000_000);
+    expect(await receivedCopyOf(w.programme._id)).toBe(32_000_000);
     expect((await BankStatementLine.findOne({ donationId: donation!._id }).lean())?.status).toBe("matched");
     expect(await BankStatementLine.countDocuments({ institutionId: w.a._id, status: "unmatched" })).toBe(3);
   });
@@ -301,7 +301,7 @@ describe("the queue of unmatched lines", () => {
     expect(await BankStatementLine.findById(line._id).lean()).toMatchObject({ status: "assigned", foundReference: w.refs.differs });
     expect(String((await BankStatementLine.findById(line._id).lean())?.donationId)).toBe(String(donations[0]!._id));
     expect(await AuditEvent.countDocuments({ action: "reconciliation.assign", subjectId: String(line._id) })).toBe(1);
-    expect((await receivedCopyOf(w.programme._id))).toBe(27_000_000);
+    expect(await receivedCopyOf(w.programme._id)).toBe(27_000_000);
 
     // Assigned lines leave the queue; the same line cannot then go to another pledge.
     const page = await (await responseOf(loader({ request: getRequest(w.pagePath, w.cookie), params: { id: String(w.a._id) }, context: {} }))).json();
@@ -526,7 +526,7 @@ describe("a transfer is confirmed once, whichever way it arrives first", () => {
     expect(await Donation.countDocuments({ pledgeId: w.cash._id })).toBe(1);
     expect(await ledgerSum({ pledgeId: w.cash._id })).toBe(5_000_000);
     expect((await Pledge.findById(w.cash._id).lean())!.state).toBe("fulfilled");
-    expect((await receivedCopyOf(w.programme._id))).toBe(25_000_000);
+    expect(await receivedCopyOf(w.programme._id)).toBe(25_000_000);
     const stored = await BankStatementLine.findOne({ institutionId: w.a._id, amount: 5_000_000 }).lean();
     expect(stored).toMatchObject({ status: "matched" });
     expect(String(stored!.donationId)).toBe(byHand.donationId);

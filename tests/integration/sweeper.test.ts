@@ -61,7 +61,7 @@ async function expectBooksEqualRebuild() {
   expect(kept).toEqual(await books());
 }
 
-const receivedOf = async (programmeId: unknown) => (await receivedCopyOf(programmeId));
+const receivedOf = async (programmeId: unknown) => receivedCopyOf(programmeId);
 
 describe("the sweeper", () => {
   test("a gift stored without its ledger entry (the process stopped between the two writes) is booked once, and a second sweep adds nothing", async () => {

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { inject } from "vitest";
-import { addIdIndexes } from "../../scripts/lib/sqlite-indexes.mjs";
+import { addIdIndexes, dropIdIndexes } from "../../scripts/lib/sqlite-indexes.mjs";
 
 /**
  * Adds the `_id` index to this test file's database now, as the launcher's upkeep does within half a
@@ -23,17 +23,7 @@ export async function addIdIndexesNow(): Promise<void> {
 export async function dropIdIndexesNow(): Promise<void> {
   const dataDir = inject("embeddedDataDir");
   if (!dataDir) return;
-  const name = new URL(process.env.MONGODB_URI!).pathname.slice(1);
-  // better-sqlite3 ships no types; the two calls used here are typed by hand.
-  type Sqlite = { prepare(sql: string): { pluck(): { all(): unknown[] } }; exec(sql: string): void; close(): void };
-  const moduleName = "better-sqlite3";
-  const Database = ((await import(moduleName)) as { default: new (file: string) => Sqlite }).default;
-  const db = new Database(path.join(dataDir, `${name}.sqlite`));
-  try {
-    for (const index of db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%_gopsuc_id'").pluck().all()) db.exec(`DROP INDEX "${String(index)}"`);
-  } finally {
-    db.close();
-  }
+  await dropIdIndexes(path.join(dataDir, `${new URL(process.env.MONGODB_URI!).pathname.slice(1)}.sqlite`));
 }
 
 /**
