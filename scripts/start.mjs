@@ -77,6 +77,8 @@ async function main() {
     NODE_ENV: dev ? "development" : (process.env.NODE_ENV ?? "production"),
     // Without Stripe keys the local app runs the labelled demo: card payments are simulated.
     DEMO_MODE: process.env.DEMO_MODE ?? (process.env.STRIPE_SECRET_KEY ? "false" : "true"),
+    // Where the embedded database keeps its files: /healthz reads their schema (decision 0011).
+    EMBEDDED_DATA_DIR: database?.kind === "ferretdb" ? database.dataDir : "",
   };
 
   let server = null;

@@ -35,6 +35,8 @@ async function main() {
   if (!process.env.MONGODB_URI_TEST && !process.env.MONGODB_URI) {
     database = await startEmbeddedDatabase({ dataDir: path.join(root, ".data", `test-${process.pid}`), persistent: false });
     env.MONGODB_URI_TEST = database.uri;
+    // Where its files are: the tests that take the launcher's indexes away and put them back need it.
+    if (database.kind === "ferretdb") env.MONGODB_URI_TEST_DATA_DIR = database.dataDir;
   }
   const stop = async () => {
     if (database) await database.stop();

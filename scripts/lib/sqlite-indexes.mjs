@@ -93,6 +93,27 @@ export async function dropIdIndexes(file) {
 }
 
 /**
+ * SQLite's plan for FerretDB's read of one document by `_id` from one table (the statement
+ * internal/backends/sqlite/collection.go makes), asked on a connection of our own opened for the
+ * question, so it sees the schema as it is now. Rows as FerretDB's explain shows them. Null when
+ * better-sqlite3 is not installed or the file or table is gone.
+ */
+export async function explainIdLookup(file, table) {
+  const Database = await loadSqlite();
+  if (!Database) return null;
+  let db;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true, timeout: 2_000 });
+    const rows = db.prepare(`EXPLAIN QUERY PLAN SELECT _ferretdb_sjson FROM ${quote(table)} WHERE ${ID_INDEX_EXPRESSION} = ?`).all("probe");
+    return rows.map((row) => `id=${row.id} parent=${row.parent} notused=${row.notused} detail=${row.detail}`);
+  } catch {
+    return null;
+  } finally {
+    db?.close();
+  }
+}
+
+/**
  * Keeps the `_id` indexes in place while FerretDB runs: once for every database file now, then
  * whenever a file (or its write-ahead log) changes — which is when a collection may have appeared.
  * Returns null when better-sqlite3 is not installed.

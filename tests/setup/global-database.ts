@@ -12,14 +12,16 @@ declare module "vitest" {
 
 /**
  * One throwaway database server for the whole run: MONGODB_URI_TEST or MONGODB_URI when given
- * (each test file still gets its own database on it), otherwise an embedded FerretDB on a free port
+ * (each test file still gets its own database on it; MONGODB_URI_TEST_DATA_DIR names the folder of an
+ * embedded one), otherwise an embedded FerretDB on a free port
  * with its data in a folder that is removed afterwards.
  */
 export default async function setup(project: TestProject) {
   const given = process.env.MONGODB_URI_TEST ?? process.env.MONGODB_URI;
   if (given) {
     project.provide("mongoServerUri", given);
-    project.provide("embeddedDataDir", "");
+    // `npm test` starts the embedded database itself and says where its files are.
+    project.provide("embeddedDataDir", process.env.MONGODB_URI_TEST ? (process.env.MONGODB_URI_TEST_DATA_DIR ?? "") : "");
     return;
   }
   const dataDir = path.resolve(".data", `test-${process.pid}-${project.name}`);

@@ -10,6 +10,8 @@ const dbName = `gopsuc_test_${process.env.VITEST_POOL_ID ?? "0"}_${Date.now().to
 const url = new URL(serverUri);
 url.pathname = `/${dbName}`;
 process.env.MONGODB_URI = url.toString();
+// As `npm start` tells the app: where the embedded database keeps its files (/healthz reads its schema).
+process.env.EMBEDDED_DATA_DIR = inject("embeddedDataDir");
 process.env.NODE_ENV = "test";
 process.env.SESSION_SECRET ??= "test-session-secret-at-least-32-characters";
 
