@@ -22,6 +22,7 @@ import type { InstitutionLevel, InstitutionType } from "./reference/institution-
 import type { ProvinceSlug } from "./reference/provinces";
 import type { ThemeSlug } from "./reference/themes";
 import { isDuplicateKeyError, upsertAgainIfRaced } from "./duplicate-key";
+import { readById } from "./read-by-id";
 
 export const PUBLIC_PROGRAMME_STATES = ["open", "closed"] as const satisfies readonly ProgrammeState[];
 export type PublicProgrammeState = (typeof PUBLIC_PROGRAMME_STATES)[number];
@@ -248,7 +249,7 @@ type LeanDetail = LeanProgramme & Pick<ProgrammeDoc, "institutionId" | "institut
 export async function findPublicProgrammeBySlug(slug: string): Promise<ProgrammeDetailRow | null> {
   const key = slug.trim().toLowerCase();
   const [id] = await findLookup("programme-slug", key);
-  let doc = id ? await Programme.findById(id).select(DETAIL_FIELDS).lean<LeanDetail>() : null;
+  let doc = id ? await readById<LeanDetail>(Programme, id, DETAIL_FIELDS) : null;
   // The key is a cache, never the truth: a key that points at nothing (or at a programme whose slug changed) is ignored.
   if (!doc || doc.slug !== key) {
     doc = await Programme.findOne({ slug: key }).select(DETAIL_FIELDS).lean<LeanDetail>();
@@ -344,6 +345,11 @@ export type LedgerDonationRow = {
   donor: { kind: DonorKind; name: string | null; erased: boolean } | null;
 };
 
+const LEDGER_DONATION_FIELDS = "amount receivedAt method donorId pledgeId donorSnapshot";
+type LedgerDonation = { _id: Types.ObjectId; amount: number; receivedAt: Date; method: string; donorId?: Types.ObjectId | null; pledgeId?: Types.ObjectId | null; donorSnapshot?: { kind?: string | null; name?: string | null } | null };
+type LedgerPledge = { _id: Types.ObjectId; visibility?: string | null; consent?: { givenAt?: Date | null; withdrawnAt?: Date | null } | null };
+type LedgerDonor = { _id: Types.ObjectId; kind: string; legalName?: string | null; fullName?: string | null; erasedAt?: Date | null };
+
 /**
  * The latest received donations of a programme, with what is needed to apply the donor's consent:
  * the pledge's visibility and consent, and the donor's kind, name and erasure. Three bounded reads
@@ -359,9 +365,9 @@ export async function findLedgerDonations(
   // The programme's gifts as the books keep them (services/money/projections.ts: a count and the latest ids,
   // read by `_id`), each gift by `_id`; the query on the donations only for a database without them.
   const [donations, total] = kept
-    ? [(await Promise.all(kept.ids.slice(0, size).map((gift) => Donation.findById(gift).select("amount receivedAt method donorId pledgeId donorSnapshot").lean()))).filter((d): d is NonNullable<typeof d> => d !== null), kept.total]
+    ? [(await Promise.all(kept.ids.slice(0, size).map((gift) => readById<LedgerDonation>(Donation, gift, LEDGER_DONATION_FIELDS)))).filter((d): d is LedgerDonation => d !== null), kept.total]
     : await Promise.all([
-        Donation.find({ programmeId: id }).select("amount receivedAt method donorId pledgeId donorSnapshot").sort({ receivedAt: -1, _id: -1 }).limit(size).lean(),
+        Donation.find({ programmeId: id }).select(LEDGER_DONATION_FIELDS).sort({ receivedAt: -1, _id: -1 }).limit(size).lean<LedgerDonation[]>(),
         Donation.countDocuments({ programmeId: id }),
       ]);
   const pledgeIds = [...new Set(donations.map((d) => d.pledgeId).filter(Boolean).map(String))];
@@ -369,8 +375,8 @@ export async function findLedgerDonations(
   // One read by `_id` each (at most MAX_LEDGER_ROWS of each), not `$in`: FerretDB v1 serves only an
   // exact `_id` filter from an index, so `$in` would read the whole pledge and donor collections.
   const [pledges, donors] = await Promise.all([
-    Promise.all(pledgeIds.map((pid) => Pledge.findById(pid).select("visibility consent").lean())),
-    Promise.all(donorIds.map((did) => Donor.findById(did).select("kind legalName fullName erasedAt").lean())),
+    Promise.all(pledgeIds.map((pid) => readById<LedgerPledge>(Pledge, pid, "visibility consent"))),
+    Promise.all(donorIds.map((did) => readById<LedgerDonor>(Donor, did, "kind legalName fullName erasedAt"))),
   ]);
   const pledgeById = new Map(pledges.flatMap((p) => (p ? [[String(p._id), p] as const] : [])));
   const donorById = new Map(donors.flatMap((d) => (d ? [[String(d._id), d] as const] : [])));

@@ -1,5 +1,6 @@
 import mongoose, { Schema, type Types } from "mongoose";
 import { upsertAgainIfRaced } from "./duplicate-key";
+import { readById } from "./read-by-id";
 
 /**
  * Key documents: a record found by something other than its `_id` (a pledge by its reference, a
@@ -33,7 +34,7 @@ export function lookupKey(kind: LookupKind, value: string | Types.ObjectId): str
 
 /** The ids a key points at (empty when there is no key document). One read by `_id`. */
 export async function findLookup(kind: LookupKind, value: string | Types.ObjectId): Promise<Types.ObjectId[]> {
-  const doc = await Lookup.findById(lookupKey(kind, value)).lean();
+  const doc = await readById<{ ids?: Types.ObjectId[] }>(Lookup, lookupKey(kind, value), "ids");
   return doc?.ids ?? [];
 }
 

@@ -7,6 +7,7 @@ import { LedgerHead, Meta, Projection, RECENT_GIFTS_KEPT, Rollup, decodeRecentGi
 import { Institution } from "#models/institution.server";
 import { PROVINCE_SLUGS } from "#models/reference/provinces";
 import { isDuplicateKeyError, upsertAgainIfRaced } from "#models/duplicate-key";
+import { readById } from "#models/read-by-id";
 import { isPastDueDay, vietnamDateInput } from "../calendar";
 import { markCatalogueRebuild, markProgrammeTotalsChanged, markProgrammesChanged } from "../catalogue-index";
 import { allocateToInstalments } from "./allocation";
@@ -376,7 +377,7 @@ export const moneyIn = {
  * (then the caller asks the donations themselves).
  */
 export async function recentGiftsOfProgramme(programmeId: Types.ObjectId | string): Promise<{ total: number; ids: Types.ObjectId[]; received?: number } | null> {
-  const doc = await Projection.findById(projectionKey("received", programmeId)).lean();
+  const doc = await readById<StoredTotal>(Projection, projectionKey("received", programmeId), "total gifts recent");
   // `received`: the programme's money in, from the same read (its page shows the books, not the copy that follows them).
   if (doc) return { total: doc.gifts ?? 0, ids: decodeRecentGifts(doc.recent).map((g) => g.id), received: Math.max(0, doc.total) };
   return (await hasLegacyIds()) ? null : { total: 0, ids: [] };
@@ -384,7 +385,7 @@ export async function recentGiftsOfProgramme(programmeId: Types.ObjectId | strin
 
 /** Goods pledged to a programme, per item (active, overdue and fulfilled in-kind pledges). Null as above. */
 export async function pledgedInKindOfProgramme(programmeId: Types.ObjectId | string): Promise<Array<{ item: string; quantity: number }> | null> {
-  const doc = await Projection.findById(projectionKey("inkind", programmeId)).lean();
+  const doc = await readById<{ items?: Array<{ item: string; quantity: number }> }>(Projection, projectionKey("inkind", programmeId), "items");
   if (doc) return (doc.items ?? []).filter((i) => i.quantity > 0).map((i) => ({ item: i.item, quantity: i.quantity }));
   return (await hasLegacyIds()) ? null : [];
 }
