@@ -19,6 +19,7 @@ import {
   withInstitutionLock,
 } from "./projections";
 import { isDuplicateKeyError } from "#models/duplicate-key";
+import { insertValidated } from "#models/insert-validated";
 
 
 /**
@@ -134,26 +135,24 @@ export async function recordDonation(
     let duplicate = false;
     let donation: DonationDoc | null = null;
     try {
-      donation = (
-        await Donation.create({
-          idempotencyKey: input.idempotencyKey,
-          receiptNumber: receiptNumberFor(input.idempotencyKey),
-          pledgeId: input.pledgeId ?? null,
-          programmeId: input.programmeId,
-          institutionId: input.institutionId,
-          donorId: input.donorId ?? null,
-          method: input.method,
-          amount: input.amount,
-          receivedAt: input.receivedAt,
-          reference: input.reference ?? null,
-          provider: input.provider ?? {},
-          evidenceFileIds: input.evidenceFileIds ?? [],
-          inKind: input.inKind ?? { items: [] },
-          volunteerHours: input.volunteerHours ?? null,
-          recordedBy: input.recordedBy ?? null,
-          donorSnapshot: await donorSnapshotFor(input, pledge),
-        })
-      ).toObject();
+      donation = await insertValidated<DonationDoc>(Donation, {
+        idempotencyKey: input.idempotencyKey,
+        receiptNumber: receiptNumberFor(input.idempotencyKey),
+        pledgeId: input.pledgeId ?? null,
+        programmeId: input.programmeId,
+        institutionId: input.institutionId,
+        donorId: input.donorId ?? null,
+        method: input.method,
+        amount: input.amount,
+        receivedAt: input.receivedAt,
+        reference: input.reference ?? null,
+        provider: input.provider ?? {},
+        evidenceFileIds: input.evidenceFileIds ?? [],
+        inKind: input.inKind ?? { items: [] },
+        volunteerHours: input.volunteerHours ?? null,
+        recordedBy: input.recordedBy ?? null,
+        donorSnapshot: await donorSnapshotFor(input, pledge),
+      });
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
       duplicate = true;

@@ -4,6 +4,7 @@ import { GENESIS_HASH, LedgerEntry, findLedgerEntryByKey, ledgerEntryIdFor, type
 import { LedgerHead, hasLegacyIds, type LedgerHeadDoc } from "#models/projection.server";
 import { catchUpProjections, forgetKnownProjections, ledgerSum, projectEntry, readLedgerHead, repairLedgerHead, withInstitutionLock, type PledgeForProjection } from "./projections";
 import { isDuplicateKeyError, upsertAgainIfRaced } from "#models/duplicate-key";
+import { insertValidated } from "#models/insert-validated";
 import { bookedNothing, recordBookedNothing } from "#models/nothing-booked.server";
 
 /**
@@ -138,7 +139,7 @@ export async function appendLedgerEntry(input: NewLedgerEntry, decideAmount?: ()
       };
       let created: LedgerEntryDoc;
       try {
-        created = (await LedgerEntry.create({ ...entry, hash: ledgerEntryHash(entry) })).toObject();
+        created = await insertValidated<LedgerEntryDoc>(LedgerEntry, { ...entry, hash: ledgerEntryHash(entry) });
       } catch (error) {
         // The key was written meanwhile (the next round returns it), or the sequence is taken: by
         // another process, or by an append whose head update never happened (a crash). FerretDB's

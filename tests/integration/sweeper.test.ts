@@ -68,7 +68,7 @@ describe("the sweeper", () => {
     const { programme, give, institution } = await world();
     await give("bank:sweep:1", 4_000_000);
     // The injected failure: the ledger insert of the next gift never reaches the database.
-    const failing = vi.spyOn(LedgerEntry, "create").mockRejectedValueOnce(new Error("connection reset"));
+    const failing = vi.spyOn(LedgerEntry.collection, "insertOne").mockRejectedValueOnce(new Error("connection reset"));
     await expect(give("bank:sweep:2", 6_000_000)).rejects.toThrow("connection reset");
     failing.mockRestore();
     expect(await Donation.exists({ _id: donationIdFor("bank:sweep:2") })).toBeTruthy();
