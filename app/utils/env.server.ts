@@ -22,6 +22,8 @@ const schema = z
     DEMO_MODE: z.enum(["true", "false"]).default("false").transform((value) => value === "true"),
     /** The address the server listens on (remix-serve reads it): npm start sets 127.0.0.1 unless told otherwise. */
     HOST: z.string().optional(),
+    /** Where the embedded database keeps its files (npm start sets it; unset on MongoDB): /healthz reads their schema (services/database-indexes.ts). */
+    EMBEDDED_DATA_DIR: z.string().optional(),
     /** Demo mode only: the secret demo webhooks are signed with (random per process when unset; read by services/stripe.ts). */
     DEMO_WEBHOOK_SECRET: z.string().startsWith("whsec_", "DEMO_WEBHOOK_SECRET must start with whsec_").optional(),
     /** How often the sweeper runs in this server (services/money/sweeper.ts); 0 turns it off here. Off under tests, which run it themselves. */
