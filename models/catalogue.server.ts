@@ -346,9 +346,11 @@ export type LedgerDonationRow = {
 };
 
 const LEDGER_DONATION_FIELDS = "amount receivedAt method donorId pledgeId donorSnapshot";
-type LedgerDonation = { _id: Types.ObjectId; amount: number; receivedAt: Date; method: string; donorId?: Types.ObjectId | null; pledgeId?: Types.ObjectId | null; donorSnapshot?: { kind?: string | null; name?: string | null } | null };
-type LedgerPledge = { _id: Types.ObjectId; visibility?: string | null; consent?: { givenAt?: Date | null; withdrawnAt?: Date | null } | null };
-type LedgerDonor = { _id: Types.ObjectId; kind: string; legalName?: string | null; fullName?: string | null; erasedAt?: Date | null };
+/** What the public ledger reads of a gift, its pledge and its donor: what ledgerDonationRow takes. */
+type RowInputs = Parameters<typeof ledgerDonationRow>;
+type LedgerDonation = RowInputs[0] & { _id: Types.ObjectId; donorId?: Types.ObjectId | null; pledgeId?: Types.ObjectId | null };
+type LedgerPledge = NonNullable<RowInputs[1]> & { _id: Types.ObjectId };
+type LedgerDonor = NonNullable<RowInputs[2]> & { _id: Types.ObjectId };
 
 /**
  * The latest received donations of a programme, with what is needed to apply the donor's consent:

@@ -10,19 +10,13 @@ import type { Document, mongo, Schema } from "mongoose";
  * Returns the stored document; a duplicate key fails as the driver reports it.
  */
 export async function insertValidated<T>(model: { new (data: object): Document; schema: Schema; collection: Pick<mongo.Collection, "insertOne"> }, data: object): Promise<T> {
-  const doc = new model(data);
+  // As mongoose's own bulkWrite prepares an insert (helpers/model/castBulkWrite.js castInsertOne).
+  const doc = new model(data) as Document & { initializeTimestamps?: () => void };
+  if (model.schema.options.timestamps) doc.initializeTimestamps!();
+  const versionKey = model.schema.options.versionKey ?? "__v";
+  if (versionKey && doc.get(versionKey) == null) doc.set(versionKey, 0);
   await doc.validate();
   const stored = doc.toObject({ depopulate: true, virtuals: false, getters: false, transform: false, flattenDecimals: false, flattenObjectIds: false, versionKey: true }) as Record<string, unknown>;
-  const { timestamps } = model.schema.options;
-  if (timestamps) {
-    const now = new Date();
-    const created = typeof timestamps === "object" && typeof timestamps.createdAt === "string" ? timestamps.createdAt : "createdAt";
-    const updated = typeof timestamps === "object" && typeof timestamps.updatedAt === "string" ? timestamps.updatedAt : "updatedAt";
-    stored[created] ??= now;
-    stored[updated] ??= now;
-  }
-  const versionKey = model.schema.options.versionKey;
-  if (versionKey !== false) stored[typeof versionKey === "string" ? versionKey : "__v"] ??= 0;
   await model.collection.insertOne(stored as never);
   return stored as T;
 }

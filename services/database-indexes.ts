@@ -1,6 +1,5 @@
-import path from "node:path";
 import mongoose from "mongoose";
-import { explainIdLookup } from "../scripts/lib/sqlite-indexes.mjs";
+import { explainIdLookup, sqliteFileOf } from "../scripts/lib/sqlite-indexes.mjs";
 
 /**
  * Whether the database serves the app's hot reads from an index, asked of the database itself with
@@ -55,7 +54,7 @@ export async function explainFind(collection: string, filter: Record<string, unk
   const table = /\b(?:SCAN|SEARCH) (\S+)/.exec(asked.plan)?.[1];
   const dataDir = process.env.EMBEDDED_DATA_DIR;
   if (!table || !dataDir) return asked;
-  const rows = await explainIdLookup(path.join(dataDir, `${mongoose.connection.db!.databaseName}.sqlite`), table);
+  const rows = await explainIdLookup(sqliteFileOf(dataDir, mongoose.connection.db!.databaseName), table);
   return rows ? { collection, ...planUsesIndex({ queryPlanner: { Plan: rows } }) } : asked;
 }
 

@@ -74,6 +74,11 @@ function fileStamp(file) {
   return parts.join("|");
 }
 
+/** The file FerretDB keeps one database in, under the folder given to its --sqlite-url. */
+export function sqliteFileOf(dataDir, databaseName) {
+  return path.join(dataDir, `${databaseName}.sqlite`);
+}
+
 /** ensureIdIndexesInFile with better-sqlite3 loaded here (tests add the index now instead of waiting for the upkeep). */
 export async function addIdIndexes(file) {
   const Database = await loadSqlite();

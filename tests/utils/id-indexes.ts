@@ -1,6 +1,8 @@
-import path from "node:path";
 import { inject } from "vitest";
-import { addIdIndexes, dropIdIndexes } from "../../scripts/lib/sqlite-indexes.mjs";
+import { addIdIndexes, dropIdIndexes, sqliteFileOf } from "../../scripts/lib/sqlite-indexes.mjs";
+
+/** This test file's database file (setup-test-env.ts names one database per file). */
+const testDatabaseFile = (dataDir: string) => sqliteFileOf(dataDir, new URL(process.env.MONGODB_URI!).pathname.slice(1));
 
 /**
  * Adds the `_id` index to this test file's database now, as the launcher's upkeep does within half a
@@ -12,8 +14,7 @@ import { addIdIndexes, dropIdIndexes } from "../../scripts/lib/sqlite-indexes.mj
 export async function addIdIndexesNow(): Promise<void> {
   const dataDir = inject("embeddedDataDir");
   if (!dataDir) return;
-  const name = new URL(process.env.MONGODB_URI!).pathname.slice(1);
-  await addIdIndexes(path.join(dataDir, `${name}.sqlite`));
+  await addIdIndexes(testDatabaseFile(dataDir));
 }
 
 /**
@@ -23,7 +24,7 @@ export async function addIdIndexesNow(): Promise<void> {
 export async function dropIdIndexesNow(): Promise<void> {
   const dataDir = inject("embeddedDataDir");
   if (!dataDir) return;
-  await dropIdIndexes(path.join(dataDir, `${new URL(process.env.MONGODB_URI!).pathname.slice(1)}.sqlite`));
+  await dropIdIndexes(testDatabaseFile(dataDir));
 }
 
 /**
