@@ -23,6 +23,7 @@ import type { ProvinceSlug } from "./reference/provinces";
 import type { ThemeSlug } from "./reference/themes";
 import { isDuplicateKeyError, upsertAgainIfRaced } from "./duplicate-key";
 import { readById } from "./read-by-id";
+import { oneWriter } from "./one-writer";
 
 export const PUBLIC_PROGRAMME_STATES = ["open", "closed"] as const satisfies readonly ProgrammeState[];
 export type PublicProgrammeState = (typeof PUBLIC_PROGRAMME_STATES)[number];
@@ -207,7 +208,7 @@ export async function readCatalogueChange(version: number): Promise<CatalogueCha
 export async function claimCatalogueChange(after: number, change: { ids: Types.ObjectId[] | null; institutions: boolean }, maxTries = 1000): Promise<number> {
   for (let v = after + 1; v <= after + maxTries; v += 1) {
     try {
-      await CatalogueChange.collection.insertOne({ _id: changeId(v), v, ids: change.ids, institutions: change.institutions, at: new Date() } as never);
+      await oneWriter(() => CatalogueChange.collection.insertOne({ _id: changeId(v), v, ids: change.ids, institutions: change.institutions, at: new Date() } as never));
       return v;
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
@@ -218,12 +219,12 @@ export async function claimCatalogueChange(after: number, change: { ids: Types.O
 
 /** Raises the head's hint to `version` (never lowers it; a lost race only leaves it a little behind). */
 export async function advanceCatalogueHead(version: number) {
-  await upsertAgainIfRaced(() => CatalogueHead.updateOne({ _id: CATALOGUE_HEAD_ID }, { $max: { version } }, { upsert: true }));
+  await upsertAgainIfRaced(() => oneWriter(() => CatalogueHead.updateOne({ _id: CATALOGUE_HEAD_ID }, { $max: { version } }, { upsert: true })));
 }
 
 /** Deletes the change document of an old version (out of the ring: readers that far behind rebuild). */
 export async function forgetCatalogueChange(version: number) {
-  if (version > 0) await CatalogueChange.deleteOne({ _id: changeId(version) });
+  if (version > 0) await oneWriter(() => CatalogueChange.deleteOne({ _id: changeId(version) }));
 }
 
 export type BudgetLineRow = { code: string; label: string; amount: number };

@@ -1,4 +1,5 @@
 import type { Document, mongo, Schema } from "mongoose";
+import { oneWriter } from "./one-writer";
 
 /**
  * Inserts one new document exactly as `Model.create` stores it — cast, defaulted, the model's
@@ -17,6 +18,6 @@ export async function insertValidated<T>(model: { new (data: object): Document; 
   if (versionKey && doc.get(versionKey) == null) doc.set(versionKey, 0);
   await doc.validate();
   const stored = doc.toObject({ depopulate: true, virtuals: false, getters: false, transform: false, flattenDecimals: false, flattenObjectIds: false, versionKey: true }) as Record<string, unknown>;
-  await model.collection.insertOne(stored as never);
+  await oneWriter(() => model.collection.insertOne(stored as never));
   return stored as T;
 }

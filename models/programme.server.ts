@@ -1,6 +1,7 @@
 import mongoose, { Schema, type InferSchemaType, type Types } from "mongoose";
 import { currency, objectId, searchTextOf, vnd } from "./fields";
 import { Projection, isEmbeddedDatabase, projectionKey } from "./projection.server";
+import { oneWriter } from "./one-writer";
 import { CAMPAIGN_DAY_SLUGS } from "./reference/campaign-days";
 import { INSTITUTION_TYPE_SLUGS } from "./reference/institution-types";
 import { PROVINCE_SLUGS, provinceName } from "./reference/provinces";
@@ -138,7 +139,7 @@ export async function copyReceivedTotal(programmeId: Types.ObjectId | string): P
   const embedded = await isEmbeddedDatabase();
   for (let round = 0; round < 5; round += 1) {
     const filter = embedded ? { _id } : { _id, receivedThrough: { $not: { $gt: books.through } } };
-    const { matchedCount } = await Programme.collection.updateOne(filter, { $set: { receivedTotal: books.total, receivedThrough: books.through } });
+    const { matchedCount } = await oneWriter(() => Programme.collection.updateOne(filter, { $set: { receivedTotal: books.total, receivedThrough: books.through } }));
     if (!embedded || matchedCount === 0) return matchedCount === 1;
     const again = await readBooks();
     if (again.through === books.through && again.total === books.total) return true;

@@ -22,10 +22,18 @@ const ledgerHeadSchema = new Schema(
     hash: { type: String, required: true },
     /** Every entry up to this sequence is counted in the projections. */
     projectedThrough: { type: Number, required: true, default: 0 },
+    /**
+     * The institution's money in through `projectedThrough`, as a rollup keeps it (below: Σ of the entries
+     * of RECEIVED_KINDS, how many gifts, and the same per month `months.YYYY-MM`) — on the head, so that
+     * it moves with the head's position in one write (decision 0032). Absent until money comes in.
+     */
+    total: { type: Number, default: undefined },
+    gifts: { type: Number, default: undefined },
+    months: { type: Schema.Types.Mixed, default: undefined },
   },
   { versionKey: false, timestamps: true },
 );
-export type LedgerHeadDoc = { _id: Types.ObjectId; sequence: number; hash: string; projectedThrough: number };
+export type LedgerHeadDoc = { _id: Types.ObjectId; sequence: number; hash: string; projectedThrough: number; total?: number; gifts?: number; months?: InPeriod };
 export const LedgerHead =
   (mongoose.models.LedgerHead as mongoose.Model<LedgerHeadDoc> | undefined) ?? mongoose.model<LedgerHeadDoc>("LedgerHead", ledgerHeadSchema);
 
@@ -87,8 +95,8 @@ export function projectionKey(kind: ProjectionKind, id: string | Types.ObjectId)
 }
 
 /**
- * Money in, rolled up beyond one institution's chain (decision 0014): `_id` is
- *   institution:<id>   everything one institution received, and per month (`months.YYYY-MM`)
+ * Money in, rolled up beyond one institution's chain (decision 0014; an institution's own is kept on its
+ * chain's head, LedgerHead, since decision 0032): `_id` is
  *   province:<slug>    by the institutions of one province, per month (the nation: the provinces added up)
  *   donor:<id>         given by one donor to any institution, per year (`years.YYYY`) and per year in a province
  *                      (`provinces.<slug>.YYYY`), each also split into `cash`, `inKind`, `volunteer` (recognition, J3)

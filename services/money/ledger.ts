@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import mongoose, { type Types } from "mongoose";
 import { GENESIS_HASH, LedgerEntry, findLedgerEntryByKey, ledgerEntryIdFor, type LedgerEntryDoc, type LedgerEntryKind, type LedgerSourceType } from "#models/ledger-entry.server";
-import { LedgerHead, hasLegacyIds, type LedgerHeadDoc } from "#models/projection.server";
-import { catchUpProjections, forgetKnownProjections, ledgerSum, projectEntry, readLedgerHead, repairLedgerHead, withInstitutionLock, type PledgeForProjection } from "./projections";
-import { isDuplicateKeyError, upsertAgainIfRaced } from "#models/duplicate-key";
+import { hasLegacyIds, type LedgerHeadDoc } from "#models/projection.server";
+import { advanceLedgerHead, catchUpProjections, forgetKnownProjections, ledgerSum, projectEntry, readLedgerHead, repairLedgerHead, withInstitutionLock, type PledgeForProjection } from "./projections";
+import { isDuplicateKeyError } from "#models/duplicate-key";
 import { insertValidated } from "#models/insert-validated";
 import { bookedNothing, recordBookedNothing } from "#models/nothing-booked.server";
 
@@ -153,15 +153,14 @@ export async function appendLedgerEntry(input: NewLedgerEntry, decideAmount?: ()
         await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 15));
         continue;
       }
-      // Counted, then the head moves past it (one write). A crash before that write leaves the head
+      // Counted, then the head moves past it with the institution's money in (one write). A crash before that write leaves the head
       // behind the chain: the next append finds its sequence taken, reads the head from the chain again
       // and counts what was not counted (each total remembers what it counted, so nothing twice).
       // After this process's own remembered head (`known`, the insert succeeded on it): nobody else appended
       // meanwhile, so the totals as this process last wrote them are current (knownTotals).
       await projectEntry(created, input.pledgeAsRead, Boolean(known));
-      const newHead = { _id: entry.institutionId, sequence: created.sequence, hash: created.hash, projectedThrough: created.sequence };
-      await upsertAgainIfRaced(() => LedgerHead.replaceOne({ _id: entry.institutionId }, newHead, { upsert: true }));
-      knownHeads.set(String(input.institutionId), newHead);
+      await advanceLedgerHead(created, true);
+      knownHeads.set(String(input.institutionId), { _id: entry.institutionId, sequence: created.sequence, hash: created.hash, projectedThrough: created.sequence });
       return created;
     }
     throw new Error("could not append to the ledger after 20 attempts");

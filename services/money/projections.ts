@@ -3,11 +3,12 @@ import mongoose, { type Types } from "mongoose";
 import { GENESIS_HASH, LedgerEntry, findLedgerHead, type LedgerEntryDoc } from "#models/ledger-entry.server";
 import { Pledge, type PledgeDoc, type PledgeState } from "#models/pledge.server";
 import { Programme, RECEIVED_KINDS, copyReceivedTotal } from "#models/programme.server";
-import { LedgerHead, Meta, Projection, RECENT_GIFTS_KEPT, Rollup, decodeRecentGifts, encodeRecentGifts, hasLegacyIds, isEmbeddedDatabase, projectionKey, type LedgerHeadDoc, type ProjectionDoc, type ProjectionKind, type RecentGift, type RollupDoc } from "#models/projection.server";
+import { LedgerHead, Meta, Projection, RECENT_GIFTS_KEPT, Rollup, decodeRecentGifts, encodeRecentGifts, hasLegacyIds, isEmbeddedDatabase, projectionKey, type InPeriod, type LedgerHeadDoc, type ProjectionDoc, type ProjectionKind, type RecentGift, type RollupDoc } from "#models/projection.server";
 import { Institution } from "#models/institution.server";
 import { PROVINCE_SLUGS } from "#models/reference/provinces";
 import { isDuplicateKeyError, upsertAgainIfRaced } from "#models/duplicate-key";
 import { readById } from "#models/read-by-id";
+import { oneWriter } from "#models/one-writer";
 import { isPastDueDay, vietnamDateInput } from "../calendar";
 import { markCatalogueRebuild, markProgrammeTotalsChanged, markProgrammesChanged } from "../catalogue-index";
 import { allocateToInstalments } from "./allocation";
@@ -99,13 +100,15 @@ export async function repairLedgerHead(institutionId: Types.ObjectId, options: {
   // No stored head and not an old database: the chain's first append stopped before its head was written.
   // Nothing of it is known to be counted (projectedThrough 0): catching up counts each entry once, in
   // every total, rollup and copy (each remembers what it counted). Only an old database is rebuilt here.
-  let projectedThrough = Math.min(stored?.projectedThrough ?? 0, sequence);
+  const head = { _id: institutionId, sequence, hash: last?.hash ?? GENESIS_HASH, projectedThrough: Math.min(stored?.projectedThrough ?? 0, sequence) };
   if (options.rebuild) {
-    await rebuildInstitution(institutionId);
-    projectedThrough = sequence;
+    // The institution's money in, kept on its head, derived again with everything else.
+    const moneyIn = await rebuildInstitution(institutionId);
+    await LedgerHead.replaceOne({ _id: institutionId }, { ...head, projectedThrough: sequence, ...moneyIn }, { upsert: true });
+    return { ...head, projectedThrough: sequence };
   }
-  const head = { _id: institutionId, sequence, hash: last?.hash ?? GENESIS_HASH, projectedThrough };
-  await LedgerHead.replaceOne({ _id: institutionId }, head, { upsert: true });
+  // Position only: what the head counted (its money in) stays, and catching up counts the rest.
+  await LedgerHead.updateOne({ _id: institutionId }, { $set: head }, { upsert: true });
   return head;
 }
 
@@ -168,11 +171,9 @@ async function count(kind: ProjectionKind, id: Types.ObjectId, entry: ProjectedE
       // over a newer one. A missing total is inserted; its `_id` lets one of two inserts win.
       if (doc) {
         // On the embedded database by `_id` alone: there the institution's lock is the condition
-        // (isEmbeddedDatabase), so the total computed is final and its copy is written alongside.
-        const [replaced] = await Promise.all([
-          Projection.collection.replaceOne((embedded ? { _id: key } : { _id: key, through: doc.through }) as never, written),
-          embedded && copy ? copy(written.total) : null,
-        ]);
+        // (isEmbeddedDatabase), so the total computed is final and its copy is written next.
+        const replaced = await oneWriter(() => Projection.collection.replaceOne((embedded ? { _id: key } : { _id: key, through: doc.through }) as never, written));
+        if (embedded && copy) await copy(written.total);
         if (replaced.matchedCount === 1) {
           if (embedded) knownTotals.set(key, written);
           else if (copy) await copy(written.total);
@@ -181,7 +182,7 @@ async function count(kind: ProjectionKind, id: Types.ObjectId, entry: ProjectedE
         knownTotals.delete(key);
       } else {
         try {
-          await Projection.collection.insertOne({ _id: key as never, ...written });
+          await oneWriter(() => Projection.collection.insertOne({ _id: key as never, ...written }));
           if (embedded) knownTotals.set(key, written);
           if (copy) await copy(written.total);
           return written.total;
@@ -211,7 +212,7 @@ function provinceOf(institutionId: Types.ObjectId | string): Promise<string | nu
 
 /**
  * The rollups an entry counts in (models/projection.server.ts, Rollup), each with the period it adds to:
- * its institution and province by month, its donor by year (Asia/Ho_Chi_Minh, when received).
+ * its province by month, its donor by year (Asia/Ho_Chi_Minh, when received).
  */
 function rollupsOf(entry: Pick<ProjectedEntry, "kind" | "institutionId" | "occurredAt"> & { donorId?: Types.ObjectId | null }, province: string | null, giftReceivedAt?: Date | null): RollupTarget[] {
   if (!(RECEIVED_KINDS as readonly string[]).includes(entry.kind)) return [];
@@ -220,7 +221,8 @@ function rollupsOf(entry: Pick<ProjectedEntry, "kind" | "institutionId" | "occur
   // A donor's contribution is the gift less what was taken back of it: a reversal counts in the year
   // of its gift (`giftReceivedAt`), not in the year it happened (money in and out by month does).
   const year = vietnamDateInput(new Date(giftReceivedAt ?? entry.occurredAt)).slice(0, 4);
-  const rollups: RollupTarget[] = [{ key: `institution:${String(entry.institutionId)}`, periods: [month] }];
+  // The institution's own is kept on its chain's head (headIncrements).
+  const rollups: RollupTarget[] = [];
   if (province) rollups.push({ key: `province:${province}`, periods: [month] });
   // A donor's by year, and by year in the province it gave in, each split by what was given
   // (recognition, J3: rules count cash, valued goods and volunteer hours apart, nationally or in one province).
@@ -317,12 +319,12 @@ async function roll(rollup: RollupTarget, entry: Pick<ProjectedEntry, "instituti
         }
         if (counted >= entry.sequence) return;
         if (exists) {
-          await Rollup.collection.updateOne({ _id: key as never }, update);
+          await oneWriter(() => Rollup.collection.updateOne({ _id: key as never }, update));
           knownMarks.set(known, entry.sequence);
           return;
         }
         try {
-          await Rollup.collection.insertOne({ _id: key as never, ...nestedFromDotted(increments), marks: { [inst]: entry.sequence } });
+          await oneWriter(() => Rollup.collection.insertOne({ _id: key as never, ...nestedFromDotted(increments), marks: { [inst]: entry.sequence } }));
           knownMarks.set(known, entry.sequence);
           return;
         } catch (error) {
@@ -340,6 +342,14 @@ export type MoneyIn = { total: number; gifts: number };
 const NOTHING: MoneyIn = { total: 0, gifts: 0 };
 const add = (a: MoneyIn, b: MoneyIn): MoneyIn => ({ total: a.total + b.total, gifts: a.gifts + b.gifts });
 
+/** An institution's money in, kept on its chain's head (decision 0032); or one month of it. */
+async function headMoneyIn(institutionId: Types.ObjectId | string, period?: string): Promise<MoneyIn> {
+  if (!mongoose.isValidObjectId(institutionId)) return NOTHING;
+  const doc = await LedgerHead.findById(oid(institutionId)).select(period ?? "total gifts").lean<HeadMoneyIn>();
+  const inPeriod = period ? doc?.months?.[period.slice("months.".length)] : doc;
+  return inPeriod ? { total: inPeriod.total ?? 0, gifts: inPeriod.gifts ?? 0 } : NOTHING;
+}
+
 /** One rollup by `_id`, or one period of it ("months.2026-12", "years.2026"); nothing counted yet: zero. */
 async function rollup(key: string, period?: string): Promise<MoneyIn> {
   const doc = await Rollup.findById(key).select(period ? `${period}` : "total gifts").lean();
@@ -355,8 +365,8 @@ async function rollup(key: string, period?: string): Promise<MoneyIn> {
  * one read by `_id`. Months are YYYY-MM and years YYYY, in Vietnam time, of when the money was received.
  */
 export const moneyIn = {
-  institution: (institutionId: Types.ObjectId | string) => rollup(`institution:${String(institutionId)}`),
-  institutionMonth: (institutionId: Types.ObjectId | string, month: string) => rollup(`institution:${String(institutionId)}`, `months.${month}`),
+  institution: (institutionId: Types.ObjectId | string) => headMoneyIn(institutionId),
+  institutionMonth: (institutionId: Types.ObjectId | string, month: string) => headMoneyIn(institutionId, `months.${month}`),
   province: (provinceSlug: string) => rollup(`province:${provinceSlug}`),
   provinceMonth: (provinceSlug: string, month: string) => rollup(`province:${provinceSlug}`, `months.${month}`),
   donor: (donorId: Types.ObjectId | string) => rollup(`donor:${String(donorId)}`),
@@ -405,7 +415,7 @@ export async function refreshPledgeFulfilment(pledgeId: Types.ObjectId | string,
   // save of a changed array filters on {_id, __v}, which the embedded database cannot serve from an index.
   if (Object.keys(set).length === 0) return pledge;
   const guarded = through !== undefined && !(await isEmbeddedDatabase());
-  await Pledge.updateOne(guarded ? { _id: pledge._id, paidThrough: { $not: { $gte: through } } } : { _id: pledge._id }, { $set: set });
+  await oneWriter(() => Pledge.updateOne(guarded ? { _id: pledge._id, paidThrough: { $not: { $gte: through } } } : { _id: pledge._id }, { $set: set }));
   const derived = fulfilmentOf(pledge, Math.max(0, totalPaid), now);
   return { ...pledge, state: derived.state, paidTotal: Math.max(0, totalPaid), instalments: pledge.instalments.map((instalment, i) => ({ ...instalment, ...derived.instalments[i] })) };
 }
@@ -475,8 +485,51 @@ export async function projectEntry(entry: ProjectedEntry, pledgeAsRead?: PledgeF
   const rollups = rollupsOf(entry, await provinceOf(entry.institutionId), gift?.occurredAt);
   const category = categoryOf(entry.kind, gift?.kind);
   const totals = projectionsOf(entry);
-  await Promise.all([...totals.map(({ kind, id }) => count(kind, id, entry, copyOf(kind), trustKnown)), ...rollups.map((r) => roll(r, entry, category))]);
+  const writes = [...totals.map(({ kind, id }) => () => count(kind, id, entry, copyOf(kind), trustKnown)), ...rollups.map((r) => () => roll(r, entry, category))];
+  // On the embedded database one after another: SQLite has one writer, and a write that finds another
+  // under way waits in SQLite's busy handler, which sleeps 1, 2, 5, 10 … ms between tries — sent side by
+  // side, a gift's four writes took 6–12 ms each instead of 2 (decision 0032). On MongoDB side by side.
+  if (await isEmbeddedDatabase()) for (const write of writes) await write();
+  else await Promise.all(writes.map((write) => write()));
   if (totals.some(({ kind }) => kind === "received")) markProgrammeTotalsChanged([entry.programmeId]);
+}
+
+/** What an institution's head keeps of its money in (decision 0032): as an `institution:` rollup did, without marks. */
+export type HeadMoneyIn = { total?: number; gifts?: number; months?: InPeriod };
+
+/** The increments one entry makes in its institution's money in, on the head (none for kinds that are not money in). */
+function headIncrements(entry: Pick<ProjectedEntry, "kind" | "occurredAt" | "amount" | "sourceType" | "sourceId">): Record<string, number> | null {
+  if (!(RECEIVED_KINDS as readonly string[]).includes(entry.kind)) return null;
+  const month = `months.${vietnamDateInput(new Date(entry.occurredAt)).slice(0, 7)}`;
+  return rollupIncrements({ key: "head", periods: [month] }, entry.amount, isGift(entry) ? 1 : 0, "cash");
+}
+
+/**
+ * Moves an institution's head past an entry that every other projection has counted: its position
+ * (`projectedThrough`; for an append also its sequence and hash) and the institution's money in, which
+ * the head keeps itself (decision 0032) — so the two move in one write, and `projectedThrough` is what
+ * keeps the money in from counting an entry twice. On MongoDB only while the head has not counted the
+ * entry (another instance's catch-up may have: its filter then misses, and the upsert's duplicate key
+ * says so); on the embedded database by `_id`, the institution's lock being the condition.
+ */
+export async function advanceLedgerHead(entry: ProjectedEntry & { hash: string }, append: boolean): Promise<void> {
+  const inc = headIncrements(entry);
+  const now = new Date();
+  const update = {
+    $set: { ...(append ? { sequence: entry.sequence, hash: entry.hash } : {}), projectedThrough: entry.sequence, updatedAt: now },
+    $setOnInsert: { createdAt: now },
+    ...(inc ? { $inc: inc } : {}),
+  };
+  const _id = oid(entry.institutionId);
+  if (await isEmbeddedDatabase()) {
+    await oneWriter(() => LedgerHead.collection.updateOne({ _id }, update, { upsert: true }));
+    return;
+  }
+  try {
+    await upsertAgainIfRaced(() => LedgerHead.collection.updateOne({ _id, projectedThrough: { $not: { $gte: entry.sequence } } }, update, { upsert: true }));
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+  }
 }
 
 /**
@@ -486,10 +539,11 @@ export async function projectEntry(entry: ProjectedEntry, pledgeAsRead?: PledgeF
 export async function catchUpProjections(head: LedgerHeadDoc): Promise<LedgerHeadDoc> {
   if (head.projectedThrough >= head.sequence) return head;
   const entries = await LedgerEntry.find({ institutionId: head._id, sequence: { $gt: head.projectedThrough, $lte: head.sequence } }).sort({ sequence: 1 }).lean();
-  for (const entry of entries) await projectEntry(entry);
-  const caughtUp = { ...head, projectedThrough: head.sequence };
-  await LedgerHead.updateOne({ _id: head._id }, { $set: { projectedThrough: head.sequence } });
-  return caughtUp;
+  for (const entry of entries) {
+    await projectEntry(entry);
+    await advanceLedgerHead(entry, false);
+  }
+  return { ...head, projectedThrough: head.sequence };
 }
 
 type Tally = { total: number; through: number; institutionId: Types.ObjectId; recent?: RecentGift[]; gifts?: number };
@@ -526,14 +580,20 @@ function tallyDocument(key: string, t: Tally) {
 const LEDGER_KINDS = new Set<string>(["received", "paid", "reversed"]);
 
 /** Every ledger total of one institution derived again from its ledger, and stored (an old database's first append). */
-async function rebuildInstitution(institutionId: Types.ObjectId) {
+async function rebuildInstitution(institutionId: Types.ObjectId): Promise<HeadMoneyIn> {
   knownTotals.clear();
   const totals = new Map<string, Tally>();
-  for await (const entry of LedgerEntry.find({ institutionId }).lean().cursor()) tallyEntry(totals, entry);
+  const moneyIn: HeadMoneyIn = {};
+  for await (const entry of LedgerEntry.find({ institutionId }).lean().cursor()) {
+    tallyEntry(totals, entry);
+    const inc = headIncrements(entry);
+    if (inc) addDotted(moneyIn, inc);
+  }
   const existing = await Projection.find({ institutionId }).select("_id").lean();
   const stale = existing.map((d) => d._id).filter((key) => LEDGER_KINDS.has(key.split(":")[0]!) && !totals.has(key));
   for (const [key, t] of totals) await Projection.replaceOne({ _id: key }, tallyDocument(key, t), { upsert: true });
   for (const key of stale) await Projection.deleteOne({ _id: key });
+  return moneyIn;
 }
 
 /**
@@ -544,7 +604,7 @@ async function rebuildInstitution(institutionId: Types.ObjectId) {
  */
 export async function rebuildProjections(): Promise<{ institutions: number; entries: number; programmes: number; pledges: number }> {
   const totals = new Map<string, Tally>();
-  const heads = new Map<string, { _id: Types.ObjectId; sequence: number; hash: string }>();
+  const heads = new Map<string, { _id: Types.ObjectId; sequence: number; hash: string } & HeadMoneyIn>();
   let entries = 0;
   const provinceBy = new Map<string, string>();
   for await (const institution of Institution.find({}).select("_id provinceSlug").lean().cursor()) provinceBy.set(String(institution._id), institution.provinceSlug);
@@ -556,7 +616,10 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
     entries += 1;
     const inst = String(entry.institutionId);
     const head = heads.get(inst);
-    if (!head || head.sequence < entry.sequence) heads.set(inst, { _id: entry.institutionId, sequence: entry.sequence, hash: entry.hash });
+    if (!head) heads.set(inst, { _id: entry.institutionId, sequence: entry.sequence, hash: entry.hash });
+    else if (head.sequence < entry.sequence) Object.assign(head, { sequence: entry.sequence, hash: entry.hash });
+    const inc = headIncrements(entry);
+    if (inc) addDotted(heads.get(inst)!, inc);
     tallyEntry(totals, entry);
     if (GIFT_KINDS.includes(entry.kind)) gifts.set(String(entry._id), { kind: entry.kind, occurredAt: entry.occurredAt });
     for (const rollup of rollupsOf(entry, provinceBy.get(inst) ?? null)) {
@@ -631,10 +694,11 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
 /**
  * What the projections keep, as a number bumped when it changes (2: a pledge's paid total keeps its
  * gifts' ids; 3: a programme's received total counts and lists its gifts, no separate `gifts:` document;
- * 4: money in rolled up by institution, province, month and donor; 5: a total's gifts as one string).
+ * 4: money in rolled up by institution, province, month and donor; 5: a total's gifts as one string;
+ * 6: an institution's money in kept on its chain's head, no `institution:` rollup).
  * A database whose projections are older is rebuilt from the ledger once, at start.
  */
-export const PROJECTIONS_VERSION = 5;
+export const PROJECTIONS_VERSION = 6;
 const PROJECTIONS_META = "projections-version";
 
 /** Rebuilds the projections of a database written by an older version (see PROJECTIONS_VERSION); true when it did. */

@@ -198,7 +198,7 @@ async function storedState() {
   const programmes = await Programme.find({ _id: { $in: world.programmes.map((p) => p._id) } }).select("receivedTotal").sort({ _id: 1 }).lean();
   const pledges = await Pledge.find({ _id: { $in: world.pledges.map((p) => p._id) } }).select("state paidTotal instalments").sort({ _id: 1 }).lean();
   const projections = (await Projection.find({}).lean()).map((d) => [d._id, d.total, d.through, d.gifts ?? null, decodeRecentGifts(d.recent).map((g) => String(g.id)).join(",")]).sort();
-  const heads = (await LedgerHead.find({}).lean()).map((h) => [String(h._id), h.sequence, h.hash, h.projectedThrough]).sort();
+  const heads = (await LedgerHead.find({}).lean()).map((h) => [String(h._id), h.sequence, h.hash, h.projectedThrough, h.total ?? 0, h.gifts ?? 0, JSON.stringify(Object.entries(h.months ?? {}).map(([month, m]) => [month, m.total, m.gifts]).sort())]).sort();
   return {
     programmes: programmes.map((p) => [String(p._id), p.receivedTotal]),
     pledges: pledges.map((p) => [String(p._id), p.state, p.paidTotal, p.instalments.map((i) => [i.paidAmount, i.status])]),

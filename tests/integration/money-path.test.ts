@@ -8,7 +8,7 @@ import { findGiftsOfPledge } from "#models/donation.server";
 import { LedgerHead, Meta, Projection, decodeRecentGifts } from "#models/projection.server";
 import { recordDonation, recordReinstatement, recordReversal } from "#services/money/donations";
 import { forgetKnownLedgerHeads, verifyLedgerChain } from "#services/money/ledger";
-import { rebuildProjections, receivedOfProgramme, recentGiftsOfProgramme, refreshPledgeFulfilment, upgradeProjections } from "#services/money/projections";
+import { moneyIn, rebuildProjections, receivedOfProgramme, recentGiftsOfProgramme, refreshPledgeFulfilment, upgradeProjections } from "#services/money/projections";
 import { createInstalmentPledge, createInstitution, receivedCopyOf } from "#tests/fixtures/domain";
 
 /**
@@ -71,7 +71,7 @@ async function storedState(world: World) {
   const programmes = await Promise.all(world.programmes.map((p) => Programme.findById(p._id).select("receivedTotal").lean()));
   const pledges = await Promise.all(world.pledges.map((p) => Pledge.findById(p._id).select("state instalments").lean()));
   const projections = (await Projection.find({}).lean()).map((d) => [d._id, d.total, d.gifts ?? null, decodeRecentGifts(d.recent).map((g) => String(g.id)).join(",")]).sort();
-  const heads = (await LedgerHead.find({}).lean()).map((h) => [String(h._id), h.sequence, h.hash, h.projectedThrough]).sort();
+  const heads = (await LedgerHead.find({}).lean()).map((h) => [String(h._id), h.sequence, h.hash, h.projectedThrough, h.total ?? 0, h.gifts ?? 0, JSON.stringify(Object.entries(h.months ?? {}).map(([month, m]) => [month, m.total, m.gifts]).sort())]).sort();
   return {
     programmes: programmes.map((p) => p!.receivedTotal),
     pledges: pledges.map((p) => [p!.state, p!.instalments.map((i) => [i.paidAmount, i.status])]),
@@ -235,10 +235,13 @@ describe("the money path, at random", () => {
       [3, 1_000_000],
     ]);
     expect(await receivedCopyOf(programme!._id)).toBe(16_000_000);
+    // The institution's money in, kept on the head the crash left behind, counted the missed entry once.
+    expect(await moneyIn.institution(institution!._id)).toEqual({ total: 16_000_000, gifts: 3 });
     expect((await verifyLedgerChain(institution!._id)).ok).toBe(true);
     // And the retried call of the gift that "crashed" is a duplicate, counted once.
     expect((await give("cash:crash:2", 5_000_000)).duplicate).toBe(true);
     expect(await receivedCopyOf(programme!._id)).toBe(16_000_000);
+    expect(await moneyIn.institution(institution!._id)).toEqual({ total: 16_000_000, gifts: 3 });
   });
 
   test("a gift's retry after a crash before its totals were counted completes them", async () => {

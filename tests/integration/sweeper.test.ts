@@ -49,7 +49,7 @@ async function world() {
 /** Everything the books keep, to compare with what a rebuild from the ledger derives. */
 async function books() {
   const projections = (await Projection.find({}).lean()).map((d) => [d._id, d.total, d.gifts ?? null]).sort();
-  const heads = (await LedgerHead.find({}).lean()).map((h) => [String(h._id), h.sequence, h.projectedThrough]).sort();
+  const heads = (await LedgerHead.find({}).lean()).map((h) => [String(h._id), h.sequence, h.projectedThrough, h.total ?? 0, h.gifts ?? 0, JSON.stringify(Object.entries(h.months ?? {}).map(([month, m]) => [month, m.total, m.gifts]).sort())]).sort();
   await flushProgrammeTotals(); // the copy follows the books off the gift's path
   const programmes = (await Programme.find({}).select("receivedTotal").lean()).map((p) => [String(p._id), p.receivedTotal]).sort();
   return { projections, heads, programmes };
