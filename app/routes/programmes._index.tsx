@@ -9,7 +9,7 @@ import { PROVINCES } from "#models/reference/provinces";
 import { THEMES } from "#models/reference/themes";
 import { catalogueFromSearchParams } from "~/utils/catalogue.server";
 import { clientIp } from "~/utils/client-ip.server";
-import { enforceLimits } from "~/utils/rate-limit.server";
+import { enforceLimits, keepRetryAfter } from "~/utils/rate-limit.server";
 import { formatNumber } from "#services/format";
 import { CATALOGUE_SORTS, CATALOGUE_STATES, catalogueHref, type CatalogueQuery } from "#services/validation/catalogue";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
@@ -26,12 +26,7 @@ export const meta: MetaFunction = () => [
 ];
 
 /** A 429 (too many searches) keeps its Retry-After on the page. */
-export const headers: HeadersFunction = ({ errorHeaders }) => {
-  const headers = new Headers();
-  const wait = errorHeaders?.get("Retry-After");
-  if (wait) headers.set("Retry-After", wait);
-  return headers;
-};
+export const headers: HeadersFunction = keepRetryAfter;
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await enforceLimits([["search-ip", clientIp(request)]]);

@@ -1,6 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { DOCUMENT_CACHE, publicJson, publicNotFound, PUBLIC_CORS } from "~/utils/public-documents.server";
 import { ServiceError } from "~/utils/service-errors.server";
+import { clientIp } from "~/utils/client-ip.server";
+import { enforceFileLimits } from "~/utils/rate-limit.server";
 import { credentialDownload, envelopeCredential, readVerificationCode, VC_JWT_MEDIA_TYPE } from "~/utils/certificates.server";
 
 /**
@@ -11,6 +13,7 @@ import { credentialDownload, envelopeCredential, readVerificationCode, VC_JWT_ME
  * says it was revoked).
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
+  await enforceFileLimits(request, [["verify-ip", clientIp(request)]]);
   const read = readVerificationCode((params.code ?? "").slice(0, 200));
   if (!("code" in read) || read.code !== params.code) return publicNotFound();
   let found: { jwt: string; serial: string };

@@ -1,4 +1,4 @@
-import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { HeadersFunction, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
@@ -9,6 +9,8 @@ import verifyStyles from "~/styles/verify.css";
 import { getUser } from "~/utils/auth.server";
 import { recognitionConfig } from "~/utils/recognition.server";
 import { orRespond } from "~/utils/service-errors.server";
+import { clientIp } from "~/utils/client-ip.server";
+import { enforceLimits, keepRetryAfter } from "~/utils/rate-limit.server";
 import { canIssue, CERTIFICATE_TYPES, certificatesOfUser, readVerificationCode, verifyForPage } from "~/utils/certificates.server";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: verifyStyles }];
@@ -18,6 +20,9 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { name: "robots", content: "noindex" },
 ];
 
+/** Its Cache-Control (private: it may show a download link to who is signed in); a 429 keeps its Retry-After. */
+export const headers: HeadersFunction = keepRetryAfter;
+
 /**
  * /verify/<code> — the public page a certificate's QR code opens (issue 11): whether the certificate is
  * genuine and in force, revoked (when, why) or not genuine, checked against the ministry's published
@@ -25,6 +30,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
  * to those who may download it (its donor, officers who issue).
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
+  await enforceLimits([["verify-ip", clientIp(request)]]);
   const raw = params.code ?? "";
   const read = readVerificationCode(raw.slice(0, 200));
   if (!("code" in read)) throw new Response("errors.notFound", { status: 404 });

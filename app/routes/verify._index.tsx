@@ -1,4 +1,4 @@
-import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { HeadersFunction, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
@@ -6,9 +6,14 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import verifyStyles from "~/styles/verify.css";
 import { recognitionConfig } from "~/utils/recognition.server";
 import { readVerificationCode } from "~/utils/certificates.server";
+import { clientIp } from "~/utils/client-ip.server";
+import { enforceLimits, keepRetryAfter } from "~/utils/rate-limit.server";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: verifyStyles }];
 export const meta: MetaFunction = () => [{ title: "Kiểm tra giấy chứng nhận · Verify a certificate — Góp Sức" }];
+
+/** A 429 (too many look-ups) keeps its Retry-After on the page. */
+export const headers: HeadersFunction = keepRetryAfter;
 
 /**
  * /verify — type a certificate's verification code (a GET form: it works without JavaScript and
@@ -19,6 +24,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const typed = new URL(request.url).searchParams.get("code");
   const { origin } = await recognitionConfig();
   if (typed === null) return json({ typed: "", error: null, count: 0, origin });
+  await enforceLimits([["verify-ip", clientIp(request)]]);
   const read = readVerificationCode(typed.slice(0, 200));
   if ("code" in read) throw redirect(`/verify/${read.code}`);
   return json({ typed: typed.slice(0, 200), error: read.error, count: typed.replace(/[\s-]+/g, "").length, origin }, { status: 400 });

@@ -27,6 +27,8 @@ export const LIMIT_DEFAULTS = {
   "export-account": [20, 10 * 60],
   "pdf-ip": [60, 10 * 60],
   "pdf-account": [40, 10 * 60],
+  /** Certificate look-ups by verification code (/verify, its page, its credential): a person checks a few; guessing codes is stopped. */
+  "verify-ip": [60, 60],
 } as const satisfies Record<string, readonly [number, number]>;
 
 export type LimitName = keyof typeof LIMIT_DEFAULTS;

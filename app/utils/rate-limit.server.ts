@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { json } from "@remix-run/node";
+import { json, type HeadersFunction } from "@remix-run/node";
 import { RateLimiterRes } from "rate-limiter-flexible";
 import { claimSlot, RateLimit, RateLimiterMongoose, windowOf } from "#models/rate-limit.server";
 import { messageWithParams } from "#services/validation/messages";
@@ -97,6 +97,19 @@ export function limitsFor(request: Request, kind: "password" | "pledge" | "uploa
 export function tooManyRequests(seconds: number): Response {
   return new Response(tryAgainMessage(seconds), { status: 429, headers: { ...retryAfter(seconds), "Content-Type": "text/plain; charset=utf-8" } });
 }
+
+/**
+ * A page's `headers`: a 429 keeps its Retry-After on the error page, and the page's own Cache-Control
+ * (from its loader) is kept otherwise.
+ */
+export const keepRetryAfter: HeadersFunction = ({ loaderHeaders, errorHeaders }) => {
+  const headers = new Headers();
+  const wait = errorHeaders?.get("Retry-After");
+  if (wait) headers.set("Retry-After", wait);
+  const cache = loaderHeaders.get("Cache-Control");
+  if (cache && !wait) headers.set("Cache-Control", cache);
+  return headers;
+};
 
 /** Throws the 429 page when any of the limits is over (for page loaders: the error boundary translates it). */
 export async function enforceLimits(checks: Array<[LimitName, string]>): Promise<void> {

@@ -186,4 +186,54 @@ export async function verifyLedgerChain(institutionId: Types.ObjectId | string):
   return { ok: true, entries: expectedSequence - 1, headHash: prevHash };
 }
 
+/** What a one-pass walk keeps per chain: where it is linked up to, the entries read ahead of it, its first problem. */
+type Walk = {
+  next: number;
+  prevHash: string;
+  ahead: Map<number, { hash: string; prevHash: string }>;
+  problem: { sequence: number; problem: "prev_hash_mismatch" | "hash_mismatch" } | null;
+};
+
+/**
+ * Every institution's chain checked in one read of the ledger, with what verifyLedgerChain says of each
+ * (the first problem in sequence order, the entries before it). For the sweeper's daily pass: one chain
+ * at a time is a read of the whole ledger per institution on the embedded database (a filter on
+ * `institutionId` and a sort it cannot serve), hours at a province's hundreds of institutions. Entries
+ * come in the order stored (for a chain, almost always its own order); one read ahead of its chain is
+ * kept until the chain reaches it, so memory follows the institutions, not the entries.
+ */
+export async function verifyLedgerChains(): Promise<Map<string, ChainCheck>> {
+  const walks = new Map<string, Walk>();
+  const link = (walk: Walk, sequence: number, entry: { hash: string; prevHash: string }) => {
+    // At the same sequence a broken link is named before a changed entry, as verifyLedgerChain does.
+    if (entry.prevHash !== walk.prevHash && (!walk.problem || sequence <= walk.problem.sequence)) walk.problem = { sequence, problem: "prev_hash_mismatch" };
+    walk.prevHash = entry.hash;
+    walk.next = sequence + 1;
+  };
+  for await (const entry of LedgerEntry.find({}).lean().cursor()) {
+    const key = String(entry.institutionId);
+    let walk = walks.get(key);
+    if (!walk) walks.set(key, (walk = { next: 1, prevHash: GENESIS_HASH, ahead: new Map(), problem: null }));
+    // Its own hash first: a problem found out of order is kept if it comes before any found so far.
+    if (ledgerEntryHash(entry) !== entry.hash && (!walk.problem || entry.sequence < walk.problem.sequence)) walk.problem = { sequence: entry.sequence, problem: "hash_mismatch" };
+    if (entry.sequence !== walk.next) {
+      walk.ahead.set(entry.sequence, { hash: entry.hash, prevHash: entry.prevHash });
+      continue;
+    }
+    link(walk, entry.sequence, entry);
+    for (let found = walk.ahead.get(walk.next); found; found = walk.ahead.get(walk.next)) {
+      walk.ahead.delete(walk.next);
+      link(walk, walk.next, found);
+    }
+  }
+  const checks = new Map<string, ChainCheck>();
+  for (const [key, walk] of walks) {
+    // A sequence never reached with entries after it: a gap there (unless a problem came before it).
+    const gap = walk.ahead.size > 0 ? walk.next : null;
+    const first = walk.problem && (gap === null || walk.problem.sequence < gap) ? walk.problem : gap !== null ? { sequence: gap, problem: "sequence_gap" as const } : null;
+    checks.set(key, first ? { ok: false, entries: first.sequence - 1, sequence: first.sequence, problem: first.problem } : { ok: true, entries: walk.next - 1, headHash: walk.prevHash });
+  }
+  return checks;
+}
+
 export { ledgerSum };

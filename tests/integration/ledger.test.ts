@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import { LedgerEntry } from "#models/ledger-entry.server";
 import { Programme } from "#models/programme.server";
 import { recordDonation, recordReversal } from "#services/money/donations";
-import { appendLedgerEntry, verifyLedgerChain } from "#services/money/ledger";
+import { appendLedgerEntry, verifyLedgerChain, verifyLedgerChains } from "#services/money/ledger";
 import { addMonthsVietnam, instalmentSchedule } from "#services/pledges";
 import { createInstitution, receivedCopyOf } from "#tests/fixtures/domain";
 
@@ -67,6 +67,31 @@ describe("the hash-chained ledger", () => {
     const removed = await raw.findOne({ institutionId: institution._id, sequence: 2 });
     await raw.deleteOne({ _id: removed!._id });
     expect(await verifyLedgerChain(institution._id)).toMatchObject({ ok: false, sequence: 2, problem: "sequence_gap" });
+  });
+
+  test("every chain checked in one read of the ledger says what checking each alone says: intact, changed, relinked, missing an entry, stored out of order", async () => {
+    const institutions = await Promise.all(Array.from({ length: 5 }, () => createInstitution()));
+    const programmes = await Promise.all(institutions.map((i) => programmeOf(i._id)));
+    // Gifts to the five in turn, so their entries are stored interleaved.
+    for (let n = 0; n < 4; n += 1) for (const [i, institution] of institutions.entries()) await gift(institution._id, programmes[i]!._id, `bank:all-${i}-${n}`, 1_000_000 * (n + 1));
+    const raw = mongoose.connection.collection("ledgerentries");
+    const [intact, changed, relinked, missing, moved] = institutions.map((i) => i._id);
+    await raw.updateOne({ institutionId: changed, sequence: 3 }, { $set: { amount: 7 } });
+    // A new link at 2 (its own hash recomputed by whoever did it is not needed: the link is named first).
+    await raw.updateOne({ institutionId: relinked, sequence: 2 }, { $set: { prevHash: "0".repeat(64) } });
+    await raw.deleteOne({ institutionId: missing, sequence: 2 });
+    // Entry 1 stored again last: read after the rest of its chain.
+    const first = await raw.findOne({ institutionId: moved, sequence: 1 });
+    await raw.deleteOne({ _id: first!._id });
+    await raw.insertOne(first!);
+
+    const all = await verifyLedgerChains();
+    for (const institution of institutions) expect(all.get(String(institution._id))).toEqual(await verifyLedgerChain(institution._id));
+    expect(all.get(String(intact))).toMatchObject({ ok: true, entries: 4 });
+    expect(all.get(String(changed))).toEqual({ ok: false, entries: 2, sequence: 3, problem: "hash_mismatch" });
+    expect(all.get(String(relinked))).toEqual({ ok: false, entries: 1, sequence: 2, problem: "prev_hash_mismatch" });
+    expect(all.get(String(missing))).toEqual({ ok: false, entries: 1, sequence: 2, problem: "sequence_gap" });
+    expect(all.get(String(moved))).toMatchObject({ ok: true, entries: 4 });
   });
 
   test("concurrent appends to one institution never fork the chain", async () => {

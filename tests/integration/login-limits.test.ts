@@ -7,7 +7,7 @@ import { describe, expect, test, vi } from "vitest";
 // generous test defaults). Set before any module reads the environment.
 vi.hoisted(() => {
   // Windows of a day (fixed windows: a test never straddles the end of one, except at midnight UTC).
-  process.env.RATE_LIMITS = "login-ip=12/86400,login-pair=3/86400,login-account=10/86400,register-ip=3/86400,pledge-account=2/86400,search-ip=5/86400,pdf-account=3/86400,export-ip=3/86400,upload-account=2/86400,password-account=3/86400";
+  process.env.RATE_LIMITS = "login-ip=12/86400,login-pair=3/86400,login-account=10/86400,register-ip=3/86400,pledge-account=2/86400,search-ip=5/86400,pdf-account=3/86400,export-ip=3/86400,upload-account=2/86400,password-account=3/86400,verify-ip=3/86400";
   process.env.LOGIN_BACKOFF = "30/3600";
 });
 
@@ -24,6 +24,10 @@ import { action as reconcileAction } from "~/routes/manage.institutions.$id.reco
 import { action as pledgeAction } from "~/routes/programmes.$slug_.pledge";
 import { loader as catalogueLoader } from "~/routes/programmes._index";
 import { loader as receiptPdfLoader } from "~/routes/receipts.$number_.pdf";
+import { loader as verifyCodeLoader } from "~/routes/verify.$code";
+import { loader as verifyCredentialLoader } from "~/routes/verify.$code.credential";
+import { loader as verifyFormLoader } from "~/routes/verify._index";
+import { newVerificationCode } from "#models/certificate.server";
 import { action as registerAction } from "~/routes/register";
 import { i18nInstance } from "~/utils/i18n.server";
 import { translateMessage } from "~/utils/messages";
@@ -323,6 +327,31 @@ describe("other limits", () => {
     expect(shown.vi).toMatch(/^Bạn đã thử quá nhiều lần\. Vui lòng thử lại sau \d+ (phút|giây)\.$/);
     expect(shown.en).toMatch(/^Too many attempts\. Please try again in \d+ (minutes|seconds)\.$/);
     expect((await search("10.9.0.2")).status).toBe(200);
+  });
+
+  test("certificate look-ups by code (/verify, its page, its credential) from one address: the 4th in the window is refused with 429; another address still checks", async () => {
+    const code = newVerificationCode(); // well formed, issued to nobody: still counted
+    const lookUp = (ip: string, which: "page" | "form" | "credential") => {
+      const headers = { "X-Client-IP": ip };
+      if (which === "form") return responseOf(verifyFormLoader(args(new Request(`http://localhost:3000/verify?code=${code}`, { headers }))));
+      if (which === "credential") return responseOf(verifyCredentialLoader(args(new Request(`http://localhost:3000/verify/${code}/credential`, { headers }), { code })));
+      return responseOf(verifyCodeLoader(args(new Request(`http://localhost:3000/verify/${code}`, { headers }), { code })));
+    };
+    // The form sends a well-formed code on to its page (302); the page and the credential do not know it (404).
+    expect((await lookUp("10.11.0.1", "form")).status).toBe(302);
+    expect((await lookUp("10.11.0.1", "page")).status).toBe(404);
+    expect((await lookUp("10.11.0.1", "credential")).status).toBe(404);
+    const page = await lookUp("10.11.0.1", "page");
+    expect(page.status).toBe(429);
+    expect(Number(page.headers.get("Retry-After"))).toBeGreaterThan(0);
+    expect((await inBoth(await page.text())).en).toMatch(/^Too many attempts\. Please try again in \d+ (minutes|seconds)\.$/);
+    const credential = await lookUp("10.11.0.1", "credential");
+    expect(credential.status).toBe(429);
+    expect(await credential.text()).toMatch(/^Bạn đã thử quá nhiều lần\. Vui lòng thử lại sau \d+ (phút|giây)\.$/);
+    expect((await lookUp("10.11.0.1", "form")).status).toBe(429);
+    // Opening the empty form is not a look-up; another address is not held back.
+    expect((await responseOf(verifyFormLoader(args(new Request("http://localhost:3000/verify", { headers: { "X-Client-IP": "10.11.0.1" } }))))).status).toBe(200);
+    expect((await lookUp("10.11.0.2", "page")).status).toBe(404);
   });
 
   test("receipt PDFs (per account) and CSV exports (per address): 429 with the sentence in the reader's language", async () => {
