@@ -208,7 +208,7 @@ export async function readCatalogueChange(version: number): Promise<CatalogueCha
 export async function claimCatalogueChange(after: number, change: { ids: Types.ObjectId[] | null; institutions: boolean }, maxTries = 1000): Promise<number> {
   for (let v = after + 1; v <= after + maxTries; v += 1) {
     try {
-      await oneWriter(() => CatalogueChange.collection.insertOne({ _id: changeId(v), v, ids: change.ids, institutions: change.institutions, at: new Date() } as never));
+      await oneWriter(() => CatalogueChange.collection.insertOne({ _id: changeId(v), v, ids: change.ids, institutions: change.institutions, at: new Date() } as never), { background: true });
       return v;
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
@@ -219,12 +219,12 @@ export async function claimCatalogueChange(after: number, change: { ids: Types.O
 
 /** Raises the head's hint to `version` (never lowers it; a lost race only leaves it a little behind). */
 export async function advanceCatalogueHead(version: number) {
-  await upsertAgainIfRaced(() => oneWriter(() => CatalogueHead.updateOne({ _id: CATALOGUE_HEAD_ID }, { $max: { version } }, { upsert: true })));
+  await upsertAgainIfRaced(() => oneWriter(() => CatalogueHead.updateOne({ _id: CATALOGUE_HEAD_ID }, { $max: { version } }, { upsert: true }), { background: true }));
 }
 
 /** Deletes the change document of an old version (out of the ring: readers that far behind rebuild). */
 export async function forgetCatalogueChange(version: number) {
-  if (version > 0) await oneWriter(() => CatalogueChange.deleteOne({ _id: changeId(version) }));
+  if (version > 0) await oneWriter(() => CatalogueChange.deleteOne({ _id: changeId(version) }), { background: true });
 }
 
 export type BudgetLineRow = { code: string; label: string; amount: number };

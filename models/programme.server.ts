@@ -139,7 +139,7 @@ export async function copyReceivedTotal(programmeId: Types.ObjectId | string): P
   const embedded = await isEmbeddedDatabase();
   for (let round = 0; round < 5; round += 1) {
     const filter = embedded ? { _id } : { _id, receivedThrough: { $not: { $gt: books.through } } };
-    const { matchedCount } = await oneWriter(() => Programme.collection.updateOne(filter, { $set: { receivedTotal: books.total, receivedThrough: books.through } }));
+    const { matchedCount } = await oneWriter(() => Programme.collection.updateOne(filter, { $set: { receivedTotal: books.total, receivedThrough: books.through } }), { background: true });
     if (!embedded || matchedCount === 0) return matchedCount === 1;
     const again = await readBooks();
     if (again.through === books.through && again.total === books.total) return true;

@@ -33,6 +33,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { PerformanceObserver } from "node:perf_hooks";
 import mongoose from "mongoose";
 import { forgetLegacyIds } from "#models/projection.server";
 import type { SessionUser } from "#models/user.server";
@@ -41,7 +42,7 @@ import { runSweep } from "#services/money/sweeper";
 import { rebuildProjections } from "#services/money/projections";
 import { confirmStatement, previewStatement } from "#services/reconciliation";
 import { FERRETDB_VERSION, startEmbeddedDatabase, withDatabaseName } from "./lib/database.mjs";
-import { BOOKS_FLAT_TARGET, BOOKS_GIFTS_PER_S, booksSection, runBooks, type BooksResult } from "./bench/books";
+import { BOOKS_FLAT_TARGET, BOOKS_GIFTS_PER_S, booksSection, commandLine, runBooks, traced, watchCommands, type BooksResult, type CommandSeen } from "./bench/books";
 import { certificatesSection, runCertificates } from "./bench/certificates";
 import { addGiftsInBulk, loadData, statementCsv, type LoadedData } from "./bench/data";
 import { expectPdf, measure, rssMiB, signIn, startServer, type RunningServer } from "./bench/http";
@@ -72,6 +73,12 @@ const FLAT_TARGET = 1.5;
 const BARE_TARGET = 0.6;
 
 type GiftRun = { times: number[]; errors: string[] };
+
+/** Milliseconds of garbage collection in this process so far (what a slow gift spent on it is the difference). */
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration;
+}).observe({ entryTypes: ["gc"] });
 type ScaleResult = {
   scale: string;
   counts: { programmes: number; donations: number };
@@ -127,6 +134,7 @@ async function timeGifts(data: LoadedData, tag: string): Promise<GiftRun> {
   const institutions = [0, 1, 2, 3, 40, 41, 150, 300].filter((i) => i < data.institutions.length);
   const targets = data.programmes.filter((p) => p.state === "open" && institutions.includes(p.inst));
   const run: GiftRun = { times: [], errors: [] };
+  const traces = new Map<number, { commands: CommandSeen[]; gc: number }>();
   for (let i = 0; i < GIFTS; i += 1) {
     const programme = targets[i % targets.length]!;
     const input = {
@@ -139,9 +147,13 @@ async function timeGifts(data: LoadedData, tag: string): Promise<GiftRun> {
       reference: `PT-${tag}-${i}`,
     };
     try {
-      const { ms: elapsed, result } = await timed(() => recordDonation(input));
+      const gcBefore = gcMs;
+      const { ms: elapsed, result, commands } = await traced(() => recordDonation(input));
       if (result.duplicate) run.errors.push(`gift ${i} was a duplicate`);
-      else run.times.push(elapsed);
+      else {
+        run.times.push(elapsed);
+        traces.set(i, { commands, gc: gcMs - gcBefore });
+      }
     } catch (error) {
       run.errors.push(String((error as Error).message ?? error));
     }
@@ -150,6 +162,13 @@ async function timeGifts(data: LoadedData, tag: string): Promise<GiftRun> {
   // Where the tail is: the slowest gifts by their place in the run (the first ${targets.length} are each programme's first in this process).
   const slowest = run.times.map((t, i) => ({ i, t })).sort((a, b) => b.t - a.t).slice(0, Math.ceil(GIFTS / 20));
   progress(`    slowest (gift #: ms, of ${targets.length} programmes in turn): ${slowest.map(({ i, t }) => `${i}: ${ms(t)}`).join(", ")}`);
+  // What each of them spent its time on: the driver's time per command, garbage collection, and the rest (the app's own work, waits).
+  for (const { i, t } of slowest) {
+    const trace = traces.get(i);
+    if (!trace) continue;
+    const inCommands = trace.commands.reduce((sum, c) => sum + (Number.isFinite(c.ms) ? c.ms : 0), 0);
+    progress(`      #${i} ${ms(t)} ms: ${trace.commands.map((c) => commandLine(c, true)).join("; ")}; gc ${ms(trace.gc)} ms; rest ${ms(t - inCommands)} ms`);
+  }
   return run;
 }
 
@@ -169,7 +188,8 @@ async function runScale(scale: string, password: string): Promise<ScaleResult> {
     db = await startEmbeddedDatabase({ dataDir, persistent: false, log: (line: string) => progress(line) });
     const uri = withDatabaseName(db.uri, "gopsuc_bench");
     forgetLegacyIds();
-    await mongoose.connect(uri, { autoIndex: false, serverSelectionTimeoutMS: 10_000 });
+    await mongoose.connect(uri, { autoIndex: false, serverSelectionTimeoutMS: 10_000, monitorCommands: true });
+    watchCommands();
     const indexes = await timed(async () => {
       for (const model of Object.values(mongoose.models)) await model.createIndexes();
     });

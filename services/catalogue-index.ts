@@ -31,6 +31,7 @@ import {
   type ProgrammeCardRow,
   type PublicProgrammeState,
 } from "#models/catalogue.server";
+import { allInTurn } from "#models/one-writer";
 import { copyReceivedTotal } from "#models/programme.server";
 import { provinceName } from "#models/reference/provinces";
 import { oneAtATime } from "./one-at-a-time";
@@ -99,7 +100,7 @@ export function flushProgrammeTotals(): Promise<void> {
     pendingTotals = new Set();
     pendingFlush = null;
     try {
-      const copied = await Promise.all(ids.map((id) => copyReceivedTotal(id)));
+      const copied = await allInTurn(ids.map((id) => () => copyReceivedTotal(id)));
       await markProgrammesChanged(ids.filter((_, i) => copied[i]));
     } catch (error) {
       // The connection closed meanwhile (a script or test ending): the ids stay pending for the next flush.

@@ -95,7 +95,7 @@ let tracing: Map<number, Traced> | null = null;
 /** A bulk load under way: its ledger entries are counted as their inserts go out (addGiftsInBulk says nothing until it ends). */
 let bulk: { total: number; written: number; next: number } | null = null;
 
-function watchCommands() {
+export function watchCommands() {
   const client = mongoose.connection.getClient();
   client.on("commandStarted", (event) => {
     tracing?.set(event.requestId, { started: event, ms: Number.NaN });
@@ -116,7 +116,7 @@ function watchCommands() {
 }
 
 /** Runs `fn` and returns the commands the driver sent meanwhile (the benchmark runs one thing at a time). */
-async function traced<T>(fn: () => Promise<T>): Promise<{ result: T; ms: number; commands: CommandSeen[] }> {
+export async function traced<T>(fn: () => Promise<T>): Promise<{ result: T; ms: number; commands: CommandSeen[] }> {
   const seen = new Map<number, Traced>();
   tracing = seen;
   try {

@@ -8,7 +8,7 @@ import { Institution } from "#models/institution.server";
 import { PROVINCE_SLUGS } from "#models/reference/provinces";
 import { isDuplicateKeyError, upsertAgainIfRaced } from "#models/duplicate-key";
 import { readById } from "#models/read-by-id";
-import { oneWriter } from "#models/one-writer";
+import { allInTurn, oneWriter } from "#models/one-writer";
 import { isPastDueDay, vietnamDateInput } from "../calendar";
 import { markCatalogueRebuild, markProgrammeTotalsChanged, markProgrammesChanged } from "../catalogue-index";
 import { allocateToInstalments } from "./allocation";
@@ -489,8 +489,7 @@ export async function projectEntry(entry: ProjectedEntry, pledgeAsRead?: PledgeF
   // On the embedded database one after another: SQLite has one writer, and a write that finds another
   // under way waits in SQLite's busy handler, which sleeps 1, 2, 5, 10 … ms between tries — sent side by
   // side, a gift's four writes took 6–12 ms each instead of 2 (decision 0032). On MongoDB side by side.
-  if (await isEmbeddedDatabase()) for (const write of writes) await write();
-  else await Promise.all(writes.map((write) => write()));
+  await allInTurn<unknown>(writes);
   if (totals.some(({ kind }) => kind === "received")) markProgrammeTotalsChanged([entry.programmeId]);
 }
 
