@@ -7,6 +7,7 @@
  * The database: MONGODB_URI, else the embedded one `npm start` is running, else the embedded one
  * started here for the run.
  */
+import { createPrivateKey } from "node:crypto";
 import path from "node:path";
 import mongoose from "mongoose";
 import { runningEmbeddedDatabase, startEmbeddedDatabase, withDatabaseName } from "./lib/database.mjs";
@@ -14,6 +15,7 @@ import { ensureModelIndexes } from "#services/database-indexes";
 import { configureMail } from "#services/mail";
 import { upgradeProjections } from "#services/money/projections";
 import { SWEEPER_LEASE_MS, runSweep, startSweeper } from "#services/money/sweeper";
+import { configureLogSigner } from "#services/transparency/log";
 
 const args = new Set(process.argv.slice(2));
 const once = args.has("--once");
@@ -30,6 +32,8 @@ function configureMailFromEnv() {
 
 async function main() {
   configureMailFromEnv();
+  // The transparency log's checkpoints are signed with the platform's key, as the server signs them (decision 0034); without it none is signed.
+  if (process.env.SIGNING_KEY) configureLogSigner({ appUrl: process.env.APP_URL || "http://localhost:3000", privateKey: createPrivateKey(process.env.SIGNING_KEY) });
   let database: { stop: () => Promise<void> } | null = null;
   let uri = process.env.MONGODB_URI;
   if (!uri) {

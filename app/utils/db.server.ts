@@ -2,8 +2,10 @@ import mongoose from "mongoose";
 import { ensureModelIndexes } from "#services/database-indexes";
 import { upgradeProjections } from "#services/money/projections";
 import { startSweeper } from "#services/money/sweeper";
+import { configureLogSigner } from "#services/transparency/log";
 import { env } from "./env.server";
 import { ensureMailConfigured } from "./mail.server";
+import { recognitionConfig } from "./recognition.server";
 
 declare global {
   var __gopsucDb: Promise<typeof mongoose> | undefined;
@@ -20,6 +22,8 @@ export function connectDb(): Promise<typeof mongoose> {
       await upgradeProjections();
       // Mail before the sweeper, which sends pledge reminders (decision 0019).
       ensureMailConfigured();
+      // The transparency log's checkpoints are signed with the platform's key (decision 0034).
+      configureLogSigner({ appUrl: env().APP_URL, privateKey: (await recognitionConfig()).keys.current.privateKey });
       // Completes money events a stopped process left half-done, and the daily upkeep (decision 0014).
       startSweeper(env().SWEEPER_INTERVAL_MS);
       return connected;

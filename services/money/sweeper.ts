@@ -14,6 +14,7 @@ import { flushProgrammeTotals, markProgrammeTotalsChanged } from "../catalogue-i
 import { closeInterruptedBatches, voidInterruptedSerials } from "../recognition/certificates";
 import { completeStatementLines } from "../reconciliation";
 import { bookDonation } from "./donations";
+import { logAppender, publishCheckpoint } from "../transparency/log";
 import { verifyLedgerChains } from "./ledger";
 import { catchUpProjections, markOverduePledges, readLedgerHead, repairLedgerHead, withInstitutionLock } from "./projections";
 
@@ -45,6 +46,9 @@ export type SweepReport = {
   giftsBooked: number;
   statementLinesBooked: number;
   statementLinesMarked: number;
+  /** Ledger entries added to the transparency log, and the size of the checkpoint signed (null: none). */
+  leavesLogged: number;
+  checkpoint: number | null;
   daily: null | { day: string; overduePledges: number; sessionsDeleted: number; tokensDeleted: number; chains: number; brokenChains: number; reminders: ReminderReport | null; serialsVoided: number };
 };
 
@@ -71,7 +75,7 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => undefined);
   const keep = leaseKeeper(options.holder ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`);
-  const report: SweepReport = { ran: false, since: null, headsRepaired: 0, entriesProjected: 0, giftsBooked: 0, statementLinesBooked: 0, statementLinesMarked: 0, daily: null };
+  const report: SweepReport = { ran: false, since: null, headsRepaired: 0, entriesProjected: 0, giftsBooked: 0, statementLinesBooked: 0, statementLinesMarked: 0, leavesLogged: 0, checkpoint: null, daily: null };
   if (!(await keep(now()))) return report;
   report.ran = true;
   const still = async () => {
@@ -86,13 +90,20 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
   try {
     // 1. Heads behind their chains (an entry inserted, its head not moved) and entries not yet counted.
     // (Not a $group with $max: FerretDB v1.24 has no $max accumulator.)
+    // The same read feeds the transparency log (issue 12): every entry written since the last sweep, of
+    // any age (an entry, once inserted, is final), or the whole ledger while the log has no leaves yet.
     const lastWritten = new Map<string, number>();
     const programmesMoved = new Set<string>();
-    for await (const entry of LedgerEntry.find({ createdAt: written }).select("institutionId programmeId sequence").lean().cursor()) {
+    const transparency = await logAppender();
+    const readSince = transparency.since && transparency.since < since ? transparency.since : since;
+    for await (const entry of LedgerEntry.find({ createdAt: { $gte: readSince } }).select("institutionId programmeId sequence hash createdAt").lean().cursor()) {
+      await transparency.add(entry);
+      if (!(entry.createdAt >= since && entry.createdAt < settled)) continue;
       const key = String(entry.institutionId);
       lastWritten.set(key, Math.max(lastWritten.get(key) ?? 0, entry.sequence));
       programmesMoved.add(String(entry.programmeId));
     }
+    report.leavesLogged = await transparency.finish();
     const heads = await LedgerHead.find({}).select("_id sequence projectedThrough updatedAt").lean();
     const behind = heads.filter((h) => h.projectedThrough < h.sequence && !((h as { updatedAt?: Date }).updatedAt! >= settled));
     const toCheck = new Set([...lastWritten.keys(), ...behind.map((h) => String(h._id))]);
@@ -167,6 +178,9 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
       await Meta.replaceOne({ _id: DAILY }, { _id: DAILY, value: day }, { upsert: true });
       report.daily = daily;
     }
+    // A signed checkpoint when the log grew, and at least daily (without a signing key, none).
+    await still();
+    report.checkpoint = (await publishCheckpoint(now()))?._id ?? null;
     await flushProgrammeTotals(); // the copies of what this sweep booked, before a one-off run exits
     await Meta.replaceOne({ _id: CHECKPOINT }, { _id: CHECKPOINT, value: started.toISOString() }, { upsert: true });
   } catch (error) {

@@ -614,6 +614,28 @@ const MATRIX: Record<string, Row> = {
     ],
     action: NO_ACTION,
   },
+  "transparency.checkpoint": {
+    loader: [{ name: "the latest checkpoint (none signed in this world)", path: () => "/transparency/checkpoint", expect: everyone(NOT_FOUND) }],
+    action: NO_ACTION,
+  },
+  "transparency.ledger": {
+    loader: [{ name: "the ledger's checkpoint, key and chains (public)", path: () => "/transparency/ledger", expect: everyone(OK) }],
+    action: NO_ACTION,
+  },
+  "transparency.proof.inclusion": {
+    loader: [
+      { name: "an entry not in the log", path: () => "/transparency/proof/inclusion?entry=R-0000000000000000", expect: everyone(NOT_FOUND) },
+      { name: "a size that is no number", path: () => "/transparency/proof/inclusion?entry=R-0000000000000000&size=abc", expect: everyone(BAD) },
+    ],
+    action: NO_ACTION,
+  },
+  "transparency.proof.consistency": {
+    loader: [
+      { name: "between checkpoints never signed", path: () => "/transparency/proof/consistency?from=1&to=2", expect: everyone(NOT_FOUND) },
+      { name: "from after to", path: () => "/transparency/proof/consistency?from=2&to=1", expect: everyone(BAD) },
+    ],
+    action: NO_ACTION,
+  },
   "verify._index": {
     loader: [
       { name: "the form", path: () => "/verify", expect: everyone(OK) },

@@ -1,0 +1,301 @@
+import type { KeyObject } from "node:crypto";
+import mongoose, { type Types } from "mongoose";
+import { findDonationByReceiptNumber } from "#models/donation.server";
+import { Institution } from "#models/institution.server";
+import { ChainCheck } from "#models/job.server";
+import { LedgerHead } from "#models/projection.server";
+import { provinceName } from "#models/reference/provinces";
+import { LedgerEntry, ledgerEntryIdFor } from "#models/ledger-entry.server";
+import { LOG_STATE_ID, LogCheckpoint, LogNode, LogPosition, LogState, logNodeId, type LogCheckpointDoc, type LogNodeDoc, type LogStateDoc } from "#models/transparency-log.server";
+import { parseCheckpoint, signCheckpoint, verifierKey, rawPublicKey } from "./checkpoint";
+import { consistencyProof, inclusionProof, leafHash, nodeHash, rootHash, type Hash, type TreeReader } from "./merkle";
+
+/**
+ * The platform's ledger as one transparency log (issue 12, decision 0034). Every ledger entry of every
+ * institution becomes a leaf, each chain in its order; the sweeper appends what is new (under its
+ * lease, so one appender at a time) and signs a checkpoint when the log grew, and at least daily.
+ * Proofs are read from the stored perfect subtrees by `_id`: O(log n) reads, whatever the log's size.
+ *
+ * A leaf commits to an entry without naming anybody: the entry's id, its institution, its place in
+ * the institution's chain and the entry's own hash (the chain's hash of the entry as stored). Erasing
+ * a donor's personal data never changes a leaf.
+ */
+
+export const LEAF_FORMAT = "gopsuc-ledger-leaf/v1";
+/** Leaves appended per write (nodes, positions, then the state). */
+const BATCH = 500;
+/** A checkpoint at least this often, even when nothing was added. */
+export const CHECKPOINT_EVERY_MS = 24 * 3600_000;
+
+export type LoggedEntry = { _id: Types.ObjectId; institutionId: Types.ObjectId; sequence: number; hash: string };
+
+/** The leaf's data (RFC 9162: the leaf hash is SHA-256(0x00 || data)). */
+export function leafData(entry: LoggedEntry): Buffer {
+  return Buffer.from(`${LEAF_FORMAT}\n${String(entry._id)}\n${String(entry.institutionId)}\n${entry.sequence}\n${entry.hash}\n`, "utf8");
+}
+
+// ——— The signer ———
+
+export type LogSigner = { origin: string; privateKey: KeyObject };
+let signer: LogSigner | null = null;
+
+/**
+ * The log's name and key, set once at start (app/utils/db.server.ts, scripts/jobs.ts): the name is
+ * `<host>/ledger`, the key the platform's Ed25519 key (SIGNING_KEY; decision 0034).
+ */
+export function configureLogSigner(value: { appUrl: string; privateKey: KeyObject } | null) {
+  signer = value ? { origin: `${new URL(value.appUrl).host}/ledger`, privateKey: value.privateKey } : null;
+}
+
+/** The log's name and its verifier key as Go's note package and C2SP tools read it (null before it is configured). */
+export function logIdentity(): { origin: string; verifierKey: string; publicKey: string } | null {
+  if (!signer) return null;
+  const publicKey = rawPublicKey(signer.privateKey);
+  return { origin: signer.origin, verifierKey: verifierKey(signer.origin, publicKey), publicKey: publicKey.toString("base64") };
+}
+
+// ——— Reading ———
+
+async function readState(): Promise<LogStateDoc> {
+  return (await LogState.findById(LOG_STATE_ID).lean()) ?? { _id: LOG_STATE_ID, size: 0, through: {}, checkpoint: null };
+}
+
+/** A reader of the stored tree (one read by `_id` per node, each read once per call). */
+function storedTree(made = new Map<string, Hash>()): TreeReader {
+  return async (level, index) => {
+    const id = logNodeId(level, index);
+    let hash = made.get(id);
+    if (!hash) {
+      const doc = await LogNode.findById(id).select("hash").lean();
+      if (!doc) throw new Error(`transparency log: node ${id} is missing`);
+      hash = Buffer.from(doc.hash, "hex");
+      made.set(id, hash);
+    }
+    return hash;
+  };
+}
+
+// ——— Appending ———
+
+/**
+ * Appends entries as the next leaves, in the order given. Nodes and positions first (written again the
+ * same if a run stopped half-way), then the state — size and each chain's mark — in one write: until
+ * it moves, nothing past the old size is in the log.
+ */
+async function appendLeaves(state: LogStateDoc, entries: LoggedEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const made = new Map<string, Hash>();
+  const read = storedTree(made);
+  const nodes: LogNodeDoc[] = [];
+  for (const [k, entry] of entries.entries()) {
+    let index = state.size + k;
+    let level = 0;
+    let hash = leafHash(leafData(entry));
+    made.set(logNodeId(0, index), hash);
+    nodes.push({ _id: logNodeId(0, index), hash: hash.toString("hex"), entryId: entry._id, institutionId: entry.institutionId, sequence: entry.sequence, entryHash: entry.hash });
+    // Every subtree this leaf completes (it is a right child at each level while its index is odd).
+    while (index % 2 === 1) {
+      hash = nodeHash(await read(level, index - 1), hash);
+      level += 1;
+      index = (index - 1) / 2;
+      made.set(logNodeId(level, index), hash);
+      nodes.push({ _id: logNodeId(level, index), hash: hash.toString("hex") });
+    }
+  }
+  await LogNode.bulkWrite(nodes.map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } })), { ordered: false });
+  await LogPosition.bulkWrite(
+    entries.map((entry, k) => ({ replaceOne: { filter: { _id: entry._id }, replacement: { _id: entry._id, index: state.size + k }, upsert: true } })),
+    { ordered: false },
+  );
+  const through: Record<string, number> = {};
+  for (const entry of entries) through[`through.${String(entry.institutionId)}`] = entry.sequence;
+  state.size += entries.length;
+  await LogState.collection.updateOne({ _id: LOG_STATE_ID as never }, { $set: { size: state.size, ...through } }, { upsert: true });
+  for (const entry of entries) state.through[String(entry.institutionId)] = entry.sequence;
+}
+
+/**
+ * Collects entries (as a scan of the ledger yields them, in any order) and appends each chain's next
+ * ones in sequence. `add` takes an entry; `finish` appends what is left — reading, for a chain whose
+ * entries came out of order with a gap, the missing ones — and returns how many leaves were added.
+ */
+export async function logAppender(): Promise<{ since: Date | null; add: (entry: LoggedEntry) => Promise<void>; finish: () => Promise<number> }> {
+  const state = await readState();
+  const batch: LoggedEntry[] = [];
+  const waiting = new Map<string, Map<number, LoggedEntry>>();
+  let added = 0;
+  const flush = async () => {
+    added += batch.length;
+    await appendLeaves(state, batch.splice(0));
+  };
+  const take = async (entry: LoggedEntry) => {
+    const inst = String(entry.institutionId);
+    let next = entry;
+    for (;;) {
+      batch.push(next);
+      state.through[inst] = next.sequence; // (written with the batch)
+      const after = waiting.get(inst)?.get(next.sequence + 1);
+      if (!after) break;
+      waiting.get(inst)!.delete(after.sequence);
+      next = after;
+    }
+    if (batch.length >= BATCH) await flush();
+  };
+  // The marks in `state.through` run ahead of what is written only within the batch under way.
+  const logged = (inst: string) => state.through[inst] ?? 0;
+  return {
+    // A log with no leaves yet is built from the whole ledger.
+    since: state.size === 0 ? new Date(0) : null,
+    add: async (entry) => {
+      const inst = String(entry.institutionId);
+      if (entry.sequence <= logged(inst)) return;
+      if (entry.sequence === logged(inst) + 1) return take(entry);
+      const held = waiting.get(inst) ?? new Map<number, LoggedEntry>();
+      held.set(entry.sequence, entry);
+      waiting.set(inst, held);
+    },
+    finish: async () => {
+      // A gap the scan did not fill (an entry written with an older time than its successor): the chain's
+      // entries after the mark, read by {institutionId, sequence} — an index on MongoDB, rare everywhere.
+      for (const [inst, held] of waiting) {
+        if (held.size === 0) continue;
+        const missing = await LedgerEntry.find({ institutionId: new mongoose.Types.ObjectId(inst), sequence: { $gt: logged(inst) } })
+          .select("_id institutionId sequence hash")
+          .sort({ sequence: 1 })
+          .lean<LoggedEntry[]>();
+        for (const entry of missing) if (entry.sequence === logged(inst) + 1) await take(entry);
+      }
+      await flush();
+      return added;
+    },
+  };
+}
+
+// ——— Checkpoints ———
+
+/** Signs a checkpoint of the log as it is, if it grew since the last one or that one is a day old. Null: nothing to sign, or no signer. */
+export async function publishCheckpoint(now = new Date()): Promise<LogCheckpointDoc | null> {
+  if (!signer) return null;
+  const state = await readState();
+  const last = state.checkpoint;
+  if (last && last.size === state.size && now.getTime() - new Date(last.time).getTime() < CHECKPOINT_EVERY_MS) return null;
+  const root = await rootHash(storedTree(), state.size);
+  const note = signCheckpoint({ origin: signer.origin, size: state.size, root, time: now }, signer.privateKey);
+  const doc: LogCheckpointDoc = { _id: state.size, root: root.toString("hex"), time: now, note };
+  await LogCheckpoint.replaceOne({ _id: state.size }, doc, { upsert: true });
+  await LogState.collection.updateOne({ _id: LOG_STATE_ID as never }, { $set: { checkpoint: { size: state.size, time: now } } }, { upsert: true });
+  return doc;
+}
+
+/** The latest signed checkpoint (null before the first). */
+export async function latestCheckpoint(): Promise<LogCheckpointDoc | null> {
+  const state = await readState();
+  return state.checkpoint ? LogCheckpoint.findById(state.checkpoint.size).lean() : null;
+}
+
+export async function checkpointOfSize(size: number): Promise<LogCheckpointDoc | null> {
+  return Number.isSafeInteger(size) && size >= 0 ? LogCheckpoint.findById(size).lean() : null;
+}
+
+// ——— Proofs ———
+
+export type InclusionProof = {
+  leafIndex: number;
+  treeSize: number;
+  /** The leaf's data, base64 (its hash is SHA-256(0x00 || data)). */
+  leafData: string;
+  leafHash: string;
+  proof: string[];
+  checkpoint: string;
+};
+
+/**
+ * Where an entry is in the log and its inclusion proof against a checkpoint: the latest, or the one of
+ * `size` leaves. Null: the entry is not in that checkpoint's tree (not logged yet, or added after it).
+ */
+export async function proveInclusion(entryId: Types.ObjectId, size?: number): Promise<InclusionProof | null> {
+  const checkpoint = size === undefined ? await latestCheckpoint() : await checkpointOfSize(size);
+  if (!checkpoint) return null;
+  const position = await LogPosition.findById(entryId).lean();
+  if (!position || position.index >= checkpoint._id) return null;
+  const leaf = await LogNode.findById(logNodeId(0, position.index)).lean();
+  if (!leaf || String(leaf.entryId) !== String(entryId)) return null;
+  const read = storedTree();
+  const proof = await inclusionProof(read, position.index, checkpoint._id);
+  return {
+    leafIndex: position.index,
+    treeSize: checkpoint._id,
+    leafData: leafData({ _id: entryId, institutionId: leaf.institutionId!, sequence: leaf.sequence!, hash: leaf.entryHash! }).toString("base64"),
+    leafHash: leaf.hash,
+    proof: proof.map((h) => h.toString("hex")),
+    checkpoint: checkpoint.note,
+  };
+}
+
+export type ConsistencyProof = { from: number; to: number; proof: string[]; fromCheckpoint: string; toCheckpoint: string };
+
+/** The consistency proof between two published checkpoints (null when either was never published, or from > to). */
+export async function proveConsistency(from: number, to: number): Promise<ConsistencyProof | null> {
+  if (!(from <= to)) return null;
+  const [first, second] = await Promise.all([checkpointOfSize(from), checkpointOfSize(to)]);
+  if (!first || !second) return null;
+  const proof = await consistencyProof(storedTree(), from, to);
+  return { from, to, proof: proof.map((h) => h.toString("hex")), fromCheckpoint: first.note, toCheckpoint: second.note };
+}
+
+/** The fields of a checkpoint note this log signed (for pages that show it). */
+export function describeCheckpoint(note: string) {
+  const text = note.slice(0, note.lastIndexOf("\n\n") + 1);
+  return parseCheckpoint(text);
+}
+
+/**
+ * The ledger entry a public reference names: an entry's id (24 hex digits), or a receipt number (the
+ * gift's entry). Reads by `_id` only; null when nothing matches.
+ */
+export async function entryIdForReference(reference: string): Promise<Types.ObjectId | null> {
+  const ref = reference.trim();
+  if (!ref || ref.length > 60) return null;
+  if (/^[0-9a-f]{24}$/i.test(ref)) return new mongoose.Types.ObjectId(ref.toLowerCase());
+  const donation = await findDonationByReceiptNumber(ref.toUpperCase());
+  return donation ? ledgerEntryIdFor(`donation:${donation.idempotencyKey}`) : null;
+}
+
+export type ChainRow = { institutionId: string; name: string; slug: string; province: string; entries: number; headHash: string; logged: number; check: { ok: boolean; entries: number; sequence: number | null; checkedAt: Date } | null };
+
+/**
+ * Every institution's chain as /transparency/ledger shows it, a page at a time (by name): its head, how
+ * much of it the log holds, and the sweeper's last walk along it. Reads the heads, the checks and the
+ * approved institutions — one document per institution each, never the ledger.
+ */
+export async function ledgerChains(page: number, perPage = 50): Promise<{ rows: ChainRow[]; total: number; pages: number; page: number }> {
+  const [heads, checks, institutions, state] = await Promise.all([
+    LedgerHead.find({}).select("_id sequence hash").lean(),
+    ChainCheck.find({}).lean(),
+    Institution.find({ status: "approved" }).select("_id name slug provinceSlug").lean(),
+    readState(),
+  ]);
+  const headOf = new Map(heads.map((h) => [String(h._id), h]));
+  const checkOf = new Map(checks.map((c) => [String(c._id), c]));
+  const all = institutions
+    .filter((i) => headOf.has(String(i._id)))
+    .map((i): ChainRow => {
+      const id = String(i._id);
+      const head = headOf.get(id)!;
+      const check = checkOf.get(id);
+      return {
+        institutionId: id,
+        name: i.name,
+        slug: i.slug,
+        province: provinceName(i.provinceSlug) ?? i.provinceSlug,
+        entries: head.sequence,
+        headHash: head.hash,
+        logged: state.through[id] ?? 0,
+        check: check ? { ok: check.ok, entries: check.entries, sequence: check.sequence, checkedAt: check.checkedAt } : null,
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name, "vi"));
+  const pages = Math.max(1, Math.ceil(all.length / perPage));
+  const at = Math.min(Math.max(1, page), pages);
+  return { rows: all.slice((at - 1) * perPage, at * perPage), total: all.length, pages, page: at };
+}

@@ -1,0 +1,145 @@
+import { generateKeyPairSync } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { Programme } from "#models/programme.server";
+import { LedgerEntry } from "#models/ledger-entry.server";
+import { LogNode, LogPosition, LogState } from "#models/transparency-log.server";
+import { recordDonation } from "#services/money/donations";
+import { runSweep, SWEEPER_LEASE_MS } from "#services/money/sweeper";
+import { openNote, parseCheckpoint, rawPublicKey } from "#services/transparency/checkpoint";
+import { configureLogSigner, latestCheckpoint, leafData, logIdentity, proveConsistency, proveInclusion } from "#services/transparency/log";
+import { leafHash, verifyConsistency, verifyInclusion } from "#services/transparency/merkle";
+import { createInstitution } from "#tests/fixtures/domain";
+
+/**
+ * The platform's ledger as one transparency log (issue 12): the sweeper adds every ledger entry of every
+ * institution as a leaf and signs a checkpoint; anyone holding the log's public key checks an entry's
+ * inclusion and that a later checkpoint extends an earlier one — with the RFC 9162 verification, not
+ * with anything the platform says.
+ */
+const { privateKey } = generateKeyPairSync("ed25519");
+const publicKey = rawPublicKey(privateKey);
+beforeAll(() => configureLogSigner({ appUrl: "https://gopsuc.example", privateKey }));
+afterAll(() => configureLogSigner(null));
+
+/** A sweep in the next lease term (one instance holds the sweeper per term). */
+let terms = 0;
+function sweep(options: { full?: boolean } = {}) {
+  const offset = (terms += 1) * SWEEPER_LEASE_MS;
+  return runSweep({ ...options, now: () => new Date(Date.now() + offset) });
+}
+
+let tag = 0;
+async function institutionWithProgramme() {
+  tag += 1;
+  const institution = await createInstitution();
+  const programme = await Programme.create({
+    institutionId: institution._id,
+    slug: `log-${tag}`,
+    title: `Tủ sách ${tag}`,
+    startDate: new Date("2026-01-01"),
+    endDate: new Date("2027-12-31"),
+    goal: 100_000_000,
+    state: "open",
+    provinceSlug: "ha-noi",
+    institutionType: "library",
+    institutionApproved: true,
+  });
+  const give = (key: string, amount: number) =>
+    recordDonation({ idempotencyKey: key, programmeId: programme._id, institutionId: institution._id, method: "cash", amount, receivedAt: new Date("2026-11-20T09:00:00+07:00"), reference: key });
+  return { institution, programme, give };
+}
+
+/** The checkpoint's tree as a verifier reads it: only from the signed note and the public key. */
+function openCheckpoint(note: string) {
+  const text = openNote(note, "gopsuc.example/ledger", publicKey);
+  expect(text, "the checkpoint is signed by the log's key").not.toBeNull();
+  return parseCheckpoint(text!)!;
+}
+
+async function expectEveryEntryProven(size: number, only?: Array<{ _id: unknown }>) {
+  const entries = (await LedgerEntry.find({}).select("_id institutionId sequence hash").lean()).filter((e) => !only || only.some((o) => String(o._id) === String(e._id)));
+  for (const entry of entries) {
+    const proof = await proveInclusion(entry._id, size);
+    expect(proof, `entry ${entry.sequence} of ${String(entry.institutionId)}`).not.toBeNull();
+    const checkpoint = openCheckpoint(proof!.checkpoint);
+    expect(checkpoint.size).toBe(size);
+    // The leaf is the entry's own: its id, institution, place in the chain and hash — and no name.
+    const data = Buffer.from(proof!.leafData, "base64");
+    expect(data.equals(leafData({ _id: entry._id, institutionId: entry.institutionId, sequence: entry.sequence, hash: entry.hash }))).toBe(true);
+    expect(verifyInclusion(leafHash(data), proof!.leafIndex, size, proof!.proof.map((h) => Buffer.from(h, "hex")), checkpoint.root)).toBe(true);
+  }
+  return entries;
+}
+
+describe("the transparency log", () => {
+  test("every entry of every institution is a leaf, proven against a signed checkpoint; a later checkpoint extends the earlier one", async () => {
+    const a = await institutionWithProgramme();
+    const b = await institutionWithProgramme();
+    for (let i = 0; i < 5; i += 1) await a.give(`log-a-${i}`, 100_000 * (i + 1));
+    for (let i = 0; i < 3; i += 1) await b.give(`log-b-${i}`, 50_000 * (i + 1));
+
+    const first = await sweep({ full: true });
+    expect(first.leavesLogged).toBe(8);
+    expect(first.checkpoint).toBe(8);
+    expect((await latestCheckpoint())!._id).toBe(8);
+    expect(logIdentity()!.verifierKey).toMatch(/^gopsuc\.example\/ledger\+[0-9a-f]{8}\+/);
+    const logged = await expectEveryEntryProven(8);
+    expect(logged).toHaveLength(8);
+
+    // More gifts, an odd number: the next checkpoint is of 13 leaves.
+    for (let i = 5; i < 9; i += 1) await a.give(`log-a-${i}`, 10_000);
+    await b.give("log-b-3", 20_000);
+    const second = await sweep();
+    expect(second.leavesLogged).toBe(5);
+    expect(second.checkpoint).toBe(13);
+    const entries = await expectEveryEntryProven(13);
+    expect(entries).toHaveLength(13);
+    // The entries logged at 8 are still proven against the checkpoint of 8; the later ones are not in it.
+    await expectEveryEntryProven(8, logged);
+    const later = entries.filter((e) => !logged.some((l) => String(l._id) === String(e._id)));
+    expect(later).toHaveLength(5);
+    for (const entry of later) expect(await proveInclusion(entry._id, 8)).toBeNull();
+
+    const consistency = await proveConsistency(8, 13);
+    const earlier = openCheckpoint(consistency!.fromCheckpoint);
+    const newer = openCheckpoint(consistency!.toCheckpoint);
+    expect(verifyConsistency(8, 13, earlier.root, newer.root, consistency!.proof.map((h) => Buffer.from(h, "hex")))).toBe(true);
+
+    // A sweep with nothing new signs nothing new (a checkpoint at least daily, not every sweep).
+    const third = await sweep();
+    expect(third.leavesLogged).toBe(0);
+    expect(third.checkpoint).toBeNull();
+    // Nor is any entry logged twice: one position per entry, as many leaves as entries.
+    expect(await LogPosition.countDocuments()).toBe(13);
+    expect((await LogState.findById("log").lean())!.size).toBe(13);
+  });
+
+  test("a stored node changed after the checkpoint makes the proofs through it fail", async () => {
+    const checkpoint = openCheckpoint((await latestCheckpoint())!.note);
+    const first = (await LogNode.findById("0:0").lean())!;
+    const honest = await proveInclusion(first.entryId!);
+    expect(honest!.leafIndex).toBe(0);
+    // Someone rewrites the stored hash of the leaf beside it (not the entry): the proof served from it no longer verifies.
+    const sibling = (await LogNode.findById("0:1").lean())!;
+    await LogNode.updateOne({ _id: "0:1" }, { $set: { hash: "00".repeat(32) } });
+    const forged = await proveInclusion(first.entryId!);
+    await LogNode.updateOne({ _id: "0:1" }, { $set: { hash: sibling.hash } });
+    expect(verifyInclusion(Buffer.from(forged!.leafHash, "hex"), forged!.leafIndex, checkpoint.size, forged!.proof.map((h) => Buffer.from(h, "hex")), checkpoint.root)).toBe(false);
+    expect(verifyInclusion(Buffer.from(honest!.leafHash, "hex"), honest!.leafIndex, checkpoint.size, honest!.proof.map((h) => Buffer.from(h, "hex")), checkpoint.root)).toBe(true);
+  });
+
+  test("a sweep stopped after writing leaves but before moving the log's size adds them once, when the next sweep runs", async () => {
+    const c = await institutionWithProgramme();
+    await c.give("log-c-0", 70_000);
+    await c.give("log-c-1", 80_000);
+    const before = (await LogState.findById("log").lean())!.size;
+    const stateWrite = vi.spyOn(LogState.collection, "updateOne").mockRejectedValueOnce(new Error("the process stopped"));
+    await expect(sweep()).rejects.toThrow("the process stopped");
+    stateWrite.mockRestore();
+    expect((await LogState.findById("log").lean())!.size).toBe(before);
+    const again = await sweep();
+    expect(again.leavesLogged).toBe(2);
+    expect((await LogState.findById("log").lean())!.size).toBe(before + 2);
+    expect(await LogPosition.countDocuments()).toBe(before + 2);
+  });
+});
