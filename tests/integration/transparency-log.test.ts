@@ -9,6 +9,8 @@ import { openNote, parseCheckpoint, rawPublicKey } from "#services/transparency/
 import { configureLogSigner, latestCheckpoint, leafData, logIdentity, proveConsistency, proveInclusion } from "#services/transparency/log";
 import { leafHash, verifyConsistency, verifyInclusion } from "#services/transparency/merkle";
 import { createInstitution } from "#tests/fixtures/domain";
+import { parseVerifierKey, verifyLedger, type Source } from "../../scripts/lib/ledger-verifier";
+import { recognitionConfig } from "~/utils/recognition.server";
 
 /**
  * The platform's ledger as one transparency log (issue 12): the sweeper adds every ledger entry of every
@@ -141,5 +143,59 @@ describe("the transparency log", () => {
     expect(again.leavesLogged).toBe(2);
     expect((await LogState.findById("log").lean())!.size).toBe(before + 2);
     expect(await LogPosition.countDocuments()).toBe(before + 2);
+  });
+});
+
+describe("the standalone verifier (npm run verify-ledger)", () => {
+  /** The site as the verifier reads it: each address answered by its route's loader. */
+  const site = (tamper: (path: string, text: string) => string = (_, text) => text): Source => ({
+    describe: "the app's routes",
+    get: async (address) => {
+      const route = address.startsWith("/.well-known/jwks.json")
+        ? await import("~/routes/[.well-known].jwks[.]json")
+        : address.startsWith("/transparency/checkpoint")
+          ? await import("~/routes/transparency.checkpoint")
+          : address.startsWith("/transparency/proof/inclusion")
+            ? await import("~/routes/transparency.proof.inclusion")
+            : await import("~/routes/transparency.proof.consistency");
+      const response = (await (route.loader as (args: unknown) => Promise<Response>)({ request: new Request(`http://localhost${address}`), params: {}, context: {} })) as Response;
+      return { status: response.status, text: tamper(address, await response.text()) };
+    },
+  });
+
+  test("checks the signature, a receipt's inclusion and the consistency with an earlier checkpoint from public data alone, and says no when any of it is altered", async () => {
+    // The server signs with its own key, published in its JWKS (as app/utils/db.server.ts configures it).
+    const { keys } = await recognitionConfig();
+    configureLogSigner({ appUrl: "https://gopsuc.example", privateKey: keys.current.privateKey });
+    const d = await institutionWithProgramme();
+    const gift = await d.give("log-d-0", 123_000);
+    await sweep();
+    const earlier = (await latestCheckpoint())!._id;
+    await d.give("log-d-1", 45_000);
+    await d.give("log-d-2", 67_000);
+    await sweep();
+
+    const outcome = await verifyLedger(site(), { entries: [gift.receiptNumber], from: [earlier] });
+    expect(outcome.lines.join("\n")).toContain(`✓ Checkpoint signed by gopsuc.example/ledger`);
+    expect(outcome.lines.some((line) => line.startsWith("✓ entry "))).toBe(true);
+    expect(outcome.lines.some((line) => line.startsWith(`✓ the log of ${earlier + 2} entries extends the log of ${earlier}`))).toBe(true);
+    expect(outcome.ok).toBe(true);
+
+    // With the verifier key given by hand instead of the site's JWKS: the same.
+    expect((await verifyLedger(site(), { key: parseVerifierKey(logIdentity()!.verifierKey), entries: [gift.receiptNumber] })).ok).toBe(true);
+
+    // A checkpoint whose size was changed after signing; a proof with one hash changed; another key.
+    const resized = await verifyLedger(site((p, text) => (p === "/transparency/checkpoint" ? text.replace(`\n${earlier + 2}\n`, `\n${earlier + 3}\n`) : text)), {});
+    expect(resized.ok).toBe(false);
+    expect(resized.lines.at(-1)).toContain("signature does not verify");
+    const bent = await verifyLedger(site((p, text) => (p.startsWith("/transparency/proof/inclusion") ? text.replace(/"proof": \[\n\s*"([0-9a-f])/, (m, c: string) => m.slice(0, -1) + (c === "0" ? "1" : "0")) : text)), { entries: [gift.receiptNumber] });
+    expect(bent.ok).toBe(false);
+    expect(bent.lines.some((line) => line.startsWith("✗ entry"))).toBe(true);
+    const stranger = generateKeyPairSync("ed25519").privateKey;
+    const foreign = await verifyLedger(site(), { key: { name: null, publicKey: rawPublicKey(stranger), from: "a stranger" } });
+    expect(foreign.ok).toBe(false);
+    // A receipt that is not in the log.
+    const missing = await verifyLedger(site(), { entries: ["R-0000000000000000"] });
+    expect(missing.ok).toBe(false);
   });
 });
