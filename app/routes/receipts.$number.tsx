@@ -8,6 +8,7 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { getUser } from "~/utils/auth.server";
 import { publicReceipt } from "~/utils/domain.server";
 import { orRespond } from "~/utils/service-errors.server";
+import { logPlaceOfReceipt } from "#services/transparency/log";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Biên nhận · Receipt ${data?.receipt.receiptNumber ?? ""} — Góp Sức` }];
 
@@ -24,12 +25,15 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (pdf) throw redirect(`/receipts/${pdf[1]}/pdf`);
   if (!NUMBER.test(raw)) throw new Response("errors.notFound", { status: 404 });
   const receipt = await orRespond(publicReceipt(raw, await getUser(request)));
+  // Its place in the platform's transparency log (issue 12), with where to get the proof.
+  const place = await logPlaceOfReceipt(receipt.receiptNumber);
+  const inLog = place ? { leafIndex: place.leafIndex, checkpoint: place.checkpoint ? { size: place.checkpoint.size, time: place.checkpoint.time.toISOString() } : null } : null;
   // Who may download the PDF depends on the viewer: never cached for another one.
-  return json({ receipt }, { headers: { "Cache-Control": "private, no-store" } });
+  return json({ receipt, inLog }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
 export default function ReceiptPage() {
-  const { receipt } = useLoaderData<typeof loader>();
+  const { receipt, inLog } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
   const locale = useLocale();
   const vnd = (amount: number) => formatVnd(amount, locale);
@@ -88,6 +92,17 @@ export default function ReceiptPage() {
         </section>
       ) : null}
       <p className="muted">{t("receipt.whatItProves")}</p>
+      <section aria-labelledby="in-log" className="stack" data-testid="receipt-in-log">
+        <h2 id="in-log">{t("receipt.inLogTitle")}</h2>
+        {inLog?.checkpoint ? (
+          <p>
+            {t("receipt.inLog", { leaf: formatNumber(inLog.leafIndex, locale), size: formatNumber(inLog.checkpoint.size, locale), at: formatDate(inLog.checkpoint.time, locale) })}{" "}
+            <a href={`/transparency/proof/inclusion?entry=${receipt.receiptNumber}`}>{t("receipt.inLogProof")}</a> · <Link to="/transparency/ledger">{t("receipt.inLogHow")}</Link>
+          </p>
+        ) : (
+          <p className="muted">{t("receipt.notInLogYet")}</p>
+        )}
+      </section>
       {receipt.canDownload ? (
         <p>
           <a href={`/receipts/${receipt.receiptNumber}/pdf`} className="button button-secondary" download>

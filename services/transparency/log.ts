@@ -3,6 +3,7 @@ import mongoose, { type Types } from "mongoose";
 import { findDonationByReceiptNumber } from "#models/donation.server";
 import { Institution } from "#models/institution.server";
 import { ChainCheck } from "#models/job.server";
+import { oneWriter } from "#models/one-writer";
 import { LedgerHead } from "#models/projection.server";
 import { provinceName } from "#models/reference/provinces";
 import { LedgerEntry, ledgerEntryIdFor } from "#models/ledger-entry.server";
@@ -23,7 +24,7 @@ import { consistencyProof, inclusionProof, leafHash, nodeHash, rootHash, type Ha
 
 export const LEAF_FORMAT = "gopsuc-ledger-leaf/v1";
 /** Leaves appended per write (nodes, positions, then the state). */
-const BATCH = 500;
+const BATCH = 100;
 /** A checkpoint at least this often, even when nothing was added. */
 export const CHECKPOINT_EVERY_MS = 24 * 3600_000;
 
@@ -102,16 +103,33 @@ async function appendLeaves(state: LogStateDoc, entries: LoggedEntry[]): Promise
       nodes.push({ _id: logNodeId(level, index), hash: hash.toString("hex") });
     }
   }
-  await LogNode.bulkWrite(nodes.map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } })), { ordered: false });
-  await LogPosition.bulkWrite(
-    entries.map((entry, k) => ({ replaceOne: { filter: { _id: entry._id }, replacement: { _id: entry._id, index: state.size + k }, upsert: true } })),
-    { ordered: false },
-  );
+  await insertOrReplace(LogNode.collection, nodes);
+  await insertOrReplace(LogPosition.collection, entries.map((entry, k) => ({ _id: entry._id, index: state.size + k })));
   const through: Record<string, number> = {};
   for (const entry of entries) through[`through.${String(entry.institutionId)}`] = entry.sequence;
   state.size += entries.length;
-  await LogState.collection.updateOne({ _id: LOG_STATE_ID as never }, { $set: { size: state.size, ...through } }, { upsert: true });
+  await oneWriter(() => LogState.collection.updateOne({ _id: LOG_STATE_ID as never }, { $set: { size: state.size, ...through } }, { upsert: true }), { background: true });
   for (const entry of entries) state.through[String(entry.institutionId)] = entry.sequence;
+}
+
+/**
+ * Writes documents by `_id` in one insert (a background write: gifts go first, decision 0033). Those a
+ * pass that stopped half-way wrote already are refused on their `_id` and replaced instead — rare, and
+ * what makes the append idempotent.
+ */
+async function insertOrReplace(collection: mongoose.mongo.Collection, docs: Array<{ _id: unknown }>) {
+  if (docs.length === 0) return;
+  try {
+    await oneWriter(() => collection.insertMany(docs as never[], { ordered: false }), { background: true });
+  } catch (error) {
+    const refused = (error as { writeErrors?: unknown }).writeErrors;
+    const list = (Array.isArray(refused) ? refused : refused ? [refused] : []) as Array<{ index: number; code?: number; err?: { code?: number } }>;
+    if (list.length === 0 || list.some((e) => (e.code ?? e.err?.code) !== 11000)) throw error;
+    for (const { index } of list) {
+      const doc = docs[index]!;
+      await oneWriter(() => collection.replaceOne({ _id: doc._id } as never, doc as never), { background: true });
+    }
+  }
 }
 
 /**
@@ -298,4 +316,14 @@ export async function ledgerChains(page: number, perPage = 50): Promise<{ rows: 
   const pages = Math.max(1, Math.ceil(all.length / perPage));
   const at = Math.min(Math.max(1, page), pages);
   return { rows: all.slice((at - 1) * perPage, at * perPage), total: all.length, pages, page: at };
+}
+
+/** Where a gift's entry stands in the log, for its receipt page (three reads by `_id`; no proof is computed). */
+export async function logPlaceOfReceipt(receiptNumber: string): Promise<{ leafIndex: number; checkpoint: { size: number; time: Date } | null } | null> {
+  const entryId = await entryIdForReference(receiptNumber);
+  if (!entryId) return null;
+  const [position, state] = await Promise.all([LogPosition.findById(entryId).lean(), readState()]);
+  if (!position || position.index >= state.size) return null;
+  const checkpoint = state.checkpoint && position.index < state.checkpoint.size ? { size: state.checkpoint.size, time: new Date(state.checkpoint.time) } : null;
+  return { leafIndex: position.index, checkpoint };
 }

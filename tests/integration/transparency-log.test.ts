@@ -1,6 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { Programme } from "#models/programme.server";
 import { LedgerEntry } from "#models/ledger-entry.server";
 import { LogNode, LogPosition, LogState } from "#models/transparency-log.server";
 import { recordDonation } from "#services/money/donations";
@@ -8,7 +7,7 @@ import { runSweep, SWEEPER_LEASE_MS } from "#services/money/sweeper";
 import { openNote, parseCheckpoint, rawPublicKey } from "#services/transparency/checkpoint";
 import { configureLogSigner, latestCheckpoint, leafData, logIdentity, proveConsistency, proveInclusion } from "#services/transparency/log";
 import { leafHash, verifyConsistency, verifyInclusion } from "#services/transparency/merkle";
-import { createInstitution } from "#tests/fixtures/domain";
+import { createInstitution, createOpenProgramme } from "#tests/fixtures/domain";
 import { parseVerifierKey, verifyLedger, type Source } from "../../scripts/lib/ledger-verifier";
 import { recognitionConfig } from "~/utils/recognition.server";
 
@@ -30,22 +29,9 @@ function sweep(options: { full?: boolean } = {}) {
   return runSweep({ ...options, now: () => new Date(Date.now() + offset) });
 }
 
-let tag = 0;
 async function institutionWithProgramme() {
-  tag += 1;
   const institution = await createInstitution();
-  const programme = await Programme.create({
-    institutionId: institution._id,
-    slug: `log-${tag}`,
-    title: `Tủ sách ${tag}`,
-    startDate: new Date("2026-01-01"),
-    endDate: new Date("2027-12-31"),
-    goal: 100_000_000,
-    state: "open",
-    provinceSlug: "ha-noi",
-    institutionType: "library",
-    institutionApproved: true,
-  });
+  const programme = await createOpenProgramme(institution);
   const give = (key: string, amount: number) =>
     recordDonation({ idempotencyKey: key, programmeId: programme._id, institutionId: institution._id, method: "cash", amount, receivedAt: new Date("2026-11-20T09:00:00+07:00"), reference: key });
   return { institution, programme, give };
@@ -198,4 +184,21 @@ describe("the standalone verifier (npm run verify-ledger)", () => {
     const missing = await verifyLedger(site(), { entries: ["R-0000000000000000"] });
     expect(missing.ok).toBe(false);
   });
+});
+
+test("a receipt's public page says where its gift is in the log once a sweep has added it, and links to the proof", async () => {
+  const { keys } = await recognitionConfig();
+  configureLogSigner({ appUrl: "https://gopsuc.example", privateKey: keys.current.privateKey });
+  const e = await institutionWithProgramme();
+  const gift = await e.give("log-e-0", 99_000);
+  const page = async () => {
+    const route = await import("~/routes/receipts.$number");
+    const response = (await route.loader({ request: new Request(`http://localhost/receipts/${gift.receiptNumber}`), params: { number: gift.receiptNumber }, context: {} })) as Response;
+    return ((await response.json()) as { inLog: { leafIndex: number; checkpoint: { size: number } | null } | null }).inLog;
+  };
+  expect(await page()).toBeNull();
+  await sweep();
+  const place = await page();
+  const proof = await proveInclusion((await LedgerEntry.findOne({ idempotencyKey: "donation:log-e-0" }).lean())!._id);
+  expect(place).toEqual({ leafIndex: proof!.leafIndex, checkpoint: { size: proof!.treeSize, time: expect.any(String) } });
 });
