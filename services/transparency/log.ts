@@ -57,8 +57,10 @@ export function logIdentity(): { origin: string; verifierKey: string; publicKey:
 
 // ——— Reading ———
 
-async function readState(): Promise<LogStateDoc> {
-  return (await LogState.findById(LOG_STATE_ID).lean()) ?? { _id: LOG_STATE_ID, size: 0, through: {}, checkpoint: null };
+/** The log's state; `withMarks`: with every chain's mark (one field per institution: read only by the appender and the chains page). */
+async function readState(withMarks = false): Promise<LogStateDoc> {
+  const doc = await LogState.findById(LOG_STATE_ID).select(withMarks ? {} : { through: 0 }).lean();
+  return { _id: LOG_STATE_ID, size: doc?.size ?? 0, through: doc?.through ?? {}, checkpoint: doc?.checkpoint ?? null };
 }
 
 /** A reader of the stored tree (one read by `_id` per node, each read once per call). */
@@ -138,7 +140,7 @@ async function insertOrReplace(collection: mongoose.mongo.Collection, docs: Arra
  * entries came out of order with a gap, the missing ones — and returns how many leaves were added.
  */
 export async function logAppender(): Promise<{ since: Date | null; add: (entry: LoggedEntry) => Promise<void>; finish: () => Promise<number> }> {
-  const state = await readState();
+  const state = await readState(true);
   const batch: LoggedEntry[] = [];
   const waiting = new Map<string, Map<number, LoggedEntry>>();
   let added = 0;
@@ -291,7 +293,7 @@ export async function ledgerChains(page: number, perPage = 50): Promise<{ rows: 
     LedgerHead.find({}).select("_id sequence hash").lean(),
     ChainCheck.find({}).lean(),
     Institution.find({ status: "approved" }).select("_id name slug provinceSlug").lean(),
-    readState(),
+    readState(true),
   ]);
   const headOf = new Map(heads.map((h) => [String(h._id), h]));
   const checkOf = new Map(checks.map((c) => [String(c._id), c]));
