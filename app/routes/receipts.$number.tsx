@@ -8,7 +8,7 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { getUser } from "~/utils/auth.server";
 import { publicReceipt } from "~/utils/domain.server";
 import { orRespond } from "~/utils/service-errors.server";
-import { logPlaceOfReceipt } from "#services/transparency/log";
+import { logPlaceOfReceipt } from "~/utils/transparency.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Biên nhận · Receipt ${data?.receipt.receiptNumber ?? ""} — Góp Sức` }];
 
@@ -96,7 +96,7 @@ export default function ReceiptPage() {
         <h2 id="in-log">{t("receipt.inLogTitle")}</h2>
         {inLog?.checkpoint ? (
           <p>
-            {t("receipt.inLog", { leaf: formatNumber(inLog.leafIndex, locale), size: formatNumber(inLog.checkpoint.size, locale), at: formatDate(inLog.checkpoint.time, locale) })}{" "}
+            {t("receipt.inLog", { position: formatNumber(inLog.leafIndex + 1, locale), leaf: inLog.leafIndex, size: formatNumber(inLog.checkpoint.size, locale), at: formatDate(inLog.checkpoint.time, locale) })}{" "}
             <a href={`/transparency/proof/inclusion?entry=${receipt.receiptNumber}`}>{t("receipt.inLogProof")}</a> · <Link to="/transparency/ledger">{t("receipt.inLogHow")}</Link>
           </p>
         ) : (

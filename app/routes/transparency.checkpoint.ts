@@ -1,5 +1,5 @@
 import { PUBLIC_CORS, publicNotFound } from "~/utils/public-documents.server";
-import { latestCheckpoint } from "#services/transparency/log";
+import { latestCheckpoint } from "~/utils/transparency.server";
 
 /**
  * /transparency/checkpoint — the ledger's latest signed checkpoint (issue 12), as a C2SP signed note:

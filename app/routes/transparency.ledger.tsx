@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { Pagination } from "~/components/pagination";
 import { formatDateTime, formatNumber } from "#services/format";
-import { describeCheckpoint, latestCheckpoint, ledgerChains, logIdentity } from "#services/transparency/log";
+import { describeCheckpoint, latestCheckpoint, ledgerChains, logIdentity } from "~/utils/transparency.server";
 
 export const meta: MetaFunction = () => [{ title: "Sổ cái minh bạch · A ledger anyone can check — Góp Sức" }];
 

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { clientIp } from "~/utils/client-ip.server";
 import { publicJson, publicNotFound, PUBLIC_CORS } from "~/utils/public-documents.server";
 import { enforceFileLimits } from "~/utils/rate-limit.server";
-import { proveConsistency } from "#services/transparency/log";
+import { proveConsistency } from "~/utils/transparency.server";
 
 /**
  * /transparency/proof/consistency?from=<size>&to=<size> — the RFC 9162 consistency proof that the

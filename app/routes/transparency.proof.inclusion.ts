@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { clientIp } from "~/utils/client-ip.server";
 import { publicJson, publicNotFound, PUBLIC_CORS } from "~/utils/public-documents.server";
 import { enforceFileLimits } from "~/utils/rate-limit.server";
-import { entryIdForReference, proveInclusion } from "#services/transparency/log";
+import { entryIdForReference, proveInclusion } from "~/utils/transparency.server";
 
 /**
  * /transparency/proof/inclusion?entry=<receipt number or entry id>[&size=<checkpoint size>] — where an

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import path from "node:path";
 import mongoose from "mongoose";
 import type { TestProject } from "vitest/node";
@@ -9,6 +10,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     baseUrl: string;
     e2eMongoUri: string;
+    /** The server's SIGNING_KEY (PKCS#8 PEM): a test that signs the transparency log's checkpoints in its own process signs as the server does. */
+    signingKey: string;
   }
 }
 
@@ -47,11 +50,12 @@ export default async function setup(project: TestProject) {
   }
   const mongoUri = withDatabaseName(serverUri, `gopsuc_e2e_${process.pid}`);
   const port = await freePort();
+  const signingKey = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
   const baseUrl = `http://localhost:${port}`;
   let output = "";
   const server = spawn(process.execPath, [path.join(root, "scripts/serve.mjs"), "build/index.js"], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: "production", PORT: String(port), DEMO_MODE: "true", HOST: "127.0.0.1", STRIPE_SECRET_KEY: "", STRIPE_WEBHOOK_SECRET: "", MONGODB_URI: mongoUri, RATE_LIMITS: process.env.RATE_LIMITS ?? E2E_LIMITS, APP_URL: baseUrl, SESSION_SECRET: `e2e-${crypto.randomUUID()}-${crypto.randomUUID()}` },
+    env: { ...process.env, NODE_ENV: "production", PORT: String(port), DEMO_MODE: "true", HOST: "127.0.0.1", STRIPE_SECRET_KEY: "", STRIPE_WEBHOOK_SECRET: "", MONGODB_URI: mongoUri, RATE_LIMITS: process.env.RATE_LIMITS ?? E2E_LIMITS, APP_URL: baseUrl, SIGNING_KEY: signingKey, SESSION_SECRET: `e2e-${crypto.randomUUID()}-${crypto.randomUUID()}` },
     stdio: ["ignore", "pipe", "pipe"],
   });
   server.stdout!.on("data", (chunk) => (output = (output + chunk).slice(-8000)));
@@ -59,6 +63,7 @@ export default async function setup(project: TestProject) {
   await waitForHealthy(baseUrl, server, () => output);
   project.provide("baseUrl", baseUrl);
   project.provide("e2eMongoUri", mongoUri);
+  project.provide("signingKey", signingKey);
 
   return async () => {
     // remix-serve waits for keep-alive connections on SIGTERM; it gets 2 s, then SIGKILL.
