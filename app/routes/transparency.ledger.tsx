@@ -126,7 +126,7 @@ export default function TransparencyLedger() {
                     <td>
                       {row.check
                         ? row.check.ok
-                          ? t("transparency.checkOk", { entries: formatNumber(row.check.entries, lang, 0), at: formatDateTime(row.check.checkedAt, lang) })
+                          ? t("transparency.checkOk", { count: row.check.entries, entries: formatNumber(row.check.entries, lang, 0), at: formatDateTime(row.check.checkedAt, lang) })
                           : t("transparency.checkBroken", { sequence: row.check.sequence, at: formatDateTime(row.check.checkedAt, lang) })
                         : t("transparency.checkNone")}
                     </td>
