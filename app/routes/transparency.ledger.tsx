@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { Pagination } from "~/components/pagination";
@@ -33,6 +33,9 @@ export default function TransparencyLedger() {
     <section className="stack">
       <h1>{t("transparency.ledgerTitle")}</h1>
       <p>{t("transparency.ledgerIntro")}</p>
+      <p>
+        <Link to="/transparency/find">{t("transparency.findTitle")}</Link>
+      </p>
 
       <section className="card stack" aria-labelledby="checkpoint-title" data-testid="checkpoint">
         <h2 id="checkpoint-title">{t("transparency.checkpointTitle")}</h2>

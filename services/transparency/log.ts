@@ -1,10 +1,12 @@
 import type { KeyObject } from "node:crypto";
 import mongoose, { type Types } from "mongoose";
-import { findDonationByReceiptNumber } from "#models/donation.server";
+import { findDonationByReceiptNumber, findGiftsOfPledge } from "#models/donation.server";
+import { findLookup } from "#models/lookup.server";
+import { Pledge, findPledgeByReference, normalisedPledgeReference } from "#models/pledge.server";
 import { Institution } from "#models/institution.server";
 import { ChainCheck } from "#models/job.server";
 import { oneWriter } from "#models/one-writer";
-import { LedgerHead } from "#models/projection.server";
+import { LedgerHead, hasLegacyIds } from "#models/projection.server";
 import { provinceName } from "#models/reference/provinces";
 import { LedgerEntry, ledgerEntryIdFor } from "#models/ledger-entry.server";
 import { LOG_STATE_ID, LogCheckpoint, LogNode, LogPosition, LogState, logNodeId, type LogCheckpointDoc, type LogNodeDoc, type LogStateDoc } from "#models/transparency-log.server";
@@ -328,4 +330,25 @@ export async function logPlaceOfReceipt(receiptNumber: string): Promise<{ leafIn
   if (!position || position.index >= state.size) return null;
   const checkpoint = state.checkpoint && position.index < state.checkpoint.size ? { size: state.checkpoint.size, time: new Date(state.checkpoint.time) } : null;
   return { leafIndex: position.index, checkpoint };
+}
+
+export type FoundGift = { receiptNumber: string; receivedAt: Date };
+export type FindResult = { kind: "receipt"; receiptNumber: string } | { kind: "pledge"; reference: string; gifts: FoundGift[] } | { kind: "none" };
+
+/**
+ * "Find my gift" (issue 12): a receipt number names one gift; a transfer reference (the pledge's, quoted
+ * in a bank transfer) names the gifts paid on it. Key lookups by `_id` only — the pledge through its
+ * reference's key, its gifts through its paid total — so an unknown reference costs no scan.
+ */
+export async function findGift(query: string): Promise<FindResult> {
+  const q = query.trim().toUpperCase().replace(/\s+/g, "");
+  if (/^R-[0-9A-F]{16}$/.test(q)) return (await findDonationByReceiptNumber(q)) ? { kind: "receipt", receiptNumber: q } : { kind: "none" };
+  const reference = normalisedPledgeReference(q);
+  if (!reference) return { kind: "none" };
+  // Through its key; the query on `reference` only in a database holding pledges from before keys.
+  const [pledgeId] = await findLookup("pledge-ref", reference);
+  const pledge = pledgeId ? await Pledge.findById(pledgeId).select("reference").lean() : (await hasLegacyIds()) ? await findPledgeByReference(reference) : null;
+  if (!pledge || pledge.reference !== reference) return { kind: "none" };
+  const gifts = await findGiftsOfPledge(pledge._id);
+  return { kind: "pledge", reference, gifts: gifts.map((g) => ({ receiptNumber: g.receiptNumber, receivedAt: g.receivedAt })) };
 }

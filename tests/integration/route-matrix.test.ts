@@ -618,6 +618,13 @@ const MATRIX: Record<string, Row> = {
     loader: [{ name: "the latest checkpoint (none signed in this world)", path: () => "/transparency/checkpoint", expect: everyone(NOT_FOUND) }],
     action: NO_ACTION,
   },
+  "transparency.find": {
+    loader: [
+      { name: "the form", path: () => "/transparency/find", expect: everyone(OK) },
+      { name: "a receipt number no gift has", path: () => "/transparency/find?q=R-0000000000000000", expect: everyone(NOT_FOUND) },
+    ],
+    action: NO_ACTION,
+  },
   "transparency.ledger": {
     loader: [{ name: "the ledger's checkpoint, key and chains (public)", path: () => "/transparency/ledger", expect: everyone(OK) }],
     action: NO_ACTION,

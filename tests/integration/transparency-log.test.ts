@@ -7,7 +7,9 @@ import { runSweep, SWEEPER_LEASE_MS } from "#services/money/sweeper";
 import { openNote, parseCheckpoint, rawPublicKey } from "#services/transparency/checkpoint";
 import { configureLogSigner, latestCheckpoint, leafData, logIdentity, proveConsistency, proveInclusion } from "#services/transparency/log";
 import { leafHash, verifyConsistency, verifyInclusion } from "#services/transparency/merkle";
-import { createInstitution, createOpenProgramme } from "#tests/fixtures/domain";
+import { createInstalmentPledge, createInstitution, createOpenProgramme } from "#tests/fixtures/domain";
+import { Donor } from "#models/donor.server";
+import { notePledgeReference } from "#models/pledge.server";
 import { parseVerifierKey, verifyLedger, type Source } from "../../scripts/lib/ledger-verifier";
 import { recognitionConfig } from "~/utils/recognition.server";
 
@@ -201,4 +203,27 @@ test("a receipt's public page says where its gift is in the log once a sweep has
   const place = await page();
   const proof = await proveInclusion((await LedgerEntry.findOne({ idempotencyKey: "donation:log-e-0" }).lean())!._id);
   expect(place).toEqual({ leafIndex: proof!.leafIndex, checkpoint: { size: proof!.treeSize, time: expect.any(String) } });
+});
+
+test("find my gift: a receipt number opens its receipt page, a transfer reference lists the gifts paid on it, anything else is not found", async () => {
+  const f = await institutionWithProgramme();
+  const donor = await Donor.create({ kind: "individual", fullName: "Trần Thị Bình", email: `find-${Date.now()}@example.vn` });
+  const pledge = await createInstalmentPledge({ programmeId: f.programme._id, institutionId: f.institution._id, donorId: donor._id }, [300_000, 300_000]);
+  await notePledgeReference(pledge); // as the pledge service does right after storing it
+  const paid = await recordDonation({ idempotencyKey: "log-f-0", programmeId: f.programme._id, institutionId: f.institution._id, pledgeId: pledge._id, donorId: donor._id, method: "bank_transfer", amount: 300_000, receivedAt: new Date("2026-11-21T09:00:00+07:00"), reference: pledge.reference });
+  const find = async (q: string) => {
+    const route = await import("~/routes/transparency.find");
+    try {
+      return (await route.loader({ request: new Request(`http://localhost/transparency/find?q=${encodeURIComponent(q)}`), params: {}, context: {} })) as Response;
+    } catch (thrown) {
+      return thrown as Response;
+    }
+  };
+  const byReceipt = await find(` ${paid.receiptNumber.toLowerCase()} `);
+  expect(byReceipt.status).toBe(302);
+  expect(byReceipt.headers.get("Location")).toBe(`/receipts/${paid.receiptNumber}`);
+  const byReference = await find(pledge.reference.toLowerCase());
+  expect(byReference.status).toBe(200);
+  expect(((await byReference.json()) as { found: unknown }).found).toEqual({ kind: "pledge", reference: pledge.reference, gifts: [{ receiptNumber: paid.receiptNumber, receivedAt: "2026-11-21T02:00:00.000Z" }] });
+  for (const q of ["R-0000000000000000", "KHONGCO1234", "xin chào"]) expect((await find(q)).status, q).toBe(404);
 });
