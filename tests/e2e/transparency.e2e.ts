@@ -12,8 +12,8 @@ import { baseUrl, launchBrowser, screenshot } from "./browser";
 import { connectE2eDatabase, createManagerWithProgramme } from "./db";
 
 /**
- * J4's ledger anyone can check, as a donor goes (issue 12): from a gift's public receipt page to its
- * place in the transparency log, the log's page with the signed checkpoint and its key, and the
+ * J4's ledger anyone can check, as a donor goes (issue 12): from "find my gift" to the gift's public receipt page
+ * and its place in the transparency log, the log's page with the signed checkpoint and its key, and the
  * inclusion proof — checked here with RFC 9162's verification and the key the page shows, not with
  * anything the server computed. Vietnamese with JavaScript, then English without.
  */
@@ -51,9 +51,13 @@ describe("the transparency log in the browser", () => {
     await mongoose.disconnect();
   });
 
-  test("Vietnamese, JavaScript on: from the receipt to the log's page, and the proof checks out with the key shown there", async () => {
+  test("Vietnamese, JavaScript on: find my gift by its receipt number, then from the receipt to the log's page, and the proof checks out with the key shown there", async () => {
     const page = await (await browser.newContext({ locale: "vi-VN" })).newPage();
-    await page.goto(`${baseUrl()}/receipts/${receiptNumber}`);
+    // "Find my gift": the donor types the receipt number as printed (lower case, spaces around it).
+    await page.goto(`${baseUrl()}/transparency/find`);
+    await page.getByLabel("Số biên nhận hoặc mã chuyển khoản").fill(` ${receiptNumber.toLowerCase()} `);
+    await page.getByRole("button", { name: "Tìm" }).click();
+    await page.waitForURL(`${baseUrl()}/receipts/${receiptNumber}`);
     const inLog = page.getByTestId("receipt-in-log");
     await expect(inLog.getByRole("heading", { name: "Trong nhật ký minh bạch" }).isVisible()).resolves.toBe(true);
     const leafText = await inLog.textContent();
@@ -79,9 +83,16 @@ describe("the transparency log in the browser", () => {
     expect(verifyInclusion(leafHash(data), proof.leafIndex, proof.treeSize, proof.proof.map((h) => Buffer.from(h, "hex")), checkpoint.root)).toBe(true);
   });
 
-  test("English, JavaScript off: the log's page explains how to check and shows the checkpoint", async () => {
+  test("English, JavaScript off: a number no gift has is said so; the log's page explains how to check and shows the checkpoint", async () => {
     const page = await (await browser.newContext({ javaScriptEnabled: false, locale: "en-GB" })).newPage();
-    await page.goto(`${baseUrl()}/transparency/ledger?lng=en`);
+    await page.goto(`${baseUrl()}/transparency/find`);
+    await page.getByTestId("language-switch").click();
+    await page.getByRole("heading", { name: "Find my gift" }).waitFor();
+    await page.getByLabel("Receipt number or transfer reference").fill("R-0000000000000000");
+    await page.getByRole("button", { name: "Find" }).click();
+    await expect(page.getByTestId("find-none").textContent()).resolves.toBe("No gift has this number. Please check the receipt number or transfer reference.");
+    await page.getByRole("link", { name: "A ledger anyone can check" }).click();
+    await page.waitForURL(`${baseUrl()}/transparency/ledger`);
     await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("A ledger anyone can check");
     await expect(page.getByRole("heading", { name: "Latest checkpoint" }).isVisible()).resolves.toBe(true);
     await expect(page.getByRole("heading", { name: "How to check it yourself" }).isVisible()).resolves.toBe(true);
