@@ -94,7 +94,7 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
     // any age (an entry, once inserted, is final), or the whole ledger while the log has no leaves yet.
     const lastWritten = new Map<string, number>();
     const programmesMoved = new Set<string>();
-    const transparency = await logAppender();
+    const transparency = await logAppender({ beforeWrite: still });
     const readSince = transparency.since && transparency.since < since ? transparency.since : since;
     for await (const entry of LedgerEntry.find({ createdAt: { $gte: readSince } }).select("institutionId programmeId sequence hash createdAt").lean().cursor()) {
       await transparency.add(entry);

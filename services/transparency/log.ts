@@ -107,12 +107,19 @@ async function appendLeaves(state: LogStateDoc, entries: LoggedEntry[]): Promise
       nodes.push({ _id: logNodeId(level, index), hash: hash.toString("hex") });
     }
   }
-  await insertOrReplace(LogNode.collection, nodes);
-  await insertOrReplace(LogPosition.collection, entries.map((entry, k) => ({ _id: entry._id, index: state.size + k })));
+  await insertOrReplace(LogNode.collection, nodes, state.size);
+  await insertOrReplace(LogPosition.collection, entries.map((entry, k) => ({ _id: entry._id, index: state.size + k })), state.size);
   const through: Record<string, number> = {};
   for (const entry of entries) through[`through.${String(entry.institutionId)}`] = entry.sequence;
-  state.size += entries.length;
-  await oneWriter(() => LogState.collection.updateOne({ _id: LOG_STATE_ID as never }, { $set: { size: state.size, ...through } }, { upsert: true }), { background: true });
+  // Only from the size this pass read: a second appender (a lease lost mid-pass) is refused, not interleaved.
+  // (The state's one document: a filter beyond `_id` reads that one document on the embedded database.)
+  const from = state.size;
+  const moved = await oneWriter(
+    () => LogState.collection.updateOne(from === 0 ? { _id: LOG_STATE_ID as never, size: { $in: [0, null] } } : { _id: LOG_STATE_ID as never, size: from }, { $set: { size: from + entries.length, ...through } }, { upsert: from === 0 }),
+    { background: true },
+  );
+  if (moved.matchedCount === 0 && moved.upsertedCount === 0) throw new Error(`transparency log: another pass moved the log past ${from} entries`);
+  state.size = from + entries.length;
   for (const entry of entries) state.through[String(entry.institutionId)] = entry.sequence;
 }
 
@@ -121,7 +128,7 @@ async function appendLeaves(state: LogStateDoc, entries: LoggedEntry[]): Promise
  * pass that stopped half-way wrote already are refused on their `_id` and replaced instead — rare, and
  * what makes the append idempotent.
  */
-async function insertOrReplace(collection: mongoose.mongo.Collection, docs: Array<{ _id: unknown }>) {
+async function insertOrReplace(collection: mongoose.mongo.Collection, docs: Array<{ _id: unknown }>, from: number) {
   if (docs.length === 0) return;
   try {
     await oneWriter(() => collection.insertMany(docs as never[], { ordered: false }), { background: true });
@@ -129,6 +136,9 @@ async function insertOrReplace(collection: mongoose.mongo.Collection, docs: Arra
     const refused = (error as { writeErrors?: unknown }).writeErrors;
     const list = (Array.isArray(refused) ? refused : refused ? [refused] : []) as Array<{ index: number; code?: number; err?: { code?: number } }>;
     if (list.length === 0 || list.some((e) => (e.code ?? e.err?.code) !== 11000)) throw error;
+    // Left by a pass that stopped before moving the size — unless another pass has moved it meanwhile:
+    // then these are its nodes, in the log, and are not touched.
+    if ((await readState()).size !== from) throw new Error(`transparency log: another pass moved the log past ${from} entries`);
     for (const { index } of list) {
       const doc = docs[index]!;
       await oneWriter(() => collection.replaceOne({ _id: doc._id } as never, doc as never), { background: true });
@@ -141,12 +151,14 @@ async function insertOrReplace(collection: mongoose.mongo.Collection, docs: Arra
  * ones in sequence. `add` takes an entry; `finish` appends what is left — reading, for a chain whose
  * entries came out of order with a gap, the missing ones — and returns how many leaves were added.
  */
-export async function logAppender(): Promise<{ since: Date | null; add: (entry: LoggedEntry) => Promise<void>; finish: () => Promise<number> }> {
+export async function logAppender(options: { beforeWrite?: () => Promise<void> } = {}): Promise<{ since: Date | null; add: (entry: LoggedEntry) => Promise<void>; finish: () => Promise<number> }> {
   const state = await readState(true);
   const batch: LoggedEntry[] = [];
   const waiting = new Map<string, Map<number, LoggedEntry>>();
   let added = 0;
   const flush = async () => {
+    if (batch.length === 0) return;
+    await options.beforeWrite?.();
     added += batch.length;
     await appendLeaves(state, batch.splice(0));
   };

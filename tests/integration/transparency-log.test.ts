@@ -5,7 +5,7 @@ import { LogNode, LogPosition, LogState } from "#models/transparency-log.server"
 import { recordDonation } from "#services/money/donations";
 import { runSweep, SWEEPER_LEASE_MS } from "#services/money/sweeper";
 import { openNote, parseCheckpoint, rawPublicKey } from "#services/transparency/checkpoint";
-import { configureLogSigner, latestCheckpoint, leafData, logIdentity, proveConsistency, proveInclusion } from "#services/transparency/log";
+import { configureLogSigner, latestCheckpoint, leafData, logAppender, logIdentity, proveConsistency, proveInclusion } from "#services/transparency/log";
 import { leafHash, verifyConsistency, verifyInclusion } from "#services/transparency/merkle";
 import { createInstalmentPledge, createInstitution, createOpenProgramme } from "#tests/fixtures/domain";
 import { Donor } from "#models/donor.server";
@@ -226,4 +226,23 @@ test("find my gift: a receipt number opens its receipt page, a transfer referenc
   expect(byReference.status).toBe(200);
   expect(((await byReference.json()) as { found: unknown }).found).toEqual({ kind: "pledge", reference: pledge.reference, gifts: [{ receiptNumber: paid.receiptNumber, receivedAt: "2026-11-21T02:00:00.000Z" }] });
   for (const q of ["R-0000000000000000", "KHONGCO1234", "xin chào"]) expect((await find(q)).status, q).toBe(404);
+});
+
+test("a second pass that read the log before another moved it is refused, and changes nothing the log holds", async () => {
+  const g = await institutionWithProgramme();
+  await g.give("log-g-0", 10_000);
+  await g.give("log-g-1", 20_000);
+  const [first, second] = await Promise.all(["donation:log-g-0", "donation:log-g-1"].map(async (key) => (await LedgerEntry.findOne({ idempotencyKey: key }).select("_id institutionId sequence hash").lean())!));
+  const before = (await LogState.findById("log").lean())!.size;
+  const a = await logAppender();
+  const b = await logAppender();
+  await a.add(first!);
+  expect(await a.finish()).toBe(1);
+  const leafOfA = (await LogNode.findById(`0:${before}`).lean())!;
+  // b read the log at the same size: its leaf would land where a's is.
+  await b.add(second!);
+  await expect(b.finish()).rejects.toThrow(/another pass moved the log/);
+  expect((await LogState.findById("log").lean())!.size).toBe(before + 1);
+  expect((await LogNode.findById(`0:${before}`).lean())!).toEqual(leafOfA);
+  expect(await LogPosition.findById(second!._id).lean()).toBeNull();
 });
