@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import fs from "node:fs";
 import { flushProgrammeTotals } from "#services/catalogue-index";
 import fc from "fast-check";
@@ -13,6 +14,9 @@ import { recordDonation, recordReversal } from "#services/money/donations";
 import { forgetKnownLedgerHeads, verifyLedgerChain } from "#services/money/ledger";
 import { markOverduePledges, moneyIn, rebuildProjections } from "#services/money/projections";
 import { runSweep, SWEEPER_LEASE_MS } from "#services/money/sweeper";
+import { LogPosition } from "#models/transparency-log.server";
+import { configureLogSigner, latestCheckpoint, proveInclusion } from "#services/transparency/log";
+import { leafHash, verifyInclusion } from "#services/transparency/merkle";
 import { confirmStatement, lineKeysFor, parseStatement } from "#services/reconciliation";
 import { signWebhookPayload } from "#services/stripe";
 import { action as webhook } from "~/routes/webhooks.stripe";
@@ -410,6 +414,27 @@ describe("the money path, as a property", () => {
     if (!process.env.MONEY_EXAMPLE && !process.env.MONEY_PATH) {
       expect(completedBySweeper).toBeGreaterThan(0);
       if (RUNS >= 100) expect(FAULTS.filter((f) => !faultsFired.get(f))).toEqual([]);
+    }
+    // The transparency log (issue 12) holds every entry the last sequence wrote — through its crashes,
+    // retries and concurrent calls — once, and each is proven against the checkpoint signed over them.
+    configureLogSigner({ appUrl: "https://gopsuc.example", privateKey: generateKeyPairSync("ed25519").privateKey });
+    try {
+      const last = await runSweep({ full: true, now: () => new Date(Date.now() + (worlds * 2 + 3) * SWEEPER_LEASE_MS) });
+      expect(last.ran).toBe(true);
+      const entries = await LedgerEntry.find({}).select("_id").lean();
+      const positions = await LogPosition.find({}).lean();
+      expect(positions).toHaveLength(entries.length);
+      expect(new Set(positions.map((p) => p.index)).size).toBe(entries.length);
+      expect(new Set(positions.map((p) => String(p._id)))).toEqual(new Set(entries.map((e) => String(e._id))));
+      const checkpoint = (await latestCheckpoint())!;
+      expect(checkpoint._id).toBe(entries.length);
+      for (const entry of fc.sample(fc.constantFrom(...entries), { numRuns: Math.min(30, entries.length), seed })) {
+        const proof = (await proveInclusion(entry._id))!;
+        expect(verifyInclusion(leafHash(Buffer.from(proof.leafData, "base64")), proof.leafIndex, proof.treeSize, proof.proof.map((h) => Buffer.from(h, "hex")), Buffer.from(checkpoint.root, "hex"))).toBe(true);
+      }
+      console.log(`[money-path] transparency log of the last sequence: ${entries.length} entries, each once; ${Math.min(30, entries.length)} inclusion proofs verified`);
+    } finally {
+      configureLogSigner(null);
     }
   });
 });
