@@ -9,7 +9,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { checkConsistency, checkInclusion, parseVerifierKey, verifyLedger, type Key, type Source } from "./lib/ledger-verifier";
+import { checkConsistency, checkInclusion, keysOfJwks, parseVerifierKey, verifyLedger, type Key, type Source } from "./lib/ledger-verifier";
 
 function parseArgs(argv: string[]) {
   const out: { target?: string; key?: string; entries: string[]; from: number[] } = { entries: [], from: [] };
@@ -67,11 +67,7 @@ async function main() {
   for (const line of outcome.lines) console.log(line);
   if (!isSite && ok) {
     // Every proof saved in the folder, each against the checkpoints it carries.
-    const keys = key ? [key] : [];
-    if (!key) {
-      const jwks = JSON.parse(readFileSync(path.join(args.target!, "jwks.json"), "utf8")) as { keys: Array<{ x?: string; crv?: string }> };
-      for (const k of jwks.keys) if (k.crv === "Ed25519" && k.x) keys.push({ name: null, publicKey: Buffer.from(k.x, "base64url"), from: "jwks.json" });
-    }
+    const keys = key ? [key] : keysOfJwks(readFileSync(path.join(args.target!, "jwks.json"), "utf8"), "jwks.json");
     for (const file of readdirSync(args.target!).filter((f) => f.endsWith(".json") && f !== "jwks.json").sort()) {
       const proof = JSON.parse(readFileSync(path.join(args.target!, file), "utf8")) as Record<string, unknown>;
       const say = (line: string) => console.log(`${file}: ${line}`);

@@ -141,6 +141,8 @@ export type PublicReceipt = {
   reversals: Array<{ kind: "refund" | "correction" | "dispute" | "reinstatement"; occurredAt: Date; amount: number | null }>;
   /** Whether this viewer may download the PDF (the donor, the institution's managers and officers). */
   canDownload: boolean;
+  /** The gift's ledger entry (null while a stopped process has not booked it yet): its place in the transparency log. */
+  entryId: string | null;
 };
 
 const REVERSAL_KINDS = new Set(["refund", "dispute", "reinstatement"]);
@@ -173,5 +175,6 @@ export async function publicReceipt(receiptNumber: string, viewer: SessionUser |
     reversedAmount: amountShown ? reversed : null,
     reversals: reversalEntries.map((entry) => ({ kind: REVERSAL_KINDS.has(entry.kind) ? (entry.kind as "refund" | "dispute" | "reinstatement") : "correction", occurredAt: entry.occurredAt, amount: amountShown ? -entry.amount : null })),
     canDownload: mayDownload(viewer, loaded),
+    entryId: original ? String(original._id) : null,
   };
 }

@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { Pagination } from "~/components/pagination";
 import { formatDateTime, formatNumber } from "#services/format";
-import { describeCheckpoint, latestCheckpoint, ledgerChains, logIdentity } from "~/utils/transparency.server";
+import { latestCheckpoint, ledgerChains, logIdentity } from "~/utils/transparency.server";
 
 export const meta: MetaFunction = () => [{ title: "Sổ cái minh bạch · A ledger anyone can check — Góp Sức" }];
 
@@ -17,9 +17,8 @@ export const meta: MetaFunction = () => [{ title: "Sổ cái minh bạch · A le
 export async function loader({ request }: LoaderFunctionArgs) {
   const page = Number(new URL(request.url).searchParams.get("page") ?? "1");
   const [checkpoint, chains] = await Promise.all([latestCheckpoint(), ledgerChains(Number.isSafeInteger(page) ? page : 1)]);
-  const fields = checkpoint ? describeCheckpoint(checkpoint.note) : null;
   return json({
-    checkpoint: checkpoint && fields ? { note: checkpoint.note, size: fields.size, root: checkpoint.root, time: checkpoint.time.toISOString() } : null,
+    checkpoint: checkpoint ? { note: checkpoint.note, size: checkpoint._id, root: checkpoint.root, time: checkpoint.time.toISOString() } : null,
     identity: logIdentity(),
     chains: { ...chains, rows: chains.rows.map((row) => ({ ...row, check: row.check ? { ...row.check, checkedAt: row.check.checkedAt.toISOString() } : null })) },
   });

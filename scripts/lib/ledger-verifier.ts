@@ -31,9 +31,9 @@ export function parseVerifierKey(vkey: string): Key {
 }
 
 /** Ed25519 keys of a JWKS (RFC 7517/8037), current first as the site lists them. */
-function keysOfJwks(text: string): Key[] {
+export function keysOfJwks(text: string, from = "/.well-known/jwks.json"): Key[] {
   const jwks = JSON.parse(text) as { keys?: Array<{ kty?: string; crv?: string; x?: string; kid?: string }> };
-  return (jwks.keys ?? []).filter((k) => k.kty === "OKP" && k.crv === "Ed25519" && k.x).map((k) => ({ name: null, publicKey: Buffer.from(k.x!, "base64url"), from: `/.well-known/jwks.json (${k.kid ?? "no kid"})` }));
+  return (jwks.keys ?? []).filter((k) => k.kty === "OKP" && k.crv === "Ed25519" && k.x).map((k) => ({ name: null, publicKey: Buffer.from(k.x!, "base64url"), from: `${from} (${k.kid ?? "no kid"})` }));
 }
 
 /** Opens a signed checkpoint with the first of the keys it verifies under. */

@@ -10,7 +10,7 @@ import { LedgerHead, hasLegacyIds } from "#models/projection.server";
 import { provinceName } from "#models/reference/provinces";
 import { LedgerEntry, ledgerEntryIdFor } from "#models/ledger-entry.server";
 import { LOG_STATE_ID, LogCheckpoint, LogNode, LogPosition, LogState, logNodeId, type LogCheckpointDoc, type LogNodeDoc, type LogStateDoc } from "#models/transparency-log.server";
-import { parseCheckpoint, signCheckpoint, verifierKey, rawPublicKey } from "./checkpoint";
+import { signCheckpoint, verifierKey, rawPublicKey } from "./checkpoint";
 import { consistencyProof, inclusionProof, leafHash, nodeHash, rootHash, type Hash, type TreeReader } from "./merkle";
 
 /**
@@ -277,12 +277,6 @@ export async function proveConsistency(from: number, to: number): Promise<Consis
   return { from, to, proof: proof.map((h) => h.toString("hex")), fromCheckpoint: first.note, toCheckpoint: second.note };
 }
 
-/** The fields of a checkpoint note this log signed (for pages that show it). */
-export function describeCheckpoint(note: string) {
-  const text = note.slice(0, note.lastIndexOf("\n\n") + 1);
-  return parseCheckpoint(text);
-}
-
 /**
  * The ledger entry a public reference names: an entry's id (24 hex digits), or a receipt number (the
  * gift's entry). Reads by `_id` only; null when nothing matches.
@@ -334,10 +328,9 @@ export async function ledgerChains(page: number, perPage = 50): Promise<{ rows: 
   return { rows: all.slice((at - 1) * perPage, at * perPage), total: all.length, pages, page: at };
 }
 
-/** Where a gift's entry stands in the log, for its receipt page (three reads by `_id`; no proof is computed). */
-export async function logPlaceOfReceipt(receiptNumber: string): Promise<{ leafIndex: number; checkpoint: { size: number; time: Date } | null } | null> {
-  const entryId = await entryIdForReference(receiptNumber);
-  if (!entryId) return null;
+/** Where an entry stands in the log, for its receipt page (two reads by `_id`; no proof is computed). */
+export async function logPlaceOfEntry(entryId: string): Promise<{ leafIndex: number; checkpoint: { size: number; time: Date } | null } | null> {
+  if (!mongoose.isValidObjectId(entryId)) return null;
   const [position, state] = await Promise.all([LogPosition.findById(entryId).lean(), readState()]);
   if (!position || position.index >= state.size) return null;
   const checkpoint = state.checkpoint && position.index < state.checkpoint.size ? { size: state.checkpoint.size, time: new Date(state.checkpoint.time) } : null;

@@ -8,6 +8,7 @@ import { runSweep, SWEEPER_LEASE_MS } from "#services/money/sweeper";
 import { openNote, parseCheckpoint, rawPublicKey } from "#services/transparency/checkpoint";
 import { configureLogSigner } from "#services/transparency/log";
 import { leafHash, verifyInclusion } from "#services/transparency/merkle";
+import { parseVerifierKey } from "../../scripts/lib/ledger-verifier";
 import { baseUrl, launchBrowser, screenshot } from "./browser";
 import { connectE2eDatabase, createManagerWithProgramme } from "./db";
 
@@ -75,9 +76,9 @@ describe("the transparency log in the browser", () => {
     await screenshot(page, "transparency-ledger-vi");
 
     // The proof, checked with the key the page published (Go's verifier key form: name+id+base64(0x01 || key)).
-    const [name, , key] = [verifierKey.slice(0, verifierKey.indexOf("+")), null, Buffer.from(verifierKey.slice(verifierKey.indexOf("+", verifierKey.indexOf("+") + 1) + 1), "base64").subarray(1)];
-    expect(rawPublicKey(createPrivateKey(inject("signingKey"))).equals(key)).toBe(true);
-    const checkpoint = parseCheckpoint(openNote(note, name, key)!)!;
+    const key = parseVerifierKey(verifierKey);
+    expect(rawPublicKey(createPrivateKey(inject("signingKey"))).equals(key.publicKey)).toBe(true);
+    const checkpoint = parseCheckpoint(openNote(note, key.name!, key.publicKey)!)!;
     const proof = (await (await fetch(`${baseUrl()}${proofHref}`)).json()) as { leafIndex: number; treeSize: number; leafData: string; proof: string[] };
     expect(proof.treeSize).toBe(checkpoint.size);
     const data = Buffer.from(proof.leafData, "base64");
