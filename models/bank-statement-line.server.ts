@@ -61,6 +61,8 @@ bankStatementLineSchema.pre("validate", function () {
 bankStatementLineSchema.index({ lineKey: 1 }, { unique: true });
 bankStatementLineSchema.index({ institutionId: 1, status: 1, bookedAt: -1 });
 bankStatementLineSchema.index({ importId: 1 });
+// The sweeper's read of lines by state written since its last sweep (on MongoDB; a scan on the embedded database).
+bankStatementLineSchema.index({ status: 1, createdAt: 1 });
 
 export type BankStatementLineDoc = InferSchemaType<typeof bankStatementLineSchema> & { _id: Types.ObjectId };
 export const BankStatementLine =

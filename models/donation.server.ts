@@ -78,6 +78,8 @@ donationSchema.index({ institutionId: 1, receivedAt: -1 });
 donationSchema.index({ donorId: 1, receivedAt: -1 });
 donationSchema.index({ pledgeId: 1 });
 donationSchema.index({ "provider.paymentIntentId": 1 });
+// The sweeper's read of gifts written since its last sweep (on MongoDB; a scan on the embedded database).
+donationSchema.index({ createdAt: 1 });
 
 export type DonationDoc = InferSchemaType<typeof donationSchema> & { _id: Types.ObjectId };
 export const Donation = (mongoose.models.Donation as mongoose.Model<DonationDoc> | undefined) ?? mongoose.model<DonationDoc>("Donation", donationSchema);

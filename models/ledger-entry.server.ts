@@ -80,6 +80,8 @@ ledgerEntrySchema.index({ programmeId: 1, occurredAt: 1 });
 ledgerEntrySchema.index({ sourceType: 1, sourceId: 1 });
 ledgerEntrySchema.index({ donorId: 1, occurredAt: 1 });
 ledgerEntrySchema.index({ pledgeId: 1 });
+// The sweeper's read of what was written since its last sweep (on MongoDB; a scan on the embedded database).
+ledgerEntrySchema.index({ createdAt: 1 });
 
 export type LedgerEntryDoc = InferSchemaType<typeof ledgerEntrySchema> & { _id: Types.ObjectId };
 export const LedgerEntry =

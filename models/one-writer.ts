@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { isEmbeddedDatabase } from "./projection.server";
 
 /**
@@ -12,9 +13,65 @@ import { isEmbeddedDatabase } from "./projection.server";
  * decision 0033) goes only when no other write is waiting, so a gift waits for at most the one
  * background write already under way, not for a whole flush of them.
  */
-type Waiting = { send: () => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void };
+type Waiting = { send: () => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void; idle: boolean; queuedAt: number };
 const waiting: { now: Waiting[]; background: Waiting[] } = { now: [], background: [] };
 let sending = false;
+
+/**
+ * Idle work (decision 0033): background writes sent from inside asIdleWork — the catalogue's copies
+ * that follow gifts 200 ms later — wait until no write anybody waits for has gone for quietMs (20 ms),
+ * or at most maxHoldMs (1 s). A gift's writes are a few milliseconds apart (its reads between them), so
+ * without this a copy of a large programme document slipped into such a gap and the gift's next write
+ * waited behind it. While somebody waits for idle work to finish (hurryIdleWork: a page that shows the
+ * copies, a test), it goes as any background write.
+ */
+const idleTiming = { quietMs: 20, maxHoldMs: 1000 };
+const idleWork = new AsyncLocalStorage<true>();
+let hurried = 0;
+let lastAnsweredAt = 0;
+let wakeTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Changes how long idle work waits (a test that must not depend on timing makes both long); answers the previous values. */
+export function configureIdleWork(timing: { quietMs: number; maxHoldMs: number }) {
+  const previous = { ...idleTiming };
+  Object.assign(idleTiming, timing);
+  return previous;
+}
+
+/** Runs `work` as idle work: its background writes wait for a quiet moment (see above). */
+export function asIdleWork<T>(work: () => Promise<T>): Promise<T> {
+  return idleWork.run(true, work);
+}
+
+/** Waits for `wait` (which waits for idle work) with idle work going at once meanwhile. */
+export async function hurryIdleWork<T>(wait: () => Promise<T>): Promise<T> {
+  hurried += 1;
+  void sendInTurn();
+  try {
+    return await wait();
+  } finally {
+    hurried -= 1;
+  }
+}
+
+/** How much longer a background write must wait: 0 unless it is idle work and the writer was busy a moment ago. */
+function holdFor(entry: Waiting, now: number): number {
+  if (!entry.idle || hurried > 0) return 0;
+  return Math.max(0, Math.min(lastAnsweredAt + idleTiming.quietMs - now, entry.queuedAt + idleTiming.maxHoldMs - now));
+}
+
+function nextToSend(): Waiting | "wait" | undefined {
+  const first = waiting.now.shift();
+  if (first) return first;
+  if (waiting.background.length === 0) return undefined;
+  const now = Date.now();
+  const holds = waiting.background.map((entry) => holdFor(entry, now));
+  const ready = holds.indexOf(0);
+  if (ready >= 0) return waiting.background.splice(ready, 1)[0];
+  clearTimeout(wakeTimer);
+  wakeTimer = setTimeout(() => void sendInTurn(), Math.min(...holds));
+  return "wait";
+}
 
 async function sendInTurn() {
   if (sending) return;
@@ -24,12 +81,14 @@ async function sendInTurn() {
       // Before a background write, one turn of the event loop: the caller of the write just answered
       // usually sends its next one at once, and goes first.
       if (waiting.now.length === 0 && waiting.background.length > 0) await new Promise((resolve) => setImmediate(resolve));
-      const next = waiting.now.shift() ?? waiting.background.shift();
-      if (!next) return;
+      const next = nextToSend();
+      if (next === undefined || next === "wait") return;
       try {
         next.resolve(await next.send());
       } catch (error) {
         next.reject(error);
+      } finally {
+        if (!next.idle) lastAnsweredAt = Date.now();
       }
     }
   } finally {
@@ -40,7 +99,9 @@ async function sendInTurn() {
 export async function oneWriter<T>(send: () => Promise<T>, options: { background?: boolean } = {}): Promise<T> {
   if (!(await isEmbeddedDatabase())) return send();
   return new Promise<T>((resolve, reject) => {
-    waiting[options.background ? "background" : "now"].push({ send, resolve: resolve as (value: unknown) => void, reject });
+    const background = Boolean(options.background);
+    const entry: Waiting = { send, resolve: resolve as (value: unknown) => void, reject, idle: background && idleWork.getStore() === true, queuedAt: Date.now() };
+    waiting[background ? "background" : "now"].push(entry);
     void sendInTurn();
   });
 }

@@ -31,7 +31,7 @@ import {
   type ProgrammeCardRow,
   type PublicProgrammeState,
 } from "#models/catalogue.server";
-import { allInTurn } from "#models/one-writer";
+import { allInTurn, asIdleWork, hurryIdleWork } from "#models/one-writer";
 import { copyReceivedTotal } from "#models/programme.server";
 import { provinceName } from "#models/reference/provinces";
 import { oneAtATime } from "./one-at-a-time";
@@ -84,7 +84,7 @@ let pendingFlush: Promise<void> | null = null;
  */
 export function markProgrammeTotalsChanged(programmeIds: Array<string | Types.ObjectId>): void {
   for (const id of programmeIds) pendingTotals.add(String(id));
-  pendingFlush ??= new Promise<void>((resolve) => setTimeout(resolve, TOTALS_MARK_DELAY_MS)).then(() => flushProgrammeTotals());
+  pendingFlush ??= new Promise<void>((resolve) => setTimeout(resolve, TOTALS_MARK_DELAY_MS)).then(() => asIdleWork(copyAndMarkPending));
 }
 
 /** Forgets the totals waiting to be copied and marked, as a process that stops does (tests of the sweeper). */
@@ -92,8 +92,12 @@ export function forgetPendingProgrammeTotals(): void {
   pendingTotals = new Set();
 }
 
-/** Copies and marks the programmes whose totals moved and are not marked yet (now, not after the delay). */
-export function flushProgrammeTotals(): Promise<void> {
+/**
+ * Copies and marks the programmes whose totals moved and are not marked yet, one flush at a time in this
+ * process (an older total is never copied after a newer one). After the delay it runs as idle work: its
+ * writes wait for a quiet moment of the writer (decision 0033).
+ */
+function copyAndMarkPending(): Promise<void> {
   const run = async () => {
     if (pendingTotals.size === 0) return;
     const ids = [...pendingTotals];
@@ -108,8 +112,12 @@ export function flushProgrammeTotals(): Promise<void> {
       console.warn(`catalogue: could not copy and mark ${ids.length} programme total(s): ${(error as Error).message}`);
     }
   };
-  // One flush at a time in this process: an older total is never copied after a newer one.
   return oneAtATime("catalogue:copy-totals", run);
+}
+
+/** Copies and marks the programmes whose totals moved, now (not after the delay), hurrying a flush already under way. */
+export function flushProgrammeTotals(): Promise<void> {
+  return hurryIdleWork(copyAndMarkPending);
 }
 
 /** Tells every instance to rebuild its index from a full read (bulk imports, repairs, data written around the services). */

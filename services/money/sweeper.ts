@@ -4,6 +4,7 @@ import { ChainCheck, takeLease } from "#models/job.server";
 import { Donation } from "#models/donation.server";
 import { GENESIS_HASH, LedgerEntry, findLedgerEntryByKey } from "#models/ledger-entry.server";
 import { LedgerHead, Meta } from "#models/projection.server";
+import { asIdleWork } from "#models/one-writer";
 import { deleteExpiredSessions } from "#models/session.server";
 import { deleteExpiredRateLimits } from "#models/rate-limit.server";
 import { deleteExpiredTokens } from "#models/token.server";
@@ -201,7 +202,8 @@ export function startSweeper(intervalMs: number, log: (line: string) => void = c
     if (running) return;
     running = true;
     try {
-      const report = await runSweep({ log, settleMs: 60_000 });
+      // As idle work: the log's appends wait for a quiet moment of the writer (decision 0033).
+      const report = await asIdleWork(() => runSweep({ log, settleMs: 60_000 }));
       const done = report.headsRepaired + report.entriesProjected + report.giftsBooked + report.statementLinesBooked + report.statementLinesMarked;
       if (done > 0) log(`• Sweeper: completed ${done} half-done money step(s) ${JSON.stringify(report)}`);
       if (report.daily?.brokenChains) log(`✗ Sweeper: ${report.daily.brokenChains} broken ledger chain(s)`);

@@ -4,7 +4,10 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import mongoose from "mongoose";
 import { afterEach, describe, expect, test } from "vitest";
+import { BankStatementLine } from "#models/bank-statement-line.server";
+import { Donation } from "#models/donation.server";
 import { Donor } from "#models/donor.server";
+import { LedgerEntry } from "#models/ledger-entry.server";
 import { Programme } from "#models/programme.server";
 import { checkIdLookups, explainFindAsAsked, planUsesIndex } from "#services/database-indexes";
 import { recordDonation, recordReversal } from "#services/money/donations";
@@ -131,4 +134,18 @@ describe("hot reads are index lookups", () => {
     expect(planUsesIndex({ queryPlanner: { winningPlan: { stage: "IDHACK" } } }).indexed).toBe(true);
     expect(planUsesIndex({ queryPlanner: { winningPlan: { stage: "FETCH", inputStage: { stage: "IXSCAN", indexName: "_id_" } } } }).indexed).toBe(true);
   });
+});
+
+test("the sweeper's reads of what was written since its last sweep have their index on MongoDB (createdAt)", async () => {
+  // On the embedded database these reads are scans (decision 0014 measures them); on MongoDB, each
+  // filter's fields lead an index that the database holds.
+  for (const [model, keys] of [
+    [LedgerEntry, ["createdAt"]],
+    [Donation, ["createdAt"]],
+    [BankStatementLine, ["status", "createdAt"]],
+  ] as const) {
+    await (model as typeof Donation).init();
+    const held = await (model as typeof Donation).collection.indexes();
+    expect(held.some((index) => JSON.stringify(Object.keys(index.key)) === JSON.stringify(keys)), `${model.modelName} ${keys.join(",")}`).toBe(true);
+  }
 });

@@ -1,6 +1,6 @@
 import mongoose from "mongoose";
 import { expect, test } from "vitest";
-import { allInTurn, oneWriter } from "#models/one-writer";
+import { allInTurn, asIdleWork, configureIdleWork, hurryIdleWork, oneWriter } from "#models/one-writer";
 import { isEmbeddedDatabase } from "#models/projection.server";
 
 /**
@@ -62,4 +62,34 @@ test("allInTurn answers every task's result in order, one task at a time on the 
   expect(results).toEqual(["t3", "t1", "t2"]);
   expect(mostAtOnce).toBe((await isEmbeddedDatabase()) ? 1 : 3);
   await collection.drop();
+});
+
+test("idle work waits while a caller's writes keep coming with reads between them, and goes when somebody waits for it", async () => {
+  const collection = scratch();
+  const order: string[] = [];
+  const write = (name: string) => async () => {
+    order.push(name);
+    return collection.insertOne({ _id: name as never });
+  };
+  // Long windows, so that what follows does not depend on how fast this machine is: the idle write
+  // cannot go on its own during the test.
+  const previous = configureIdleWork({ quietMs: 60_000, maxHoldMs: 60_000 });
+  try {
+    await oneWriter(write("gift write 1"));
+    const idle = asIdleWork(() => oneWriter(write("catalogue copy"), { background: true }));
+    // A gift: a read, a write, a read, a write — the queue is empty between them.
+    for (const n of [2, 3]) {
+      await collection.findOne({ _id: `gift write ${n - 1}` as never });
+      await oneWriter(write(`gift write ${n}`));
+    }
+    // A background write outside idle work (a mark somebody awaits) is not held.
+    await oneWriter(write("awaited mark"), { background: true });
+    if (await isEmbeddedDatabase()) expect(order).toEqual(["gift write 1", "gift write 2", "gift write 3", "awaited mark"]);
+    await hurryIdleWork(() => idle);
+    if (await isEmbeddedDatabase()) expect(order).toEqual(["gift write 1", "gift write 2", "gift write 3", "awaited mark", "catalogue copy"]);
+    expect(await collection.countDocuments()).toBe(5);
+  } finally {
+    configureIdleWork(previous);
+    await collection.drop();
+  }
 });
