@@ -23,6 +23,8 @@ import recognitionEn from "./locales/recognition.en.json";
 import recognitionVi from "./locales/recognition.vi.json";
 import sessionsEn from "./locales/sessions.en.json";
 import sessionsVi from "./locales/sessions.vi.json";
+import expendituresEn from "./locales/expenditures.en.json";
+import expendituresVi from "./locales/expenditures.vi.json";
 import transparencyEn from "./locales/transparency.en.json";
 import transparencyVi from "./locales/transparency.vi.json";
 import verifyEn from "./locales/verify.en.json";
@@ -47,8 +49,8 @@ export const i18nConfig = {
   defaultNS: "common",
   ns: ["common"],
   resources: {
-    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi, ...filesVi, ...mailVi, ...limitsVi, ...certificatesAdminVi, ...verifyVi, ...recognitionVi, ...transparencyVi } },
-    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn, ...filesEn, ...mailEn, ...limitsEn, ...certificatesAdminEn, ...verifyEn, ...recognitionEn, ...transparencyEn } },
+    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi, ...filesVi, ...mailVi, ...limitsVi, ...certificatesAdminVi, ...verifyVi, ...recognitionVi, ...transparencyVi, ...expendituresVi } },
+    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn, ...filesEn, ...mailEn, ...limitsEn, ...certificatesAdminEn, ...verifyEn, ...recognitionEn, ...transparencyEn, ...expendituresEn } },
   },
   interpolation: { escapeValue: false },
   react: { useSuspense: false },

@@ -7,7 +7,8 @@ import { isDuplicateKeyError } from "./duplicate-key";
  * number of app instances can serve them.
  */
 export type FileKind = "cover" | "evidence" | "receipt";
-export type StoredFileMeta = { kind: FileKind; contentType: string; institutionId: string | null; uploadedBy: string | null; originalName: string };
+/** `expenditureId`: evidence of money out — public once that expenditure is published (services/files.ts). */
+export type StoredFileMeta = { kind: FileKind; contentType: string; institutionId: string | null; uploadedBy: string | null; originalName: string; expenditureId?: string };
 
 function bucket() {
   const db = mongoose.connection.db;

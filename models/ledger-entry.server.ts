@@ -6,8 +6,10 @@ import { hasLegacyIds, objectIdFromName } from "./projection.server";
  * dispute: card funds withdrawn by the card network while a dispute runs (negative, reverses the gift);
  * reinstatement: money that came back to the gift (a refund that failed, a dispute won: positive,
  * reverses the reversal's effect on the gift — its reversesEntryId is the gift's entry too).
+ * expenditure: money spent from a programme (negative); expenditure_reversal: a published expenditure
+ * taken back (positive, reversesEntryId the expenditure's entry). Neither is money received.
  */
-export const LEDGER_ENTRY_KINDS = ["donation_received", "refund", "correction", "expenditure", "in_kind_received", "volunteer_hours", "dispute", "reinstatement"] as const;
+export const LEDGER_ENTRY_KINDS = ["donation_received", "refund", "correction", "expenditure", "in_kind_received", "volunteer_hours", "dispute", "reinstatement", "expenditure_reversal"] as const;
 export type LedgerEntryKind = (typeof LEDGER_ENTRY_KINDS)[number];
 /** What caused an entry: the record sourceId points at ("manual" when nothing does). */
 export const LEDGER_SOURCE_TYPES = ["donation", "expenditure", "pledge", "ledger_entry", "manual"] as const;

@@ -13,7 +13,7 @@ import { readById } from "./read-by-id";
  * first and the key after it, and a reader that finds no key (a crash between the two, data written
  * before keys existed) falls back to the query on the record's own field and writes the key it found.
  */
-export const LOOKUP_KINDS = ["programme-slug", "institution-slug", "pledge-ref", "donor-pledges", "user-pledges"] as const;
+export const LOOKUP_KINDS = ["programme-slug", "institution-slug", "pledge-ref", "donor-pledges", "user-pledges", "programme-expenditures"] as const;
 export type LookupKind = (typeof LOOKUP_KINDS)[number];
 
 const lookupSchema = new Schema(
@@ -50,6 +50,11 @@ export async function setLookup(kind: LookupKind, value: string | Types.ObjectId
 /** Adds a record to a list key (a donor's pledges). Idempotent: an id already there is not added again. */
 export async function addToLookup(kind: LookupKind, value: string | Types.ObjectId, id: Types.ObjectId | string) {
   await upsertById(lookupKey(kind, value), { $addToSet: { ids: new mongoose.Types.ObjectId(String(id)) } });
+}
+
+/** Removes a record from a list key (a draft deleted). */
+export async function removeFromLookup(kind: LookupKind, value: string | Types.ObjectId, id: Types.ObjectId | string) {
+  await Lookup.updateOne({ _id: lookupKey(kind, value) }, { $pull: { ids: new mongoose.Types.ObjectId(String(id)) } });
 }
 
 /** Removes a key (a slug no longer in use). */

@@ -37,13 +37,14 @@ export type LedgerHeadDoc = { _id: Types.ObjectId; sequence: number; hash: strin
 export const LedgerHead =
   (mongoose.models.LedgerHead as mongoose.Model<LedgerHeadDoc> | undefined) ?? mongoose.model<LedgerHeadDoc>("LedgerHead", ledgerHeadSchema);
 
-export const PROJECTION_KINDS = ["received", "paid", "reversed", "inkind"] as const;
+export const PROJECTION_KINDS = ["received", "paid", "reversed", "inkind", "spent"] as const;
 export type ProjectionKind = (typeof PROJECTION_KINDS)[number];
 
 /**
  * A running total: `_id` is "<kind>:<id>" — received:<programme> (with how many gifts, and the latest
  * ones for the public ledger), paid:<pledge> (with its gifts), reversed:<ledger entry>; inkind:<programme>
- * (goods pledged, per item: kept from pledges, not the ledger).
+ * (goods pledged, per item: kept from pledges, not the ledger); spent:<programme> (its published
+ * expenditures less their reversals: negative).
  */
 const projectionSchema = new Schema(
   {

@@ -15,7 +15,7 @@ export { EVIDENCE_TYPES, MAX_EVIDENCE_BYTES, MAX_EVIDENCE_FILES };
 
 type Upload = { name: string; size: number; arrayBuffer(): Promise<ArrayBuffer> };
 type Checked = { bytes: Uint8Array; mime: string; ext: string; name: string };
-export type EvidenceMeta = { institutionId: string; uploadedBy: string; field?: string };
+export type EvidenceMeta = { institutionId: string; uploadedBy: string; field?: string; expenditureId?: string };
 
 const refuse = (field: string, message: string) => new ServiceError("invalid", message, { [field]: [message] });
 
@@ -31,7 +31,7 @@ export async function checkEvidence(file: Upload, field = "evidence"): Promise<C
 }
 
 async function save(checked: Checked, meta: EvidenceMeta) {
-  return saveFile(checked.bytes, checked.name, { kind: "evidence", contentType: checked.mime, institutionId: meta.institutionId, uploadedBy: meta.uploadedBy, originalName: checked.name });
+  return saveFile(checked.bytes, checked.name, { kind: "evidence", contentType: checked.mime, institutionId: meta.institutionId, uploadedBy: meta.uploadedBy, originalName: checked.name, ...(meta.expenditureId ? { expenditureId: meta.expenditureId } : {}) });
 }
 
 /** Checks one file by its content and stores it; returns the GridFS id. */

@@ -5,7 +5,7 @@ import { getFixedT } from "~/utils/i18n.server";
 import { orRespond } from "~/utils/service-errors.server";
 import { enforceFileLimits, limitsFor } from "~/utils/rate-limit.server";
 
-const KINDS = ["donation_received", "in_kind_received", "volunteer_hours", "refund", "correction", "dispute", "reinstatement", "expenditure"] as const;
+const KINDS = ["donation_received", "in_kind_received", "volunteer_hours", "refund", "correction", "dispute", "reinstatement", "expenditure", "expenditure_reversal"] as const;
 const METHODS = ["card", "bank_transfer", "cash", "in_kind", "volunteer_hours"] as const;
 
 /**

@@ -57,6 +57,9 @@ export default function ProgrammeFinancePage() {
             {t("finance.recordGift")}
           </Link>
         ) : null}
+        <Link to={`/manage/programmes/${programme.id}/expenditures`} className="button button-secondary" data-testid="expenditures-link">
+          {t("expenditures.title")}
+        </Link>
         <a href={`/manage/institutions/${programme.institutionId}/export.csv`} className="button button-secondary" download data-testid="export-csv">
           {t("finance.exportCsv")}
         </a>

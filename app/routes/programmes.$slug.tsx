@@ -9,6 +9,8 @@ import { campaignDayName, catalogueLinks, CoverImage, institutionTypeName, Parag
 import { TimeLeft } from "~/components/programme-card";
 import { ProgressBar } from "~/components/progress-bar";
 import { getFixedT } from "~/utils/i18n.server";
+import { publicSpending } from "~/utils/expenditures.server";
+import { BudgetLinesTable } from "~/components/budget-lines-table";
 
 export const links = catalogueLinks;
 
@@ -28,7 +30,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (!page) notFound();
   const t = await getFixedT(request);
   const anonymous = t("programmePage.ledger.anonymous");
+  const spending = await publicSpending(page.programme.id);
   return json({
+    spending,
     programme: page.programme,
     inKindNeeds: page.inKindNeeds,
     ledger: {
@@ -40,7 +44,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 export default function ProgrammePage() {
-  const { programme, inKindNeeds, ledger } = useLoaderData<typeof loader>();
+  const { programme, inKindNeeds, ledger, spending } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
   const locale = useLocale();
   const vnd = (amount: number) => formatVnd(amount, locale);
@@ -259,6 +263,59 @@ export default function ProgrammePage() {
             {ledger.total > ledger.entries.length ? (
               <p className="muted">{t("programmePage.ledger.more", { shown: ledger.entries.length, total: ledger.total })}</p>
             ) : null}
+          </section>
+
+          <section aria-labelledby="spending-title" data-testid="spending">
+            <h2 id="spending-title">{t("expenditures.publicTitle")}</h2>
+            <p className="muted">{t("expenditures.publicLead")}</p>
+            <p>
+              {t("expenditures.spent")}: <strong data-testid="public-spent">{vnd(spending.spent)}</strong>
+            </p>
+            {spending.expenditures.length > 0 ? (
+              <>
+                <BudgetLinesTable lines={spending.budgetLines} />
+                <div className="table-wrap">
+                  <table data-testid="public-expenditures">
+                    <caption className="visually-hidden">{t("expenditures.listTitle")}</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">{t("expenditures.date")}</th>
+                        <th scope="col">{t("expenditures.line")}</th>
+                        <th scope="col">{t("expenditures.payee")}</th>
+                        <th scope="col">{t("expenditures.purpose")}</th>
+                        <th scope="col" className="num">
+                          {t("expenditures.amount")}
+                        </th>
+                        <th scope="col">{t("expenditures.files")}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {spending.expenditures.map((e) => (
+                        <tr key={e.id} className={e.reversedAt ? "muted" : undefined}>
+                          <td className="nowrap">{formatDate(e.spentAt, locale)}</td>
+                          <td>{e.budgetLineLabel}</td>
+                          <td>{e.payee}</td>
+                          <td>
+                            {e.description}
+                            {e.reversedAt ? <p className="field-hint">{t("expenditures.reversedBecause", { date: formatDate(e.reversedAt, locale), reason: e.reversalReason })}</p> : null}
+                          </td>
+                          <td className="num">{e.reversedAt ? <s>{vnd(e.amount)}</s> : vnd(e.amount)}</td>
+                          <td>
+                            {e.receiptFileIds.map((id, i) => (
+                              <a key={id} href={`/files/${id}`} target="_blank" rel="noreferrer">
+                                {t("expenditures.file", { n: i + 1 })}{" "}
+                              </a>
+                            ))}
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              </>
+            ) : (
+              <p className="muted">{t("expenditures.none")}</p>
+            )}
           </section>
         </div>
 

@@ -52,12 +52,14 @@ function projectionsOf(entry: Omit<ProjectedEntry, "sequence" | "amount" | "inst
   if ((RECEIVED_KINDS as readonly string[]).includes(entry.kind)) keys.push({ kind: "received", id: entry.programmeId });
   if (entry.pledgeId) keys.push({ kind: "paid", id: entry.pledgeId });
   if (entry.reversesEntryId) keys.push({ kind: "reversed", id: entry.reversesEntryId });
+  if (entry.sourceType === "expenditure") keys.push({ kind: "spent", id: entry.programmeId });
   return keys;
 }
 
 /** The ledger read each projection stands for (what rebuilding and old databases use). */
-function ledgerMatchOf(kind: "received" | "paid" | "reversed", id: Types.ObjectId | string): Record<string, unknown> {
+function ledgerMatchOf(kind: LedgerProjectionKind, id: Types.ObjectId | string): Record<string, unknown> {
   if (kind === "received") return { programmeId: oid(id), kind: { $in: [...RECEIVED_KINDS] } };
+  if (kind === "spent") return { programmeId: oid(id), sourceType: "expenditure" };
   if (kind === "paid") return { pledgeId: oid(id) };
   return { reversesEntryId: oid(id) };
 }
@@ -66,7 +68,8 @@ function ledgerMatchOf(kind: "received" | "paid" | "reversed", id: Types.ObjectI
  * A running total, by `_id`. No document means nothing was counted yet (0) — except in a database
  * with records from before projections existed, where it is derived from the ledger instead.
  */
-export async function projectionTotal(kind: "received" | "paid" | "reversed", id: Types.ObjectId | string): Promise<number> {
+type LedgerProjectionKind = "received" | "paid" | "reversed" | "spent";
+export async function projectionTotal(kind: LedgerProjectionKind, id: Types.ObjectId | string): Promise<number> {
   const doc = await Projection.findById(projectionKey(kind, id)).lean();
   if (doc) return doc.total;
   return (await hasLegacyIds()) ? ledgerSum(ledgerMatchOf(kind, id)) : 0;
@@ -75,6 +78,8 @@ export async function projectionTotal(kind: "received" | "paid" | "reversed", id
 export const receivedOfProgramme = (programmeId: Types.ObjectId | string) => projectionTotal("received", programmeId);
 export const paidOfPledge = async (pledgeId: Types.ObjectId | string) => Math.max(0, await projectionTotal("paid", pledgeId));
 export const reversedOfEntry = async (entryId: Types.ObjectId | string) => Math.max(0, -(await projectionTotal("reversed", entryId)));
+/** What a programme spent: its published expenditures less those reversed (a positive number of đồng). */
+export const spentOfProgramme = async (programmeId: Types.ObjectId | string) => Math.max(0, -(await projectionTotal("spent", programmeId)));
 
 /**
  * The institution's head (by `_id`). A missing head means no entries yet — or, in a database from
@@ -576,7 +581,7 @@ function tallyDocument(key: string, t: Tally) {
 }
 
 /** Kinds kept from the ledger (inkind is kept from pledges). */
-const LEDGER_KINDS = new Set<string>(["received", "paid", "reversed"]);
+const LEDGER_KINDS = new Set<string>(["received", "paid", "reversed", "spent"]);
 
 /** Every ledger total of one institution derived again from its ledger, and stored (an old database's first append). */
 async function rebuildInstitution(institutionId: Types.ObjectId): Promise<HeadMoneyIn> {
