@@ -343,3 +343,20 @@ export async function isPublishedReceipt(expenditureId: string | null | undefine
   const expenditure = await Expenditure.findById(expenditureId).select("state receiptFileIds").lean();
   return Boolean(expenditure && expenditure.state === "published" && expenditure.receiptFileIds.some((id) => String(id) === fileId));
 }
+
+/**
+ * The sweeper's part (decision 0036): an expenditure whose entry is in the ledger but which a stopped
+ * process never marked published (or reversed) is marked from the entry. Idempotent: conditional writes.
+ */
+export async function markExpendituresFromLedger(entries: Array<{ _id: Types.ObjectId; kind: string; sourceType: string; sourceId?: Types.ObjectId | null; occurredAt: Date; description?: string | null }>): Promise<number> {
+  let marked = 0;
+  for (const entry of entries) {
+    if (entry.sourceType !== "expenditure" || !entry.sourceId) continue;
+    const { modifiedCount } =
+      entry.kind === "expenditure"
+        ? await Expenditure.updateOne({ _id: entry.sourceId, state: { $ne: "published" } }, { $set: { state: "published", publishedAt: entry.occurredAt, entryId: entry._id } })
+        : await Expenditure.updateOne({ _id: entry.sourceId, reversedAt: null }, { $set: { reversedAt: entry.occurredAt, reversalReason: entry.description ?? "", reversalEntryId: entry._id } });
+    marked += modifiedCount;
+  }
+  return marked;
+}

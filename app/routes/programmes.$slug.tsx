@@ -272,7 +272,7 @@ export default function ProgrammePage() {
               {t("expenditures.spent")}: <strong data-testid="public-spent">{vnd(spending.spent)}</strong>
             </p>
             {spending.expenditures.length > 0 ? (
-              <>
+              <div className="stack">
                 <BudgetLinesTable lines={spending.budgetLines} />
                 <div className="table-wrap">
                   <table data-testid="public-expenditures">
@@ -312,7 +312,7 @@ export default function ProgrammePage() {
                     </tbody>
                   </table>
                 </div>
-              </>
+              </div>
             ) : (
               <p className="muted">{t("expenditures.none")}</p>
             )}

@@ -15,6 +15,7 @@ import { flushProgrammeTotals, markProgrammeTotalsChanged } from "../catalogue-i
 import { closeInterruptedBatches, voidInterruptedSerials } from "../recognition/certificates";
 import { completeStatementLines } from "../reconciliation";
 import { bookDonation } from "./donations";
+import { markExpendituresFromLedger } from "../expenditures";
 import { logAppender, publishCheckpoint } from "../transparency/log";
 import { verifyLedgerChains } from "./ledger";
 import { catchUpProjections, markOverduePledges, readLedgerHead, repairLedgerHead, withInstitutionLock } from "./projections";
@@ -47,6 +48,7 @@ export type SweepReport = {
   giftsBooked: number;
   statementLinesBooked: number;
   statementLinesMarked: number;
+  expendituresMarked: number;
   /** Ledger entries added to the transparency log, and the size of the checkpoint signed (null: none). */
   leavesLogged: number;
   checkpoint: number | null;
@@ -76,7 +78,7 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => undefined);
   const keep = leaseKeeper(options.holder ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`);
-  const report: SweepReport = { ran: false, since: null, headsRepaired: 0, entriesProjected: 0, giftsBooked: 0, statementLinesBooked: 0, statementLinesMarked: 0, leavesLogged: 0, checkpoint: null, daily: null };
+  const report: SweepReport = { ran: false, since: null, headsRepaired: 0, entriesProjected: 0, giftsBooked: 0, statementLinesBooked: 0, statementLinesMarked: 0, expendituresMarked: 0, leavesLogged: 0, checkpoint: null, daily: null };
   if (!(await keep(now()))) return report;
   report.ran = true;
   const still = async () => {
@@ -97,14 +99,18 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
     const programmesMoved = new Set<string>();
     const transparency = await logAppender({ beforeWrite: still });
     const readSince = transparency.since && transparency.since < since ? transparency.since : since;
-    for await (const entry of LedgerEntry.find({ createdAt: { $gte: readSince } }).select("institutionId programmeId sequence hash createdAt").lean().cursor()) {
+    const moneyOut: Parameters<typeof markExpendituresFromLedger>[0] = [];
+    for await (const entry of LedgerEntry.find({ createdAt: { $gte: readSince } }).select("institutionId programmeId sequence hash createdAt kind sourceType sourceId occurredAt description").lean().cursor()) {
       await transparency.add(entry);
       if (!(entry.createdAt >= since && entry.createdAt < settled)) continue;
+      if (entry.sourceType === "expenditure") moneyOut.push(entry);
       const key = String(entry.institutionId);
       lastWritten.set(key, Math.max(lastWritten.get(key) ?? 0, entry.sequence));
       programmesMoved.add(String(entry.programmeId));
     }
     report.leavesLogged = await transparency.finish();
+    // Expenditures booked but never marked published or reversed (a process stopped between the two).
+    report.expendituresMarked = await markExpendituresFromLedger(moneyOut);
     const heads = await LedgerHead.find({}).select("_id sequence projectedThrough updatedAt").lean();
     const behind = heads.filter((h) => h.projectedThrough < h.sequence && !((h as { updatedAt?: Date }).updatedAt! >= settled));
     const toCheck = new Set([...lastWritten.keys(), ...behind.map((h) => String(h._id))]);
@@ -204,7 +210,7 @@ export function startSweeper(intervalMs: number, log: (line: string) => void = c
     try {
       // As idle work: the log's appends wait for a quiet moment of the writer (decision 0033).
       const report = await asIdleWork(() => runSweep({ log, settleMs: 60_000 }));
-      const done = report.headsRepaired + report.entriesProjected + report.giftsBooked + report.statementLinesBooked + report.statementLinesMarked;
+      const done = report.headsRepaired + report.entriesProjected + report.giftsBooked + report.statementLinesBooked + report.statementLinesMarked + report.expendituresMarked;
       if (done > 0) log(`• Sweeper: completed ${done} half-done money step(s) ${JSON.stringify(report)}`);
       if (report.daily?.brokenChains) log(`✗ Sweeper: ${report.daily.brokenChains} broken ledger chain(s)`);
     } catch (error) {

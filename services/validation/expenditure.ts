@@ -24,7 +24,7 @@ const spentAtField = z.preprocess(
 export const expenditureSchema = z.object({
   /** A random token put in the form when it is rendered: the same form submitted twice is one expenditure. */
   clientToken: z.preprocess((value) => (value == null ? "" : value), z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, "expenditures.validation.clientToken")),
-  budgetLineCode: text(40, 1).refine((value) => value.length > 0, "expenditures.validation.budgetLine"),
+  budgetLineCode: text(40).refine((value) => value.length > 0, "expenditures.validation.budgetLine"),
   amount: z.preprocess((value) => (value == null ? "" : value), positiveVndAmountField),
   spentAt: spentAtField,
   payee: text(200).refine((value) => value.length >= 2, "expenditures.validation.payee"),

@@ -4,10 +4,11 @@ import { Expenditure } from "#models/expenditure.server";
 import { LedgerEntry } from "#models/ledger-entry.server";
 import type { SessionUser } from "#models/user.server";
 import { expenditureKey, expenditureReversalKey } from "#services/expenditures";
-import { verifyLedgerChain } from "#services/money/ledger";
+import { appendLedgerEntry, verifyLedgerChain } from "#services/money/ledger";
+import { runSweep, SWEEPER_LEASE_MS } from "#services/money/sweeper";
 import { rebuildProjections, spentOfProgramme } from "#services/money/projections";
 import { recordOfflineGift } from "#services/offline-gifts";
-import { action as listAction, loader as listLoader } from "~/routes/manage.programmes.$id_.expenditures";
+import { action as listAction, loader as listLoader } from "~/routes/manage.programmes.$id_.expenditures._index";
 import { action as newAction, loader as newLoader } from "~/routes/manage.programmes.$id_.expenditures.new";
 import { loader as fileLoader } from "~/routes/files.$id";
 import { loader as programmeLoader } from "~/routes/programmes.$slug";
@@ -185,5 +186,17 @@ describe("money out", () => {
     const unknownLine = await record({ amount: "1000000", budgetLineCode: "NOPE" }, manager);
     expect((await unknownLine.json()).errors.budgetLineCode).toEqual(["expenditures.validation.budgetLine"]);
     expect(await Expenditure.countDocuments({ programmeId })).toBe(before);
+  });
+
+  test("a process that stopped between booking an expenditure and marking it: the sweeper marks it published from its entry", async () => {
+    await record({ amount: "1000000", payee: "Cửa hàng văn phòng phẩm", description: "Mua bút và giấy cho lớp học" }, manager);
+    const stopped = await latest();
+    // What book() writes first, as a process that stopped right after it left it.
+    await appendLedgerEntry({ institutionId, programmeId, kind: "expenditure", amount: -1_000_000, occurredAt: stopped.spentAt, idempotencyKey: expenditureKey(stopped._id), sourceType: "expenditure", sourceId: stopped._id, description: "SACH: Mua bút và giấy cho lớp học" });
+    expect((await Expenditure.findById(stopped._id).lean())!.state).toBe("draft");
+    const report = await runSweep({ now: () => new Date(Date.now() + 50 * SWEEPER_LEASE_MS) });
+    expect(report.expendituresMarked).toBe(1);
+    expect(await Expenditure.findById(stopped._id).lean()).toMatchObject({ state: "published", entryId: expect.anything() });
+    expect((await publicPage()).spending.expenditures.map((e: { id: string }) => e.id)).toContain(String(stopped._id));
   });
 });

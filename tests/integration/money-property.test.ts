@@ -12,7 +12,10 @@ import { Programme } from "#models/programme.server";
 import { LedgerHead, Meta, Projection, Rollup, decodeRecentGifts, type InPeriod } from "#models/projection.server";
 import { recordDonation, recordReversal } from "#services/money/donations";
 import { forgetKnownLedgerHeads, verifyLedgerChain } from "#services/money/ledger";
-import { markOverduePledges, moneyIn, rebuildProjections } from "#services/money/projections";
+import { markOverduePledges, moneyIn, rebuildProjections, spentOfProgramme } from "#services/money/projections";
+import { Expenditure } from "#models/expenditure.server";
+import { actOnExpenditure, expenditureIdFor, recordExpenditure } from "#services/expenditures";
+import { ServiceError } from "#services/errors";
 import { runSweep, SWEEPER_LEASE_MS } from "#services/money/sweeper";
 import { LogPosition } from "#models/transparency-log.server";
 import { configureLogSigner, latestCheckpoint, proveInclusion } from "#services/transparency/log";
@@ -29,7 +32,7 @@ import mongoose from "mongoose";
  * The whole money path as a property (fast-check): random sequences of card payments (Stripe webhooks,
  * duplicated and redelivered in any order), partial refunds (refund.created and charge.refunded),
  * disputes (open, won, lost), bank statement imports (re-imports, overlapping files), cash and in-kind
- * gifts recorded by hand, corrections — several at once — and injected failures of one database write
+ * gifts recorded by hand, corrections, expenditures published and reversed (money out) — several at once — and injected failures of one database write
  * half-way through (the state a process leaves when it stops there), completed by the sweeper and by
  * Stripe's and the manager's retries. After every sequence:
  *   - every total (projections, rollups, heads, programmes, pledges) equals its rebuild from the ledger;
@@ -74,6 +77,8 @@ const op = fc.oneof(
   { weight: 2, arbitrary: fc.record({ t: fc.constant("by_hand" as const), programme: fc.nat(3), amount: fc.integer({ min: 1, max: 40 }), inKind: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("correction" as const), pick: fc.nat(), share: ratio }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("fault" as const), at: fc.constantFrom(...FAULTS) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("spend" as const), programme: fc.nat(3), amount: fc.integer({ min: 1, max: 30 }) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("unspend" as const), pick: fc.nat() }) },
 );
 type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
 /** Bursts of operations; the operations of a burst run at once. */
@@ -89,13 +94,15 @@ async function makeWorld() {
   const [a, b] = await Promise.all([createInstitution({ provinceSlug: "ha-noi" }), createInstitution({ provinceSlug: "da-nang" })]);
   // The manager who imports statements (never signs in here: no password to hash).
   const manager: SessionUser = await createUser({ email: `quanly.${worlds}@example.vn`, name: "Quản lý", passwordHash: "unused", role: "manager", institutionIds: [String(a._id)] });
+  // Who records and publishes B's expenditures.
+  const managerB: SessionUser = await createUser({ email: `quanly.b.${worlds}@example.vn`, name: "Quản lý B", passwordHash: "unused", role: "manager", institutionIds: [String(b._id)] });
   const donors = await Donor.create([
     { kind: "individual", fullName: "Lê Thị Hoa", email: `hoa.${worlds}@example.vn` },
     { kind: "individual", fullName: "Phạm Văn Bình", email: `binh.${worlds}@example.vn` },
   ]);
   const programmes = await Promise.all(
     [a, a, b, b].map((institution, i) =>
-      Programme.create({ institutionId: institution._id, slug: `prop-${worlds}-${i}`, title: `Sách ${i}`, startDate: new Date("2026-01-01"), endDate: new Date("2027-12-31"), goal: 500_000_000, state: "open", provinceSlug: institution.provinceSlug, institutionType: "library", institutionApproved: true }),
+      Programme.create({ institutionId: institution._id, slug: `prop-${worlds}-${i}`, title: `Sách ${i}`, startDate: new Date("2026-01-01"), endDate: new Date("2027-12-31"), goal: 500_000_000, state: "open", provinceSlug: institution.provinceSlug, institutionType: "library", institutionApproved: true, budgetLines: [{ code: "SACH", label: "Sách", amount: 100 * STEP }] }),
     ),
   );
   // Pledges 0–2 are institution A's (statements name them); 3–5 are B's.
@@ -114,7 +121,7 @@ async function makeWorld() {
       }),
     ),
   );
-  return { institutions: [a, b], manager, donors, programmes, pledges };
+  return { institutions: [a, b], manager, managerB, donors, programmes, pledges };
 }
 type World = Awaited<ReturnType<typeof makeWorld>>;
 
@@ -122,7 +129,9 @@ type World = Awaited<ReturnType<typeof makeWorld>>;
 
 type Charge = { n: number; pi: string; charge: string; amount: number; pledge: number; refunded: number; refunds: number; dispute: null | "open" | "won" | "lost"; events: object[] };
 type ByHand = { key: string; amount: number; programme: number; corrected: number; inKind: boolean };
-type Expected = { charges: Charge[]; byHand: ByHand[]; files: string[]; pending: object[]; retries: Array<() => Promise<unknown>>; n: number };
+/** Money out: an expenditure recorded and published (refused if the programme had not received enough by then), maybe reversed. */
+type Spend = { token: string; amount: number; programme: number };
+type Expected = { charges: Charge[]; byHand: ByHand[]; spends: Spend[]; files: string[]; pending: object[]; retries: Array<() => Promise<unknown>>; n: number };
 
 function statementCsv(world: World, lines: Array<{ pledge: number; amount: number; day: number }>, n: number) {
   const rows = lines.map((line, i) => {
@@ -275,11 +284,39 @@ function perform(world: World, expected: Expected, o: Op, armed: MockInstance[])
         await recordReversal({ donationId: donation._id, amount, idempotencyKey: `fix:${gift.key}`, kind: "correction", occurredAt: new Date("2026-11-28T10:00:00+07:00"), reason: "Sai số tiền" });
       });
     }
+    case "spend": {
+      const spend: Spend = { token: `spend-${worlds}-${n}-abcdefghijkl`, amount: o.amount * STEP, programme: o.programme };
+      expected.spends.push(spend);
+      const programme = world.programmes[o.programme]!;
+      const who = o.programme < 2 ? world.manager : world.managerB;
+      return attempt(async () => {
+        const { id } = await recordExpenditure(who, String(programme._id), { clientToken: spend.token, budgetLineCode: "SACH", amount: spend.amount, spentAt: new Date("2026-11-27T10:00:00+07:00"), payee: "Nhà sách", description: "Mua sách thiếu nhi" });
+        await actOnExpenditure(who, String(programme._id), id, { intent: "publish", reason: "" }).catch(refusedAs("expenditures.overBalance"));
+      });
+    }
+    case "unspend": {
+      if (!expected.spends.length) return async () => undefined;
+      const spend = expected.spends[o.pick % expected.spends.length]!;
+      const programme = world.programmes[spend.programme]!;
+      const who = spend.programme < 2 ? world.manager : world.managerB;
+      // Only a published expenditure is reversed (one refused, or not recorded yet, is refused as such).
+      return attempt(async () => {
+        await actOnExpenditure(who, String(programme._id), String(expenditureIdFor(spend.token)), { intent: "reverse", reason: "Nhà cung cấp hoàn tiền" }).catch(refusedAs("expenditures.notPublished", "errors.notFound"));
+      });
+    }
     case "fault":
       armed.push(arm(o.at));
       return async () => undefined;
   }
 }
+
+/** A refusal the story allows (by its message); anything else is a failure. */
+const refusedAs =
+  (...messages: string[]) =>
+  (error: unknown) => {
+    if (error instanceof ServiceError && messages.includes(error.message)) return;
+    throw error;
+  };
 
 // ---- the checks after each sequence ---------------------------------------------------------------
 
@@ -346,10 +383,31 @@ async function checkBooks(world: World, expected: Expected) {
       for (const p of shares) expect((p.cash ?? 0) + (p.inKind ?? 0) + (p.volunteer ?? 0)).toBe(p.total);
     }
   }
+  // Money out: a published expenditure has its one entry of its amount, a reversed one its one reversal;
+  // one refused (the programme had not received enough) has none; each programme's spent total is theirs.
+  const spentBy = new Map<number, number>();
+  for (const spend of expected.spends) {
+    const id = expenditureIdFor(spend.token);
+    const stored = await Expenditure.findById(id).lean();
+    const booked = await LedgerEntry.find({ sourceType: "expenditure", sourceId: id }).select("kind amount reversesEntryId").lean();
+    const out = booked.filter((e) => e.kind === "expenditure");
+    const back = booked.filter((e) => e.kind === "expenditure_reversal");
+    expect({ spend: spend.token, out: out.map((e) => e.amount), back: back.map((e) => e.amount) }).toEqual({
+      spend: spend.token,
+      out: stored?.state === "published" ? [-spend.amount] : [],
+      back: stored?.reversedAt ? [spend.amount] : [],
+    });
+    if (stored?.state === "published") moneyOut.published += 1;
+    if (stored?.reversedAt) moneyOut.reversed += 1;
+    if (stored?.state === "published" && !stored.reversedAt) spentBy.set(spend.programme, (spentBy.get(spend.programme) ?? 0) + spend.amount);
+  }
+  for (const [i, programme] of world.programmes.entries()) expect({ programme: i, spent: await spentOfProgramme(programme._id) }).toEqual({ programme: i, spent: spentBy.get(i) ?? 0 });
   for (const institution of world.institutions) expect((await verifyLedgerChain(institution._id)).ok).toBe(true);
 }
 
 let completedBySweeper = 0;
+/** Expenditures the random run published and reversed (it must reach both, not only refusals). */
+const moneyOut = { published: 0, reversed: 0 };
 async function runSequence(bursts: Op[][]) {
   // Each sequence starts from an empty database (raw deletes: the ledger's model refuses them), so what
   // it checks and rebuilds is its own and costs the same in the 1st sequence and the 1,000th.
@@ -357,7 +415,7 @@ async function runSequence(bursts: Op[][]) {
   forgetKnownLedgerHeads();
   const started = new Date();
   const world = await makeWorld();
-  const expected: Expected = { charges: [], byHand: [], files: [], pending: [], retries: [], n: 0 };
+  const expected: Expected = { charges: [], byHand: [], spends: [], files: [], pending: [], retries: [], n: 0 };
   const armed: MockInstance[] = [];
   try {
     for (const burst of bursts) {
@@ -410,10 +468,11 @@ describe("the money path, as a property", () => {
     // the whole random run; a replay of one case need not have any.
     // Every kind of crash was injected somewhere (a fault aimed at a write the code no longer makes would
     // otherwise pass unnoticed).
-    console.log(`[money-path] faults injected: ${FAULTS.map((f) => `${f} ×${faultsFired.get(f) ?? 0}`).join(", ")}; completed by the sweeper: ${completedBySweeper}`);
+    console.log(`[money-path] faults injected: ${FAULTS.map((f) => `${f} ×${faultsFired.get(f) ?? 0}`).join(", ")}; completed by the sweeper: ${completedBySweeper}; expenditures published ${moneyOut.published}, reversed ${moneyOut.reversed}`);
     if (!process.env.MONEY_EXAMPLE && !process.env.MONEY_PATH) {
       expect(completedBySweeper).toBeGreaterThan(0);
       if (RUNS >= 100) expect(FAULTS.filter((f) => !faultsFired.get(f))).toEqual([]);
+      if (RUNS >= 100) expect(moneyOut.published * moneyOut.reversed).toBeGreaterThan(0);
     }
     // The transparency log (issue 12) holds every entry the last sequence wrote — through its crashes,
     // retries and concurrent calls — once, and each is proven against the checkpoint signed over them.

@@ -237,6 +237,8 @@ const secretsOf = {
   pendingApplication: () => ["Nhà văn hoá Chờ Duyệt Hà Nội", "xin.lap.bimat@example.vn"],
   draftB: () => ["Ban nhap bi mat B"],
 };
+/** What no public page shows to anyone: the donors' private details, A's books, B's draft, a pending application. */
+const publicSecrets = (w: World) => [...secretsOf.donorA(w), ...secretsOf.donorB(w), ...secretsOf.booksA(w), ...secretsOf.draftB(), ...secretsOf.pendingApplication()];
 /** Callers who keep or check institution A's books (Hà Nội): its manager, the ministry, admins. */
 const keepsBooksA = (caller: Caller) => caller === "managerA" || caller === "ministry" || caller === "admin";
 const hideBooksA = (w: World, caller: Caller) => (keepsBooksA(caller) ? [] : secretsOf.booksA(w));
@@ -416,6 +418,31 @@ const MATRIX: Record<string, Row> = {
   "manage.programmes.$id_.finance": {
     loader: [{ name: "programme A's books", path: (w) => `/manage/programmes/${w.progA}/finance`, params: (w) => ({ id: w.progA }), expect: signedIn(FORBIDDEN, { managerA: OK, ministry: OK, admin: OK }), hidden: hideAllOfA }],
     action: NO_ACTION,
+  },
+  "manage.programmes.$id_.expenditures._index": {
+    loader: [{ name: "programme A's spending", path: (w) => `/manage/programmes/${w.progA}/expenditures`, params: (w) => ({ id: w.progA }), expect: signedIn(FORBIDDEN, { managerA: OK, ministry: OK, admin: OK }) }],
+    action: [
+      {
+        name: "reverse an expenditure of A",
+        path: (w) => `/manage/programmes/${w.progA}/expenditures`,
+        params: (w) => ({ id: w.progA }),
+        // Those who may see A's books send a reason too short: a form error, nothing written.
+        fields: () => ({ expenditureId: "0".repeat(24), intent: "reverse", reason: "x" }),
+        expect: signedIn(FORBIDDEN, { managerA: BAD, ministry: BAD, admin: BAD }),
+      },
+    ],
+  },
+  "manage.programmes.$id_.expenditures.new": {
+    loader: [{ name: "record an expenditure on A", path: (w) => `/manage/programmes/${w.progA}/expenditures/new`, params: (w) => ({ id: w.progA }), expect: signedIn(FORBIDDEN, { managerA: OK, admin: OK }) }],
+    action: [
+      {
+        name: "record an expenditure on A",
+        path: (w) => `/manage/programmes/${w.progA}/expenditures/new`,
+        params: (w) => ({ id: w.progA }),
+        fields: (_w, c) => ({ clientToken: token(), budgetLineCode: "SACH", amount: keepsBooksA(c) ? "0" : "5.000.000", spentAt: vnDate(-1), payee: "Công ty giả", description: "Chi trộm tiền chương trình" }),
+        expect: signedIn(FORBIDDEN, { managerA: BAD, admin: BAD }),
+      },
+    ],
   },
   "manage.programmes.$id_.gifts.$giftId.correct": {
     loader: [
@@ -611,6 +638,22 @@ const MATRIX: Record<string, Row> = {
     loader: [
       { name: "the revocation list", path: () => "/status/1", params: () => ({ list: "1" }), expect: everyone(OK) },
       { name: "no such list", path: () => "/status/9", params: () => ({ list: "9" }), expect: everyone(NOT_FOUND) },
+    ],
+    action: NO_ACTION,
+  },
+  "transparency._index": {
+    loader: [
+      { name: "money at a glance and the honour roll (public)", path: () => "/transparency", expect: everyone(OK), hidden: (w) => publicSecrets(w) },
+      { name: "the honour roll of the recognition year", path: (w) => `/transparency?year=${w.recognitionYear}`, expect: everyone(OK), hidden: (w) => publicSecrets(w) },
+    ],
+    action: NO_ACTION,
+  },
+  "transparency.totals[.]csv": {
+    loader: [
+      { name: "received by province, as CSV (public)", path: () => "/transparency/totals.csv?by=province", expect: everyone(OK), hidden: (w) => publicSecrets(w) },
+      { name: "the top programmes, as CSV", path: () => "/transparency/totals.csv?by=programme", expect: everyone(OK), hidden: (w) => publicSecrets(w) },
+      { name: "the honour roll, as CSV", path: () => "/transparency/totals.csv?by=honour", expect: everyone(OK), hidden: (w) => publicSecrets(w) },
+      { name: "a table that does not exist", path: () => "/transparency/totals.csv?by=donors", expect: everyone(BAD) },
     ],
     action: NO_ACTION,
   },
