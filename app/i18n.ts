@@ -23,6 +23,8 @@ import recognitionEn from "./locales/recognition.en.json";
 import recognitionVi from "./locales/recognition.vi.json";
 import sessionsEn from "./locales/sessions.en.json";
 import sessionsVi from "./locales/sessions.vi.json";
+import dataRightsEn from "./locales/data-rights.en.json";
+import dataRightsVi from "./locales/data-rights.vi.json";
 import expendituresEn from "./locales/expenditures.en.json";
 import expendituresVi from "./locales/expenditures.vi.json";
 import transparencyEn from "./locales/transparency.en.json";
@@ -49,8 +51,8 @@ export const i18nConfig = {
   defaultNS: "common",
   ns: ["common"],
   resources: {
-    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi, ...filesVi, ...mailVi, ...limitsVi, ...certificatesAdminVi, ...verifyVi, ...recognitionVi, ...transparencyVi, ...expendituresVi } },
-    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn, ...filesEn, ...mailEn, ...limitsEn, ...certificatesAdminEn, ...verifyEn, ...recognitionEn, ...transparencyEn, ...expendituresEn } },
+    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi, ...filesVi, ...mailVi, ...limitsVi, ...certificatesAdminVi, ...verifyVi, ...recognitionVi, ...transparencyVi, ...expendituresVi, ...dataRightsVi } },
+    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn, ...filesEn, ...mailEn, ...limitsEn, ...certificatesAdminEn, ...verifyEn, ...recognitionEn, ...transparencyEn, ...expendituresEn, ...dataRightsEn } },
   },
   interpolation: { escapeValue: false },
   react: { useSuspense: false },

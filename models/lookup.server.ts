@@ -13,7 +13,7 @@ import { readById } from "./read-by-id";
  * first and the key after it, and a reader that finds no key (a crash between the two, data written
  * before keys existed) falls back to the query on the record's own field and writes the key it found.
  */
-export const LOOKUP_KINDS = ["programme-slug", "institution-slug", "pledge-ref", "donor-pledges", "user-pledges", "programme-expenditures"] as const;
+export const LOOKUP_KINDS = ["programme-slug", "institution-slug", "pledge-ref", "donor-pledges", "user-pledges", "programme-expenditures", "user-data-requests"] as const;
 export type LookupKind = (typeof LOOKUP_KINDS)[number];
 
 const lookupSchema = new Schema(

@@ -173,7 +173,7 @@ const newestFirst = (a: PledgeDoc, b: PledgeDoc) => b.createdAt.getTime() - a.cr
  * each pledge by `_id`); the query below runs only while that list is missing or incomplete, and
  * completes it.
  */
-async function ownPledges(actor: SessionUser): Promise<PledgeDoc[]> {
+export async function ownPledges(actor: SessionUser): Promise<PledgeDoc[]> {
   const ids = await userPledgeIds(actor.id);
   if (ids) return findPledgesByIds(ids);
   // Pledges made before pledgedBy was kept belong to whoever owns their donor record.

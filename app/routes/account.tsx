@@ -75,6 +75,7 @@ export default function AccountPage() {
       <p className="inline-form">
         <Link to="/account/sessions">{t("sessions.link")}</Link>
         <Link to="/account/password">{t("passwordChange.link")}</Link>
+        <Link to="/account/data">{t("dataRights.link")}</Link>
       </p>
       <p>{user.role === "manager" ? t("account.nextStepsManager") : t("account.nextStepsDonor")}</p>
       <section aria-labelledby="my-pledges" className="stack">

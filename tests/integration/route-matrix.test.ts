@@ -268,6 +268,15 @@ const MATRIX: Record<string, Row> = {
       },
     ],
   },
+  "account_.data": {
+    loader: [{ name: "own data", path: () => "/account/data", expect: signedIn(OK), hidden: (w, c) => (c === "donorB" ? [] : [w.pledgeB]) }],
+    // Withdrawing consent without ticking the box: refused by the form, nothing changed (only ever the caller's own).
+    action: [{ name: "withdraw consent, unconfirmed", path: () => "/account/data", fields: () => ({ intent: "withdraw" }), expect: signedIn(BAD) }],
+  },
+  "account_.data[.]json": {
+    loader: [{ name: "own data as JSON", path: () => "/account/data.json", expect: signedIn(OK), hidden: (w, c) => (c === "donorB" ? [] : [w.pledgeB]) }],
+    action: NO_ACTION,
+  },
   "account_.password": {
     loader: [{ name: "change password form", path: () => "/account/password", expect: signedIn(OK) }],
     // The two new passwords differ: refused by the form before any password is checked (nothing counted).
