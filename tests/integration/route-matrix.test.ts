@@ -670,6 +670,19 @@ const MATRIX: Record<string, Row> = {
     loader: [{ name: "the latest checkpoint (none signed in this world)", path: () => "/transparency/checkpoint", expect: everyone(NOT_FOUND) }],
     action: NO_ACTION,
   },
+  "transparency.data._index": {
+    loader: [{ name: "the open data package's page (public)", path: () => "/transparency/data", expect: everyone(OK) }],
+    action: NO_ACTION,
+  },
+  "transparency.data.$file": {
+    loader: [
+      { name: "datapackage.json (public)", path: () => "/transparency/data/datapackage.json", params: () => ({ file: "datapackage.json" }), expect: everyone(OK) },
+      { name: "the programmes, as CSV (public; no donor)", path: () => "/transparency/data/programmes.csv", params: () => ({ file: "programmes.csv" }), expect: everyone(OK), hidden: (w) => publicSecrets(w) },
+      { name: "the expenditures, as CSV (public; no donor)", path: () => "/transparency/data/expenditures.csv", params: () => ({ file: "expenditures.csv" }), expect: everyone(OK), hidden: (w) => publicSecrets(w) },
+      { name: "no such resource", path: () => "/transparency/data/donors.csv", params: () => ({ file: "donors.csv" }), expect: everyone(NOT_FOUND) },
+    ],
+    action: NO_ACTION,
+  },
   "transparency.find": {
     loader: [
       { name: "the form", path: () => "/transparency/find", expect: everyone(OK) },
