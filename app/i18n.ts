@@ -24,6 +24,8 @@ import recognitionVi from "./locales/recognition.vi.json";
 import sessionsEn from "./locales/sessions.en.json";
 import sessionsVi from "./locales/sessions.vi.json";
 import dataRightsEn from "./locales/data-rights.en.json";
+import openDataEn from "./locales/open-data.en.json";
+import openDataVi from "./locales/open-data.vi.json";
 import dataRightsVi from "./locales/data-rights.vi.json";
 import expendituresEn from "./locales/expenditures.en.json";
 import expendituresVi from "./locales/expenditures.vi.json";
@@ -51,8 +53,8 @@ export const i18nConfig = {
   defaultNS: "common",
   ns: ["common"],
   resources: {
-    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi, ...filesVi, ...mailVi, ...limitsVi, ...certificatesAdminVi, ...verifyVi, ...recognitionVi, ...transparencyVi, ...expendituresVi, ...dataRightsVi } },
-    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn, ...filesEn, ...mailEn, ...limitsEn, ...certificatesAdminEn, ...verifyEn, ...recognitionEn, ...transparencyEn, ...expendituresEn, ...dataRightsEn } },
+    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi, ...filesVi, ...mailVi, ...limitsVi, ...certificatesAdminVi, ...verifyVi, ...recognitionVi, ...transparencyVi, ...expendituresVi, ...dataRightsVi, ...openDataVi } },
+    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn, ...filesEn, ...mailEn, ...limitsEn, ...certificatesAdminEn, ...verifyEn, ...recognitionEn, ...transparencyEn, ...expendituresEn, ...dataRightsEn, ...openDataEn } },
   },
   interpolation: { escapeValue: false },
   react: { useSuspense: false },

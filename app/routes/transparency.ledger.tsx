@@ -32,8 +32,9 @@ export default function TransparencyLedger() {
     <section className="stack">
       <h1>{t("transparency.ledgerTitle")}</h1>
       <p>{t("transparency.ledgerIntro")}</p>
-      <p>
+      <p className="inline-form">
         <Link to="/transparency/find">{t("transparency.findTitle")}</Link>
+        <Link to="/transparency/data">{t("openData.title")}</Link>
       </p>
 
       <section className="card stack" aria-labelledby="checkpoint-title" data-testid="checkpoint">
