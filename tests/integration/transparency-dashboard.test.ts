@@ -32,6 +32,8 @@ let hanoi: { programme: string; institution: string };
 let danang: { programme: string; institution: string };
 const given = { hanoi: 0, danang: 0, recent: 0, lastYear: 0, gifts: 0 };
 let key = 0;
+/** The account of the person who consented to be named (they withdraw it in the last test). */
+let consenting: SessionUser;
 
 async function give(where: typeof hanoi, amount: number, receivedAt: Date, donor: { donorId?: string; pledgeId?: string } = {}) {
   const gift = await recordDonation({ idempotencyKey: `dashboard:${(key += 1)}`, programmeId: where.programme, institutionId: where.institution, method: "cash", amount, receivedAt, ...donor });
@@ -52,7 +54,7 @@ async function pledgeAsPerson(slug: string, fullName: string, visibility: "anony
   const reference = created.headers.get("Location")!.split("/").pop()!;
   const { Pledge } = await import("#models/pledge.server");
   const pledge = (await Pledge.findOne({ reference }).lean())!;
-  return { pledgeId: String(pledge._id), donorId: String(pledge.donorId) };
+  return { pledgeId: String(pledge._id), donorId: String(pledge.donorId), user };
 }
 
 /** As textOf gives text: every run of white space (the no-break space before ₫ too) one space. */
@@ -76,8 +78,9 @@ beforeAll(async () => {
   const walkIn = await Donor.create({ kind: "individual", fullName: "Lê Văn Vãng Lai", email: "vang.lai@example.vn" });
 
   await give(hanoi, 30_000_000, recent, { donorId: String(company._id) });
-  await give(hanoi, 25_000_000, recent, secret);
-  await give(hanoi, 25_000_000, recent, open);
+  await give(hanoi, 25_000_000, recent, { pledgeId: secret.pledgeId, donorId: secret.donorId });
+  await give(hanoi, 25_000_000, recent, { pledgeId: open.pledgeId, donorId: open.donorId });
+  consenting = open.user;
   await give(hanoi, 12_000_000, recent, { donorId: String(walkIn._id) });
   await give(danang, 7_500_000, recent);
   await give(danang, 40_000_000, lastYear);
@@ -197,5 +200,15 @@ describe("/transparency", () => {
 
     expect((await csv("by=everything")).status).toBe(400);
     expect((await csv("by=honour&year=abc")).status).toBe(400);
+  });
+
+  test("a consent withdrawn is respected at once: the name leaves the honour roll and its CSV, the numbers stay", async () => {
+    const { withdrawPublicConsent } = await import("#services/data-rights");
+    await withdrawPublicConsent(consenting);
+    const { roll, figures } = await loadPage();
+    expect(roll.tiers[0]!.named.map((d) => d.name)).toEqual([COMPANY]);
+    expect(roll.tiers[0]!.anonymous).toBe(3);
+    expect(figures.total).toEqual({ total: given.hanoi + given.danang, gifts: given.gifts });
+    expect(await (await csv("by=honour")).text()).not.toContain(CONSENTING_PERSON);
   });
 });

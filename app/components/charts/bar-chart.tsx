@@ -15,7 +15,7 @@ const BAR_HEIGHT = 18;
 /** Past this share of the width the value goes inside the bar (white on red), else after it. */
 const INSIDE_FROM = 55;
 /** Longer labels are cut (the whole label is in the table below, and in the bar's tooltip). */
-const MAX_LABEL = 44;
+const MAX_LABEL = 40;
 
 export function shorten(label: string, max = MAX_LABEL): string {
   return label.length > max ? `${label.slice(0, max - 1).trimEnd()}…` : label;
