@@ -3,9 +3,9 @@ import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import { formatDate, formatVnd } from "#services/format";
+import { formatVnd } from "#services/format";
 import { expenditureActionSchema } from "#services/validation/expenditure";
-import { BudgetLinesTable } from "~/components/budget-lines-table";
+import { BudgetLinesTable, ExpendituresTable } from "~/components/spending";
 import { FormError } from "~/components/forms";
 import giftStyles from "~/styles/gifts.css";
 import { requireUser } from "~/utils/auth.server";
@@ -132,61 +132,34 @@ export default function ProgrammeSpendingPage() {
         {expenditures.length === 0 ? (
           <p className="muted">{t("expenditures.none")}</p>
         ) : (
-          <div className="table-wrap">
-            <table data-testid="expenditures-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t("expenditures.date")}</th>
-                  <th scope="col">{t("expenditures.line")}</th>
-                  <th scope="col">{t("expenditures.payee")}</th>
-                  <th scope="col">{t("expenditures.purpose")}</th>
-                  <th scope="col" className="num">
-                    {t("expenditures.amount")}
-                  </th>
-                  <th scope="col">{t("expenditures.files")}</th>
-                  <th scope="col">{t("expenditures.state")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {expenditures.map((row) => (
-                  <tr key={row.id} data-testid={`expenditure-${row.id}`}>
-                    <td>{formatDate(row.spentAt, lang)}</td>
-                    <td>{row.budgetLineLabel}</td>
-                    <td>{row.payee}</td>
-                    <td>{row.description}</td>
-                    <td className="num">{vnd(row.amount)}</td>
-                    <td>
-                      {row.receiptFileIds.map((id, i) => (
-                        <a key={id} href={`/files/${id}`} target="_blank" rel="noreferrer">
-                          {t("expenditures.file", { n: i + 1 })}{" "}
-                        </a>
-                      ))}
-                    </td>
-                    <td className="stack-tight">
-                      <span className={`badge badge-${row.reversedAt ? "closed" : row.state === "published" ? "open" : "draft"}`} data-testid="expenditure-state">
-                        {t(`expenditures.states.${row.reversedAt ? "reversed" : row.state}`)}
-                      </span>
-                      {row.reversedAt ? <p className="field-hint">{t("expenditures.reversedBecause", { date: formatDate(row.reversedAt, lang), reason: row.reversalReason })}</p> : null}
-                      {row.state === "draft" && row.rejectionReason ? <p className="field-hint">{t("expenditures.rejected", { reason: row.rejectionReason })}</p> : null}
-                      {canManage && row.state === "draft" ? (
-                        <>
-                          <ActionForm row={row} intent="publish" />
-                          <ActionForm row={row} intent="delete" secondary />
-                        </>
-                      ) : null}
-                      {row.canApprove ? (
-                        <>
-                          <ActionForm row={row} intent="approve" />
-                          <ActionForm row={row} intent="reject" withReason secondary />
-                        </>
-                      ) : null}
-                      {canManage && row.state === "published" && !row.reversedAt ? <ActionForm row={row} intent="reverse" withReason secondary /> : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ExpendituresTable
+            rows={expenditures}
+            testId="expenditures-table"
+            last={{
+              header: t("expenditures.state"),
+              cell: (row) => (
+                <>
+                  <span className={`badge badge-${row.reversedAt ? "closed" : row.state === "published" ? "open" : "draft"}`} data-testid="expenditure-state">
+                    {t(`expenditures.states.${row.reversedAt ? "reversed" : row.state}`)}
+                  </span>
+                  {row.state === "draft" && row.rejectionReason ? <p className="field-hint">{t("expenditures.rejected", { reason: row.rejectionReason })}</p> : null}
+                  {canManage && row.state === "draft" ? (
+                    <>
+                      <ActionForm row={row} intent="publish" />
+                      <ActionForm row={row} intent="delete" secondary />
+                    </>
+                  ) : null}
+                  {row.canApprove ? (
+                    <>
+                      <ActionForm row={row} intent="approve" />
+                      <ActionForm row={row} intent="reject" withReason secondary />
+                    </>
+                  ) : null}
+                  {canManage && row.state === "published" && !row.reversedAt ? <ActionForm row={row} intent="reverse" withReason secondary /> : null}
+                </>
+              ),
+            }}
+          />
         )}
       </section>
     </section>

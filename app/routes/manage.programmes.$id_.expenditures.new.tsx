@@ -1,12 +1,12 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { useState, type ChangeEvent, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { vietnamDateInput } from "#services/calendar";
 import { formatVnd } from "#services/format";
 import { expenditureSchema, MAX_RECEIPT_BYTES, MAX_RECEIPT_FILES, RECEIPT_TYPES } from "#services/validation/expenditure";
+import { useEvidenceCheck } from "~/components/evidence-files";
 import { clientErrorAt, Field, FormError, SelectField, TextareaField, useValidatedForm } from "~/components/forms";
 import giftStyles from "~/styles/gifts.css";
 import { requireUser } from "~/utils/auth.server";
@@ -64,15 +64,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
   return redirectWithToast(to, { type: "success", message: t("expenditures.saved", { amount: formatVnd(parsed.data.amount, await getLanguage(request)) }) });
 }
 
-/** The first problem with the chosen files, checked in the browser before a long upload (the server checks again, by content). */
-function receiptsProblem(files: FileList | null): string | null {
-  const list = Array.from(files ?? []);
-  if (list.length > MAX_RECEIPT_FILES) return "gifts.validation.evidenceTooMany";
-  if (list.some((file) => file.size > MAX_RECEIPT_BYTES)) return "gifts.validation.evidenceTooLarge";
-  if (list.some((file) => file.type && !(RECEIPT_TYPES as readonly string[]).includes(file.type))) return "gifts.validation.evidenceType";
-  return null;
-}
-
 export default function NewExpenditurePage() {
   const { t, i18n } = useTranslation();
   const lang = i18n.language === "en" ? "en" : "vi";
@@ -82,18 +73,10 @@ export default function NewExpenditurePage() {
   const navigation = useNavigation();
   const form = useValidatedForm(expenditureSchema);
   const errors = form.formState.errors;
-  const [receiptsError, setReceiptsError] = useState<string | null>(null);
   const vnd = (amount: number) => formatVnd(amount, lang);
   const value = (name: string, fallback?: string) => failure?.values[name] ?? fallback;
   const props = (name: string, fallback?: string) => ({ name, register: form.register, clientError: clientErrorAt(errors, name), serverErrors: failure?.errors, defaultValue: value(name, fallback) });
-  const onReceiptsChange = (event: ChangeEvent<HTMLInputElement>) => setReceiptsError(receiptsProblem(event.currentTarget.files));
-  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
-    if (receiptsError) {
-      event.preventDefault();
-      return;
-    }
-    form.onSubmit(event);
-  };
+  const receipts = useEvidenceCheck(form.onSubmit);
 
   return (
     <section className="stack">
@@ -117,7 +100,7 @@ export default function NewExpenditurePage() {
           <p>{t("expenditures.noBudgetLines")}</p>
         </div>
       ) : (
-        <Form method="post" encType="multipart/form-data" noValidate onSubmit={onSubmit} className="card gift-form" data-testid="expenditure-form">
+        <Form method="post" encType="multipart/form-data" noValidate onSubmit={receipts.onSubmit} className="card gift-form" data-testid="expenditure-form">
           <AuthenticityTokenInput />
           <input type="hidden" defaultValue={value("clientToken", clientToken)} {...form.register("clientToken")} />
           <FormError message={failure?.formError ?? form.clientFormError} />
@@ -139,9 +122,9 @@ export default function NewExpenditurePage() {
             accept={RECEIPT_TYPES.join(",")}
             label={t("expenditures.receipts")}
             hint={t("expenditures.receiptsHint")}
-            clientError={receiptsError ?? undefined}
+            clientError={receipts.error ?? undefined}
             serverErrors={failure?.errors}
-            onChange={onReceiptsChange}
+            onChange={receipts.onChange}
           />
           <p>
             <button type="submit" className="button" disabled={navigation.state === "submitting"}>

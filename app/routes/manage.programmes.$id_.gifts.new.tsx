@@ -1,7 +1,6 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { useState, type ChangeEvent, type FormEvent } from "react";
 import type { FieldValues, UseFormRegister } from "react-hook-form";
 import { useTranslation } from "react-i18next";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
@@ -16,6 +15,7 @@ import {
   offlineGiftSchema,
   previewGiftAmount,
 } from "#services/validation/offline-gift";
+import { useEvidenceCheck } from "~/components/evidence-files";
 import { clientErrorAt, Field, FormError, TextareaField, useMessage, useValidatedForm } from "~/components/forms";
 import giftStyles from "~/styles/gifts.css";
 import { forbidden, requireUser } from "~/utils/auth.server";
@@ -127,15 +127,6 @@ function ChoiceGroup({
   );
 }
 
-/** The first problem with the chosen evidence files, checked in the browser before a long upload (the server checks again, by content). */
-function evidenceProblem(files: FileList | null): string | null {
-  const list = Array.from(files ?? []);
-  if (list.length > MAX_EVIDENCE_FILES) return "gifts.validation.evidenceTooMany";
-  if (list.some((file) => file.size > MAX_EVIDENCE_BYTES)) return "gifts.validation.evidenceTooLarge";
-  if (list.some((file) => file.type && !(EVIDENCE_TYPES as readonly string[]).includes(file.type))) return "gifts.validation.evidenceType";
-  return null;
-}
-
 export default function NewOfflineGiftPage() {
   const { t, i18n } = useTranslation();
   const lang = i18n.language === "en" ? "en" : "vi";
@@ -149,7 +140,6 @@ export default function NewOfflineGiftPage() {
   const initialDonorType = value("donorType", "organisation")!;
   const form = useValidatedForm(offlineGiftSchema, { method: initialMethod, donorType: initialDonorType });
   const errors = form.formState.errors;
-  const [evidenceError, setEvidenceError] = useState<string | null>(null);
 
   const values = form.watch();
   const method = (values.method as string | undefined) ?? initialMethod;
@@ -170,14 +160,7 @@ export default function NewOfflineGiftPage() {
   const failedRows = Object.keys(failure?.values ?? {}).filter((key) => /^items\.\d+\.item$/.test(key)).length;
   const rows = Array.from({ length: Math.max(ITEM_ROWS, failedRows) }, (_, i) => i);
 
-  const onEvidenceChange = (event: ChangeEvent<HTMLInputElement>) => setEvidenceError(evidenceProblem(event.currentTarget.files));
-  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
-    if (evidenceError) {
-      event.preventDefault();
-      return;
-    }
-    form.onSubmit(event);
-  };
+  const evidence = useEvidenceCheck(form.onSubmit);
 
   return (
     <section className="stack">
@@ -194,7 +177,7 @@ export default function NewOfflineGiftPage() {
           <p>{t("gifts.draftProgramme")}</p>
         </div>
       ) : (
-        <Form method="post" encType="multipart/form-data" noValidate onSubmit={onSubmit} className="card gift-form">
+        <Form method="post" encType="multipart/form-data" noValidate onSubmit={evidence.onSubmit} className="card gift-form">
           <AuthenticityTokenInput />
           <input type="hidden" defaultValue={value("clientToken", clientToken)} {...form.register("clientToken")} />
           <FormError message={failure?.formError ?? form.clientFormError} />
@@ -295,9 +278,9 @@ export default function NewOfflineGiftPage() {
               accept={EVIDENCE_TYPES.join(",")}
               label={t("gifts.evidenceFile")}
               hint={t("gifts.evidenceHint", { count: MAX_EVIDENCE_FILES })}
-              clientError={evidenceError ?? undefined}
+              clientError={evidence.error ?? undefined}
               serverErrors={failure?.errors}
-              onChange={onEvidenceChange}
+              onChange={evidence.onChange}
             />
           </fieldset>
 

@@ -10,7 +10,7 @@ import { TimeLeft } from "~/components/programme-card";
 import { ProgressBar } from "~/components/progress-bar";
 import { getFixedT } from "~/utils/i18n.server";
 import { publicSpending } from "~/utils/expenditures.server";
-import { BudgetLinesTable } from "~/components/budget-lines-table";
+import { BudgetLinesTable, ExpendituresTable } from "~/components/spending";
 
 export const links = catalogueLinks;
 
@@ -274,44 +274,7 @@ export default function ProgrammePage() {
             {spending.expenditures.length > 0 ? (
               <div className="stack">
                 <BudgetLinesTable lines={spending.budgetLines} />
-                <div className="table-wrap">
-                  <table data-testid="public-expenditures">
-                    <caption className="visually-hidden">{t("expenditures.listTitle")}</caption>
-                    <thead>
-                      <tr>
-                        <th scope="col">{t("expenditures.date")}</th>
-                        <th scope="col">{t("expenditures.line")}</th>
-                        <th scope="col">{t("expenditures.payee")}</th>
-                        <th scope="col">{t("expenditures.purpose")}</th>
-                        <th scope="col" className="num">
-                          {t("expenditures.amount")}
-                        </th>
-                        <th scope="col">{t("expenditures.files")}</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {spending.expenditures.map((e) => (
-                        <tr key={e.id} className={e.reversedAt ? "muted" : undefined}>
-                          <td className="nowrap">{formatDate(e.spentAt, locale)}</td>
-                          <td>{e.budgetLineLabel}</td>
-                          <td>{e.payee}</td>
-                          <td>
-                            {e.description}
-                            {e.reversedAt ? <p className="field-hint">{t("expenditures.reversedBecause", { date: formatDate(e.reversedAt, locale), reason: e.reversalReason })}</p> : null}
-                          </td>
-                          <td className="num">{e.reversedAt ? <s>{vnd(e.amount)}</s> : vnd(e.amount)}</td>
-                          <td>
-                            {e.receiptFileIds.map((id, i) => (
-                              <a key={id} href={`/files/${id}`} target="_blank" rel="noreferrer">
-                                {t("expenditures.file", { n: i + 1 })}{" "}
-                              </a>
-                            ))}
-                          </td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
+                <ExpendituresTable rows={spending.expenditures} testId="public-expenditures" />
               </div>
             ) : (
               <p className="muted">{t("expenditures.none")}</p>
