@@ -76,6 +76,7 @@ export function SiteHeader() {
             {t("nav.home")}
           </NavLink>
           <NavLink to="/programmes">{t("nav.programmes")}</NavLink>
+          <NavLink to="/transparency">{t("nav.transparency")}</NavLink>
         </nav>
         <div className="header-tools">
           <LanguageSwitch />

@@ -1,13 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { oneAtATime } from "../one-at-a-time";
+import { pledgesOfDonor, publicDonorName, type DonorRecord } from "../public-name";
 import { recordAudit } from "#models/audit-event.server";
 import { Certificate, CertificateBatch, CertificateHolder, CertificateSerial, StatusList, formatCertificateSerial, newVerificationCode, VERIFICATION_CODE_SHAPE, type CertificateDoc } from "#models/certificate.server";
 import { Donor, donorName } from "#models/donor.server";
 import { isDuplicateKeyError } from "#models/duplicate-key";
 import { dropCertificatePdf, findStoredCertificatePdf, storeCertificatePdf } from "#models/file.server";
-import { findLookup } from "#models/lookup.server";
 import { Nomination } from "#models/nomination.server";
-import { Pledge } from "#models/pledge.server";
 import { provinceName } from "#models/reference/provinces";
 import { CERTIFICATE_TYPES, RecognitionRule, type RecognitionRuleDoc } from "#models/recognition-rule.server";
 import type { SessionUser } from "#models/user.server";
@@ -93,17 +92,12 @@ export async function voidInterruptedSerials(graceMs = 10 * 60 * 1000): Promise<
 // ——— Issuing ———
 
 /**
- * How the recipient is named publicly (the verification page, the signed credential), as they
- * consented on their pledges: by name if a pledge chose to show it, anonymous if every pledge chose
- * anonymity; without a pledge (gifts recorded by a manager), organisations by name and people not.
+ * How the recipient is named publicly (the verification page, the signed credential): by the public
+ * ledger's rule over the donor's pledges (services/public-name.ts) — an individual only with an active
+ * consent, an organisation unless it chose anonymity.
  */
-async function publicName(donor: { _id: unknown; kind: string; legalName?: string | null; fullName?: string | null }): Promise<string | null> {
-  const name = donorName(donor as never);
-  if (!name) return null;
-  const pledgeIds = await findLookup("donor-pledges", String(donor._id));
-  const pledges = (await Promise.all(pledgeIds.slice(0, 50).map((id) => Pledge.findById(id).select("visibility").lean()))).filter(Boolean);
-  if (pledges.length === 0) return donor.kind === "organisation" ? name : null;
-  return pledges.some((p) => p!.visibility !== "anonymous") ? name : null;
+async function publicName(donor: DonorRecord): Promise<string | null> {
+  return publicDonorName(donor, await pledgesOfDonor(donor));
 }
 
 // fillCitation lives in ./citation (no database code: the rules page previews citations in the browser).

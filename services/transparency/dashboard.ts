@@ -1,9 +1,6 @@
 import type { Types } from "mongoose";
-import { ledgerDonationRow } from "#models/catalogue.server";
 import { Certificate, CertificateSerial, formatCertificateSerial } from "#models/certificate.server";
 import { Donor } from "#models/donor.server";
-import { lookupKey, Lookup } from "#models/lookup.server";
-import { Pledge } from "#models/pledge.server";
 import { Rollup, type InPeriod } from "#models/projection.server";
 import { readById } from "#models/read-by-id";
 import { CAMPAIGN_DAYS, type CampaignDaySlug } from "#models/reference/campaign-days";
@@ -13,8 +10,8 @@ import { CERTIFICATE_TYPES, type CertificateType } from "#models/reference/recog
 import { THEMES, type ThemeSlug } from "#models/reference/themes";
 import { RecognitionRule } from "#models/recognition-rule.server";
 import { startOfVietnamDay, vietnamDateInput } from "../calendar";
-import { publicLedgerEntry } from "../catalogue";
 import { currentCatalogueIndex } from "../catalogue-index";
+import { pledgesOfDonor, publicDonorName, type DonorRecord } from "../public-name";
 
 /**
  * The platform's money at a glance (/transparency, issue 12): money received by year, month, province,
@@ -188,36 +185,6 @@ async function certificateCodes(type: CertificateType, year: number): Promise<{ 
     }
   }
   return { codes, truncated: true };
-}
-
-type PledgeConsent = { _id: Types.ObjectId; donorId?: Types.ObjectId | null; visibility?: string | null; consent?: { givenAt?: Date | null; withdrawnAt?: Date | null } | null };
-type DonorRecord = { _id: Types.ObjectId; kind: string; legalName?: string | null; fullName?: string | null; erasedAt?: Date | null; userId?: Types.ObjectId | null };
-
-/** Pledges of one donor found by `_id`: the list its account keeps ("user-pledges:<user>"), those made for this donor. At most 50 read. */
-async function pledgesOfDonor(donor: DonorRecord): Promise<PledgeConsent[]> {
-  if (!donor.userId) return [];
-  const list = await readById<{ ids?: Types.ObjectId[] }>(Lookup, lookupKey("user-pledges", donor.userId), "ids");
-  const ids = (list?.ids ?? []).filter((id) => !/^0+$/.test(String(id))).slice(-50);
-  const pledges = await Promise.all(ids.map((id) => readById<PledgeConsent>(Pledge, id, "donorId visibility consent")));
-  return pledges.filter((p): p is PledgeConsent => p !== null && String(p.donorId) === String(donor._id));
-}
-
-/**
- * The name a donor may be shown by on public pages, or null (the anonymous benefactor): the programme
- * ledger's rule (services/catalogue.ts publicLedgerEntry — an individual only with an active recorded
- * consent, an organisation unless it chose anonymity, nobody after erasure), applied to each of the
- * donor's pledges, or, with none, as to a gift recorded without a pledge; named if one of them names
- * them. Decided now, not when the certificate was issued: a consent withdrawn since is respected.
- */
-export function publicDonorName(donor: DonorRecord, pledges: PledgeConsent[]): string | null {
-  if (donor.erasedAt) return null;
-  const asGift = { _id: donor._id, amount: 0, receivedAt: new Date(0), method: "" };
-  const choices = pledges.length > 0 ? pledges : [null];
-  for (const pledge of choices) {
-    const name = publicLedgerEntry(ledgerDonationRow(asGift, pledge, donor)).donorName;
-    if (name) return name;
-  }
-  return null;
 }
 
 /**

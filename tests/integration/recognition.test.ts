@@ -8,6 +8,9 @@ import { AuditEvent } from "#models/audit-event.server";
 import { Certificate, CertificateBatch, CertificateSerial } from "#models/certificate.server";
 import { Donor } from "#models/donor.server";
 import { Nomination } from "#models/nomination.server";
+import { Pledge } from "#models/pledge.server";
+import { addToLookup } from "#models/lookup.server";
+import { createUser } from "#models/user.server";
 import { Rollup } from "#models/projection.server";
 import type { SessionUser } from "#models/user.server";
 import { vietnamDateInput, vietnamTime } from "#services/calendar";
@@ -235,6 +238,26 @@ describe("issuing, verifying, revoking", () => {
     expect(one.citation).toEqual({ vi: "Cảm ơn Nhà hảo tâm đã đóng góp 2.000.000\u00a0₫ năm 2026.", en: "Thanks to an anonymous benefactor for giving ₫2,000,000 in 2026." });
     expect(JSON.stringify((await checkCertificate(one._id, config)).verification.credential)).not.toContain(one.printedName);
     expect(one.printedCitation).toBe(`Cảm ơn ${one.printedName} đã đóng góp 2.000.000\u00a0₫ năm 2026.`);
+  });
+
+  test("a certificate names its recipient as the public ledger would: a person who consented on a pledge by name, an organisation that chose anonymity not", async () => {
+    const rule = await createRule(ministry, ruleInput({ ruleSet: "Đợt tên công khai", nameVi: "Giấy chứng nhận tên công khai", nameEn: "Public names", minTotal: "1.000.000" }));
+    const account = await createUser({ email: `named.${Date.now()}@example.vn`, name: "Trần Thị Công Khai", passwordHash: "unused" });
+    const named = await Donor.create({ kind: "individual", fullName: "Trần Thị Công Khai", email: account.email, userId: account.id });
+    const companyAccount = await createUser({ email: `quiet.${Date.now()}@example.vn`, name: "Kế toán", passwordHash: "unused" });
+    const quiet = await organisation("Công ty TNHH Lặng Lẽ", companyAccount.id);
+    for (const [donor, user, visibility] of [[named, account, "name_and_amount"], [quiet, companyAccount, "anonymous"]] as const) {
+      const pledge = await Pledge.create({ programmeId: programme._id, institutionId: institution._id, donorId: donor._id, kind: "cash_once", amount: 3_000_000, visibility, consent: visibility === "anonymous" ? null : { text: "Đồng ý công khai", givenAt: new Date() }, pledgedBy: user.id });
+      await addToLookup("user-pledges", user.id, pledge._id);
+      await give(donor._id, 3_000_000, vietnamTime(2026, 9, 1));
+    }
+    expect((await nominate(manager, { ruleId: String(rule._id), donorIds: [String(named._id), String(quiet._id)], justification: "Đóng góp cho tủ sách cộng đồng." })).map((o) => o.result)).toEqual(["nominated", "nominated"]);
+    const nominations = await Nomination.find({ ruleId: rule._id }).lean();
+    await review(ministry, { nominationIds: nominations.map((n) => n._id), decision: "approve", reason: "" });
+    for (const nomination of nominations) expect((await issueCertificate(secondOfficer, { nominationIds: [nomination._id], ...signer }, config)).result).toBe("issued");
+    const issued = await Certificate.find({ ruleId: rule._id }).lean();
+    expect(issued.find((c) => String(c.donorId) === String(named._id))!.recipientName).toBe("Trần Thị Công Khai");
+    expect(issued.find((c) => String(c.donorId) === String(quiet._id))!.recipientName).toBeNull();
   });
 
   test("a serial whose issue stopped half-way is recorded as void with the reason", async () => {
