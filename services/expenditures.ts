@@ -322,13 +322,16 @@ export type PublicExpenditure = { id: string; budgetLineLabel: string; amount: n
 /**
  * What everyone sees of a programme's money out: spent (the running total), spent against planned per
  * budget line, and every published expenditure with its receipts — a reversed one stays listed, marked.
+ * `programme`: as the programme's page already read it (its id and budget lines).
  */
-export async function publicSpending(programmeId: Types.ObjectId | string) {
-  const programme = await programmeOf(String(programmeId));
-  const published = (await expendituresOf(programme._id)).filter((e) => e.state === "published");
+export async function publicSpending(programme: { id: string; budgetLines: Array<{ code: string; label: string; amount: number }> }) {
+  const id = oid(programme.id);
+  // Three reads by `_id`, side by side: the spent total, the list of expenditures, then each of them.
+  const [spent, all] = await Promise.all([spentOfProgramme(id), expendituresOf(id)]);
+  const published = all.filter((e) => e.state === "published");
   const labels = new Map(programme.budgetLines.map((l) => [l.code, l.label]));
   return {
-    spent: await spentOfProgramme(programme._id),
+    spent,
     budgetLines: byBudgetLine(programme, published),
     expenditures: published.map((e): PublicExpenditure => {
       const row = rowOf(e, labels);

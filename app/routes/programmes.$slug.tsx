@@ -30,7 +30,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (!page) notFound();
   const t = await getFixedT(request);
   const anonymous = t("programmePage.ledger.anonymous");
-  const spending = await publicSpending(page.programme.id);
+  const spending = await publicSpending(page.programme);
   return json({
     spending,
     programme: page.programme,

@@ -7,6 +7,7 @@ import { Pledge } from "#models/pledge.server";
 import { User } from "#models/user.server";
 import { recordDonation } from "#services/money/donations";
 import { verifyLedgerChain } from "#services/money/ledger";
+import { moneyIn, paidOfPledge, receivedOfProgramme } from "#services/money/projections";
 import { action as dataAction, loader as dataLoader } from "~/routes/account_.data";
 import { loader as dataJson } from "~/routes/account_.data[.]json";
 import { loader as programmeLoader } from "~/routes/programmes.$slug";
@@ -105,6 +106,9 @@ describe("a donor's own data", () => {
   test("erasure: the word asked for first; then personal fields go, the money stays, the account is closed", async () => {
     const giftBefore = await Donation.findOne({ receiptNumber }).lean();
     const entriesBefore = await LedgerEntry.find({ institutionId }).select("amount hash").lean();
+    const totals = async () => ({ programme: await receivedOfProgramme(giftBefore!.programmeId), institution: await moneyIn.institution(institutionId), province: await moneyIn.province("can-tho"), donor: await moneyIn.donor(donorId), pledge: await paidOfPledge(pledgeId) });
+    const totalsBefore = await totals();
+    expect(totalsBefore.programme).toBe(2_000_000);
     const wrong = await post({ intent: "erase", confirmWord: "vâng" });
     expect(wrong.status).toBe(400);
     expect((await wrong.json()).formError).toBe("dataRights.confirmWord");
@@ -123,6 +127,8 @@ describe("a donor's own data", () => {
     // The books are untouched: the same entries, the chain whole.
     expect(await LedgerEntry.find({ institutionId }).select("amount hash").lean()).toEqual(entriesBefore);
     expect((await verifyLedgerChain(institutionId)).ok).toBe(true);
+    // Every total is unchanged.
+    expect(await totals()).toEqual(totalsBefore);
     // The account: another e-mail, no session — the old cookie is sent to sign in.
     expect((await User.findById(donorUser.id).lean())!.email).not.toBe(donorUser.email);
     const after = await responseOf(dataLoader({ request: getRequest("/account/data", cookie), params: {}, context: {} }));

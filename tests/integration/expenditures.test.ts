@@ -115,6 +115,8 @@ describe("money out", () => {
     await act(String(big._id), "publish", manager);
     expect((await Expenditure.findById(big._id).lean())!.state).toBe("awaiting_approval");
     expect(await LedgerEntry.countDocuments({ sourceId: big._id })).toBe(0);
+    // A manager of another institution can neither publish nor approve it.
+    expect((await act(String(big._id), "publish", outsider)).status).toBe(403);
     // The maker may not approve their own.
     const self = await act(String(big._id), "approve", manager);
     expect(self.status).toBe(409);
