@@ -179,7 +179,7 @@ export default function TransparencyDashboard() {
       <p>{k("intro")}</p>
       <p className="muted">
         {k("asOf", { date: formatDate(`${figures.asOf}T12:00:00+07:00`, lang) })}{" "}
-        <Link to="/transparency/ledger">{t("transparency.ledgerTitle")}</Link> · <Link to="/transparency/find">{t("transparency.findTitle")}</Link>
+        <Link to="/transparency/ledger">{t("transparency.ledgerTitle")}</Link> · <Link to="/transparency/find">{t("transparency.findTitle")}</Link> · <Link to="/transparency/data">{t("openData.title")}</Link>
       </p>
 
       <section aria-labelledby="figures-heading">
