@@ -6,7 +6,7 @@ import type { SessionUser } from "#models/user.server";
 import { vietnamTime } from "#services/calendar";
 import { recordDonation } from "#services/money/donations";
 import { createRule, nominate, review } from "#services/recognition/nominations";
-import { baseUrl, launchBrowser, screenshot } from "./browser";
+import { baseUrl, launchBrowser, screenshot, signIn } from "./browser";
 import { createAccount, createManagerWithProgramme } from "./db";
 
 const stamp = Date.now().toString(36);
@@ -61,11 +61,7 @@ describe("a ministry officer issues and revokes certificates", () => {
 
   test("issues one, refuses the award without its decision, issues a batch, revokes with a reason", async () => {
     const list = `${baseUrl()}/recognition/certificates`;
-    await page.goto(`${baseUrl()}/login`);
-    await page.getByLabel("Email").fill(officerEmail);
-    await page.getByLabel("Mật khẩu").fill(PASSWORD);
-    await page.getByRole("button", { name: "Đăng nhập" }).click();
-    await page.waitForURL(`${baseUrl()}/account`);
+    await signIn(page, officerEmail, PASSWORD);
 
     await page.goto(list);
     // Counts are of the whole database (other journeys issue certificates too): the heading, not its number.

@@ -1,20 +1,16 @@
 import mongoose from "mongoose";
 import { receivedOfProgramme } from "#services/money/projections";
-import type { Browser, Locator, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CorrectionRequest } from "#models/correction-request.server";
 import { LedgerEntry } from "#models/ledger-entry.server";
-import { baseUrl, launchBrowser, screenshot } from "./browser";
+import { baseUrl, launchBrowser, screenshot, signIn, textOf } from "./browser";
 import { createManagerWithProgramme } from "./db";
 
 const stamp = Date.now().toString(36);
 const PASSWORD = "mat-khau-e2e-2026";
 const REASON = "Nhập nhầm số tiền trên phiếu thu PT-0456";
 
-/** Text of an element with no-break spaces (before ₫) as plain spaces. */
-async function text(locator: Locator) {
-  return ((await locator.textContent()) ?? "").replace(/\u00a0/g, " ");
-}
 
 describe("a manager corrects a gift recorded by mistake", () => {
   let browser: Browser;
@@ -43,11 +39,7 @@ describe("a manager corrects a gift recorded by mistake", () => {
 
   test("records a cash gift, reverses part of it with a reason, and sees the correction and the new total on the finance page", async () => {
     const finance = `${baseUrl()}/manage/programmes/${programmeId}/finance`;
-    await page.goto(`${baseUrl()}/login`);
-    await page.getByLabel("Email").fill(email);
-    await page.getByLabel("Mật khẩu").fill(PASSWORD);
-    await page.getByRole("button", { name: "Đăng nhập" }).click();
-    await page.waitForURL(`${baseUrl()}/account`);
+    await signIn(page, email, PASSWORD);
 
     // 1. The gift, recorded with a wrong amount: 5.000.000 ₫ instead of 3.000.000 ₫.
     await page.goto(finance);
@@ -65,7 +57,7 @@ describe("a manager corrects a gift recorded by mistake", () => {
     await page.getByTestId("recent-gifts").getByRole("link", { name: /^Điều chỉnh khoản / }).click();
     await page.waitForURL(/\/gifts\/[a-f0-9]{24}\/correct$/);
     await page.getByTestId("correction-form").waitFor();
-    expect(await text(page.getByTestId("correction-left"))).toBe("5.000.000 ₫");
+    expect(await textOf(page.getByTestId("correction-left"))).toBe("5.000.000 ₫");
 
     // Without a reason the form says so, in Vietnamese, and nothing is booked.
     await page.getByLabel("Số tiền ghi giảm (đồng)").fill("2.000.000");
@@ -83,10 +75,10 @@ describe("a manager corrects a gift recorded by mistake", () => {
     await page.getByTestId("figure-received").getByText(/^3\.000\.000\s₫$/).waitFor();
     const corrections = page.getByTestId("corrections");
     await corrections.waitFor();
-    expect(await text(corrections)).toContain(REASON);
-    expect(await text(corrections)).toContain("−2.000.000 ₫");
-    expect(await text(corrections)).toContain("Đã ghi sổ");
-    expect(await text(page.getByTestId("recent-gifts"))).toContain("Đã ghi giảm 2.000.000 ₫");
+    expect(await textOf(corrections)).toContain(REASON);
+    expect(await textOf(corrections)).toContain("−2.000.000 ₫");
+    expect(await textOf(corrections)).toContain("Đã ghi sổ");
+    expect(await textOf(page.getByTestId("recent-gifts"))).toContain("Đã ghi giảm 2.000.000 ₫");
     await screenshot(page, "correction-e2e-finance-vi");
 
     // The books: one reversing entry with the reason; the gift itself unchanged.

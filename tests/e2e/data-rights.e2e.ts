@@ -5,7 +5,7 @@ import { Donor } from "#models/donor.server";
 import { Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
 import { recordDonation } from "#services/money/donations";
-import { baseUrl, launchBrowser, screenshot } from "./browser";
+import { baseUrl, launchBrowser, screenshot, signIn } from "./browser";
 import { createAccount, createManagerWithProgramme } from "./db";
 
 const stamp = Date.now().toString(36);
@@ -68,11 +68,7 @@ describe("a donor takes back their name", () => {
     };
     expect(await ledgerText()).toContain("Võ Thị Thu");
 
-    await page.goto(`${baseUrl()}/login`);
-    await page.getByLabel("Email").fill(email);
-    await page.getByLabel("Mật khẩu").fill(PASSWORD);
-    await page.getByRole("button", { name: "Đăng nhập" }).click();
-    await page.waitForURL(`${baseUrl()}/account`);
+    await signIn(page, email, PASSWORD);
     await page.getByRole("link", { name: "Dữ liệu của tôi" }).click();
     await page.waitForURL(`${baseUrl()}/account/data`);
     await page.getByRole("heading", { name: "Dữ liệu cá nhân của bạn" }).waitFor();

@@ -1,21 +1,15 @@
 import mongoose from "mongoose";
-import type { Browser, Locator, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Programme } from "#models/programme.server";
 import { recordDonation } from "#services/money/donations";
 import { spentOfProgramme } from "#services/money/projections";
-import { baseUrl, launchBrowser, screenshot } from "./browser";
+import { baseUrl, launchBrowser, screenshot, signIn, textOf, PNG_1X1 } from "./browser";
 import { createManagerWithProgramme } from "./db";
 
 const stamp = Date.now().toString(36);
 const PASSWORD = "mat-khau-e2e-2026";
-// A 1×1 PNG: the photo of the invoice.
-const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
 
-/** Text of an element with no-break spaces (before ₫) as plain spaces. */
-async function text(locator: Locator) {
-  return ((await locator.textContent()) ?? "").replace(/\u00a0/g, " ");
-}
 
 /**
  * Money out (issue 12): a manager, in Vietnamese with JavaScript, records what the programme spent with
@@ -54,17 +48,13 @@ describe("a manager publishes what a programme spent", () => {
   });
 
   test("records an expenditure with its invoice, publishes it, and the spent and balance move", async () => {
-    await page.goto(`${baseUrl()}/login`);
-    await page.getByLabel("Email").fill(email);
-    await page.getByLabel("Mật khẩu").fill(PASSWORD);
-    await page.getByRole("button", { name: "Đăng nhập" }).click();
-    await page.waitForURL(`${baseUrl()}/account`);
+    await signIn(page, email, PASSWORD);
 
     await page.goto(`${baseUrl()}/manage/programmes/${programmeId}/finance`);
     await page.getByTestId("expenditures-link").click();
     await page.waitForURL(`${baseUrl()}/manage/programmes/${programmeId}/expenditures`);
     await page.getByRole("heading", { name: "Chi tiêu của chương trình" }).waitFor();
-    expect(await text(page.getByTestId("figure-balance"))).toContain("30.000.000 ₫");
+    expect(await textOf(page.getByTestId("figure-balance"))).toContain("30.000.000 ₫");
     await page.getByTestId("record-expenditure").click();
     await page.waitForURL(`${baseUrl()}/manage/programmes/${programmeId}/expenditures/new`);
     await page.getByRole("heading", { name: "Ghi khoản chi" }).waitFor();
@@ -77,7 +67,7 @@ describe("a manager publishes what a programme spent", () => {
     await page.getByLabel("Dòng ngân sách").selectOption("SACH");
     await page.getByLabel("Đơn vị / người nhận tiền").fill("Nhà sách Quảng Trị");
     await page.getByLabel("Nội dung chi").fill("Mua 100 cuốn sách thiếu nhi cho góc đọc");
-    await page.getByLabel(/^Chứng từ/).setInputFiles({ name: "hoa-don.png", mimeType: "image/png", buffer: PNG });
+    await page.getByLabel(/^Chứng từ/).setInputFiles({ name: "hoa-don.png", mimeType: "image/png", buffer: PNG_1X1 });
     await screenshot(page, "expenditures-e2e-form-vi");
     await page.getByRole("button", { name: "Lưu nháp" }).click();
     await page.waitForURL(`${baseUrl()}/manage/programmes/${programmeId}/expenditures`);
@@ -89,9 +79,9 @@ describe("a manager publishes what a programme spent", () => {
     await table.getByRole("button", { name: "Công bố" }).click();
     await page.getByText(/Đã công bố khoản chi 4\.500\.000\s₫/).waitFor();
     await page.getByTestId("figure-spent").getByText(/^4\.500\.000\s₫$/).waitFor();
-    expect(await text(page.getByTestId("figure-balance"))).toContain("25.500.000 ₫");
+    expect(await textOf(page.getByTestId("figure-balance"))).toContain("25.500.000 ₫");
     expect(await table.getByTestId("expenditure-state").first().textContent()).toBe("Đã công bố");
-    expect(await text(page.getByTestId("budget-lines-table"))).toContain("4.500.000 ₫");
+    expect(await textOf(page.getByTestId("budget-lines-table"))).toContain("4.500.000 ₫");
     await screenshot(page, "expenditures-e2e-list-vi");
     expect(await spentOfProgramme(programmeId)).toBe(4_500_000);
   });
@@ -101,9 +91,9 @@ describe("a manager publishes what a programme spent", () => {
     await visitor.goto(`${baseUrl()}/programmes/${slug}`);
     await visitor.getByTestId("language-switch").click();
     await visitor.getByRole("heading", { name: "Money spent" }).waitFor();
-    expect(await text(visitor.getByTestId("public-spent"))).toBe("₫4,500,000");
+    expect(await textOf(visitor.getByTestId("public-spent"))).toBe("₫4,500,000");
     const row = visitor.getByTestId("public-expenditures").getByRole("row", { name: /Nhà sách Quảng Trị/ });
-    expect(await text(row)).toContain("Mua 100 cuốn sách thiếu nhi cho góc đọc");
+    expect(await textOf(row)).toContain("Mua 100 cuốn sách thiếu nhi cho góc đọc");
     const href = await row.getByRole("link", { name: "File 1" }).getAttribute("href");
     const invoice = await visitor.request.get(`${baseUrl()}${href}`);
     expect(invoice.status()).toBe(200);

@@ -1,18 +1,14 @@
 import type { Browser, Page } from "playwright-core";
 import mongoose from "mongoose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { baseUrl, launchBrowser, screenshot } from "./browser";
+import { baseUrl, launchBrowser, screenshot, signIn } from "./browser";
 import { createAccount } from "./db";
 
 const stamp = Date.now();
 const PASSWORD = "mat-khau-e2e-2026";
 
 async function logIn(page: Page, email: string) {
-  await page.goto(`${baseUrl()}/login`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Mật khẩu").fill(PASSWORD);
-  await page.getByRole("button", { name: "Đăng nhập" }).click();
-  await page.waitForURL(`${baseUrl()}/account`);
+  await signIn(page, email, PASSWORD);
 }
 
 describe("a manager puts a programme up and a visitor finds it", () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Institution } from "#models/institution.server";
 import { Programme } from "#models/programme.server";
 import { User } from "#models/user.server";
-import { baseUrl, launchBrowser, screenshot } from "./browser";
+import { baseUrl, launchBrowser, screenshot, signIn } from "./browser";
 import { createAccount } from "./db";
 
 const stamp = Date.now().toString(36);
@@ -31,11 +31,7 @@ describe("programme management with JavaScript off", () => {
 
   test("errors come back next to their fields in Vietnamese; the corrected form saves a draft", async () => {
     const page = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
-    await page.goto(`${baseUrl()}/login`);
-    await page.getByLabel("Email").fill(email);
-    await page.getByLabel("Mật khẩu").fill(PASSWORD);
-    await page.getByRole("button", { name: "Đăng nhập" }).click();
-    await page.waitForURL(`${baseUrl()}/account`);
+    await signIn(page, email, PASSWORD);
     await page.goto(`${baseUrl()}/manage/programmes/new?institution=${institutionId}`);
     const title = `Lớp tiếng Tày cho thiếu nhi ${stamp}`;
     await page.getByLabel("Tên chương trình").fill(title);

@@ -1,19 +1,13 @@
 import mongoose from "mongoose";
 import { receivedOfProgramme } from "#services/money/projections";
-import type { Browser, Locator, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { baseUrl, launchBrowser, screenshot } from "./browser";
+import { baseUrl, launchBrowser, screenshot, signIn, textOf, PNG_1X1 } from "./browser";
 import { createManagerWithProgramme } from "./db";
 
 const stamp = Date.now().toString(36);
 const PASSWORD = "mat-khau-e2e-2026";
-// A 1×1 PNG: the photo of the hand-over.
-const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
 
-/** Text of an element with no-break spaces (before ₫) as plain spaces. */
-async function text(locator: Locator) {
-  return ((await locator.textContent()) ?? "").replace(/\u00a0/g, " ");
-}
 
 describe("a manager records an in-kind gift", () => {
   let browser: Browser;
@@ -41,14 +35,10 @@ describe("a manager records an in-kind gift", () => {
   });
 
   test("fills the form with an evidence photo, sees the gift on the finance page and the received total move", async () => {
-    await page.goto(`${baseUrl()}/login`);
-    await page.getByLabel("Email").fill(email);
-    await page.getByLabel("Mật khẩu").fill(PASSWORD);
-    await page.getByRole("button", { name: "Đăng nhập" }).click();
-    await page.waitForURL(`${baseUrl()}/account`);
+    await signIn(page, email, PASSWORD);
 
     await page.goto(`${baseUrl()}/manage/programmes/${programmeId}/finance`);
-    expect(await text(page.getByTestId("figure-received"))).toContain("Đã nhận0 ₫");
+    expect(await textOf(page.getByTestId("figure-received"))).toContain("Đã nhận0 ₫");
     await page.getByTestId("record-gift").click();
     await page.waitForURL(`${baseUrl()}/manage/programmes/${programmeId}/gifts/new`);
 
@@ -70,7 +60,7 @@ describe("a manager records an in-kind gift", () => {
     await page.getByText("Vui lòng ghi căn cứ định giá hiện vật").waitFor();
 
     await page.getByLabel("Căn cứ định giá").fill("Hóa đơn mua hàng số 0001234");
-    await page.getByLabel("Tệp chứng từ").setInputFiles({ name: "ban-giao.png", mimeType: "image/png", buffer: PNG });
+    await page.getByLabel("Tệp chứng từ").setInputFiles({ name: "ban-giao.png", mimeType: "image/png", buffer: PNG_1X1 });
     await screenshot(page, "gifts-e2e-form-vi");
     await page.getByRole("button", { name: "Ghi nhận khoản đóng góp" }).click();
     await page.waitForURL(`${baseUrl()}/manage/programmes/${programmeId}/finance`);

@@ -7,7 +7,7 @@ import { Institution } from "#models/institution.server";
 import { Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
 import { User } from "#models/user.server";
-import { baseUrl, launchBrowser, screenshot } from "./browser";
+import { baseUrl, launchBrowser, screenshot, signIn } from "./browser";
 import { createAccount } from "./db";
 import { markProgrammesChanged } from "#services/catalogue-index";
 import { recordDonation } from "#services/money/donations";
@@ -59,11 +59,7 @@ describe("J2 — a manager reconciles a bank statement", () => {
       `4,${vnDay(2)} 08:00:00,5204 - 44444,,"500.000","CT DEN:5124 ung ho som"`,
     ].join("\n");
     const futureReason = "Ngày giao dịch trong tương lai: chưa ghi nhận trước ngày đó.";
-    await page.goto(`${baseUrl()}/login`);
-    await page.getByLabel("Email").fill(email);
-    await page.getByLabel("Mật khẩu").fill(PASSWORD);
-    await page.getByRole("button", { name: "Đăng nhập" }).click();
-    await page.waitForURL(`${baseUrl()}/account`);
+    await signIn(page, email, PASSWORD);
     await page.goto(`${baseUrl()}/manage`);
     await page.getByRole("link", { name: "Đối soát sao kê ngân hàng" }).click();
     await page.waitForURL(/\/manage\/institutions\/[0-9a-f]{24}\/reconcile$/);

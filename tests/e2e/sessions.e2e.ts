@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { baseUrl, launchBrowser, screenshot } from "./browser";
+import { baseUrl, launchBrowser, screenshot, signIn } from "./browser";
 
 /** Two browsers of one person (JavaScript on, Vietnamese): the laptop ends the phone's session, then changes the password. */
 describe("sessions in the browser", () => {
@@ -25,11 +25,7 @@ describe("sessions in the browser", () => {
   });
 
   async function logIn(page: Page, pass: string) {
-    await page.goto(`${baseUrl()}/login`);
-    await page.getByLabel("Email").fill(email);
-    await page.getByLabel("Mật khẩu").fill(pass);
-    await page.getByRole("button", { name: "Đăng nhập" }).click();
-    await page.waitForURL(`${baseUrl()}/account`);
+    await signIn(page, email, pass);
   }
 
   test("see two sessions, end the other: the other browser is signed out on its next page", async () => {
