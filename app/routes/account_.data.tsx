@@ -7,7 +7,7 @@ import { formatDate, formatDateTime, formatVnd } from "#services/format";
 import { Field, FormError } from "~/components/forms";
 import { endSession, requireUser } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
-import { dataRequestsOf, eraseMe, personalData, withdrawPublicConsent } from "~/utils/data-rights.server";
+import { eraseMe, personalData, withdrawPublicConsent } from "~/utils/data-rights.server";
 import { formFailure, readFormData } from "~/utils/forms.server";
 import { getFixedT } from "~/utils/i18n.server";
 import { serviceFailure } from "~/utils/service-errors.server";
@@ -21,8 +21,9 @@ export const meta: MetaFunction = () => [{ title: "Dữ liệu của tôi · My 
  */
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  const [data, requests] = await Promise.all([personalData(user), dataRequestsOf(user)]);
-  return json({ data, requests, isDonor: user.role === "donor" }, { headers: { "Cache-Control": "private, no-store" } });
+  // The requests listed are the ones the data already holds (read once, with everything else).
+  const data = await personalData(user);
+  return json({ data, requests: data.requests, isDonor: user.role === "donor" }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -184,7 +185,7 @@ export default function MyDataPage() {
         ) : (
           <ul data-testid="data-requests">
             {requests.map((r) => (
-              <li key={r.id}>
+              <li key={`${r.kind}-${String(r.at)}`}>
                 {formatDateTime(r.at, lang)} — {t(`dataRights.requestKinds.${r.kind}`)}
               </li>
             ))}
