@@ -13,7 +13,7 @@ import { readById } from "./read-by-id";
  * first and the key after it, and a reader that finds no key (a crash between the two, data written
  * before keys existed) falls back to the query on the record's own field and writes the key it found.
  */
-export const LOOKUP_KINDS = ["programme-slug", "institution-slug", "pledge-ref", "donor-pledges", "user-pledges", "programme-expenditures", "user-data-requests"] as const;
+export const LOOKUP_KINDS = ["programme-slug", "institution-slug", "pledge-ref", "donor-pledges", "user-pledges", "programme-expenditures", "user-data-requests", "gift-day-amount"] as const;
 export type LookupKind = (typeof LOOKUP_KINDS)[number];
 
 const lookupSchema = new Schema(
@@ -21,11 +21,13 @@ const lookupSchema = new Schema(
     _id: { type: String, required: true },
     /** The records the key points at, oldest first. One for a unique key (slug, reference). */
     ids: { type: [Schema.Types.ObjectId], default: [] },
+    /** A capped list key that refused ids (the gifts of one day and amount past the cap; services/transparency/find-by-amount.ts). */
+    full: { type: Boolean },
   },
   { versionKey: false },
 );
 
-type LookupDoc = { _id: string; ids: Types.ObjectId[] };
+type LookupDoc = { _id: string; ids: Types.ObjectId[]; full?: boolean };
 export const Lookup = (mongoose.models.Lookup as mongoose.Model<LookupDoc> | undefined) ?? mongoose.model<LookupDoc>("Lookup", lookupSchema);
 
 export function lookupKey(kind: LookupKind, value: string | Types.ObjectId): string {

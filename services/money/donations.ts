@@ -20,6 +20,7 @@ import {
 } from "./projections";
 import { isDuplicateKeyError } from "#models/duplicate-key";
 import { insertValidated } from "#models/insert-validated";
+import { noteGiftForAmountKey } from "../transparency/gift-amount-keys";
 
 
 /**
@@ -160,6 +161,8 @@ export async function recordDonation(
     }
     if (!donation) throw new Error("donation vanished after insert");
     await bookDonation(donation, pledge);
+    // "Find my gift" by amount and day: its key follows off the gift's path (decision 0040).
+    noteGiftForAmountKey(donation);
     return {
       donationId: String(donation._id),
       receiptNumber: donation.receiptNumber,

@@ -17,6 +17,7 @@ import { completeStatementLines } from "../reconciliation";
 import { bookDonation } from "./donations";
 import { markExpendituresFromLedger } from "../expenditures";
 import { logAppender, publishCheckpoint } from "../transparency/log";
+import { addGiftsToAmountKeys, type KeyedGift } from "../transparency/gift-amount-keys";
 import { verifyLedgerChains } from "./ledger";
 import { catchUpProjections, markOverduePledges, readLedgerHead, repairLedgerHead, withInstitutionLock } from "./projections";
 
@@ -46,6 +47,8 @@ export type SweepReport = {
   headsRepaired: number;
   entriesProjected: number;
   giftsBooked: number;
+  /** Gifts added to their "find my gift" key by amount and day (a write lost when a process stopped; decision 0040). */
+  giftKeysAdded: number;
   statementLinesBooked: number;
   statementLinesMarked: number;
   expendituresMarked: number;
@@ -78,7 +81,7 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => undefined);
   const keep = leaseKeeper(options.holder ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`);
-  const report: SweepReport = { ran: false, since: null, headsRepaired: 0, entriesProjected: 0, giftsBooked: 0, statementLinesBooked: 0, statementLinesMarked: 0, expendituresMarked: 0, leavesLogged: 0, checkpoint: null, daily: null };
+  const report: SweepReport = { ran: false, since: null, headsRepaired: 0, entriesProjected: 0, giftsBooked: 0, giftKeysAdded: 0, statementLinesBooked: 0, statementLinesMarked: 0, expendituresMarked: 0, leavesLogged: 0, checkpoint: null, daily: null };
   if (!(await keep(now()))) return report;
   report.ran = true;
   const still = async () => {
@@ -134,12 +137,22 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
     await still();
     markProgrammeTotalsChanged([...programmesMoved]);
     await flushProgrammeTotals();
+    // The same read re-adds gifts to their keys by amount and day (one read by `_id` per key, a write only where one is missing).
+    const keyed: KeyedGift[] = [];
+    const addKeys = async () => {
+      if (keyed.length === 0) return;
+      await still();
+      report.giftKeysAdded += await addGiftsToAmountKeys(keyed.splice(0));
+    };
     for await (const donation of Donation.find({ createdAt: written }).lean().cursor()) {
+      keyed.push(donation);
+      if (keyed.length >= 500) await addKeys();
       if (await findLedgerEntryByKey(`donation:${donation.idempotencyKey}`)) continue;
       await still();
       await bookDonation(donation);
       report.giftsBooked += 1;
     }
+    await addKeys();
     // Certificate batches whose process stopped: closed, the rest left approved to be issued again.
     await closeInterruptedBatches();
     // 3. Statement lines stored as matched whose gift was never booked (and, daily, queued lines already booked).
