@@ -21,11 +21,15 @@ import receiptEn from "./locales/receipt.en.json";
 import receiptVi from "./locales/receipt.vi.json";
 import recognitionEn from "./locales/recognition.en.json";
 import recognitionVi from "./locales/recognition.vi.json";
+import reportsEn from "./locales/reports.en.json";
+import reportsVi from "./locales/reports.vi.json";
 import sessionsEn from "./locales/sessions.en.json";
 import sessionsVi from "./locales/sessions.vi.json";
 import dataRightsEn from "./locales/data-rights.en.json";
 import openDataEn from "./locales/open-data.en.json";
 import openDataVi from "./locales/open-data.vi.json";
+import ledgerEn from "./locales/ledger.en.json";
+import ledgerVi from "./locales/ledger.vi.json";
 import dataRightsVi from "./locales/data-rights.vi.json";
 import expendituresEn from "./locales/expenditures.en.json";
 import expendituresVi from "./locales/expenditures.vi.json";
@@ -53,8 +57,8 @@ export const i18nConfig = {
   defaultNS: "common",
   ns: ["common"],
   resources: {
-    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi, ...filesVi, ...mailVi, ...limitsVi, ...certificatesAdminVi, ...verifyVi, ...recognitionVi, ...transparencyVi, ...expendituresVi, ...dataRightsVi, ...openDataVi } },
-    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn, ...filesEn, ...mailEn, ...limitsEn, ...certificatesAdminEn, ...verifyEn, ...recognitionEn, ...transparencyEn, ...expendituresEn, ...dataRightsEn, ...openDataEn } },
+    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi, ...filesVi, ...mailVi, ...limitsVi, ...certificatesAdminVi, ...verifyVi, ...recognitionVi, ...transparencyVi, ...expendituresVi, ...dataRightsVi, ...openDataVi, ...ledgerVi } },
+    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn, ...filesEn, ...mailEn, ...limitsEn, ...certificatesAdminEn, ...verifyEn, ...recognitionEn, ...transparencyEn, ...expendituresEn, ...dataRightsEn, ...openDataEn, ...ledgerEn } },
   },
   interpolation: { escapeValue: false },
   react: { useSuspense: false },
