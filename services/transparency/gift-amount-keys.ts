@@ -1,4 +1,4 @@
-import type { Types } from "mongoose";
+import mongoose, { type Types } from "mongoose";
 import { Donation } from "#models/donation.server";
 import { upsertAgainIfRaced } from "#models/duplicate-key";
 import { Lookup, lookupKey } from "#models/lookup.server";
@@ -81,10 +81,11 @@ export function noteGiftForAmountKey(gift: KeyedGift): void {
 
 function writePending(): Promise<void> {
   return oneAtATime("find-by-amount:keys", async () => {
-    if (pending.size === 0) return;
+    pendingWrite = null;
+    // No connection (a script or test that has ended): kept, unwritten, for the next write; the sweeper adds them otherwise.
+    if (pending.size === 0 || mongoose.connection.readyState !== mongoose.ConnectionStates.connected) return;
     const gifts = [...pending.values()];
     pending = new Map();
-    pendingWrite = null;
     try {
       await addGiftsToAmountKeys(gifts);
     } catch (error) {
