@@ -88,7 +88,8 @@ export async function renderReportPdf(report: ReportDocument): Promise<Buffer> {
   });
 
   const left = MARGIN.left;
-  const bottom = () => FOOTER_RULE_Y - 8;
+  // pdfkit starts a new page by itself for text below the bottom margin: stay above it.
+  const bottom = () => PAGE.height - MARGIN.bottom - 1;
   const ensureSpace = (height: number): boolean => {
     if (doc.y + height <= bottom()) return false;
     doc.addPage();
@@ -101,8 +102,9 @@ export async function renderReportPdf(report: ReportDocument): Promise<Buffer> {
     ensureSpace(doc.heightOfString(nfc(s), { width: CONTENT_WIDTH, ...options }));
     doc.text(nfc(s), left, doc.y, { width: CONTENT_WIDTH, ...options });
   };
-  const heading = (s: string) => {
-    ensureSpace(70);
+  /** A section's title, kept with at least `keep` points of what follows. */
+  const heading = (s: string, keep = 70) => {
+    ensureSpace(keep);
     doc.y += 8;
     text(s, "bold", 11.5);
     doc.y += 3;
@@ -113,10 +115,10 @@ export async function renderReportPdf(report: ReportDocument): Promise<Buffer> {
   const rightX = left + CONTENT_WIDTH * 0.4;
   const rightWidth = CONTENT_WIDTH * 0.6;
   const top = doc.y;
-  const issuer = province ? ["UBND " + (provinceLabel ?? "").toUpperCase(), "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"] : ["BỘ VĂN HÓA, THỂ THAO", "VÀ DU LỊCH"];
+  const issuer = province ? ["UBND " + (provinceLabel ?? "").toUpperCase(), "SỞ VĂN HÓA, THỂ THAO\nVÀ DU LỊCH"] : ["BỘ VĂN HÓA, THỂ THAO", "VÀ DU LỊCH"];
   doc.font("regular").fontSize(10.5).fillColor(INK).text(nfc(issuer[0]!), left, top, { width: leftWidth, align: "center" });
   doc.font("bold").fontSize(10.5).text(nfc(issuer[1]!), left, doc.y, { width: leftWidth, align: "center" });
-  const issuerWidth = doc.font("bold").fontSize(10.5).widthOfString(nfc(issuer[1]!));
+  const issuerWidth = doc.font("bold").fontSize(10.5).widthOfString(nfc(issuer[1]!.split("\n").at(-1)!));
   const issuerRuleY = doc.y + 2;
   rule(issuerRuleY, left + leftWidth / 2 - Math.min(issuerWidth, 90) / 2, left + leftWidth / 2 + Math.min(issuerWidth, 90) / 2, INK, 0.7);
   doc.font("regular").fontSize(10).text(`Số: ${report.id}`, left, issuerRuleY + 6, { width: leftWidth, align: "center" });
@@ -204,7 +206,7 @@ export async function renderReportPdf(report: ReportDocument): Promise<Buffer> {
   const chartRows = province
     ? f.byType.map((row) => ({ label: INSTITUTION_TYPES.find((t) => t.slug === row.slug)?.vi ?? row.slug, received: row.received, spent: row.spent }))
     : f.byProvince.map((row) => ({ label: provinceName(row.slug) ?? row.slug, received: row.received, spent: row.spent }));
-  heading(province ? "II. BIỂU ĐỒ: TÀI TRỢ THEO LOẠI HÌNH THIẾT CHẾ" : "II. BIỂU ĐỒ: TÀI TRỢ THEO TỈNH, THÀNH PHỐ");
+  heading(province ? "II. BIỂU ĐỒ: TÀI TRỢ THEO LOẠI HÌNH THIẾT CHẾ" : "II. BIỂU ĐỒ: TÀI TRỢ THEO TỈNH, THÀNH PHỐ", Math.min(chartHeight(chartRows.length) + 30, bottom() - MARGIN.top));
   drawBars(chartRows);
 
   if (!province) {
@@ -284,7 +286,6 @@ export async function renderReportPdf(report: ReportDocument): Promise<Buffer> {
       : "Số liệu được tính từ sổ cái công khai của Góp Sức.",
     "regular",
     9.5,
-    { align: "justify" },
   );
   ensureSpace(80);
   doc.y += 10;
@@ -307,6 +308,10 @@ export async function renderReportPdf(report: ReportDocument): Promise<Buffer> {
   return finished;
 
   /** Bars of received (and spent beneath, thinner) per row, with a scale and the amounts at the bars' ends. */
+  function chartHeight(rows: number) {
+    return rows * (rows > 10 ? 13 : 22) + 26;
+  }
+
   function drawBars(rows: Array<{ label: string; received: number; spent: number }>) {
     const rowHeight = rows.length > 10 ? 13 : 22;
     const labelWidth = 92;
