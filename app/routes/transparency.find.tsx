@@ -178,7 +178,9 @@ function FindByAmount() {
                   {result.gifts.map((g) => (
                     <tr key={g.receiptNumber}>
                       <th scope="row">
-                        <Link to={`/receipts/${g.receiptNumber}`}>{g.receiptNumber}</Link>
+                        <Link to={`/receipts/${g.receiptNumber}`} className="reference">
+                          {g.receiptNumber}
+                        </Link>
                       </th>
                       <td>{g.programme ? <Link to={`/programmes/${g.programme.slug}`}>{g.programme.title}</Link> : "—"}</td>
                       <td>{formatDateTime(g.receivedAt, lang)}</td>

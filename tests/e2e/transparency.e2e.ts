@@ -6,6 +6,7 @@ import { Institution } from "#models/institution.server";
 import { recordDonation } from "#services/money/donations";
 import { runSweep, SWEEPER_LEASE_MS } from "#services/money/sweeper";
 import { openNote, parseCheckpoint, rawPublicKey } from "#services/transparency/checkpoint";
+import { flushGiftAmountKeys } from "#services/transparency/gift-amount-keys";
 import { configureLogSigner } from "#services/transparency/log";
 import { leafHash, verifyInclusion } from "#services/transparency/merkle";
 import { parseVerifierKey } from "../../scripts/lib/ledger-verifier";
@@ -21,6 +22,8 @@ import { connectE2eDatabase, createManagerWithProgramme } from "./db";
 const stamp = Date.now().toString(36);
 let browser: Browser;
 let receiptNumber = "";
+/** A gift found by its amount and day (decision 0040): an amount no other test gives, received late on 15/11/2026 in Vietnam. */
+const byAmount = { amount: 1_000_000 + (Date.now() % 900) * 1000 + 100_000, receivedAt: new Date("2026-11-15T23:10:00+07:00"), receiptNumber: "", title: `Sách cho Quảng Trị ${stamp}` };
 
 describe("the transparency log in the browser", () => {
   beforeAll(async () => {
@@ -38,6 +41,9 @@ describe("the transparency log in the browser", () => {
     const institution = (await Institution.findById(programme.institutionId).lean())!;
     const gift = await recordDonation({ idempotencyKey: `e2e-log-${stamp}`, programmeId: programme._id, institutionId: institution._id, method: "cash", amount: 1_250_000, receivedAt: new Date(), reference: `PT-${stamp}` });
     receiptNumber = gift.receiptNumber;
+    const found = await recordDonation({ idempotencyKey: `e2e-amount-${stamp}`, programmeId: programme._id, institutionId: institution._id, method: "bank_transfer", amount: byAmount.amount, receivedAt: byAmount.receivedAt, reference: `CK-${stamp}` });
+    byAmount.receiptNumber = found.receiptNumber;
+    await flushGiftAmountKeys(); // its key by amount and day follows the gift off its path
     // The sweep that adds it to the log, signed with the server's key (the server's own sweeper does the
     // same every five minutes; one instance holds a lease term, so a free term is taken).
     configureLogSigner({ appUrl: baseUrl(), privateKey: createPrivateKey(inject("signingKey")) });
@@ -57,7 +63,7 @@ describe("the transparency log in the browser", () => {
     // "Find my gift": the donor types the receipt number as printed (lower case, spaces around it).
     await page.goto(`${baseUrl()}/transparency/find`);
     await page.getByLabel("Số biên nhận hoặc mã chuyển khoản").fill(` ${receiptNumber.toLowerCase()} `);
-    await page.getByRole("button", { name: "Tìm" }).click();
+    await page.getByRole("button", { name: "Tìm", exact: true }).click();
     await page.waitForURL(`${baseUrl()}/receipts/${receiptNumber}`);
     const inLog = page.getByTestId("receipt-in-log");
     // Waits for the receipt page to render (the address changes before the new page is drawn).
@@ -91,7 +97,7 @@ describe("the transparency log in the browser", () => {
     await page.getByTestId("language-switch").click();
     await page.getByRole("heading", { name: "Find my gift" }).waitFor();
     await page.getByLabel("Receipt number or transfer reference").fill("R-0000000000000000");
-    await page.getByRole("button", { name: "Find" }).click();
+    await page.getByRole("button", { name: "Find", exact: true }).click();
     await expect(page.getByTestId("find-none").textContent()).resolves.toBe("No gift has this number. Please check the receipt number or transfer reference.");
     await page.getByRole("link", { name: "A ledger anyone can check" }).click();
     await page.waitForURL(`${baseUrl()}/transparency/ledger`);
@@ -100,5 +106,53 @@ describe("the transparency log in the browser", () => {
     await page.getByRole("heading", { name: "How to check it yourself" }).waitFor();
     expect(Number((await page.getByTestId("checkpoint-size").textContent())!.replace(/\D/g, ""))).toBeGreaterThanOrEqual(1);
     await screenshot(page, "transparency-ledger-en-nojs");
+  });
+
+  test("Vietnamese, JavaScript on: a donor without a receipt number finds their gift by the amount and the day, then opens its receipt", async () => {
+    const page = await (await browser.newContext({ locale: "vi-VN" })).newPage();
+    await page.goto(`${baseUrl()}/transparency/find`);
+    await page.getByRole("heading", { name: "Tìm theo số tiền và ngày" }).waitFor();
+    // Without the day first: told so, in Vietnamese.
+    await page.getByLabel("Số tiền (đồng)").fill(byAmount.amount.toLocaleString("de-DE")); // "1.357.000", as Vietnamese write it
+    await page.getByRole("button", { name: "Tìm theo số tiền" }).click();
+    await expect(page.getByTestId("date-error").textContent()).resolves.toBe("Vui lòng chọn ngày nhận.");
+    await page.getByLabel("Ngày nhận").fill("2026-11-15");
+    await page.getByRole("button", { name: "Tìm theo số tiền" }).click();
+    const table = page.getByTestId("find-by-amount-gifts");
+    await table.waitFor();
+    const heading = await page.getByTestId("find-by-amount-result").getByRole("heading").textContent();
+    expect(heading!.replace(/\s/g, " ")).toBe(`Các khoản ${byAmount.amount.toLocaleString("de-DE")} ₫ nhận ngày 15/11/2026`);
+    expect(await table.locator("tbody tr").count()).toBe(1);
+    const row = table.locator("tbody tr").first();
+    await expect(row.textContent()).resolves.toContain(byAmount.title);
+    await expect(row.textContent()).resolves.toContain("23:10 15/11/2026");
+    await screenshot(page, "find-by-amount-vi");
+    await row.getByRole("link", { name: byAmount.receiptNumber }).click();
+    await page.waitForURL(`${baseUrl()}/receipts/${byAmount.receiptNumber}`);
+    await expect(page.getByTestId("receipt-number").textContent()).resolves.toBe(byAmount.receiptNumber);
+  });
+
+  test("English, JavaScript off: the same gift found by the amount typed with 'VND' and the day, and a day not yet come is refused", async () => {
+    const page = await (await browser.newContext({ javaScriptEnabled: false, locale: "en-GB" })).newPage();
+    await page.goto(`${baseUrl()}/transparency/find`);
+    await page.getByTestId("language-switch").click();
+    await page.getByRole("heading", { name: "Find by amount and day" }).waitFor();
+    await page.getByLabel("Amount (đồng)").fill(`${byAmount.amount.toLocaleString("en-GB")} VND`);
+    await page.getByLabel("Day received").fill("2099-01-01");
+    await page.getByRole("button", { name: "Find by amount" }).click();
+    await expect(page.getByTestId("date-error").textContent()).resolves.toBe("This day has not come yet. Choose today or an earlier day.");
+    await page.getByLabel("Day received").fill("2026-11-15");
+    await page.getByRole("button", { name: "Find by amount" }).click();
+    const table = page.getByTestId("find-by-amount-gifts");
+    await table.waitFor();
+    const heading = await page.getByTestId("find-by-amount-result").getByRole("heading").textContent();
+    expect(heading!.replace(/\s/g, " ")).toBe(`Gifts of ₫${byAmount.amount.toLocaleString("en-GB")} received on 15 Nov 2026`);
+    const row = table.locator("tbody tr").first();
+    expect(await table.locator("tbody tr").count()).toBe(1);
+    await expect(row.textContent()).resolves.toContain(byAmount.title);
+    await screenshot(page, "find-by-amount-en-nojs");
+    await row.getByRole("link", { name: byAmount.receiptNumber }).click();
+    await page.waitForURL(`${baseUrl()}/receipts/${byAmount.receiptNumber}`);
+    await expect(page.getByTestId("receipt-number").textContent()).resolves.toBe(byAmount.receiptNumber);
   });
 });
