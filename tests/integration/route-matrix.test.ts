@@ -690,6 +690,48 @@ const MATRIX: Record<string, Row> = {
     ],
     action: NO_ACTION,
   },
+  "reports._index": {
+    loader: [
+      { name: "prepare a report (officers: their scopes)", path: () => "/reports", expect: signedIn(FORBIDDEN, { officerOther: OK, ministry: OK, admin: OK }), hidden: (w) => publicSecrets(w) },
+      { name: "another province's unpublished figures", path: () => "/reports?kind=annual&year=2026&scope=ha-noi", expect: signedIn(FORBIDDEN, { ministry: OK, admin: OK }) },
+    ],
+    action: [
+      { name: "publish Cần Thơ's annual report (then: a second edition needs a reason)", path: () => "/reports", fields: () => ({ kind: "annual", year: "2026", scope: "can-tho", reason: "" }), expect: signedIn(FORBIDDEN, { officerOther: to(/^\/transparency\/reports\/annual-2026-can-tho-e1$/), ministry: BAD, admin: BAD }) },
+      { name: "publish Hà Nội's annual report", path: () => "/reports", fields: () => ({ kind: "annual", year: "2026", scope: "ha-noi", reason: "" }), expect: signedIn(FORBIDDEN, { ministry: to(/^\/transparency\/reports\/annual-2026-ha-noi-e1$/), admin: BAD }) },
+    ],
+  },
+  "reports.indicators": {
+    loader: [{ name: "the indicators' targets", path: () => "/reports/indicators", expect: signedIn(FORBIDDEN, { ministry: OK, admin: OK }) }],
+    action: [{ name: "set a target to what it is", path: () => "/reports/indicators", fields: () => ({ "targets.provincial-public-libraries.y2025": "100", "targets.provincial-public-libraries.y2030": "100" }), expect: signedIn(FORBIDDEN, { ministry: to(/^\/reports\/indicators$/), admin: to(/^\/reports\/indicators$/) }) }],
+  },
+  "manage.institutions.$id.learning": {
+    loader: [
+      { name: "institution A's lifelong-learning year", path: (w) => `/manage/institutions/${w.instA}/learning?year=2026`, params: (w) => ({ id: w.instA }), expect: signedIn(FORBIDDEN, { managerA: OK, admin: OK }) },
+      { name: "not an id", path: () => "/manage/institutions/x/learning", params: () => ({ id: "x" }), expect: signedIn(NOT_FOUND) },
+    ],
+    action: [
+      { name: "record institution A's year", path: (w) => `/manage/institutions/${w.instA}/learning`, params: (w) => ({ id: w.instA }), fields: () => ({ year: "2026", sector: "public", services: ["reading", "talks"], learners: "120", visitors: "0" }), expect: signedIn(FORBIDDEN, { managerA: to(/^\/manage\/institutions\/[0-9a-f]{24}\/learning\?year=2026$/), admin: to(/^\/manage\/institutions\/[0-9a-f]{24}\/learning\?year=2026$/) }) },
+      { name: "a year out of the plan (refused, nothing written)", path: (w) => `/manage/institutions/${w.instA}/learning`, params: (w) => ({ id: w.instA }), fields: () => ({ year: "1999", sector: "public", learners: "1", visitors: "0" }), expect: signedIn(FORBIDDEN, { managerA: BAD, admin: BAD }) },
+    ],
+  },
+  "transparency.reports._index": {
+    loader: [{ name: "published reports (public)", path: () => "/transparency/reports", expect: everyone(OK), hidden: (w) => publicSecrets(w) }],
+    action: NO_ACTION,
+  },
+  "transparency.reports.$id": {
+    loader: [
+      { name: "a report never published", path: () => "/transparency/reports/annual-2023-national-e1", params: () => ({ id: "annual-2023-national-e1" }), expect: everyone(NOT_FOUND) },
+      { name: "not a report id", path: () => "/transparency/reports/x", params: () => ({ id: "x" }), expect: everyone(NOT_FOUND) },
+    ],
+    action: NO_ACTION,
+  },
+  "transparency.reports.$id_.$format": {
+    loader: [
+      { name: "the PDF of a report never published", path: () => "/transparency/reports/annual-2023-national-e1/pdf", params: () => ({ id: "annual-2023-national-e1", format: "pdf" }), expect: everyone(NOT_FOUND) },
+      { name: "a format that is not offered", path: () => "/transparency/reports/annual-2023-national-e1/exe", params: () => ({ id: "annual-2023-national-e1", format: "exe" }), expect: everyone(NOT_FOUND) },
+    ],
+    action: NO_ACTION,
+  },
   "transparency.ledger": {
     loader: [{ name: "the ledger's checkpoint, key and chains (public)", path: () => "/transparency/ledger", expect: everyone(OK) }],
     action: NO_ACTION,
