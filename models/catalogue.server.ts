@@ -336,6 +336,8 @@ export async function pledgedInKindQuantities(programmeId: string): Promise<Arra
 
 export type LedgerDonationRow = {
   id: string;
+  /** The gift's public receipt page (/receipts/<number>). */
+  receiptNumber?: string;
   amount: number;
   receivedAt: Date;
   method: string;
@@ -346,10 +348,10 @@ export type LedgerDonationRow = {
   donor: { kind: DonorKind; name: string | null; erased: boolean } | null;
 };
 
-const LEDGER_DONATION_FIELDS = "amount receivedAt method donorId pledgeId donorSnapshot";
+const LEDGER_DONATION_FIELDS = "amount receivedAt method donorId pledgeId donorSnapshot receiptNumber";
 /** What the public ledger reads of a gift, its pledge and its donor: what ledgerDonationRow takes. */
 type RowInputs = Parameters<typeof ledgerDonationRow>;
-type LedgerDonation = RowInputs[0] & { _id: Types.ObjectId; donorId?: Types.ObjectId | null; pledgeId?: Types.ObjectId | null };
+type LedgerDonation = RowInputs[0] & { _id: Types.ObjectId; donorId?: Types.ObjectId | null; pledgeId?: Types.ObjectId | null; receiptNumber?: string };
 type LedgerPledge = NonNullable<RowInputs[1]> & { _id: Types.ObjectId };
 type LedgerDonor = NonNullable<RowInputs[2]> & { _id: Types.ObjectId };
 
@@ -367,12 +369,22 @@ export async function findLedgerDonations(
   const size = Math.max(1, Math.min(limit, MAX_LEDGER_ROWS));
   // The programme's gifts as the books keep them (services/money/projections.ts: a count and the latest ids,
   // read by `_id`), each gift by `_id`; the query on the donations only for a database without them.
-  const [donations, total] = kept
-    ? [(await Promise.all(kept.ids.slice(0, size).map((gift) => readById<LedgerDonation>(Donation, gift, LEDGER_DONATION_FIELDS)))).filter((d): d is LedgerDonation => d !== null), kept.total]
-    : await Promise.all([
-        Donation.find({ programmeId: id }).select(LEDGER_DONATION_FIELDS).sort({ receivedAt: -1, _id: -1 }).limit(size).lean<LedgerDonation[]>(),
-        Donation.countDocuments({ programmeId: id }),
-      ]);
+  if (kept) return { rows: await ledgerDonationsByIds(kept.ids.slice(0, size)), total: kept.total };
+  const [donations, total] = await Promise.all([
+    Donation.find({ programmeId: id }).select(LEDGER_DONATION_FIELDS).sort({ receivedAt: -1, _id: -1 }).limit(size).lean<LedgerDonation[]>(),
+    Donation.countDocuments({ programmeId: id }),
+  ]);
+  return { rows: await withConsent(donations), total };
+}
+
+/** Gifts by `_id` (each one read; a gift not found is left out), in the order given, as the public rules need them. */
+export async function ledgerDonationsByIds(ids: Types.ObjectId[]): Promise<LedgerDonationRow[]> {
+  const donations = await Promise.all(ids.map((gift) => readById<LedgerDonation>(Donation, gift, LEDGER_DONATION_FIELDS)));
+  return withConsent(donations.filter((d): d is LedgerDonation => d !== null));
+}
+
+/** The gifts with their pledges' visibility and consent and their donors' kind, name and erasure. */
+async function withConsent(donations: LedgerDonation[]): Promise<LedgerDonationRow[]> {
   const pledgeIds = [...new Set(donations.map((d) => d.pledgeId).filter(Boolean).map(String))];
   const donorIds = [...new Set(donations.map((d) => d.donorId).filter(Boolean).map(String))];
   // One read by `_id` each (at most MAX_LEDGER_ROWS of each), not `$in`: FerretDB v1 serves only an
@@ -386,9 +398,9 @@ export async function findLedgerDonations(
   const rows = donations.map((donation): LedgerDonationRow => {
     const pledge = donation.pledgeId ? pledgeById.get(String(donation.pledgeId)) : undefined;
     const donor = donation.donorId ? donorById.get(String(donation.donorId)) : undefined;
-    return ledgerDonationRow(donation, pledge, donor);
+    return { ...ledgerDonationRow(donation, pledge, donor), ...(donation.receiptNumber ? { receiptNumber: donation.receiptNumber } : {}) };
   });
-  return { rows, total };
+  return rows;
 }
 
 /**

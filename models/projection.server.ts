@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import mongoose, { Schema, Types } from "mongoose";
 import { upsertAgainIfRaced } from "./duplicate-key";
+import { LEDGER_ENTRY_KINDS, LEDGER_SOURCE_TYPES, type LedgerEntryKind, type LedgerSourceType } from "./ledger-entry.server";
 
 /**
  * What the books say, kept ready to read by `_id` (decision 0011): the head of each institution's
@@ -37,14 +38,21 @@ export type LedgerHeadDoc = { _id: Types.ObjectId; sequence: number; hash: strin
 export const LedgerHead =
   (mongoose.models.LedgerHead as mongoose.Model<LedgerHeadDoc> | undefined) ?? mongoose.model<LedgerHeadDoc>("LedgerHead", ledgerHeadSchema);
 
-export const PROJECTION_KINDS = ["received", "paid", "reversed", "inkind", "spent"] as const;
+export const PROJECTION_KINDS = ["received", "paid", "reversed", "inkind", "spent", "ledger"] as const;
 export type ProjectionKind = (typeof PROJECTION_KINDS)[number];
 
 /**
  * A running total: `_id` is "<kind>:<id>" — received:<programme> (with how many gifts, and the latest
  * ones for the public ledger), paid:<pledge> (with its gifts), reversed:<ledger entry>; inkind:<programme>
  * (goods pledged, per item: kept from pledges, not the ledger); spent:<programme> (its published
- * expenditures less their reversals: negative).
+ * expenditures less their reversals: negative); ledger:<programme>:<n> (page n of the programme's public
+ * ledger: LEDGER_PAGE_ROWS entries in chain order, with the balance before them — decision 0039).
+ *
+ * received:<programme> also keeps the programme's whole ledger as it grows: every entry of the programme
+ * (money in and money out) is counted there in chain order (`through`), its total moving only with money
+ * in; the rows after the last full page are its `ledger`, `ledgerPages` full pages come before them, and
+ * `ledgerOpening` is the balance before its first row. When a page fills it is written as its own
+ * document (its `_id` deterministic, so writing it again is a duplicate key) and the tail starts again.
  */
 const projectionSchema = new Schema(
   {
@@ -63,6 +71,12 @@ const projectionSchema = new Schema(
      * sub-documents made that 19 ms, as one string 5 ms (decision 0015).
      */
     recent: { type: String, default: undefined },
+    /** received: the rows after the last full ledger page; ledger:<programme>:<n>: that page's rows (encodeLedgerRows). */
+    ledger: { type: String, default: undefined },
+    /** received: how many full ledger pages come before `ledger`. */
+    ledgerPages: { type: Number, default: undefined },
+    /** received: the balance before `ledger`'s first row; ledger:<programme>:<n>: before the page's first row. */
+    ledgerOpening: { type: Number, default: undefined },
     /** inkind: quantity pledged per item. */
     items: { type: [new Schema({ item: { type: String, required: true }, quantity: { type: Number, required: true } }, { _id: false })], default: undefined },
   },
@@ -70,7 +84,51 @@ const projectionSchema = new Schema(
 );
 export const RECENT_GIFTS_KEPT = 100;
 export type RecentGift = { id: Types.ObjectId; at: Date };
-export type ProjectionDoc = { _id: string; total: number; through: number; institutionId: Types.ObjectId; gifts?: number; recent?: string; items?: Array<{ item: string; quantity: number }> };
+export type ProjectionDoc = {
+  _id: string;
+  total: number;
+  through: number;
+  institutionId: Types.ObjectId;
+  gifts?: number;
+  recent?: string;
+  ledger?: string;
+  ledgerPages?: number;
+  ledgerOpening?: number;
+  items?: Array<{ item: string; quantity: number }>;
+};
+
+/** Entries on one stored page of a programme's ledger. */
+export const LEDGER_PAGE_ROWS = 100;
+
+/** One entry of a programme's public ledger, as its pages keep it: what the entry is, nothing personal. */
+export type LedgerRow = { sequence: number; kind: LedgerEntryKind; amount: number; at: Date; entryId: Types.ObjectId; sourceType: LedgerSourceType; sourceId: Types.ObjectId | null };
+
+/**
+ * Ledger rows as one string (as `recent`, for the same reason): per row `<sequence>.<kind>.<amount>.<when,
+ * ms>.<source type>.<entry id>.<source id or empty>`, numbers in base 36, kinds and source types by their
+ * place in LEDGER_ENTRY_KINDS and LEDGER_SOURCE_TYPES (lists only ever appended to); rows separated by spaces.
+ */
+export function encodeLedgerRows(rows: LedgerRow[]): string {
+  return rows
+    .map((r) => [r.sequence.toString(36), LEDGER_ENTRY_KINDS.indexOf(r.kind).toString(36), r.amount.toString(36), r.at.getTime().toString(36), LEDGER_SOURCE_TYPES.indexOf(r.sourceType).toString(36), String(r.entryId), r.sourceId ? String(r.sourceId) : ""].join("."))
+    .join(" ");
+}
+
+export function decodeLedgerRows(stored: string | undefined | null): LedgerRow[] {
+  if (!stored) return [];
+  return stored.split(" ").map((item) => {
+    const [sequence, kind, amount, at, sourceType, entryId, sourceId] = item.split(".") as [string, string, string, string, string, string, string];
+    return {
+      sequence: parseInt(sequence, 36),
+      kind: LEDGER_ENTRY_KINDS[parseInt(kind, 36)]!,
+      amount: parseInt(amount, 36),
+      at: new Date(parseInt(at, 36)),
+      sourceType: LEDGER_SOURCE_TYPES[parseInt(sourceType, 36)]!,
+      entryId: new Types.ObjectId(entryId),
+      sourceId: sourceId ? new Types.ObjectId(sourceId) : null,
+    };
+  });
+}
 
 /**
  * A list of gifts as stored in a total's `recent`: `<when received, ms since 1970 in base 36>.<gift id,

@@ -263,6 +263,11 @@ export default function ProgrammePage() {
             {ledger.total > ledger.entries.length ? (
               <p className="muted">{t("programmePage.ledger.more", { shown: ledger.entries.length, total: ledger.total })}</p>
             ) : null}
+            <p>
+              <Link to={`/programmes/${programme.slug}/ledger`} data-testid="open-ledger">
+                {t("programmeLedger.open")}
+              </Link>
+            </p>
           </section>
 
           <section aria-labelledby="spending-title" data-testid="spending">

@@ -3,7 +3,7 @@ import mongoose, { type Types } from "mongoose";
 import { GENESIS_HASH, LedgerEntry, findLedgerHead, type LedgerEntryDoc } from "#models/ledger-entry.server";
 import { Pledge, type PledgeDoc, type PledgeState } from "#models/pledge.server";
 import { Programme, RECEIVED_KINDS, copyReceivedTotal } from "#models/programme.server";
-import { LedgerHead, Meta, Projection, RECENT_GIFTS_KEPT, Rollup, decodeRecentGifts, encodeRecentGifts, hasLegacyIds, isEmbeddedDatabase, projectionKey, type InPeriod, type LedgerHeadDoc, type ProjectionDoc, type ProjectionKind, type RecentGift, type RollupDoc } from "#models/projection.server";
+import { LEDGER_PAGE_ROWS, LedgerHead, Meta, Projection, RECENT_GIFTS_KEPT, Rollup, decodeLedgerRows, decodeRecentGifts, encodeLedgerRows, encodeRecentGifts, hasLegacyIds, isEmbeddedDatabase, projectionKey, type InPeriod, type LedgerHeadDoc, type ProjectionDoc, type ProjectionKind, type RecentGift, type RollupDoc } from "#models/projection.server";
 import { Institution } from "#models/institution.server";
 import { PROVINCE_SLUGS } from "#models/reference/provinces";
 import { isDuplicateKeyError, upsertAgainIfRaced } from "#models/duplicate-key";
@@ -17,7 +17,8 @@ import { oneAtATime } from "../one-at-a-time";
 /**
  * The books' running totals, kept by `_id` so that recording a gift and reading a total cost the same
  * at 100 entries and at a million (decision 0011). The ledger (services/money/ledger.ts) is the truth:
- *   received:<programme>  Σ of the programme's entries of RECEIVED_KINDS (money and value in, less reversals)
+ *   received:<programme>  Σ of the programme's entries of RECEIVED_KINDS (money and value in, less reversals),
+ *                         and its whole public ledger, money out too, page by page (ledger:<programme>:<n>)
  *   paid:<pledge>         Σ of the entries that pay the pledge
  *   reversed:<entry>      Σ of the refunds and corrections of one gift's entry (negative)
  * and the copies shown everywhere: a programme's receivedTotal, a pledge's instalments and
@@ -45,11 +46,15 @@ export async function ledgerSum(match: Record<string, unknown>): Promise<number>
 /** Ledger kinds that are a gift (the public ledger lists them; reversals are not gifts). */
 const GIFT_KINDS = ["donation_received", "in_kind_received", "volunteer_hours"];
 
-type ProjectedEntry = Pick<LedgerEntryDoc, "sequence" | "amount" | "institutionId" | "kind" | "programmeId" | "pledgeId" | "reversesEntryId" | "sourceType" | "sourceId" | "occurredAt" | "donorId">;
+type ProjectedEntry = Pick<LedgerEntryDoc, "_id" | "sequence" | "amount" | "institutionId" | "kind" | "programmeId" | "pledgeId" | "reversesEntryId" | "sourceType" | "sourceId" | "occurredAt" | "donorId">;
 
-function projectionsOf(entry: Omit<ProjectedEntry, "sequence" | "amount" | "institutionId" | "occurredAt">): Array<{ kind: ProjectionKind; id: Types.ObjectId }> {
+/** Whether an entry is money (or value) in: what a programme's received total counts. */
+const isMoneyIn = (entry: Pick<ProjectedEntry, "kind">) => (RECEIVED_KINDS as readonly string[]).includes(entry.kind);
+
+function projectionsOf(entry: Omit<ProjectedEntry, "_id" | "sequence" | "amount" | "institutionId" | "occurredAt">): Array<{ kind: ProjectionKind; id: Types.ObjectId }> {
   const keys: Array<{ kind: ProjectionKind; id: Types.ObjectId }> = [];
-  if ((RECEIVED_KINDS as readonly string[]).includes(entry.kind)) keys.push({ kind: "received", id: entry.programmeId });
+  // Every entry of a programme is on its public ledger (kept with its received total); money out does not move that total.
+  if (entry.programmeId) keys.push({ kind: "received", id: entry.programmeId });
   if (entry.pledgeId) keys.push({ kind: "paid", id: entry.pledgeId });
   if (entry.reversesEntryId) keys.push({ kind: "reversed", id: entry.reversesEntryId });
   if (entry.sourceType === "expenditure") keys.push({ kind: "spent", id: entry.programmeId });
@@ -129,6 +134,36 @@ const isGift = (entry: Pick<ProjectedEntry, "kind" | "sourceType" | "sourceId">)
 
 type StoredTotal = Omit<ProjectionDoc, "_id">;
 
+const ledgerRowOf = (entry: ProjectedEntry) => ({ sequence: entry.sequence, kind: entry.kind, amount: entry.amount, at: new Date(entry.occurredAt), entryId: entry._id, sourceType: entry.sourceType, sourceId: entry.sourceId ?? null });
+
+/** A full page of a programme's ledger, as stored: `total` is Σ of its rows, `through` its last row's sequence. */
+function ledgerPageDocument(programmeId: Types.ObjectId, page: number, institutionId: Types.ObjectId, opening: number, rows: string) {
+  const decoded = decodeLedgerRows(rows);
+  return {
+    _id: projectionKey("ledger", `${String(programmeId)}:${page}`),
+    total: decoded.reduce((sum, r) => sum + r.amount, 0),
+    through: decoded.at(-1)?.sequence ?? 0,
+    institutionId: oid(institutionId),
+    ledger: rows,
+    ledgerOpening: opening,
+  };
+}
+
+/**
+ * A programme's ledger after one more entry (decision 0039): its row added to the tail kept on the received
+ * total; a full tail becomes a page of its own (returned, to be written first) and the row starts the next.
+ */
+function withLedgerRow(doc: Pick<StoredTotal, "ledger" | "ledgerPages" | "ledgerOpening"> | null, entry: ProjectedEntry) {
+  const row = encodeLedgerRows([ledgerRowOf(entry)]);
+  const tail = doc?.ledger ?? "";
+  const pages = doc?.ledgerPages ?? 0;
+  const opening = doc?.ledgerOpening ?? 0;
+  const rows = tail ? tail.split(" ").length : 0;
+  if (rows < LEDGER_PAGE_ROWS) return { page: null, tail: { ledger: tail ? `${tail} ${row}` : row, ledgerPages: pages, ledgerOpening: opening } };
+  const page = ledgerPageDocument(entry.programmeId, pages, entry.institutionId, opening, tail);
+  return { page, tail: { ledger: row, ledgerPages: pages + 1, ledgerOpening: opening + page.total } };
+}
+
 /**
  * The running totals as this process last wrote them (embedded database only): a count then goes
  * straight to its write, without reading the total first. Trusted only for an entry appended after this
@@ -164,7 +199,17 @@ async function count(kind: ProjectionKind, id: Types.ObjectId, entry: ProjectedE
         if (copy) await copy(doc.total);
         return doc.total;
       }
-      const written: StoredTotal = { total: (doc?.total ?? 0) + entry.amount, through: entry.sequence, institutionId: oid(entry.institutionId) };
+      const adds = kind !== "received" || isMoneyIn(entry);
+      const written: StoredTotal = { total: (doc?.total ?? 0) + (adds ? entry.amount : 0), through: entry.sequence, institutionId: oid(entry.institutionId) };
+      if (kind === "received") {
+        // The programme's ledger: a page that fills is written before the total that points past it (its `_id`
+        // is its place, so after a crash between the two it is written again as a duplicate key, unchanged).
+        const { page, tail } = withLedgerRow(doc, entry);
+        Object.assign(written, tail);
+        if (page) await oneWriter(() => Projection.collection.insertOne(page as never)).catch((error: unknown) => {
+          if (!isDuplicateKeyError(error)) throw error;
+        });
+      }
       if (kind === "received" || kind === "paid") {
         const gift = isGift(entry);
         const recent = decodeRecentGifts(doc?.recent);
@@ -550,7 +595,7 @@ export async function catchUpProjections(head: LedgerHeadDoc): Promise<LedgerHea
   return { ...head, projectedThrough: head.sequence };
 }
 
-type Tally = { total: number; through: number; institutionId: Types.ObjectId; recent?: RecentGift[]; gifts?: number };
+type Tally = { total: number; through: number; institutionId: Types.ObjectId; recent?: RecentGift[]; gifts?: number; rows?: Array<{ sequence: number; row: string }>; programmeId?: Types.ObjectId };
 const byNewest = (a: RecentGift, b: RecentGift) => b.at.getTime() - a.at.getTime() || String(b.id).localeCompare(String(a.id));
 
 /** Counts one entry into in-memory totals, as count() does into stored ones (for rebuilds). */
@@ -559,7 +604,11 @@ function tallyEntry(totals: Map<string, Tally>, entry: ProjectedEntry) {
     const key = projectionKey(kind, id);
     const t = totals.get(key) ?? { total: 0, through: 0, institutionId: entry.institutionId };
     t.through = Math.max(t.through, entry.sequence);
-    t.total += entry.amount;
+    if (kind !== "received" || isMoneyIn(entry)) t.total += entry.amount;
+    if (kind === "received") {
+      t.programmeId = entry.programmeId;
+      (t.rows ??= []).push({ sequence: entry.sequence, row: encodeLedgerRows([ledgerRowOf(entry)]) });
+    }
     if (kind === "received" || kind === "paid") {
       t.recent ??= [];
       if (kind === "received") t.gifts ??= 0;
@@ -575,13 +624,32 @@ function tallyEntry(totals: Map<string, Tally>, entry: ProjectedEntry) {
   }
 }
 
-function tallyDocument(key: string, t: Tally) {
-  const keep = key.startsWith("paid:") ? Infinity : RECENT_GIFTS_KEPT;
-  return { _id: key, total: t.total, through: t.through, institutionId: t.institutionId, ...(t.recent ? { recent: encodeRecentGifts(t.recent.sort(byNewest).slice(0, keep)) } : {}), ...(t.gifts !== undefined ? { gifts: t.gifts } : {}) };
+/** A programme's ledger derived from its rows (in chain order): its full pages, and the tail kept on its received total. */
+function ledgerPagesOf(t: Tally) {
+  const rows = (t.rows ?? []).sort((a, b) => a.sequence - b.sequence).map((r) => r.row);
+  const pages: Array<ReturnType<typeof ledgerPageDocument>> = [];
+  let opening = 0;
+  // A page is full at LEDGER_PAGE_ROWS rows, and the tail keeps 1 to LEDGER_PAGE_ROWS (a page is written when the next row comes).
+  for (let start = 0; rows.length - start > LEDGER_PAGE_ROWS; start += LEDGER_PAGE_ROWS) {
+    const page = ledgerPageDocument(t.programmeId!, pages.length, t.institutionId, opening, rows.slice(start, start + LEDGER_PAGE_ROWS).join(" "));
+    pages.push(page);
+    opening += page.total;
+  }
+  const tail = rows.slice(pages.length * LEDGER_PAGE_ROWS).join(" ");
+  return { pages, tail: { ledger: tail || undefined, ledgerPages: pages.length, ledgerOpening: opening } };
 }
 
+function tallyDocument(key: string, t: Tally) {
+  const keep = key.startsWith("paid:") ? Infinity : RECENT_GIFTS_KEPT;
+  const ledger = t.rows ? ledgerPagesOf(t).tail : {};
+  return { _id: key, total: t.total, through: t.through, institutionId: t.institutionId, ...(t.recent ? { recent: encodeRecentGifts(t.recent.sort(byNewest).slice(0, keep)) } : {}), ...(t.gifts !== undefined ? { gifts: t.gifts } : {}), ...ledger };
+}
+
+/** Every full ledger page of the tallies (rebuilds). */
+const ledgerPagesOfTallies = (totals: Map<string, Tally>) => [...totals.values()].flatMap((t) => (t.rows ? ledgerPagesOf(t).pages : []));
+
 /** Kinds kept from the ledger (inkind is kept from pledges). */
-const LEDGER_KINDS = new Set<string>(["received", "paid", "reversed", "spent"]);
+const LEDGER_KINDS = new Set<string>(["received", "paid", "reversed", "spent", "ledger"]);
 
 /** Every ledger total of one institution derived again from its ledger, and stored (an old database's first append). */
 async function rebuildInstitution(institutionId: Types.ObjectId): Promise<HeadMoneyIn> {
@@ -594,8 +662,11 @@ async function rebuildInstitution(institutionId: Types.ObjectId): Promise<HeadMo
     if (inc) addDotted(moneyIn, inc);
   }
   const existing = await Projection.find({ institutionId }).select("_id").lean();
-  const stale = existing.map((d) => d._id).filter((key) => LEDGER_KINDS.has(key.split(":")[0]!) && !totals.has(key));
+  const pages = ledgerPagesOfTallies(totals);
+  const kept = new Set([...totals.keys(), ...pages.map((p) => p._id)]);
+  const stale = existing.map((d) => d._id).filter((key) => LEDGER_KINDS.has(key.split(":")[0]!) && !kept.has(key));
   for (const [key, t] of totals) await Projection.replaceOne({ _id: key }, tallyDocument(key, t), { upsert: true });
+  for (const page of pages) await Projection.replaceOne({ _id: page._id }, page, { upsert: true });
   for (const key of stale) await Projection.deleteOne({ _id: key });
   return moneyIn;
 }
@@ -651,6 +722,7 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
   // projections are far more. The next insert creates the collection again (no index but `_id`).
   await dropIfExists(Projection);
   await inBatches([...totals], (batch) => Projection.insertMany(batch.map(([key, t]) => tallyDocument(key, t)), { ordered: false }));
+  await inBatches(ledgerPagesOfTallies(totals), (batch) => Projection.insertMany(batch, { ordered: false }));
   await dropIfExists(Rollup);
   forgetKnownProjections();
   await inBatches([...rollups.values()], (batch) => Rollup.insertMany(batch, { ordered: false }));
@@ -699,10 +771,11 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
  * What the projections keep, as a number bumped when it changes (2: a pledge's paid total keeps its
  * gifts' ids; 3: a programme's received total counts and lists its gifts, no separate `gifts:` document;
  * 4: money in rolled up by institution, province, month and donor; 5: a total's gifts as one string;
- * 6: an institution's money in kept on its chain's head, no `institution:` rollup).
+ * 6: an institution's money in kept on its chain's head, no `institution:` rollup; 7: a programme's whole
+ * public ledger kept in pages with its received total).
  * A database whose projections are older is rebuilt from the ledger once, at start.
  */
-export const PROJECTIONS_VERSION = 6;
+export const PROJECTIONS_VERSION = 7;
 const PROJECTIONS_META = "projections-version";
 
 /** Rebuilds the projections of a database written by an older version (see PROJECTIONS_VERSION); true when it did. */

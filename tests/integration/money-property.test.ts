@@ -13,6 +13,7 @@ import { LedgerHead, Meta, Projection, Rollup, decodeRecentGifts, type InPeriod 
 import { recordDonation, recordReversal } from "#services/money/donations";
 import { forgetKnownLedgerHeads, verifyLedgerChain } from "#services/money/ledger";
 import { markOverduePledges, moneyIn, rebuildProjections, spentOfProgramme } from "#services/money/projections";
+import { programmeLedgerPage } from "#services/transparency/programme-ledger";
 import { Expenditure } from "#models/expenditure.server";
 import { actOnExpenditure, expenditureIdFor, recordExpenditure } from "#services/expenditures";
 import { ServiceError } from "#services/errors";
@@ -321,7 +322,7 @@ const refusedAs =
 // ---- the checks after each sequence ---------------------------------------------------------------
 
 async function everythingKept() {
-  const projections = (await Projection.find({}).lean()).map((d) => [d._id, d.total, d.gifts ?? null, decodeRecentGifts(d.recent).map((g) => String(g.id)).sort().join(",")]).sort();
+  const projections = (await Projection.find({}).lean()).map((d) => [d._id, d.total, d.gifts ?? null, decodeRecentGifts(d.recent).map((g) => String(g.id)).sort().join(","), d.ledger ?? null, d.ledgerPages ?? null, d.ledgerOpening ?? null]).sort();
   const sorted = (o: object | undefined) => JSON.stringify(Object.entries(o ?? {}).sort());
   const periods = (o: InPeriod | undefined) => sorted(Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, [v.total, v.gifts, v.cash ?? 0, v.inKind ?? 0, v.volunteer ?? 0]])));
   const byProvince = (o: Record<string, InPeriod> | undefined) => sorted(Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, periods(v)])));
@@ -402,6 +403,15 @@ async function checkBooks(world: World, expected: Expected) {
     if (stored?.state === "published" && !stored.reversedAt) spentBy.set(spend.programme, (spentBy.get(spend.programme) ?? 0) + spend.amount);
   }
   for (const [i, programme] of world.programmes.entries()) expect({ programme: i, spent: await spentOfProgramme(programme._id) }).toEqual({ programme: i, spent: spentBy.get(i) ?? 0 });
+  // Each programme's public ledger (its stored pages and their tail) is its entries in chain order, each once, with its balance.
+  for (const [i, programme] of world.programmes.entries()) {
+    const entries = await LedgerEntry.find({ programmeId: programme._id }).select("_id amount").sort({ sequence: 1 }).lean();
+    const shown = (await programmeLedgerPage({ id: String(programme._id), budgetLines: [] }, 1)).entries;
+    let balance = 0;
+    const wanted = entries.map((e) => [String(e._id), (balance += e.amount)]);
+    const pages = await Promise.all(Array.from({ length: Math.ceil(shown / 50) }, (_, n) => programmeLedgerPage({ id: String(programme._id), budgetLines: [] }, n + 1)));
+    expect({ programme: i, rows: pages.flatMap((p) => p.lines).reverse().map((l) => [l.entryId, l.balance]) }).toEqual({ programme: i, rows: wanted });
+  }
   for (const institution of world.institutions) expect((await verifyLedgerChain(institution._id)).ok).toBe(true);
 }
 

@@ -509,6 +509,20 @@ const MATRIX: Record<string, Row> = {
     ],
     action: NO_ACTION,
   },
+  "programmes.$slug_.ledger": {
+    loader: [
+      { name: "programme A's whole ledger (public; donors as consented)", path: (w) => `/programmes/${w.progASlug}/ledger`, params: (w) => ({ slug: w.progASlug }), expect: everyone(OK), hidden: (w) => [...secretsOf.donorA(w), ...secretsOf.donorB(w), ...secretsOf.booksA(w)] },
+      { name: "B's draft's ledger", path: (w) => `/programmes/${w.draftBSlug}/ledger`, params: (w) => ({ slug: w.draftBSlug }), expect: everyone(NOT_FOUND) },
+    ],
+    action: NO_ACTION,
+  },
+  "programmes.$slug_.ledger[.]csv": {
+    loader: [
+      { name: "programme A's ledger as CSV (public; donors as consented)", path: (w) => `/programmes/${w.progASlug}/ledger.csv`, params: (w) => ({ slug: w.progASlug }), expect: everyone(OK), hidden: (w) => [...secretsOf.donorA(w), ...secretsOf.donorB(w), ...secretsOf.booksA(w)] },
+      { name: "B's draft's ledger as CSV", path: (w) => `/programmes/${w.draftBSlug}/ledger.csv`, params: (w) => ({ slug: w.draftBSlug }), expect: everyone(NOT_FOUND) },
+    ],
+    action: NO_ACTION,
+  },
   "programmes.$slug_.pledge": {
     loader: [
       { name: "pledge on A", path: (w) => `/programmes/${w.progASlug}/pledge`, params: (w) => ({ slug: w.progASlug }), expect: everyone(OK), hidden: (w, c) => [...(c === "donorA" ? [] : secretsOf.donorA(w)), ...(c === "donorB" ? [] : secretsOf.donorB(w))] },
