@@ -47,6 +47,7 @@ function AccountMenu() {
         {["admin", "ministry_officer", "province_officer"].includes(user.role) ? <Link to="/review/institutions">{t("nav.review")}</Link> : null}
         {["admin", "ministry_officer", "province_officer"].includes(user.role) ? <Link to="/review/corrections">{t("nav.reviewCorrections")}</Link> : null}
         {["admin", "ministry_officer", "province_officer", "manager"].includes(user.role) ? <Link to="/recognition">{t("recognition.nav")}</Link> : null}
+        {["admin", "ministry_officer", "province_officer"].includes(user.role) ? <Link to="/reports">{t("reports.nav")}</Link> : null}
         {user.role === "admin" ? <Link to="/admin/users">{t("nav.admin")}</Link> : null}
         {user.role === "admin" ? <Link to="/admin/settings">{t("nav.adminSettings")}</Link> : null}
         <Form method="post" action="/logout">
@@ -77,6 +78,7 @@ export function SiteHeader() {
           </NavLink>
           <NavLink to="/programmes">{t("nav.programmes")}</NavLink>
           <NavLink to="/transparency">{t("nav.transparency")}</NavLink>
+          <NavLink to="/transparency/reports">{t("reports.navPublic")}</NavLink>
         </nav>
         <div className="header-tools">
           <LanguageSwitch />

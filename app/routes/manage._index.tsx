@@ -119,6 +119,7 @@ export default function ManagePage() {
                 <Link to={`/manage/institutions/${institution.id}/reconcile`} className="button button-small button-secondary">
                   {t("manage.reconcile")}
                 </Link>
+                <Link to={`/manage/institutions/${institution.id}/learning`} className="button button-small button-secondary">{t("reports.learning.link")}</Link>
               </p>
               {institution.programmes.length === 0 ? <p className="muted">{t("manage.noProgrammes")}</p> : null}
               {institution.programmes.length > 0 ? (
