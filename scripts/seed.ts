@@ -16,6 +16,7 @@ import { loadIssuerKeys, parseRetiredKeys } from "#services/certificates/keys";
 import { flushProgrammeTotals } from "#services/catalogue-index";
 import { recordDonation } from "#services/money/donations";
 import { rebuildProjections } from "#services/money/projections";
+import { rebuildGiftAmountKeys } from "#services/transparency/gift-amount-keys";
 import { issueCertificate, revokeCertificate, type RecognitionConfig } from "#services/recognition/certificates";
 import { createRule, nominate, review } from "#services/recognition/nominations";
 import { qualifyingDonors } from "#services/recognition/qualification";
@@ -249,6 +250,7 @@ export async function seed(recognition?: RecognitionConfig | null) {
   for (const [userId, ids] of pledgesOfUsers) await completeUserPledges(userId, ids);
   // Pledges were written directly: their programmes' totals are derived from the records once.
   await rebuildProjections();
+  await rebuildGiftAmountKeys(); // "find my gift" by amount and day (decision 0040): the keys the demo gifts' process may not have written yet
   const config = recognition === undefined ? await seedRecognitionConfig() : recognition;
   if (config) await seedRecognition(config);
   else console.log("• No SIGNING_KEY (nor .data/signing-key.pem): no demo certificates written.");

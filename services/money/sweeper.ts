@@ -146,7 +146,7 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
     };
     for await (const donation of Donation.find({ createdAt: written }).lean().cursor()) {
       keyed.push(donation);
-      if (keyed.length >= 500) await addKeys();
+      if (keyed.length >= 2000) await addKeys();
       if (await findLedgerEntryByKey(`donation:${donation.idempotencyKey}`)) continue;
       await still();
       await bookDonation(donation);

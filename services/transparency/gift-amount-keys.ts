@@ -34,10 +34,13 @@ export function giftDayAmountKey(day: string, amount: number): string {
 
 const keyOfGift = (gift: KeyedGift) => giftDayAmountKey(vietnamDateInput(new Date(gift.receivedAt)), gift.amount);
 
+/** Keys read side by side when many gifts are added at once (a sweep, a rebuild); writes still go one at a time. */
+const READS_AT_ONCE = 16;
+
 /**
- * Adds gifts to their keys: one read by `_id` per key, then — only for a key that lacks some of them — one
- * write ($addToSet of what it lacks, as a background write: gifts go first). A key at the cap takes no
- * more, and is marked full once. Returns how many ids were added.
+ * Adds gifts to their keys: one read by `_id` per key (READS_AT_ONCE side by side), then — only for a key
+ * that lacks some of them — one write ($addToSet of what it lacks, as a background write: gifts go first).
+ * A key at the cap takes no more, and is marked full once. Returns how many ids were added.
  */
 export async function addGiftsToAmountKeys(gifts: KeyedGift[]): Promise<number> {
   const byKey = new Map<string, Map<string, Types.ObjectId>>();
@@ -47,19 +50,23 @@ export async function addGiftsToAmountKeys(gifts: KeyedGift[]): Promise<number> 
     ids.set(String(gift._id), gift._id);
     byKey.set(key, ids);
   }
+  const keys = [...byKey];
   let added = 0;
-  for (const [key, ids] of byKey) {
-    const doc = await readById<{ ids?: Types.ObjectId[]; full?: boolean }>(Lookup, key, "ids full");
-    const held = new Set((doc?.ids ?? []).map(String));
-    const missing = [...ids].filter(([id]) => !held.has(id)).map(([, id]) => id);
-    if (missing.length === 0) continue;
-    const room = Math.max(0, GIFT_KEY_CAP - held.size);
-    const taken = missing.slice(0, room);
-    const full = taken.length < missing.length;
-    if (taken.length === 0 && doc?.full) continue;
-    const update = { ...(taken.length > 0 ? { $addToSet: { ids: { $each: taken } } } : {}), ...(full ? { $set: { full: true } } : {}) };
-    await upsertAgainIfRaced(() => oneWriter(() => Lookup.collection.updateOne({ _id: key } as never, update, { upsert: true }), { background: true }));
-    added += taken.length;
+  for (let i = 0; i < keys.length; i += READS_AT_ONCE) {
+    const chunk = keys.slice(i, i + READS_AT_ONCE);
+    const docs = await Promise.all(chunk.map(([key]) => readById<{ ids?: Types.ObjectId[]; full?: boolean }>(Lookup, key, "ids full")));
+    for (const [k, [key, ids]] of chunk.entries()) {
+      const doc = docs[k];
+      const held = new Set((doc?.ids ?? []).map(String));
+      const missing = [...ids].filter(([id]) => !held.has(id)).map(([, id]) => id);
+      if (missing.length === 0) continue;
+      const taken = missing.slice(0, Math.max(0, GIFT_KEY_CAP - held.size));
+      const full = taken.length < missing.length;
+      if (taken.length === 0 && doc?.full) continue;
+      const update = { ...(taken.length > 0 ? { $addToSet: { ids: { $each: taken } } } : {}), ...(full ? { $set: { full: true } } : {}) };
+      await upsertAgainIfRaced(() => oneWriter(() => Lookup.collection.updateOne({ _id: key } as never, update, { upsert: true }), { background: true }));
+      added += taken.length;
+    }
   }
   return added;
 }
@@ -108,23 +115,37 @@ export function forgetPendingGiftAmountKeys(): void {
 
 // ——— Rebuild ———
 
+/** Gift ids a rebuild holds in memory before it writes what it holds (each key once per write). */
+const REBUILD_HELD = 200_000;
+
 /**
- * Every key again from the donations (a database loaded around the services, a repair): one read of the
- * donations, written a key at a time with what each lacks. Keys are never removed (a gift is never
- * deleted). Returns the gifts read and the ids added.
+ * Every key again from the donations (a database loaded around the services, data from before the keys,
+ * a repair): one read of the donations, grouped by key in memory (at most GIFT_KEY_CAP + 1 per key, and
+ * at most REBUILD_HELD in all before they are written), each key written once per batch with what it
+ * lacks. Keys are never removed (a gift is never deleted). Past the cap, which gifts a rebuilt key keeps
+ * follows the order the donations are read in. Returns the gifts read and the ids added.
  */
 export async function rebuildGiftAmountKeys(): Promise<{ gifts: number; added: number }> {
   let gifts = 0;
   let added = 0;
-  let batch: KeyedGift[] = [];
-  for await (const gift of Donation.find({}).select("_id amount receivedAt").sort({ _id: 1 }).lean().cursor()) {
+  let held = new Map<string, KeyedGift[]>();
+  let count = 0;
+  const write = async () => {
+    const batch = [...held.values()].flat();
+    held = new Map();
+    count = 0;
+    added += await addGiftsToAmountKeys(batch);
+  };
+  for await (const gift of Donation.find({}).select("_id amount receivedAt").lean().cursor()) {
     gifts += 1;
-    batch.push(gift as KeyedGift);
-    if (batch.length >= 5000) {
-      added += await addGiftsToAmountKeys(batch);
-      batch = [];
-    }
+    const key = keyOfGift(gift as KeyedGift);
+    const list = held.get(key) ?? [];
+    if (list.length > GIFT_KEY_CAP) continue;
+    list.push(gift as KeyedGift);
+    held.set(key, list);
+    count += 1;
+    if (count >= REBUILD_HELD) await write();
   }
-  added += await addGiftsToAmountKeys(batch);
+  await write();
   return { gifts, added };
 }
