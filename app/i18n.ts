@@ -57,8 +57,8 @@ export const i18nConfig = {
   defaultNS: "common",
   ns: ["common"],
   resources: {
-    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi, ...filesVi, ...mailVi, ...limitsVi, ...certificatesAdminVi, ...verifyVi, ...recognitionVi, ...transparencyVi, ...expendituresVi, ...dataRightsVi, ...openDataVi, ...ledgerVi } },
-    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn, ...filesEn, ...mailEn, ...limitsEn, ...certificatesAdminEn, ...verifyEn, ...recognitionEn, ...transparencyEn, ...expendituresEn, ...dataRightsEn, ...openDataEn, ...ledgerEn } },
+    vi: { common: { ...vi, ...catalogueVi, ...manageVi, ...pledgeVi, ...giftsVi, ...reconcileVi, ...receiptVi, ...sessionsVi, ...filesVi, ...mailVi, ...limitsVi, ...certificatesAdminVi, ...verifyVi, ...recognitionVi, ...transparencyVi, ...expendituresVi, ...dataRightsVi, ...openDataVi, ...ledgerVi, ...reportsVi } },
+    en: { common: { ...en, ...catalogueEn, ...manageEn, ...pledgeEn, ...giftsEn, ...reconcileEn, ...receiptEn, ...sessionsEn, ...filesEn, ...mailEn, ...limitsEn, ...certificatesAdminEn, ...verifyEn, ...recognitionEn, ...transparencyEn, ...expendituresEn, ...dataRightsEn, ...openDataEn, ...ledgerEn, ...reportsEn } },
   },
   interpolation: { escapeValue: false },
   react: { useSuspense: false },
