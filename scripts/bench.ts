@@ -35,6 +35,7 @@ import os from "node:os";
 import path from "node:path";
 import { PerformanceObserver } from "node:perf_hooks";
 import mongoose from "mongoose";
+import { LedgerEntry } from "#models/ledger-entry.server";
 import { forgetLegacyIds } from "#models/projection.server";
 import type { SessionUser } from "#models/user.server";
 import { recordDonation } from "#services/money/donations";
@@ -46,7 +47,7 @@ import { BOOKS_FLAT_TARGET, BOOKS_GIFTS_PER_S, booksSection, commandLine, runBoo
 import { certificatesSection, runCertificates } from "./bench/certificates";
 import { addGiftsInBulk, loadData, statementCsv, type LoadedData } from "./bench/data";
 import { FIND_RATE_LIMIT, findByAmountSeries, rebuildFindKeys } from "./bench/find-by-amount";
-import { expectPdf, measure, rssMiB, signIn, startServer, type RunningServer } from "./bench/http";
+import { expectCsv, expectPdf, measure, rssMiB, signIn, startServer, type RunningServer } from "./bench/http";
 import { ms, percentile, progress, seconds, summary, timed, type Series } from "./bench/stats";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -90,6 +91,9 @@ type ScaleResult = {
   pages: Series[];
   bare?: Series;
   appProgramme?: Series;
+  ledgerPage?: Series;
+  ledgerRecompute?: Series & { entries: number };
+  ledgerCsv?: Series;
   giftsStart?: GiftRun;
   giftsEnd?: GiftRun;
   extraGifts?: number;
@@ -238,6 +242,14 @@ async function runScale(scale: string, password: string): Promise<ScaleResult> {
     const programmeUrl = `/programmes/${data.programmePageSlug}`;
     result.appProgramme = await measure("programme page", () => `${app!.url}${programmeUrl}`, budget);
     result.pages.push(result.appProgramme);
+    // The busy programme's whole ledger (issue 12): its newest page, one far back, and the same page's figures
+    // recomputed from the ledger entries themselves (in this process, with the driver) for the ratio.
+    result.ledgerPage = await measure("programme ledger, newest page", () => `${app!.url}${programmeUrl}/ledger`, budget);
+    result.pages.push(result.ledgerPage);
+    result.pages.push(await measure("programme ledger, page 100 (or its last)", () => `${app!.url}${programmeUrl}/ledger?page=100`, budget));
+    result.ledgerRecompute = await timeLedgerRecompute(data, budget.requests);
+    result.pages.push(await measure("/transparency (dashboard)", () => `${app!.url}/transparency`, budget));
+    result.ledgerCsv = await measure("programme ledger CSV, the whole", () => `${app!.url}${programmeUrl}/ledger.csv`, { requests: 2, budgetMs: PAGE_BUDGET_MS, warmUp: false, check: expectCsv });
 
     const donor = await signIn(app.url, data.donorUser.email, data.donorUser.password);
     result.pages.push(await measure("pledge page (signed in)", () => `${app!.url}/pledges/${data.donorUser.instalmentPledgeReference}`, { ...budget, jar: donor }));
@@ -313,6 +325,26 @@ async function runScale(scale: string, password: string): Promise<ScaleResult> {
   return result;
 }
 
+/**
+ * What a programme's ledger page costs without the pages the books keep: every entry of the programme read
+ * from the ledger (a filter on programmeId: on the embedded database, a read of the whole collection) in
+ * chain order, and the balance summed through each — the newest 50 being what the page shows.
+ */
+async function timeLedgerRecompute(data: LoadedData, requests: number): Promise<Series & { entries: number }> {
+  const programme = data.programmes.find((p) => p.slug === data.programmePageSlug)!;
+  const series: Series & { entries: number } = { label: "programme ledger recomputed from the entries (in process)", times: [], errors: [], entries: 0 };
+  for (let i = 0; i < Math.max(3, Math.min(requests, 10)); i += 1) {
+    const start = performance.now();
+    const entries = await LedgerEntry.find({ programmeId: programme._id }).select("amount sequence").sort({ sequence: 1 }).lean();
+    let balance = 0;
+    const balances = entries.map((e) => (balance += e.amount));
+    series.times.push(performance.now() - start);
+    series.entries = balances.length;
+  }
+  progress(`  ${series.label}: ${series.entries} entries, p50=${percentile(series.times, 50).toFixed(0)} ms`);
+  return series;
+}
+
 // ——— The report ———
 
 const verdict = (ok: boolean | null) => (ok === null ? "—" : ok ? "PASS" : "MISS");
@@ -351,6 +383,16 @@ function scaleSection(r: ScaleResult): string {
     const ratio = percentile(r.giftsEnd.times, 50) / percentile(r.giftsStart.times, 50);
     const ratio95 = percentile(r.giftsEnd.times, 95) / percentile(r.giftsStart.times, 95);
     lines.push(`| recordDonation end ÷ start (p50; p95 ${ratio95.toFixed(2)}) | — | ${ratio.toFixed(2)} | — | ≤ ${FLAT_TARGET} | ${verdict(ratio <= FLAT_TARGET)} |`);
+  }
+  if (r.ledgerRecompute && r.ledgerPage) {
+    const c = summary(r.ledgerRecompute);
+    const page = summary(r.ledgerPage);
+    lines.push(`| ${r.ledgerRecompute.label} | ${c.n} | ${ms(c.p50)} | ${ms(c.p95)} | — | — |`);
+    lines.push(`| recompute p50 ÷ ledger page p50 | — | ${(c.p50 / page.p50).toFixed(2)} | — | — | — |`);
+  }
+  if (r.ledgerCsv) {
+    const c = summary(r.ledgerCsv);
+    lines.push(`| ${r.ledgerCsv.label} (${r.ledgerRecompute?.entries.toLocaleString("en") ?? "?"} entries; a download, not a page)${r.ledgerCsv.errors.length ? ` — **${r.ledgerCsv.errors.length} errors**` : ""} | ${c.n} | ${ms(c.p50)} | ${ms(c.p95)} | — | — |`);
   }
   if (r.bare && r.appProgramme) {
     const b = summary(r.bare);

@@ -86,6 +86,8 @@ export async function signIn(baseUrl: string, email: string, password: string): 
 
 export type Check = (response: Response, body: Uint8Array) => string | null;
 export const expectHtml: Check = (response) => (response.status === 200 && (response.headers.get("content-type") ?? "").includes("text/html") ? null : `status ${response.status}`);
+export const expectCsv: Check = (response, body) =>
+  response.status === 200 && (response.headers.get("content-type") ?? "").startsWith("text/csv") && body.length > 3 ? null : `status ${response.status}, ${response.headers.get("content-type")}`;
 export const expectPdf: Check = (response, body) =>
   response.status === 200 && (response.headers.get("content-type") ?? "").includes("application/pdf") && Buffer.from(body.subarray(0, 5)).toString() === "%PDF-" ? null : `status ${response.status}, ${response.headers.get("content-type")}`;
 
