@@ -9,7 +9,13 @@ import { PROVINCE_SLUGS } from "./reference/provinces";
  * `_id` is the indicator's fixed slug (models/reference/indicators.ts seeds them). A target is a percent
  * (one decimal at most); for a "growth" indicator, the yearly increase.
  */
-const percent = { type: Number, required: true, min: 0, max: 1000, validate: { validator: (v: number) => Number.isFinite(v) && Math.round(v * 10) === v * 10, message: "target: a percent with at most one decimal" } };
+const percent = {
+  type: Number,
+  required: true,
+  min: 0,
+  max: 1000,
+  validate: { validator: (v: number) => Number.isFinite(v) && Math.round(v * 10) === v * 10, message: "target: a percent with at most one decimal" },
+};
 
 const indicatorSchema = new Schema(
   {
@@ -24,7 +30,7 @@ const indicatorSchema = new Schema(
     target2030: percent,
     updatedBy: { type: objectId, ref: "User", default: null },
   },
-  { timestamps: true, versionKey: false },
+  { timestamps: true, versionKey: false }
 );
 
 export type IndicatorDoc = {
@@ -63,7 +69,7 @@ const institutionYearSchema = new Schema(
     visitors: { type: Number, required: true, min: 0, validate: { validator: Number.isSafeInteger, message: "visitors: a whole number" } },
     recordedBy: { type: objectId, ref: "User", required: true },
   },
-  { timestamps: true, versionKey: false },
+  { timestamps: true, versionKey: false }
 );
 institutionYearSchema.index({ year: 1, provinceSlug: 1 });
 
@@ -81,6 +87,5 @@ export type InstitutionYearDoc = {
   recordedBy: Types.ObjectId;
   updatedAt?: Date;
 };
-export const InstitutionYear =
-  (mongoose.models.InstitutionYear as mongoose.Model<InstitutionYearDoc> | undefined) ?? mongoose.model<InstitutionYearDoc>("InstitutionYear", institutionYearSchema);
+export const InstitutionYear = (mongoose.models.InstitutionYear as mongoose.Model<InstitutionYearDoc> | undefined) ?? mongoose.model<InstitutionYearDoc>("InstitutionYear", institutionYearSchema);
 export const institutionYearId = (institutionId: string | Types.ObjectId, year: number) => `${String(institutionId)}:${year}`;

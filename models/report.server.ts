@@ -38,7 +38,7 @@ const reportSchema = new Schema(
     publishedBy: { type: objectId, ref: "User", required: true },
     publishedByRole: { type: String, required: true },
   },
-  { versionKey: false },
+  { versionKey: false }
 );
 reportSchema.index({ publishedAt: -1 });
 
@@ -77,7 +77,7 @@ const reportFileSchema = new Schema(
     bytes: { type: Buffer, required: true },
     sha256: { type: String, required: true },
   },
-  { versionKey: false },
+  { versionKey: false }
 );
 reportFileSchema.pre(["updateOne", "updateMany", "findOneAndUpdate", "findOneAndReplace", "replaceOne", "deleteOne", "deleteMany", "findOneAndDelete"], { document: false, query: true }, refuse);
 export type ReportFileDoc = { _id: string; contentType: string; bytes: Buffer | { buffer: Uint8Array }; sha256: string };

@@ -24,7 +24,8 @@ export type FiguresView = {
 /** "Báo cáo năm 2026 — Hà Nội" / "Annual report 2026 — national". */
 export function useReportTitle() {
   const { t } = useTranslation();
-  return (r: { kind: string; year: number; scope: string }) => `${t(`reports.kinds.${r.kind}`, { year: r.year })} — ${r.scope === "national" ? t("reports.national") : (provinceName(r.scope) ?? r.scope)}`;
+  return (r: { kind: string; year: number; scope: string }) =>
+    `${t(`reports.kinds.${r.kind}`, { year: r.year })} — ${r.scope === "national" ? t("reports.national") : provinceName(r.scope) ?? r.scope}`;
 }
 
 /** The report's tables, in the reader's language (the same numbers as the PDF and the CSV). */
@@ -39,26 +40,50 @@ export function ReportFiguresTables({ figures }: { figures: FiguresView }) {
     <div className="stack">
       <section aria-labelledby="rf-summary">
         <h2 id="rf-summary">{t("reports.figures.summary")}</h2>
-        <dl className="summary-list" data-testid="report-summary">
-          <dt>{t("reports.figures.received")}</dt>
-          <dd data-testid="report-received">{vnd(figures.received.total)}</dd>
-          <dt>{t("reports.figures.gifts")}</dt>
-          <dd>{num(figures.received.gifts)}</dd>
-          <dt>{t("reports.figures.donors")}</dt>
-          <dd>{num(figures.received.donors)}</dd>
-          <dt>{t("reports.figures.spent")}</dt>
-          <dd data-testid="report-spent">{vnd(figures.spent)}</dd>
-          <dt>{t("reports.figures.pledges")}</dt>
-          <dd>{t("reports.figures.pledgesValue", { made: num(figures.pledges.made), fulfilled: num(figures.pledges.fulfilled) })}</dd>
-          <dt>{t("reports.figures.certificates")}</dt>
-          <dd>{num(figures.certificates.issued)}</dd>
+        <dl className="facts" data-testid="report-summary">
+          <div>
+            <dt>{t("reports.figures.received")}</dt>
+            <dd data-testid="report-received">{vnd(figures.received.total)}</dd>
+          </div>
+          <div>
+            <dt>{t("reports.figures.gifts")}</dt>
+            <dd>{num(figures.received.gifts)}</dd>
+          </div>
+          <div>
+            <dt>{t("reports.figures.donors")}</dt>
+            <dd>{num(figures.received.donors)}</dd>
+          </div>
+          <div>
+            <dt>{t("reports.figures.spent")}</dt>
+            <dd data-testid="report-spent">{vnd(figures.spent)}</dd>
+          </div>
+          <div>
+            <dt>{t("reports.figures.pledges")}</dt>
+            <dd>{t("reports.figures.pledgesValue", { made: num(figures.pledges.made), fulfilled: num(figures.pledges.fulfilled) })}</dd>
+          </div>
+          <div>
+            <dt>{t("reports.figures.certificates")}</dt>
+            <dd>{num(figures.certificates.issued)}</dd>
+          </div>
         </dl>
       </section>
       {figures.scope === "national" ? (
         <MoneyTable id="rf-province" caption={t("reports.figures.byProvince")} rows={figures.byProvince.map((r) => ({ ...r, name: provinceName(r.slug) ?? r.slug }))} vnd={vnd} num={num} />
       ) : null}
-      <MoneyTable id="rf-type" caption={t("reports.figures.byType")} rows={figures.byType.map((r) => ({ ...r, name: INSTITUTION_TYPES.find((x) => x.slug === r.slug)?.[lang] ?? r.slug }))} vnd={vnd} num={num} />
-      <MoneyTable id="rf-theme" caption={t("reports.figures.byTheme")} rows={figures.byTheme.map((r) => ({ ...r, name: THEMES.find((x) => x.slug === r.slug)?.[lang] ?? r.slug }))} vnd={vnd} num={num} />
+      <MoneyTable
+        id="rf-type"
+        caption={t("reports.figures.byType")}
+        rows={figures.byType.map((r) => ({ ...r, name: INSTITUTION_TYPES.find((x) => x.slug === r.slug)?.[lang] ?? r.slug }))}
+        vnd={vnd}
+        num={num}
+      />
+      <MoneyTable
+        id="rf-theme"
+        caption={t("reports.figures.byTheme")}
+        rows={figures.byTheme.map((r) => ({ ...r, name: THEMES.find((x) => x.slug === r.slug)?.[lang] ?? r.slug }))}
+        vnd={vnd}
+        num={num}
+      />
       <section aria-labelledby="rf-indicators">
         <h2 id="rf-indicators">{t("reports.figures.indicators", { year: figures.year })}</h2>
         <div className="table-wrap">
@@ -82,8 +107,8 @@ export function ReportFiguresTables({ figures }: { figures: FiguresView }) {
                       {pct(r.value)}
                       {r.measure === "share" ? ` (${num(r.numerator)}/${num(r.denominator)})` : ""}
                     </td>
-                    <td className="num">{pct(r.target2025)}</td>
-                    <td className="num">{pct(r.target2030)}</td>
+                    <td className="num">{r.measure === "growth" ? `+${pct(r.target2025)}` : pct(r.target2025)}</td>
+                    <td className="num">{r.measure === "growth" ? `+${pct(r.target2030)}` : pct(r.target2030)}</td>
                     <td>{met === null ? "—" : met ? t("reports.figures.yes") : t("reports.figures.no")}</td>
                   </tr>
                 );
@@ -96,7 +121,19 @@ export function ReportFiguresTables({ figures }: { figures: FiguresView }) {
   );
 }
 
-function MoneyTable({ id, caption, rows, vnd, num }: { id: string; caption: string; rows: Array<{ slug: string; name: string; received: number; gifts: number; spent: number }>; vnd: (n: number) => string; num: (n: number) => string }) {
+function MoneyTable({
+  id,
+  caption,
+  rows,
+  vnd,
+  num,
+}: {
+  id: string;
+  caption: string;
+  rows: Array<{ slug: string; name: string; received: number; gifts: number; spent: number }>;
+  vnd: (n: number) => string;
+  num: (n: number) => string;
+}) {
   const { t } = useTranslation();
   return (
     <section aria-labelledby={id}>

@@ -73,13 +73,23 @@ export default function LearningYearPage() {
           {t("reports.prepare.show")}
         </button>
       </Form>
-      {record?.updatedAt ? <p className="muted">{t("reports.learning.recordedAt", { date: formatDateTime(record.updatedAt, lang) })}</p> : <p className="muted">{t("reports.learning.nothingYet", { year })}</p>}
+      {record?.updatedAt ? (
+        <p className="muted">{t("reports.learning.recordedAt", { date: formatDateTime(record.updatedAt, lang) })}</p>
+      ) : (
+        <p className="muted">{t("reports.learning.nothingYet", { year })}</p>
+      )}
       <Form method="post" className="card" data-testid="learning-form">
         <AuthenticityTokenInput />
         <FormError message={failure?.formError} />
         <input type="hidden" name="year" value={String(year)} />
         {institution.type === "library" ? (
-          <SelectField name="sector" label={t("reports.learning.sector")} defaultValue={failure?.values?.sector ?? record?.sector ?? "public"} serverErrors={failure?.errors} options={LIBRARY_SECTORS.map((s) => ({ value: s.slug, label: s[lang] }))} />
+          <SelectField
+            name="sector"
+            label={t("reports.learning.sector")}
+            defaultValue={failure?.values?.sector ?? record?.sector ?? "public"}
+            serverErrors={failure?.errors}
+            options={LIBRARY_SECTORS.map((s) => ({ value: s.slug, label: s[lang] }))}
+          />
         ) : (
           <input type="hidden" name="sector" value="public" />
         )}
@@ -93,7 +103,14 @@ export default function LearningYearPage() {
           {failure?.errors?.services ? <p className="field-error">{message(failure.errors.services[0]!)}</p> : null}
         </fieldset>
         <Field name="learners" label={t("reports.learning.learners")} inputMode="numeric" defaultValue={failure?.values?.learners ?? String(record?.learners ?? 0)} serverErrors={failure?.errors} />
-        <Field name="visitors" label={t("reports.learning.visitors")} hint={t("reports.learning.visitorsHint")} inputMode="numeric" defaultValue={failure?.values?.visitors ?? String(record?.visitors ?? 0)} serverErrors={failure?.errors} />
+        <Field
+          name="visitors"
+          label={t("reports.learning.visitors")}
+          hint={t("reports.learning.visitorsHint")}
+          inputMode="numeric"
+          defaultValue={failure?.values?.visitors ?? String(record?.visitors ?? 0)}
+          serverErrors={failure?.errors}
+        />
         <p>
           <button type="submit" className="button" disabled={navigation.state === "submitting"}>
             {t("reports.learning.save")}

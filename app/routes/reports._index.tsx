@@ -72,7 +72,7 @@ export default function PrepareReportPage() {
   const lang: Locale = i18n.language === "en" ? "en" : "vi";
   const title = useReportTitle();
   const years = Array.from({ length: LAST_REPORT_YEAR - FIRST_REPORT_YEAR + 1 }, (_, i) => String(FIRST_REPORT_YEAR + i));
-  const scopeLabel = (scope: string) => (scope === "national" ? t("reports.national") : (provinceName(scope) ?? scope));
+  const scopeLabel = (scope: string) => (scope === "national" ? t("reports.national") : provinceName(scope) ?? scope);
   const hasEditions = (preview?.editions.length ?? 0) > 0;
   return (
     <section className="stack">
@@ -90,8 +90,21 @@ export default function PrepareReportPage() {
         </p>
       </div>
       <Form method="get" className="card" data-testid="report-choice">
-        <SelectField name="kind" label={t("reports.prepare.kind")} defaultValue={asked.kind} serverErrors={errors ?? undefined} options={REPORT_KINDS.map((kind) => ({ value: kind, label: t(`reports.kindNames.${kind}`) }))} />
-        <SelectField name="year" label={t("reports.prepare.year")} hint={t("reports.prepare.yearHint")} defaultValue={asked.year} serverErrors={errors ?? undefined} options={years.map((y) => ({ value: y, label: y }))} />
+        <SelectField
+          name="kind"
+          label={t("reports.prepare.kind")}
+          defaultValue={asked.kind}
+          serverErrors={errors ?? undefined}
+          options={REPORT_KINDS.map((kind) => ({ value: kind, label: t(`reports.kindNames.${kind}`) }))}
+        />
+        <SelectField
+          name="year"
+          label={t("reports.prepare.year")}
+          hint={t("reports.prepare.yearHint")}
+          defaultValue={asked.year}
+          serverErrors={errors ?? undefined}
+          options={years.map((y) => ({ value: y, label: y }))}
+        />
         <SelectField name="scope" label={t("reports.prepare.scope")} defaultValue={asked.scope} serverErrors={errors ?? undefined} options={scopes.map((s) => ({ value: s, label: scopeLabel(s) }))} />
         <p>
           <button type="submit" className="button secondary">
@@ -115,11 +128,24 @@ export default function PrepareReportPage() {
           <Form method="post" className="card" data-testid="publish-form">
             <AuthenticityTokenInput />
             <FormError message={failure?.formError} />
-            {failure?.errors?.kind || failure?.errors?.year || failure?.errors?.scope ? <p className="field-error">{message((failure.errors.kind ?? failure.errors.year ?? failure.errors.scope)![0]!)}</p> : null}
+            {failure?.errors?.kind || failure?.errors?.year || failure?.errors?.scope ? (
+              <p className="field-error">{message((failure.errors.kind ?? failure.errors.year ?? failure.errors.scope)![0]!)}</p>
+            ) : null}
             <input type="hidden" name="kind" value={preview.choice.kind} />
             <input type="hidden" name="year" value={String(preview.choice.year)} />
             <input type="hidden" name="scope" value={preview.choice.scope} />
-            {hasEditions ? <TextareaField name="reason" label={t("reports.prepare.reason")} hint={t("reports.prepare.reasonHint")} serverErrors={failure?.errors} defaultValue={failure?.values?.reason ?? ""} rows={3} /> : <input type="hidden" name="reason" value="" />}
+            {hasEditions ? (
+              <TextareaField
+                name="reason"
+                label={t("reports.prepare.reason")}
+                hint={t("reports.prepare.reasonHint")}
+                serverErrors={failure?.errors}
+                defaultValue={failure?.values?.reason ?? ""}
+                rows={3}
+              />
+            ) : (
+              <input type="hidden" name="reason" value="" />
+            )}
             <p>
               <button type="submit" className="button" disabled={navigation.state === "submitting"} data-testid="publish-report">
                 {hasEditions ? t("reports.prepare.publishCorrection") : t("reports.prepare.publish")}

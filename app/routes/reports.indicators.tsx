@@ -22,7 +22,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const indicators = await listIndicators();
   return json(
     { indicators: indicators.map((i) => ({ id: i._id, name: i.name, measure: i.measure, target2025: i.target2025, target2030: i.target2030 })) },
-    { headers: { "Cache-Control": "private, no-store" } },
+    { headers: { "Cache-Control": "private, no-store" } }
   );
 }
 
@@ -86,7 +86,15 @@ export default function IndicatorsPage() {
                         <label className="visually-hidden" htmlFor={name}>
                           {indicator.name[lang]} — {t("reports.figures.target", { year: year.slice(1) })}
                         </label>
-                        <input id={name} name={name} defaultValue={value(indicator.id, year, indicator[year === "y2025" ? "target2025" : "target2030"])} inputMode="decimal" size={6} aria-invalid={error ? true : undefined} aria-describedby={error ? `${name}-error` : undefined} />
+                        <input
+                          id={name}
+                          name={name}
+                          defaultValue={value(indicator.id, year, indicator[year === "y2025" ? "target2025" : "target2030"])}
+                          inputMode="decimal"
+                          size={6}
+                          aria-invalid={error ? true : undefined}
+                          aria-describedby={error ? `${name}-error` : undefined}
+                        />
                         %
                         {error ? (
                           <p className="field-error" id={`${name}-error`} role="alert">

@@ -66,27 +66,37 @@ export default function PublishedReportPage() {
           {t("reports.public.csv")}
         </a>
       </p>
-      <dl className="summary-list">
-        <dt>{t("reports.public.pdfHash")}</dt>
-        <dd>
-          <code className="hash" data-testid="pdf-sha256">{report.pdfSha256}</code>
-        </dd>
-        <dt>{t("reports.public.csvHash")}</dt>
-        <dd>
-          <code className="hash" data-testid="csv-sha256">{report.csvSha256}</code>
-        </dd>
-        <dt>{t("reports.public.checkpoint")}</dt>
-        <dd>
-          {report.checkpoint ? (
-            <>
-              {t("reports.public.checkpointSize", { size: report.checkpoint.size })} · {formatDateTime(report.checkpoint.time, lang)} ·{" "}
-              <Link to="/transparency/ledger">{t("reports.public.checkpointProof")}</Link>
-              <pre className="hash">{report.checkpoint.note}</pre>
-            </>
-          ) : (
-            t("reports.public.noCheckpoint")
-          )}
-        </dd>
+      <dl className="facts">
+        <div>
+          <dt>{t("reports.public.pdfHash")}</dt>
+          <dd>
+            <code className="hash" data-testid="pdf-sha256">
+              {report.pdfSha256}
+            </code>
+          </dd>
+        </div>
+        <div>
+          <dt>{t("reports.public.csvHash")}</dt>
+          <dd>
+            <code className="hash" data-testid="csv-sha256">
+              {report.csvSha256}
+            </code>
+          </dd>
+        </div>
+        <div>
+          <dt>{t("reports.public.checkpoint")}</dt>
+          <dd>
+            {report.checkpoint ? (
+              <>
+                {t("reports.public.checkpointSize", { size: report.checkpoint.size })} · {formatDateTime(report.checkpoint.time, lang)} ·{" "}
+                <Link to="/transparency/ledger">{t("reports.public.checkpointProof")}</Link>
+                <pre className="note">{report.checkpoint.note}</pre>
+              </>
+            ) : (
+              t("reports.public.noCheckpoint")
+            )}
+          </dd>
+        </div>
       </dl>
       <ReportFiguresTables figures={report.figures} />
       <p className="muted">{t("reports.public.howToCheck")}</p>

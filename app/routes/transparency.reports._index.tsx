@@ -12,7 +12,19 @@ export const meta: MetaFunction = () => [{ title: "Báo cáo Thủ tướng · R
 export async function loader(_args: LoaderFunctionArgs) {
   const reports = await listPublishedReports();
   return json({
-    reports: reports.map((r) => ({ id: r._id, kind: r.kind, year: r.year, scope: r.scope, edition: r.edition, supersedes: r.supersedes, superseded: r.superseded, publishedAt: r.publishedAt, pdfSha256: r.pdfSha256, csvSha256: r.csvSha256, checkpointSize: r.checkpointSize })),
+    reports: reports.map((r) => ({
+      id: r._id,
+      kind: r.kind,
+      year: r.year,
+      scope: r.scope,
+      edition: r.edition,
+      supersedes: r.supersedes,
+      superseded: r.superseded,
+      publishedAt: r.publishedAt,
+      pdfSha256: r.pdfSha256,
+      csvSha256: r.csvSha256,
+      checkpointSize: r.checkpointSize,
+    })),
   });
 }
 
@@ -48,17 +60,27 @@ export default function PublishedReportsPage() {
               {t("reports.public.csv")}
             </a>
           </p>
-          <dl className="summary-list">
-            <dt>{t("reports.public.pdfHash")}</dt>
-            <dd>
-              <code className="hash" data-testid="pdf-sha256">{r.pdfSha256}</code>
-            </dd>
-            <dt>{t("reports.public.csvHash")}</dt>
-            <dd>
-              <code className="hash" data-testid="csv-sha256">{r.csvSha256}</code>
-            </dd>
-            <dt>{t("reports.public.checkpoint")}</dt>
-            <dd>{r.checkpointSize === null ? t("reports.public.noCheckpoint") : t("reports.public.checkpointSize", { size: r.checkpointSize })}</dd>
+          <dl className="facts">
+            <div>
+              <dt>{t("reports.public.pdfHash")}</dt>
+              <dd>
+                <code className="hash" data-testid="pdf-sha256">
+                  {r.pdfSha256}
+                </code>
+              </dd>
+            </div>
+            <div>
+              <dt>{t("reports.public.csvHash")}</dt>
+              <dd>
+                <code className="hash" data-testid="csv-sha256">
+                  {r.csvSha256}
+                </code>
+              </dd>
+            </div>
+            <div>
+              <dt>{t("reports.public.checkpoint")}</dt>
+              <dd>{r.checkpointSize === null ? t("reports.public.noCheckpoint") : t("reports.public.checkpointSize", { size: r.checkpointSize })}</dd>
+            </div>
           </dl>
         </article>
       ))}

@@ -73,7 +73,9 @@ export async function computeReportFigures(kind: ReportKind, yearAsked: number, 
   const year = reportYear(kind, yearAsked);
   const period = reportPeriod(kind, year);
   const province = scope === "national" ? null : scope;
-  const programmes = await Programme.find(province ? { provinceSlug: province } : {}).select("_id provinceSlug institutionType themes").lean<ProgrammeRow[]>();
+  const programmes = await Programme.find(province ? { provinceSlug: province } : {})
+    .select("_id provinceSlug institutionType themes")
+    .lean<ProgrammeRow[]>();
   const programmeById = new Map(programmes.map((p) => [String(p._id), p]));
   const inPeriod = { occurredAt: { $gte: period.start, $lt: period.end } };
   const ofScope = province ? { programmeId: { $in: programmes.map((p) => p._id) } } : {};
@@ -139,14 +141,19 @@ export async function computeReportFigures(kind: ReportKind, yearAsked: number, 
 
   // Pledges made in the period, and how many of them are fulfilled now.
   const institutionIds = province ? [...new Set((await Programme.find({ provinceSlug: province }).select("institutionId").lean()).map((p) => String(p.institutionId)))] : null;
-  const pledges = await Pledge.find({ createdAt: { $gte: period.start, $lt: period.end }, ...(institutionIds ? { institutionId: { $in: institutionIds.map((id) => new mongoose.Types.ObjectId(id)) } } : {}) })
+  const pledges = await Pledge.find({
+    createdAt: { $gte: period.start, $lt: period.end },
+    ...(institutionIds ? { institutionId: { $in: institutionIds.map((id) => new mongoose.Types.ObjectId(id)) } } : {}),
+  })
     .select("state amount")
     .lean();
   const made = pledges.filter((p) => p.state !== "cancelled");
   const fulfilled = made.filter((p) => p.state === "fulfilled");
 
   // Certificates issued in the period (a province's: those of donors who gave there in the period).
-  const certificates = await Certificate.find({ issuedAt: { $gte: period.start, $lt: period.end } }).select("type status donorId").lean();
+  const certificates = await Certificate.find({ issuedAt: { $gte: period.start, $lt: period.end } })
+    .select("type status donorId")
+    .lean();
   const counted = province ? certificates.filter((c) => donors.has(String(c.donorId))) : certificates;
   const certificateTypes = Object.fromEntries(CERTIFICATE_TYPE_KEYS.map((type) => [type, 0])) as Record<CertificateType, number>;
   for (const c of counted) if (c.status === "issued") certificateTypes[c.type as CertificateType] += 1;
@@ -178,7 +185,7 @@ export async function computeReportFigures(kind: ReportKind, yearAsked: number, 
     byTheme: [...byTheme.values()],
     pledges: { made: made.length, fulfilled: fulfilled.length, amount: made.reduce((s, p) => s + p.amount, 0), fulfilledAmount: fulfilled.reduce((s, p) => s + p.amount, 0) },
     certificates: { issued: counted.filter((c) => c.status === "issued").length, revoked: counted.filter((c) => c.status === "revoked").length, byType: certificateTypes },
-    indicators: province ? (indicators.byProvince[province] ?? indicators.national) : indicators.national,
+    indicators: province ? indicators.byProvince[province] ?? indicators.national : indicators.national,
     indicatorsByProvince: province ? [] : PROVINCE_SLUGS.filter((slug) => indicators.byProvince[slug]).map((slug) => ({ slug, results: indicators.byProvince[slug]! })),
     check: { rollupsReceived, agrees: rollupsReceived === total.received },
   };

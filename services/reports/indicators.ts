@@ -48,7 +48,13 @@ export async function updateIndicatorTargets(actor: SessionUser, input: Indicato
     const next = input.targets[indicator._id];
     if (!next || (next.y2025 === indicator.target2025 && next.y2030 === indicator.target2030)) continue;
     await Indicator.updateOne({ _id: indicator._id }, { $set: { target2025: next.y2025, target2030: next.y2030, updatedBy: new mongoose.Types.ObjectId(actor.id) } }, { runValidators: true });
-    await recordAudit({ actor, action: "indicator.targets", subjectType: "Indicator", subjectId: indicator._id, details: { from: [indicator.target2025, indicator.target2030], to: [next.y2025, next.y2030] } });
+    await recordAudit({
+      actor,
+      action: "indicator.targets",
+      subjectType: "Indicator",
+      subjectId: indicator._id,
+      details: { from: [indicator.target2025, indicator.target2030], to: [next.y2025, next.y2030] },
+    });
     changed += 1;
   }
   return changed;
@@ -94,7 +100,15 @@ export async function recordInstitutionYear(actor: SessionUser, institutionId: s
     recordedBy: new mongoose.Types.ObjectId(actor.id),
   };
   await InstitutionYear.findOneAndReplace({ _id }, doc, { upsert: true, runValidators: true });
-  await recordAudit({ actor, action: "institution.learning_year", subjectType: "Institution", subjectId: institution._id, institutionId: institution._id, provinceSlug: institution.provinceSlug, details: { year: input.year, services: input.services.length, learners: input.learners, visitors: input.visitors } });
+  await recordAudit({
+    actor,
+    action: "institution.learning_year",
+    subjectType: "Institution",
+    subjectId: institution._id,
+    institutionId: institution._id,
+    provinceSlug: institution.provinceSlug,
+    details: { year: input.year, services: input.services.length, learners: input.learners, visitors: input.visitors },
+  });
 }
 
 // ——— The indicators of a year ———
@@ -156,7 +170,9 @@ export async function indicatorsOfYear(year: number, provinceSlug: string | null
   const indicators = await listIndicators();
   const where = provinceSlug ? { provinceSlug } : {};
   const [institutions, thisYear, lastYear] = await Promise.all([
-    Institution.find({ status: "approved", ...where }).select("_id type level provinceSlug").lean<InstitutionRow[]>(),
+    Institution.find({ status: "approved", ...where })
+      .select("_id type level provinceSlug")
+      .lean<InstitutionRow[]>(),
     InstitutionYear.find({ year, ...where }).lean(),
     InstitutionYear.find({ year: year - 1, ...where }).lean(),
   ]);
@@ -166,7 +182,12 @@ export async function indicatorsOfYear(year: number, provinceSlug: string | null
   const national = computeIndicators(indicators, institutions, records, previous);
   const byProvince: Record<string, IndicatorResult[]> = {};
   for (const slug of new Set(institutions.map((i) => i.provinceSlug))) {
-    byProvince[slug] = computeIndicators(indicators, institutions.filter((i) => i.provinceSlug === slug), records, previous);
+    byProvince[slug] = computeIndicators(
+      indicators,
+      institutions.filter((i) => i.provinceSlug === slug),
+      records,
+      previous
+    );
   }
   return { national, byProvince };
 }

@@ -64,7 +64,7 @@ type Column = { title: string; width: number; align: "left" | "right" | "center"
 export async function renderReportPdf(report: ReportDocument): Promise<Buffer> {
   const f = report.figures;
   const province = f.scope === "national" ? null : f.scope;
-  const provinceLabel = province ? (provinceName(province) ?? province) : null;
+  const provinceLabel = province ? provinceName(province) ?? province : null;
   // From here to doc.end() nothing awaits: the shared fonts are this document's (services/pdf-fonts.ts).
   const fonts = pdfFonts();
   const title = `Báo cáo kết quả thực hiện Chương trình ${REPORT_TITLES[f.kind](f.year)}${provinceLabel ? ` — ${provinceLabel}` : ""}`;
@@ -118,27 +118,54 @@ export async function renderReportPdf(report: ReportDocument): Promise<Buffer> {
   const issuer = province ? ["UBND " + (provinceLabel ?? "").toUpperCase(), "SỞ VĂN HÓA, THỂ THAO\nVÀ DU LỊCH"] : ["BỘ VĂN HÓA, THỂ THAO", "VÀ DU LỊCH"];
   doc.font("regular").fontSize(10.5).fillColor(INK).text(nfc(issuer[0]!), left, top, { width: leftWidth, align: "center" });
   doc.font("bold").fontSize(10.5).text(nfc(issuer[1]!), left, doc.y, { width: leftWidth, align: "center" });
-  const issuerWidth = doc.font("bold").fontSize(10.5).widthOfString(nfc(issuer[1]!.split("\n").at(-1)!));
+  const issuerWidth = doc
+    .font("bold")
+    .fontSize(10.5)
+    .widthOfString(nfc(issuer[1]!.split("\n").at(-1)!));
   const issuerRuleY = doc.y + 2;
   rule(issuerRuleY, left + leftWidth / 2 - Math.min(issuerWidth, 90) / 2, left + leftWidth / 2 + Math.min(issuerWidth, 90) / 2, INK, 0.7);
-  doc.font("regular").fontSize(10).text(`Số: ${report.id}`, left, issuerRuleY + 6, { width: leftWidth, align: "center" });
+  doc
+    .font("regular")
+    .fontSize(10)
+    .text(`Số: ${report.id}`, left, issuerRuleY + 6, { width: leftWidth, align: "center" });
   const leftBottom = doc.y;
   doc.font("bold").fontSize(10.5).text("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", rightX, top, { width: rightWidth, align: "center" });
   const motto = "Độc lập - Tự do - Hạnh phúc";
   doc.font("bold").fontSize(11.5).text(motto, rightX, doc.y, { width: rightWidth, align: "center" });
   const mottoWidth = doc.widthOfString(motto);
   rule(doc.y + 2, rightX + (rightWidth - mottoWidth) / 2, rightX + (rightWidth + mottoWidth) / 2, INK, 0.7);
-  doc.font("italic").fontSize(10.5).text(formatLongVietnameseDate(report.publishedAt, province ? provinceLabel ?? undefined : "Hà Nội"), rightX, doc.y + 8, { width: rightWidth, align: "center" });
+  doc
+    .font("italic")
+    .fontSize(10.5)
+    .text(formatLongVietnameseDate(report.publishedAt, province ? provinceLabel ?? undefined : "Hà Nội"), rightX, doc.y + 8, { width: rightWidth, align: "center" });
   doc.y = Math.max(leftBottom, doc.y) + 20;
 
   // ——— Title ———
   doc.font("bold").fontSize(15).fillColor(INK).text("BÁO CÁO", left, doc.y, { width: CONTENT_WIDTH, align: "center" });
-  doc.font("bold").fontSize(11.5).text(nfc(`Kết quả thực hiện Chương trình “${PROGRAMME_NAME}” ${REPORT_TITLES[f.kind](f.year)}${provinceLabel ? ` tại ${provinceLabel}` : ""}`), left + 30, doc.y + 2, { width: CONTENT_WIDTH - 60, align: "center" });
+  doc
+    .font("bold")
+    .fontSize(11.5)
+    .text(nfc(`Kết quả thực hiện Chương trình “${PROGRAMME_NAME}” ${REPORT_TITLES[f.kind](f.year)}${provinceLabel ? ` tại ${provinceLabel}` : ""}`), left + 30, doc.y + 2, {
+      width: CONTENT_WIDTH - 60,
+      align: "center",
+    });
   doc.y += 8;
-  doc.font("regular").fontSize(BODY).text(province ? "Kính gửi: Bộ Văn hóa, Thể thao và Du lịch" : "Kính gửi: Thủ tướng Chính phủ", left, doc.y, { width: CONTENT_WIDTH, align: "center" });
+  doc
+    .font("regular")
+    .fontSize(BODY)
+    .text(province ? "Kính gửi: Bộ Văn hóa, Thể thao và Du lịch" : "Kính gửi: Thủ tướng Chính phủ", left, doc.y, { width: CONTENT_WIDTH, align: "center" });
   doc.y += 10;
 
-  text(`Thực hiện Quyết định số 1520/QĐ-TTg ngày 09/12/2022 của Thủ tướng Chính phủ và Quyết định số 1346/QĐ-BVHTTDL ngày 26/5/2023 của Bộ Văn hóa, Thể thao và Du lịch, ${province ? `Sở Văn hóa, Thể thao và Du lịch ${provinceLabel}` : "Bộ Văn hóa, Thể thao và Du lịch"} báo cáo kết quả huy động nguồn lực xã hội hóa và các chỉ tiêu của Chương trình từ ngày ${formatDate(f.period.from + "T00:00:00+07:00")} đến ngày ${formatDate(f.period.to + "T00:00:00+07:00")}, theo số liệu của nền tảng Góp Sức như sau:`, "regular", BODY, { align: "justify" });
+  text(
+    `Thực hiện Quyết định số 1520/QĐ-TTg ngày 09/12/2022 của Thủ tướng Chính phủ và Quyết định số 1346/QĐ-BVHTTDL ngày 26/5/2023 của Bộ Văn hóa, Thể thao và Du lịch, ${
+      province ? `Sở Văn hóa, Thể thao và Du lịch ${provinceLabel}` : "Bộ Văn hóa, Thể thao và Du lịch"
+    } báo cáo kết quả huy động nguồn lực xã hội hóa và các chỉ tiêu của Chương trình từ ngày ${formatDate(f.period.from + "T00:00:00+07:00")} đến ngày ${formatDate(
+      f.period.to + "T00:00:00+07:00"
+    )}, theo số liệu của nền tảng Góp Sức như sau:`,
+    "regular",
+    BODY,
+    { align: "justify" }
+  );
   if (report.edition > 1) {
     doc.y += 4;
     doc.font("italic").fontSize(BODY).fillColor(RED);
@@ -167,7 +194,11 @@ export async function renderReportPdf(report: ReportDocument): Promise<Buffer> {
       let x = left;
       cells.forEach((cell, i) => {
         const col = cols[i]!;
-        doc.font(font).fontSize(size).fillColor(INK).text(nfc(cell), x + pad, y + pad, { width: col.width - 2 * pad, align: col.align });
+        doc
+          .font(font)
+          .fontSize(size)
+          .fillColor(INK)
+          .text(nfc(cell), x + pad, y + pad, { width: col.width - 2 * pad, align: col.align });
         x += col.width;
       });
       rule(y + height, left, left + CONTENT_WIDTH, RULE, 0.5);
@@ -195,7 +226,7 @@ export async function renderReportPdf(report: ReportDocument): Promise<Buffer> {
       ["Giá trị cam kết trong kỳ / đã hoàn thành", `${vnd(f.pledges.amount)} / ${vnd(f.pledges.fulfilledAmount)}`],
       ["Giấy chứng nhận, thư cảm ơn, bằng khen đã trao (còn hiệu lực)", num(f.certificates.issued)],
     ],
-    { size: 9.5 },
+    { size: 9.5 }
   );
   const certificateLine = CERTIFICATE_TYPE_KEYS.filter((type) => f.certificates.byType[type] > 0)
     .map((type) => `${CERTIFICATE_TYPES[type].title.vi}: ${num(f.certificates.byType[type])}`)
@@ -223,7 +254,7 @@ export async function renderReportPdf(report: ReportDocument): Promise<Buffer> {
         ...f.byProvince.map((r) => [provinceName(r.slug) ?? r.slug, vnd(r.received), num(r.gifts), num(r.donors), vnd(r.spent)]),
         ["Cả nước", vnd(f.received.total), num(f.received.gifts), num(f.received.donors), vnd(f.spent)],
       ],
-      { size: 8.5, boldLast: true },
+      { size: 8.5, boldLast: true }
     );
   }
   const section = province ? ["III", "IV", "V"] : ["IV", "V", "VI"];
@@ -235,7 +266,7 @@ export async function renderReportPdf(report: ReportDocument): Promise<Buffer> {
       { title: "Lượt", width: 60, align: "right" },
       { title: "Đã chi", width: 140, align: "right" },
     ],
-    f.byType.map((r) => [INSTITUTION_TYPES.find((t) => t.slug === r.slug)?.vi ?? r.slug, vnd(r.received), num(r.gifts), vnd(r.spent)]),
+    f.byType.map((r) => [INSTITUTION_TYPES.find((t) => t.slug === r.slug)?.vi ?? r.slug, vnd(r.received), num(r.gifts), vnd(r.spent)])
   );
   table(
     [
@@ -244,7 +275,7 @@ export async function renderReportPdf(report: ReportDocument): Promise<Buffer> {
       { title: "Lượt", width: 60, align: "right" },
       { title: "Đã chi", width: 140, align: "right" },
     ],
-    f.byTheme.map((r) => [THEMES.find((t) => t.slug === r.slug)?.vi ?? r.slug, vnd(r.received), num(r.gifts), vnd(r.spent)]),
+    f.byTheme.map((r) => [THEMES.find((t) => t.slug === r.slug)?.vi ?? r.slug, vnd(r.received), num(r.gifts), vnd(r.spent)])
   );
   text("Một chương trình thuộc nhiều chủ đề được tính ở mỗi chủ đề, nên bảng theo chủ đề không cộng thành tổng.", "italic", 9);
 
@@ -261,11 +292,23 @@ export async function renderReportPdf(report: ReportDocument): Promise<Buffer> {
     f.indicators.map((r, i) => {
       const met = indicatorMet(r, f.milestone);
       const done = r.measure === "share" ? `${pct(r.value)} (${num(r.numerator)}/${num(r.denominator)})` : pct(r.value);
-      return [String(i + 1), r.name.vi, done, r.measure === "growth" ? `+${pct(r.target2025)}/năm` : pct(r.target2025), r.measure === "growth" ? `+${pct(r.target2030)}/năm` : pct(r.target2030), met === null ? "—" : met ? "Đạt" : "Chưa đạt"];
+      return [
+        String(i + 1),
+        r.name.vi,
+        done,
+        r.measure === "growth" ? `+${pct(r.target2025)}/năm` : pct(r.target2025),
+        r.measure === "growth" ? `+${pct(r.target2030)}/năm` : pct(r.target2030),
+        met === null ? "—" : met ? "Đạt" : "Chưa đạt",
+      ];
     }),
-    { size: 8.5 },
+    { size: 8.5 }
   );
-  text("Tỷ lệ tính trên các thiết chế đã được phê duyệt trên nền tảng; thiết chế cung cấp dịch vụ học tập suốt đời là thiết chế đã khai báo ít nhất một dịch vụ trong năm. Chỉ tiêu tăng trưởng so sánh số lượt người đến học tập, nghiên cứu của cùng các bảo tàng đã khai báo cả hai năm.", "italic", 9, { align: "justify" });
+  text(
+    "Tỷ lệ tính trên các thiết chế đã được phê duyệt trên nền tảng; thiết chế cung cấp dịch vụ học tập suốt đời là thiết chế đã khai báo ít nhất một dịch vụ trong năm. Chỉ tiêu tăng trưởng so sánh số lượt người đến học tập, nghiên cứu của cùng các bảo tàng đã khai báo cả hai năm.",
+    "italic",
+    9,
+    { align: "justify" }
+  );
 
   if (!province && f.indicatorsByProvince.length > 0) {
     heading(`${section[2]}. CHỈ TIÊU THEO TỈNH, THÀNH PHỐ (%)`);
@@ -273,7 +316,7 @@ export async function renderReportPdf(report: ReportDocument): Promise<Buffer> {
     table(
       [{ title: "Tỉnh, thành phố", width: 110, align: "left" }, ...f.indicators.map((_, i) => ({ title: `(${i + 1})`, width: 44, align: "right" as const }))],
       f.indicatorsByProvince.map((row) => [provinceName(row.slug) ?? row.slug, ...row.results.slice(0, n).map((r) => (r.value === null ? "—" : formatNumber(r.value, "vi", 1)))]),
-      { size: 8 },
+      { size: 8 }
     );
     text("(1)…(" + n + "): các chỉ tiêu theo thứ tự ở bảng trên; “—”: không có thiết chế để tính.", "italic", 9);
   }
@@ -282,16 +325,26 @@ export async function renderReportPdf(report: ReportDocument): Promise<Buffer> {
   doc.y += 6;
   text(
     report.checkpoint
-      ? `Số liệu được tính từ sổ cái công khai của Góp Sức tại điểm kiểm tra (checkpoint) có ${num(report.checkpoint.size)} bút toán, mã gốc ${report.checkpoint.root}. Mọi người có thể đối chiếu tại /transparency/ledger.`
+      ? `Số liệu được tính từ sổ cái công khai của Góp Sức tại điểm kiểm tra (checkpoint) có ${num(report.checkpoint.size)} bút toán, mã gốc ${
+          report.checkpoint.root
+        }. Mọi người có thể đối chiếu tại /transparency/ledger.`
       : "Số liệu được tính từ sổ cái công khai của Góp Sức.",
     "regular",
-    9.5,
+    9.5
   );
   ensureSpace(80);
   doc.y += 10;
   const signX = left + CONTENT_WIDTH * 0.5;
-  doc.font("bold").fontSize(BODY).fillColor(INK).text(province ? "GIÁM ĐỐC SỞ" : "BỘ TRƯỞNG", signX, doc.y, { width: CONTENT_WIDTH * 0.5, align: "center" });
-  doc.font("italic").fontSize(9.5).fillColor(MUTED).text("(Ký, ghi rõ họ tên và đóng dấu)", signX, doc.y, { width: CONTENT_WIDTH * 0.5, align: "center" });
+  doc
+    .font("bold")
+    .fontSize(BODY)
+    .fillColor(INK)
+    .text(province ? "GIÁM ĐỐC SỞ" : "BỘ TRƯỞNG", signX, doc.y, { width: CONTENT_WIDTH * 0.5, align: "center" });
+  doc
+    .font("italic")
+    .fontSize(9.5)
+    .fillColor(MUTED)
+    .text("(Ký, ghi rõ họ tên và đóng dấu)", signX, doc.y, { width: CONTENT_WIDTH * 0.5, align: "center" });
 
   // ——— Footer on every page: the report's number and the page ———
   const range = doc.bufferedPageRange();
@@ -300,7 +353,11 @@ export async function renderReportPdf(report: ReportDocument): Promise<Buffer> {
     const previousBottom = doc.page.margins.bottom;
     doc.page.margins.bottom = 0;
     rule(FOOTER_RULE_Y, left, left + CONTENT_WIDTH);
-    doc.font("regular").fontSize(8.5).fillColor(MUTED).text(nfc(`Góp Sức — báo cáo số ${report.id}, ban hành ${formatDate(report.publishedAt)}`), left, FOOTER_RULE_Y + 6, { width: CONTENT_WIDTH - 80 });
+    doc
+      .font("regular")
+      .fontSize(8.5)
+      .fillColor(MUTED)
+      .text(nfc(`Góp Sức — báo cáo số ${report.id}, ban hành ${formatDate(report.publishedAt)}`), left, FOOTER_RULE_Y + 6, { width: CONTENT_WIDTH - 80 });
     doc.text(`Trang ${index - range.start + 1}/${range.count}`, left + CONTENT_WIDTH - 80, FOOTER_RULE_Y + 6, { width: 80, align: "right" });
     doc.page.margins.bottom = previousBottom;
   }
@@ -323,23 +380,61 @@ export async function renderReportPdf(report: ReportDocument): Promise<Buffer> {
     ensureSpace(Math.min(rows.length * rowHeight + legendHeight + 10, bottom() - MARGIN.top));
     // Legend.
     const ly = doc.y;
-    doc.save().rect(left, ly + 2, 9, 7).fill(BAR).restore();
-    doc.font("regular").fontSize(8.5).fillColor(INK).text("Đã nhận", left + 13, ly, { lineBreak: false });
-    doc.save().rect(left + 70, ly + 2, 9, 7).fill(BAR_SPENT).restore();
+    doc
+      .save()
+      .rect(left, ly + 2, 9, 7)
+      .fill(BAR)
+      .restore();
+    doc
+      .font("regular")
+      .fontSize(8.5)
+      .fillColor(INK)
+      .text("Đã nhận", left + 13, ly, { lineBreak: false });
+    doc
+      .save()
+      .rect(left + 70, ly + 2, 9, 7)
+      .fill(BAR_SPENT)
+      .restore();
     doc.text("Đã chi", left + 83, ly, { lineBreak: false });
     doc.text(`Thang đo: 0 – ${vnd(max)}`, left, ly, { width: CONTENT_WIDTH, align: "right" });
     doc.y = ly + legendHeight;
     for (const row of rows) {
       if (ensureSpace(rowHeight)) doc.y += 2;
       const y = doc.y;
-      doc.font("regular").fontSize(rowHeight > 13 ? 9 : 7.5).fillColor(INK).text(nfc(row.label), left, y + (rowHeight > 13 ? 5 : 2), { width: labelWidth, align: "right", lineBreak: false });
-      doc.save().moveTo(barX, y).lineTo(barX, y + rowHeight).lineWidth(0.5).strokeColor(RULE).stroke().restore();
+      doc
+        .font("regular")
+        .fontSize(rowHeight > 13 ? 9 : 7.5)
+        .fillColor(INK)
+        .text(nfc(row.label), left, y + (rowHeight > 13 ? 5 : 2), { width: labelWidth, align: "right", lineBreak: false });
+      doc
+        .save()
+        .moveTo(barX, y)
+        .lineTo(barX, y + rowHeight)
+        .lineWidth(0.5)
+        .strokeColor(RULE)
+        .stroke()
+        .restore();
       const receivedBar = (row.received / max) * barWidth;
       const spentBar = (row.spent / max) * barWidth;
       const receivedHeight = rowHeight * 0.5;
-      if (receivedBar > 0) doc.save().rect(barX, y + 1.5, Math.max(receivedBar, 1), receivedHeight).fill(BAR).restore();
-      if (spentBar > 0) doc.save().rect(barX, y + 1.5 + receivedHeight + 0.5, Math.max(spentBar, 1), rowHeight * 0.25).fill(BAR_SPENT).restore();
-      if (row.received > 0) doc.font("regular").fontSize(rowHeight > 13 ? 8.5 : 7).fillColor(MUTED).text(vnd(row.received), barX + receivedBar + 4, y + (rowHeight > 13 ? 4 : 2), { width: valueWidth + barWidth - receivedBar - 4, lineBreak: false });
+      if (receivedBar > 0)
+        doc
+          .save()
+          .rect(barX, y + 1.5, Math.max(receivedBar, 1), receivedHeight)
+          .fill(BAR)
+          .restore();
+      if (spentBar > 0)
+        doc
+          .save()
+          .rect(barX, y + 1.5 + receivedHeight + 0.5, Math.max(spentBar, 1), rowHeight * 0.25)
+          .fill(BAR_SPENT)
+          .restore();
+      if (row.received > 0)
+        doc
+          .font("regular")
+          .fontSize(rowHeight > 13 ? 8.5 : 7)
+          .fillColor(MUTED)
+          .text(vnd(row.received), barX + receivedBar + 4, y + (rowHeight > 13 ? 4 : 2), { width: valueWidth + barWidth - receivedBar - 4, lineBreak: false });
       doc.y = y + rowHeight;
     }
     doc.y += 8;

@@ -117,11 +117,21 @@ export async function publishReport(actor: SessionUser, input: PublishReportInpu
     if (isDuplicateKeyError(error)) throw new ServiceError("conflict", "reports.publishedMeanwhile");
     throw error;
   }
-  await recordAudit({ actor, action: "report.publish", subjectType: "Report", subjectId: id, provinceSlug: input.scope === "national" ? null : input.scope, details: { edition, pdfSha256, csvSha256, checkpoint: checkpoint?.size ?? null } });
+  await recordAudit({
+    actor,
+    action: "report.publish",
+    subjectType: "Report",
+    subjectId: id,
+    provinceSlug: input.scope === "national" ? null : input.scope,
+    details: { edition, pdfSha256, csvSha256, checkpoint: checkpoint?.size ?? null },
+  });
   return { id, edition };
 }
 
-export type PublishedReportRow = Pick<ReportDoc, "_id" | "kind" | "year" | "scope" | "edition" | "supersedes" | "pdfSha256" | "csvSha256" | "pdfBytes" | "csvBytes" | "publishedAt"> & { checkpointSize: number | null; superseded: boolean };
+export type PublishedReportRow = Pick<ReportDoc, "_id" | "kind" | "year" | "scope" | "edition" | "supersedes" | "pdfSha256" | "csvSha256" | "pdfBytes" | "csvBytes" | "publishedAt"> & {
+  checkpointSize: number | null;
+  superseded: boolean;
+};
 
 /** Every published edition, newest first (a small collection: one document per report and edition). */
 export async function listPublishedReports(): Promise<PublishedReportRow[]> {

@@ -57,7 +57,14 @@ describe("reports to the Prime Minister", () => {
     await recordOfflineGift(managerHN, String(progHN._id), cashGiftInput(70_000_000, { receivedAt: vnDate(-2) }));
     await recordOfflineGift(managerHN, String(progHN._id), cashGiftInput(5_000_000, { receivedAt: vnDate(-1) }));
     await recordOfflineGift(managerDN, String(progDN._id), cashGiftInput(20_000_000, { receivedAt: vnDate(-1) }));
-    const spent = await recordExpenditure(managerHN, String(progHN._id), { clientToken: formToken("rep"), budgetLineCode: "SACH", amount: 12_500_000, spentAt: new Date(`${vnDate(-1)}T10:00:00+07:00`), payee: "Nhà sách", description: "Mua sách thiếu nhi" });
+    const spent = await recordExpenditure(managerHN, String(progHN._id), {
+      clientToken: formToken("rep"),
+      budgetLineCode: "SACH",
+      amount: 12_500_000,
+      spentAt: new Date(`${vnDate(-1)}T10:00:00+07:00`),
+      payee: "Nhà sách",
+      description: "Mua sách thiếu nhi",
+    });
     await actOnExpenditure(managerHN, String(progHN._id), spent.id, { intent: "publish", reason: "" } as never);
   });
 
@@ -141,14 +148,22 @@ describe("reports to the Prime Minister", () => {
     // Through the page: the officer's own province is published; another province's preview is a 403.
     const page = await responseOf(reportsLoader({ request: getRequest(`/reports?kind=annual&year=${year}&scope=da-nang`, officerHN.cookie), params: {}, context: {} }).catch((r) => r));
     expect(page.status).toBe(403);
-    const published = await responseOf(reportsAction({ request: await formRequest("/reports", { kind: "annual", year: String(year), scope: "ha-noi", reason: "" }, { cookie: officerHN.cookie }), params: {}, context: {} }));
+    const published = await responseOf(
+      reportsAction({ request: await formRequest("/reports", { kind: "annual", year: String(year), scope: "ha-noi", reason: "" }, { cookie: officerHN.cookie }), params: {}, context: {} })
+    );
     expect(published.status).toBe(302);
     const { report } = await publishedReport(`annual-${year}-ha-noi-e1`);
     expect((report.figures as { received: { total: number } }).received.total).toBe(75_000_000);
-    const refused = await responseOf(reportsAction({ request: await formRequest("/reports", { kind: "annual", year: String(year), scope: "ha-noi", reason: "" }, { cookie: managerHN.cookie }), params: {}, context: {} }).catch((r) => r));
+    const refused = await responseOf(
+      reportsAction({ request: await formRequest("/reports", { kind: "annual", year: String(year), scope: "ha-noi", reason: "" }, { cookie: managerHN.cookie }), params: {}, context: {} }).catch(
+        (r) => r
+      )
+    );
     expect(refused.status).toBe(403);
     // Bad input: a clear message, nothing written.
-    const bad = await responseOf(reportsAction({ request: await formRequest("/reports", { kind: "annual", year: "1999", scope: "ha-noi", reason: "" }, { cookie: officerHN.cookie }), params: {}, context: {} }));
+    const bad = await responseOf(
+      reportsAction({ request: await formRequest("/reports", { kind: "annual", year: "1999", scope: "ha-noi", reason: "" }, { cookie: officerHN.cookie }), params: {}, context: {} })
+    );
     expect(bad.status).toBe(400);
     expect((await bad.json()).errors.year).toEqual(["reports.validation.year"]);
     expect(await Report.countDocuments()).toBe(before + 1);
@@ -157,7 +172,10 @@ describe("reports to the Prime Minister", () => {
   test("indicators: what institutions record computes the percentages; editing a target changes the next report, not a published one", async () => {
     await recordInstitutionYear(managerHN, libraryHN, { year, sector: "public", services: ["reading", "digital"], learners: 1200, visitors: 0 });
     const first = await publishReport(ministry, { kind: "annual", year, scope: "ha-noi", reason: "Bổ sung chỉ tiêu của thư viện" });
-    const indicator = (figures: unknown) => (figures as { indicators: Array<{ id: string; value: number | null; target2030: number; numerator: number; denominator: number }> }).indicators.find((i) => i.id === "provincial-public-libraries")!;
+    const indicator = (figures: unknown) =>
+      (figures as { indicators: Array<{ id: string; value: number | null; target2030: number; numerator: number; denominator: number }> }).indicators.find(
+        (i) => i.id === "provincial-public-libraries"
+      )!;
     const published = (await publishedReport(first.id)).report;
     expect(indicator(published.figures)).toMatchObject({ value: 100, numerator: 1, denominator: 1, target2030: 100 });
 
