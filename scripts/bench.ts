@@ -27,6 +27,11 @@
  *
  * BENCH_SCALES=certificates (issue 11's proof, scripts/bench/certificates.ts; asked for by name): certificate
  * PDFs per second (BENCH_CERT_PDFS=200) and a batch of BENCH_CERT_BATCH=1000 issued end to end. No build.
+ *
+ * BENCH_SCALES=log (issue 12's proof, scripts/bench/log.ts; asked for by name): the transparency log grown to
+ * BENCH_LOG_ENTRIES=1650000 leaves through its appender, a checkpoint every BENCH_LOG_CHECKPOINT_EVERY=250000,
+ * then publishCheckpoint, proveInclusion ×BENCH_LOG_INCLUSION=50 and proveConsistency ×BENCH_LOG_CONSISTENCY=20,
+ * each proof verified. No build.
  */
 import { spawnSync } from "node:child_process";
 import crypto from "node:crypto";
@@ -45,6 +50,7 @@ import { confirmStatement, previewStatement } from "#services/reconciliation";
 import { FERRETDB_VERSION, startEmbeddedDatabase, withDatabaseName } from "./lib/database.mjs";
 import { BOOKS_FLAT_TARGET, BOOKS_GIFTS_PER_S, booksSection, commandLine, runBooks, traced, watchCommands, type BooksResult, type CommandSeen } from "./bench/books";
 import { certificatesSection, runCertificates } from "./bench/certificates";
+import { logSection, runLog } from "./bench/log";
 import { addGiftsInBulk, loadData, statementCsv, type LoadedData } from "./bench/data";
 import { FIND_RATE_LIMIT, findByAmountSeries, rebuildFindKeys } from "./bench/find-by-amount";
 import { expectCsv, expectPdf, measure, rssMiB, signIn, startServer, type RunningServer } from "./bench/http";
@@ -442,7 +448,7 @@ function command(): string {
 async function main() {
   const startedAt = new Date();
   const load = os.loadavg();
-  const pageScales = SCALES.filter((scale) => scale !== "books" && scale !== "certificates");
+  const pageScales = SCALES.filter((scale) => scale !== "books" && scale !== "certificates" && scale !== "log");
   // Only the scales served through HTTP need the build (books runs in this process).
   const build = pageScales.length ? ensureBuild() : null;
   const password = `bench-${crypto.randomBytes(9).toString("base64url")}`;
@@ -450,7 +456,11 @@ async function main() {
   const sections: string[] = [];
   let books: BooksResult | null = null;
   for (const scale of SCALES) {
-    if (scale === "certificates") {
+    if (scale === "log") {
+      const entries = Math.max(2, num("BENCH_LOG_ENTRIES", 1_650_000));
+      const checkpointEvery = Math.max(1, num("BENCH_LOG_CHECKPOINT_EVERY", Math.min(250_000, Math.ceil(entries / 6))));
+      sections.push(logSection(await runLog({ root, entries, checkpointEvery, inclusion: Math.max(1, num("BENCH_LOG_INCLUSION", 50)), consistency: num("BENCH_LOG_CONSISTENCY", 20) })));
+    } else if (scale === "certificates") {
       sections.push(certificatesSection(await runCertificates({ root, pdfs: Math.max(1, num("BENCH_CERT_PDFS", 200)), batch: num("BENCH_CERT_BATCH", 1_000) })));
     } else if (scale === "books") {
       books = await runBooks({
