@@ -76,7 +76,6 @@ export default function IndicatorsPage() {
                 <tr key={indicator.id}>
                   <th scope="row">
                     {indicator.name[lang]}
-                    {indicator.measure === "growth" ? <span className="muted"> ({t("reports.indicators.perYear")})</span> : null}
                   </th>
                   {(["y2025", "y2030"] as const).map((year) => {
                     const name = `targets.${indicator.id}.${year}`;

@@ -45,6 +45,17 @@ describe("reports to the Prime Minister", () => {
     await page.getByRole("heading", { level: 1, name: /Báo cáo năm \d{4} — Toàn quốc/ }).waitFor();
     expect(await page.getByTestId("pdf-sha256").textContent()).toMatch(/^[0-9a-f]{64}$/);
     await screenshot(page, "reports-e2e-published-vi");
+
+    // The ministry's targets: one changed on /reports/indicators (applies to the next report only).
+    await page.goto(`${baseUrl()}/reports/indicators`);
+    await page.getByRole("heading", { level: 1, name: "Chỉ tiêu và mục tiêu" }).waitFor();
+    const target = page.locator('input[name="targets.commune-public-libraries.y2030"]');
+    expect(await target.inputValue()).toBe("60");
+    await target.fill("65,5");
+    await page.getByRole("button", { name: "Lưu mục tiêu" }).click();
+    await page.getByText("Đã lưu mục tiêu.").waitFor();
+    expect(await page.locator('input[name="targets.commune-public-libraries.y2030"]').inputValue()).toBe("65,5");
+    await screenshot(page, "reports-e2e-indicators-vi");
   });
 
   test("English, JavaScript off: the published report is listed, its PDF's hash is the one shown, and the CSV downloads", async () => {
