@@ -10,6 +10,7 @@ import { recordDonation } from "#services/money/donations";
 import { baseUrl, launchBrowser } from "./browser";
 import { connectE2eDatabase } from "./db";
 import { markProgrammesChanged } from "#services/catalogue-index";
+import { flushGiftAmountKeys } from "#services/transparency/gift-amount-keys";
 
 const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const stamp = Date.now().toString(36);
@@ -29,6 +30,7 @@ describe("accessibility (axe-core, WCAG 2.1 AA)", () => {
     await markProgrammesChanged([programme._id]);
     // A confirmed gift, so the receipt's public page has something to show.
     await recordDonation({ idempotencyKey: giftKey, programmeId: programme._id, institutionId: institution._id, method: "cash", amount: 1_500_000, receivedAt: new Date() });
+    await flushGiftAmountKeys(); // found by amount and day on /transparency/find (its key follows the gift)
   });
   afterAll(async () => {
     await browser?.close();
@@ -36,6 +38,9 @@ describe("accessibility (axe-core, WCAG 2.1 AA)", () => {
   });
 
   const pages = ["/", "/programmes", `/programmes/rung-ngap-man-${stamp}`, `/institutions/bao-tang-ca-mau-${stamp}`, `/receipts/${receiptNumberFor(giftKey)}`, "/login", "/register"];
+  // "Find my gift" by amount and day: a list found, and the form's messages.
+  const today = new Date(Date.now() + 7 * 3600_000).toISOString().slice(0, 10);
+  pages.push(`/transparency/find?amount=1.500.000&date=${today}`, "/transparency/find?amount=abc&date=");
   for (const lng of ["vi", "en"]) {
     test.each(pages)(`%s (${lng})`, async (path) => {
       const page = await browser.newPage();
