@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
+import fs from "node:fs";
 import { readFile } from "node:fs/promises";
-import type { Browser } from "playwright-core";
+import { createRequire } from "node:module";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { baseUrl, launchBrowser, screenshot, signIn } from "./browser";
 import { createAccount } from "./db";
@@ -13,6 +15,17 @@ import { createAccount } from "./db";
 const stamp = Date.now().toString(36);
 const officer = { email: `bo.baocao.${stamp}@example.vn`, password: "mat-khau-bao-cao-1" };
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** WCAG 2.1 A/AA (axe-core) on the page as it is: the serious and critical violations. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(axeSource);
+  const violations = (await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: unknown[] }> } }).axe;
+    return (await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })).violations;
+  })) as Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>;
+  return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+}
 
 describe("reports to the Prime Minister", () => {
   let browser: Browser;
@@ -45,6 +58,10 @@ describe("reports to the Prime Minister", () => {
     await page.getByRole("heading", { level: 1, name: /Báo cáo năm \d{4} — Toàn quốc/ }).waitFor();
     expect(await page.getByTestId("pdf-sha256").textContent()).toMatch(/^[0-9a-f]{64}$/);
     await screenshot(page, "reports-e2e-published-vi");
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.goto(`${baseUrl()}/reports`);
+    await page.getByTestId("publish-form").waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
 
     // The ministry's targets: one changed on /reports/indicators (applies to the next report only).
     await page.goto(`${baseUrl()}/reports/indicators`);
@@ -56,6 +73,7 @@ describe("reports to the Prime Minister", () => {
     await page.getByText("Đã lưu mục tiêu.").waitFor();
     expect(await page.locator('input[name="targets.commune-public-libraries.y2030"]').inputValue()).toBe("65,5");
     await screenshot(page, "reports-e2e-indicators-vi");
+    expect(await seriousViolations(page)).toEqual([]);
   });
 
   test("English, JavaScript off: the published report is listed, its PDF's hash is the one shown, and the CSV downloads", async () => {
