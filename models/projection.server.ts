@@ -172,13 +172,30 @@ const rollupSchema = new Schema(
     marks: { type: Schema.Types.Mixed, default: {} },
     months: { type: Schema.Types.Mixed, default: undefined },
     years: { type: Schema.Types.Mixed, default: undefined },
+    /** province: money out (published expenditures less their reversals, positive), also per month and per `types.<institution type>`, `themes.<theme>`, `days.<campaign day>` (`.spent`). */
+    spent: { type: Number, default: undefined },
+    types: { type: Schema.Types.Mixed, default: undefined },
+    themes: { type: Schema.Types.Mixed, default: undefined },
+    days: { type: Schema.Types.Mixed, default: undefined },
     provinces: { type: Schema.Types.Mixed, default: undefined },
   },
   { versionKey: false, minimize: false },
 );
 /** Per period: the total and gifts; a donor's also split by what was given (cash, valued goods, volunteer hours' value). */
-export type InPeriod = Record<string, { total: number; gifts: number; cash?: number; inKind?: number; volunteer?: number }>;
-export type RollupDoc = { _id: string; total: number; gifts: number; marks: Record<string, number>; months?: InPeriod; years?: InPeriod; provinces?: Record<string, InPeriod> };
+export type InPeriod = Record<string, { total: number; gifts: number; cash?: number; inKind?: number; volunteer?: number; spent?: number }>;
+export type RollupDoc = {
+  _id: string;
+  total: number;
+  gifts: number;
+  marks: Record<string, number>;
+  months?: InPeriod;
+  years?: InPeriod;
+  provinces?: Record<string, InPeriod>;
+  spent?: number;
+  types?: Record<string, { spent?: number }>;
+  themes?: Record<string, { spent?: number }>;
+  days?: Record<string, { spent?: number }>;
+};
 export const Rollup = (mongoose.models.Rollup as mongoose.Model<RollupDoc> | undefined) ?? mongoose.model<RollupDoc>("Rollup", rollupSchema);
 
 /** A deterministic ObjectId: the same name always gives the same id, so a record is found by `_id` from its key. */

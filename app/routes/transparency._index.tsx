@@ -149,7 +149,7 @@ export default function TransparencyDashboard() {
   const provinceBars = barsOf(figures.byProvince.map((r) => ({ key: r.slug, label: provinceName(r.slug) ?? r.slug, value: r.total })));
   const provinceRows = [...figures.byProvince].sort((a, b) => b.total - a.total || PROVINCES.findIndex((p) => p.slug === a.slug) - PROVINCES.findIndex((p) => p.slug === b.slug));
 
-  const catalogueBlock = (id: string, csv: string, title: string, column: string, rows: Array<{ slug: string; received: number; programmes: number }>, list: ReadonlyArray<{ slug: string; vi: string; en: string }>, note?: ReactNode) => {
+  const catalogueBlock = (id: string, csv: string, title: string, column: string, rows: Array<{ slug: string; received: number; programmes: number; spent: number }>, list: ReadonlyArray<{ slug: string; vi: string; en: string }>, note?: ReactNode) => {
     const bars = barsOf(rows.map((r) => ({ key: r.slug, label: nameIn(list, r.slug, lang), value: r.received })));
     return (
       <Block
@@ -162,8 +162,8 @@ export default function TransparencyDashboard() {
           <FigureTable
             id={id}
             caption={`${title} — ${k("colReceived")}`}
-            head={[{ label: column }, { label: k("colReceived"), num: true }, { label: k("colProgrammes"), num: true }]}
-            rows={[...rows].sort((a, b) => b.received - a.received).map((r) => ({ key: r.slug, cells: [{ value: nameIn(list, r.slug, lang), header: true }, { value: vnd(r.received), num: true }, { value: formatNumber(r.programmes, lang, 0), num: true }] }))}
+            head={[{ label: column }, { label: k("colReceived"), num: true }, { label: k("colProgrammes"), num: true }, { label: k("colSpent"), num: true }]}
+            rows={[...rows].sort((a, b) => b.received - a.received).map((r) => ({ key: r.slug, cells: [{ value: nameIn(list, r.slug, lang), header: true }, { value: vnd(r.received), num: true }, { value: formatNumber(r.programmes, lang, 0), num: true }, { value: vnd(r.spent), num: true }] }))}
           />
         }
       />
@@ -192,6 +192,10 @@ export default function TransparencyDashboard() {
             <dd data-testid="figure-total">{vnd(figures.total.total)}</dd>
           </div>
           <div>
+            <dt>{k("totalSpent")}</dt>
+            <dd data-testid="figure-spent">{vnd(figures.total.spent)}</dd>
+          </div>
+          <div>
             <dt>{k("thisYear", { year: currentYear })}</dt>
             <dd>{vnd(thisYear?.total ?? 0)}</dd>
           </div>
@@ -205,8 +209,6 @@ export default function TransparencyDashboard() {
           </div>
         </dl>
       </section>
-      {/* Money out joins here: when published expenditures are rolled up (issue 12, "Money out"), each block
-          below shows "spent" beside "received" — a second bar per row, a column in each table and CSV. */}
 
       <div className="dashboard-grid">
         <Block
@@ -218,9 +220,9 @@ export default function TransparencyDashboard() {
             <FigureTable
               id="year"
               caption={`${yearTitle} — ${k("colReceived")}`}
-              head={[{ label: k("colYear") }, { label: k("colReceived"), num: true }, { label: k("colGifts"), num: true }]}
-              rows={figures.byYear.map((r) => ({ key: r.year, cells: [{ value: r.year, header: true }, { value: vnd(r.total), num: true }, { value: formatNumber(r.gifts, lang, 0), num: true }] }))}
-              foot={[{ value: k("colTotal"), header: true }, { value: vnd(figures.total.total), num: true }, { value: formatNumber(figures.total.gifts, lang, 0), num: true }]}
+              head={[{ label: k("colYear") }, { label: k("colReceived"), num: true }, { label: k("colGifts"), num: true }, { label: k("colSpent"), num: true }]}
+              rows={figures.byYear.map((r) => ({ key: r.year, cells: [{ value: r.year, header: true }, { value: vnd(r.total), num: true }, { value: formatNumber(r.gifts, lang, 0), num: true }, { value: vnd(r.spent), num: true }] }))}
+              foot={[{ value: k("colTotal"), header: true }, { value: vnd(figures.total.total), num: true }, { value: formatNumber(figures.total.gifts, lang, 0), num: true }, { value: vnd(figures.total.spent), num: true }]}
             />
           }
         />
@@ -246,8 +248,8 @@ export default function TransparencyDashboard() {
             <FigureTable
               id="month"
               caption={`${monthTitle} — ${k("colReceived")}`}
-              head={[{ label: k("colMonth") }, { label: k("colReceived"), num: true }, { label: k("colGifts"), num: true }]}
-              rows={figures.byMonth.map((r) => ({ key: r.month, cells: [{ value: monthLabel(r.month, lang, false), header: true }, { value: vnd(r.total), num: true }, { value: formatNumber(r.gifts, lang, 0), num: true }] }))}
+              head={[{ label: k("colMonth") }, { label: k("colReceived"), num: true }, { label: k("colGifts"), num: true }, { label: k("colSpent"), num: true }]}
+              rows={figures.byMonth.map((r) => ({ key: r.month, cells: [{ value: monthLabel(r.month, lang, false), header: true }, { value: vnd(r.total), num: true }, { value: formatNumber(r.gifts, lang, 0), num: true }, { value: vnd(r.spent), num: true }] }))}
             />
           }
         />
@@ -262,9 +264,9 @@ export default function TransparencyDashboard() {
             <FigureTable
               id="province"
               caption={`${provinceTitle} — ${k("colReceived")}`}
-              head={[{ label: k("colProvince") }, { label: k("colReceived"), num: true }, { label: k("colGifts"), num: true }]}
-              rows={provinceRows.map((r) => ({ key: r.slug, cells: [{ value: provinceName(r.slug) ?? r.slug, header: true }, { value: vnd(r.total), num: true }, { value: formatNumber(r.gifts, lang, 0), num: true }] }))}
-              foot={[{ value: k("colTotal"), header: true }, { value: vnd(figures.total.total), num: true }, { value: formatNumber(figures.total.gifts, lang, 0), num: true }]}
+              head={[{ label: k("colProvince") }, { label: k("colReceived"), num: true }, { label: k("colGifts"), num: true }, { label: k("colSpent"), num: true }]}
+              rows={provinceRows.map((r) => ({ key: r.slug, cells: [{ value: provinceName(r.slug) ?? r.slug, header: true }, { value: vnd(r.total), num: true }, { value: formatNumber(r.gifts, lang, 0), num: true }, { value: vnd(r.spent), num: true }] }))}
+              foot={[{ value: k("colTotal"), header: true }, { value: vnd(figures.total.total), num: true }, { value: formatNumber(figures.total.gifts, lang, 0), num: true }, { value: vnd(figures.total.spent), num: true }]}
             />
           }
         />

@@ -25,13 +25,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
   }
   const lang = await getLanguage(request);
   const received = k("colReceivedVnd");
+  const spent = k("colSpentVnd");
   const headers: CsvHeaders = {
-    year: [k("colYear"), received, k("colGifts")],
-    month: [k("colMonth"), received, k("colGifts")],
-    province: [k("colSlug"), k("colProvince"), received, k("colGifts")],
-    type: [k("colSlug"), k("colType"), received, k("colProgrammes")],
-    theme: [k("colSlug"), k("colTheme"), received, k("colProgrammes")],
-    "campaign-day": [k("colSlug"), k("colCampaignDay"), received, k("colProgrammes")],
+    year: [k("colYear"), received, k("colGifts"), spent],
+    month: [k("colMonth"), received, k("colGifts"), spent],
+    province: [k("colSlug"), k("colProvince"), received, k("colGifts"), spent],
+    type: [k("colSlug"), k("colType"), received, k("colProgrammes"), spent],
+    theme: [k("colSlug"), k("colTheme"), received, k("colProgrammes"), spent],
+    "campaign-day": [k("colSlug"), k("colCampaignDay"), received, k("colProgrammes"), spent],
     programme: [k("colRank"), k("colProgramme"), k("colInstitution"), k("colProvince"), received, k("colGoalVnd"), k("colAddress")],
     honour: [k("honourYear"), k("colTier"), k("colCertificate"), k("colDonor"), k("colCount")],
   };

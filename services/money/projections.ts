@@ -247,6 +247,12 @@ async function count(kind: ProjectionKind, id: Types.ObjectId, entry: ProjectedE
   }
 }
 
+/** A programme's institution type, themes and campaign days, for money out's rollups (one read by `_id`). */
+async function facetsOf(programmeId: Types.ObjectId): Promise<SpendingFacets | null> {
+  const programme = await Programme.findById(programmeId).select("institutionType themes campaignDays").lean();
+  return programme ? { institutionType: programme.institutionType, themes: programme.themes ?? [], campaignDays: programme.campaignDays ?? [] } : null;
+}
+
 const provinces = new Map<string, Promise<string | null>>();
 /** An institution's province, read once per process (an institution does not move). */
 function provinceOf(institutionId: Types.ObjectId | string): Promise<string | null> {
@@ -260,11 +266,25 @@ function provinceOf(institutionId: Types.ObjectId | string): Promise<string | nu
   return found;
 }
 
+/** What the dashboard splits money out by (J4): the programme's institution type, themes and campaign days. */
+export type SpendingFacets = { institutionType: string; themes: string[]; campaignDays: string[] };
+
+/** Whether an entry is money out: an expenditure or its reversal (counted as `spent`, positive). */
+const isMoneyOut = (entry: Pick<ProjectedEntry, "sourceType">) => entry.sourceType === "expenditure";
+
 /**
  * The rollups an entry counts in (models/projection.server.ts, Rollup), each with the period it adds to:
- * its province by month, its donor by year (Asia/Ho_Chi_Minh, when received).
+ * its province by month, its donor by year (Asia/Ho_Chi_Minh, when received). Money out counts in its
+ * province as `spent` — by month, and by the programme's institution type, themes and campaign days
+ * (`facets`: read from the programme, on that rare path).
  */
-function rollupsOf(entry: Pick<ProjectedEntry, "kind" | "institutionId" | "occurredAt"> & { donorId?: Types.ObjectId | null }, province: string | null, giftReceivedAt?: Date | null): RollupTarget[] {
+function rollupsOf(entry: Pick<ProjectedEntry, "kind" | "institutionId" | "occurredAt" | "sourceType"> & { donorId?: Types.ObjectId | null }, province: string | null, giftReceivedAt?: Date | null, facets?: SpendingFacets | null): RollupTarget[] {
+  if (isMoneyOut(entry)) {
+    if (!province) return [];
+    const month = `months.${vietnamDateInput(new Date(entry.occurredAt)).slice(0, 7)}`;
+    const split = facets ? [`types.${facets.institutionType}`, ...new Set(facets.themes.map((t) => `themes.${t}`)), ...new Set(facets.campaignDays.map((d) => `days.${d}`))] : [];
+    return [{ key: `province:${province}`, periods: [month, ...split], spent: true }];
+  }
   if (!(RECEIVED_KINDS as readonly string[]).includes(entry.kind)) return [];
   const day = vietnamDateInput(new Date(entry.occurredAt));
   const month = `months.${day.slice(0, 7)}`;
@@ -280,7 +300,7 @@ function rollupsOf(entry: Pick<ProjectedEntry, "kind" | "institutionId" | "occur
   return rollups;
 }
 
-type RollupTarget = { key: string; periods: string[]; byCategory?: boolean };
+type RollupTarget = { key: string; periods: string[]; byCategory?: boolean; spent?: boolean };
 
 /** What a gift was, for the rollups split by it: a reversal is of its gift's category (`original`: the reversed entry's kind). */
 export type ContributionCategory = "cash" | "inKind" | "volunteer";
@@ -291,6 +311,8 @@ export function categoryOf(kind: string, original?: string | null): Contribution
 
 /** The increments one entry makes in a rollup: its total and gifts, and per period the same (and its category's share). */
 function rollupIncrements(rollup: RollupTarget, amount: number, gifts: number, category: ContributionCategory): Record<string, number> {
+  // Money out: an expenditure's entry is negative, its reversal positive; `spent` is what went out (positive).
+  if (rollup.spent) return Object.fromEntries([["spent", -amount], ...rollup.periods.map((period) => [`${period}.spent`, -amount])]);
   const inc: Record<string, number> = { total: amount, gifts };
   for (const period of rollup.periods) {
     inc[`${period}.total`] = amount;
@@ -344,7 +366,9 @@ async function roll(rollup: RollupTarget, entry: Pick<ProjectedEntry, "instituti
   const mark = `marks.${inst}`;
   const gifts = isGift(entry) ? 1 : 0;
   const increments = rollupIncrements(rollup, entry.amount, gifts, category);
-  const update = { $inc: increments, $set: { [mark]: entry.sequence } };
+  // Money out alone never makes a rollup (a programme spends only what it received, counted here first), but
+  // should one be made by it, it has its money in's fields as every rollup does.
+  const update = { $inc: increments, $set: { [mark]: entry.sequence }, ...(rollup.spent ? { $setOnInsert: { total: 0, gifts: 0 } } : {}) };
   if (!(await isEmbeddedDatabase())) {
     // A duplicate-key error is a rollup inserted meanwhile by another instance (sent again, it is an
     // update) — or, the second time, one that exists and counted this entry already (the filter missed).
@@ -374,7 +398,7 @@ async function roll(rollup: RollupTarget, entry: Pick<ProjectedEntry, "instituti
           return;
         }
         try {
-          await oneWriter(() => Rollup.collection.insertOne({ _id: key as never, ...nestedFromDotted(increments), marks: { [inst]: entry.sequence } }));
+          await oneWriter(() => Rollup.collection.insertOne({ _id: key as never, total: 0, gifts: 0, ...nestedFromDotted(increments), marks: { [inst]: entry.sequence } }));
           knownMarks.set(known, entry.sequence);
           return;
         } catch (error) {
@@ -532,7 +556,7 @@ export async function projectEntry(entry: ProjectedEntry, pledgeAsRead?: PledgeF
     kind === "paid" && entry.pledgeId ? (total: number) => refreshPledgeFulfilment(entry.pledgeId!, new Date(), total, pledgeAsRead, entry.sequence) : undefined;
   // A reversal with a donor counts against its gift's category and year (one read by `_id`, on the rare path that needs it).
   const gift = entry.donorId && entry.reversesEntryId && !GIFT_KINDS.includes(entry.kind) ? await LedgerEntry.findById(entry.reversesEntryId).select("kind occurredAt").lean() : null;
-  const rollups = rollupsOf(entry, await provinceOf(entry.institutionId), gift?.occurredAt);
+  const rollups = rollupsOf(entry, await provinceOf(entry.institutionId), gift?.occurredAt, isMoneyOut(entry) ? await facetsOf(entry.programmeId) : null);
   const category = categoryOf(entry.kind, gift?.kind);
   const totals = projectionsOf(entry);
   const writes = [...totals.map(({ kind, id }) => () => count(kind, id, entry, copyOf(kind), trustKnown)), ...rollups.map((r) => () => roll(r, entry, category))];
@@ -686,6 +710,7 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
   const rollups = new Map<string, RollupDoc>();
   const gifts = new Map<string, { kind: string; occurredAt: Date }>();
   const later: Array<{ entry: ProjectedEntry; province: string | null }> = [];
+  const facetsBy = new Map<string, SpendingFacets | null>();
   const fields = "_id institutionId programmeId pledgeId donorId reversesEntryId kind amount sequence hash sourceType sourceId occurredAt";
   for await (const entry of LedgerEntry.find({}).select(fields).lean().cursor()) {
     entries += 1;
@@ -697,7 +722,14 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
     if (inc) addDotted(heads.get(inst)!, inc);
     tallyEntry(totals, entry);
     if (GIFT_KINDS.includes(entry.kind)) gifts.set(String(entry._id), { kind: entry.kind, occurredAt: entry.occurredAt });
-    for (const rollup of rollupsOf(entry, provinceBy.get(inst) ?? null)) {
+    // Money out is split by its programme's facets: read once per programme (expenditures are few).
+    let facets: SpendingFacets | null = null;
+    if (isMoneyOut(entry)) {
+      const key = String(entry.programmeId);
+      if (!facetsBy.has(key)) facetsBy.set(key, await facetsOf(entry.programmeId));
+      facets = facetsBy.get(key)!;
+    }
+    for (const rollup of rollupsOf(entry, provinceBy.get(inst) ?? null, null, facets)) {
       const r = rollups.get(rollup.key) ?? { _id: rollup.key, total: 0, gifts: 0, marks: {} };
       r.marks[inst] = Math.max(r.marks[inst] ?? 0, entry.sequence);
       rollups.set(rollup.key, r);

@@ -43,17 +43,17 @@ export function csvRows(table: CsvTable, data: CsvData, locale: Locale, anonymou
   if (!figures) throw new Error(`the ${table} CSV needs the dashboard's figures`);
   switch (table) {
     case "year":
-      return figures.byYear.map((row) => [row.year, row.total, row.gifts]);
+      return figures.byYear.map((row) => [row.year, row.total, row.gifts, row.spent]);
     case "month":
-      return figures.byMonth.map((row) => [row.month, row.total, row.gifts]);
+      return figures.byMonth.map((row) => [row.month, row.total, row.gifts, row.spent]);
     case "province":
-      return figures.byProvince.map((row) => [row.slug, provinceName(row.slug) ?? row.slug, row.total, row.gifts]);
+      return figures.byProvince.map((row) => [row.slug, provinceName(row.slug) ?? row.slug, row.total, row.gifts, row.spent]);
     case "type":
-      return figures.byType.map((row) => [row.slug, nameOf(INSTITUTION_TYPES, row.slug, locale), row.received, row.programmes]);
+      return figures.byType.map((row) => [row.slug, nameOf(INSTITUTION_TYPES, row.slug, locale), row.received, row.programmes, row.spent]);
     case "theme":
-      return figures.byTheme.map((row) => [row.slug, nameOf(THEMES, row.slug, locale), row.received, row.programmes]);
+      return figures.byTheme.map((row) => [row.slug, nameOf(THEMES, row.slug, locale), row.received, row.programmes, row.spent]);
     case "campaign-day":
-      return figures.byCampaignDay.map((row) => [row.slug, nameOf(CAMPAIGN_DAYS, row.slug, locale), row.received, row.programmes]);
+      return figures.byCampaignDay.map((row) => [row.slug, nameOf(CAMPAIGN_DAYS, row.slug, locale), row.received, row.programmes, row.spent]);
     case "programme":
       return figures.topProgrammes.map((row, i) => [i + 1, row.title, row.institutionName, provinceName(row.provinceSlug) ?? row.provinceSlug, row.received, row.goal, `/programmes/${row.slug}`]);
   }

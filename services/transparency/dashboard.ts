@@ -14,12 +14,14 @@ import { currentCatalogueIndex } from "../catalogue-index";
 import { pledgesOfDonor, publicDonorName, type DonorRecord } from "../public-name";
 
 /**
- * The platform's money at a glance (/transparency, issue 12): money received by year, month, province,
- * institution type, theme and campaign day, the programmes that received most, and the honour roll.
+ * The platform's money at a glance (/transparency, issue 12): money received and spent by year, month,
+ * province, institution type, theme and campaign day, the programmes that received most, and the honour roll.
  * Built per request from what is read by `_id` and from the catalogue's in-memory index — never from
  * the donations or the ledger (decision 0035):
  *   - the provinces' rollups (`province:<slug>`, services/money/projections.ts), one read by `_id`
- *     each, whole (its total and `months.YYYY-MM`): the nation, years and months are added up here;
+ *     each, whole (its total and `months.YYYY-MM`): the nation, years and months are added up here —
+ *     money out too (`spent`, per month, and per institution type, theme and campaign day of the programmes
+ *     that spent: money out is rare, so its projection reads the programme's facets);
  *   - the catalogue's index (services/catalogue-index.ts): every public programme with its institution
  *     type, themes, campaign days and its copy of its received total — for type, theme, campaign day and
  *     the top programmes (the rollups are kept by province only: see the decision for why no new rollup);
@@ -28,13 +30,16 @@ import { pledgesOfDonor, publicDonorName, type DonorRecord } from "../public-nam
  * Nothing is kept across requests: every instance answers the same from the same documents.
  */
 
-/** Money in: Σ of the entries of RECEIVED_KINDS (gifts less refunds and corrections, net, whole đồng) and how many gifts. */
-export type MoneyIn = { total: number; gifts: number };
+/**
+ * Money in: Σ of the entries of RECEIVED_KINDS (gifts less refunds and corrections, net, whole đồng) and how
+ * many gifts; and money out beside it: `spent`, published expenditures less their reversals (positive).
+ */
+export type MoneyIn = { total: number; gifts: number; spent: number };
 export type ProvinceRow = MoneyIn & { slug: ProvinceSlug };
 export type YearRow = MoneyIn & { year: string };
 export type MonthRow = MoneyIn & { month: string };
 /** Received by the public programmes of one institution type, theme or campaign day (their copies of their totals). */
-export type CatalogueRow<S extends string> = { slug: S; received: number; programmes: number };
+export type CatalogueRow<S extends string> = { slug: S; received: number; programmes: number; spent: number };
 export type TopProgramme = { id: string; slug: string; title: string; institutionName: string; provinceSlug: string; institutionType: string; received: number; goal: number };
 
 export type DashboardFigures = {
@@ -56,19 +61,17 @@ export type DashboardFigures = {
   byCampaignDay: Array<CatalogueRow<CampaignDaySlug>>;
   /** The TOP_PROGRAMMES public programmes that received most (and received something). */
   topProgrammes: TopProgramme[];
-  // Money out joins here: when expenditures are published (issue 12, "Money out"), `spent` by year,
-  // month, province, type and theme goes beside each `received`/`total` above, from the spent rollups
-  // being built with them — read by `_id` the same way.
 };
 
 export const MONTHS_SHOWN = 24;
 export const TOP_PROGRAMMES = 10;
 
-type ProvinceRollup = { total?: number; gifts?: number; months?: InPeriod };
+type Spent = Record<string, { spent?: number }>;
+type ProvinceRollup = { total?: number; gifts?: number; months?: InPeriod; spent?: number; types?: Spent; themes?: Spent; days?: Spent };
 
 /** The provinces' rollups, each read once by `_id` (no document: nothing counted there yet). */
 async function provinceRollups(): Promise<Array<[ProvinceSlug, ProvinceRollup | null]>> {
-  return Promise.all(PROVINCE_SLUGS.map(async (slug) => [slug, await readById<ProvinceRollup>(Rollup, `province:${slug}`, "total gifts months")] as [ProvinceSlug, ProvinceRollup | null]));
+  return Promise.all(PROVINCE_SLUGS.map(async (slug) => [slug, await readById<ProvinceRollup>(Rollup, `province:${slug}`, "total gifts months spent types themes days")] as [ProvinceSlug, ProvinceRollup | null]));
 }
 
 /** "2026-12" → the MONTHS_SHOWN months ending with it, oldest first. */
@@ -82,39 +85,46 @@ export function monthsEndingWith(month: string, count = MONTHS_SHOWN): string[] 
   return months;
 }
 
-const add = (into: MoneyIn, period: { total?: number; gifts?: number } | undefined) => {
+const add = (into: MoneyIn, period: { total?: number; gifts?: number; spent?: number } | undefined) => {
   into.total += period?.total ?? 0;
   into.gifts += period?.gifts ?? 0;
+  into.spent += period?.spent ?? 0;
 };
+const nothing = (): MoneyIn => ({ total: 0, gifts: 0, spent: 0 });
 
 /** The dashboard's figures as of `now`. */
 export async function dashboardFigures(now = new Date()): Promise<DashboardFigures> {
   const asOf = vietnamDateInput(now);
   const [rollups, index] = await Promise.all([provinceRollups(), currentCatalogueIndex()]);
 
-  const total: MoneyIn = { total: 0, gifts: 0 };
+  const total = nothing();
   const years = new Map<string, MoneyIn>();
   const months = new Map<string, MoneyIn>();
   const byProvince: ProvinceRow[] = [];
+  // Money out by the programmes' facets, added up over the provinces (each province's rollup splits its own).
+  const spentBy = { types: new Map<string, number>(), themes: new Map<string, number>(), days: new Map<string, number>() };
   for (const [slug, doc] of rollups) {
-    const row: ProvinceRow = { slug, total: doc?.total ?? 0, gifts: doc?.gifts ?? 0 };
+    const row: ProvinceRow = { slug, total: doc?.total ?? 0, gifts: doc?.gifts ?? 0, spent: doc?.spent ?? 0 };
     byProvince.push(row);
     add(total, row);
     for (const [month, period] of Object.entries(doc?.months ?? {})) {
       const year = month.slice(0, 4);
-      if (!years.has(year)) years.set(year, { total: 0, gifts: 0 });
+      if (!years.has(year)) years.set(year, nothing());
       add(years.get(year)!, period);
-      if (!months.has(month)) months.set(month, { total: 0, gifts: 0 });
+      if (!months.has(month)) months.set(month, nothing());
       add(months.get(month)!, period);
+    }
+    for (const facet of ["types", "themes", "days"] as const) {
+      for (const [key, value] of Object.entries(doc?.[facet] ?? {})) spentBy[facet].set(key, (spentBy[facet].get(key) ?? 0) + (value.spent ?? 0));
     }
   }
   const byYear = [...years].sort(([a], [b]) => a.localeCompare(b)).map(([year, sum]) => ({ year, ...sum }));
-  const byMonth = monthsEndingWith(asOf.slice(0, 7)).map((month) => ({ month, ...(months.get(month) ?? { total: 0, gifts: 0 }) }));
+  const byMonth = monthsEndingWith(asOf.slice(0, 7)).map((month) => ({ month, ...(months.get(month) ?? nothing()) }));
 
   // Every public programme (open or closed; never a draft), as the catalogue's index holds it.
   const { items: cards } = index.page({ today: startOfVietnamDay(now), state: "all" }, [{ sort: "newest" }], 0, Number.MAX_SAFE_INTEGER);
-  const tally = <S extends string>(slugs: readonly S[], of: (card: (typeof cards)[number]) => readonly string[]) => {
-    const rows = new Map<string, CatalogueRow<S>>(slugs.map((slug) => [slug, { slug, received: 0, programmes: 0 }]));
+  const tally = <S extends string>(slugs: readonly S[], of: (card: (typeof cards)[number]) => readonly string[], spent: Map<string, number>) => {
+    const rows = new Map<string, CatalogueRow<S>>(slugs.map((slug) => [slug, { slug, received: 0, programmes: 0, spent: spent.get(slug) ?? 0 }]));
     for (const card of cards) {
       for (const slug of new Set(of(card))) {
         const row = rows.get(slug);
@@ -138,9 +148,9 @@ export async function dashboardFigures(now = new Date()): Promise<DashboardFigur
     byMonth,
     byProvince,
     catalogue: { programmes: cards.length, received: cards.reduce((sum, card) => sum + card.receivedTotal, 0) },
-    byType: tally(INSTITUTION_TYPES.map((t) => t.slug), (card) => [card.institutionType]),
-    byTheme: tally(THEMES.map((t) => t.slug), (card) => card.themes),
-    byCampaignDay: tally(CAMPAIGN_DAYS.map((d) => d.slug), (card) => card.campaignDays),
+    byType: tally(INSTITUTION_TYPES.map((t) => t.slug), (card) => [card.institutionType], spentBy.types),
+    byTheme: tally(THEMES.map((t) => t.slug), (card) => card.themes, spentBy.themes),
+    byCampaignDay: tally(CAMPAIGN_DAYS.map((d) => d.slug), (card) => card.campaignDays, spentBy.days),
     topProgrammes,
   };
 }

@@ -324,9 +324,10 @@ const refusedAs =
 async function everythingKept() {
   const projections = (await Projection.find({}).lean()).map((d) => [d._id, d.total, d.gifts ?? null, decodeRecentGifts(d.recent).map((g) => String(g.id)).sort().join(","), d.ledger ?? null, d.ledgerPages ?? null, d.ledgerOpening ?? null]).sort();
   const sorted = (o: object | undefined) => JSON.stringify(Object.entries(o ?? {}).sort());
-  const periods = (o: InPeriod | undefined) => sorted(Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, [v.total, v.gifts, v.cash ?? 0, v.inKind ?? 0, v.volunteer ?? 0]])));
+  const periods = (o: InPeriod | undefined) => sorted(Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, [v.total ?? 0, v.gifts ?? 0, v.cash ?? 0, v.inKind ?? 0, v.volunteer ?? 0, v.spent ?? 0]])));
+  const spentBy = (o: Record<string, { spent?: number }> | undefined) => sorted(Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, v.spent ?? 0])));
   const byProvince = (o: Record<string, InPeriod> | undefined) => sorted(Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, periods(v)])));
-  const rollups = (await Rollup.find({}).lean()).map((d) => [d._id, d.total, d.gifts, sorted(d.marks), periods(d.months), periods(d.years), byProvince(d.provinces)]).sort();
+  const rollups = (await Rollup.find({}).lean()).map((d) => [d._id, d.total, d.gifts, sorted(d.marks), periods(d.months), periods(d.years), byProvince(d.provinces), d.spent ?? 0, spentBy(d.types), spentBy(d.themes), spentBy(d.days)]).sort();
   const heads = (await LedgerHead.find({}).lean()).map((h) => [String(h._id), h.sequence, h.hash, h.projectedThrough, h.total ?? 0, h.gifts ?? 0, JSON.stringify(Object.entries(h.months ?? {}).map(([month, m]) => [month, m.total, m.gifts]).sort())]).sort();
   await flushProgrammeTotals(); // the copy follows the books off the gift's path
   const programmes = (await Programme.find({}).select("receivedTotal receivedThrough").lean()).map((p) => [String(p._id), p.receivedTotal, p.receivedThrough]).sort();
@@ -403,6 +404,9 @@ async function checkBooks(world: World, expected: Expected) {
     if (stored?.state === "published" && !stored.reversedAt) spentBy.set(spend.programme, (spentBy.get(spend.programme) ?? 0) + spend.amount);
   }
   for (const [i, programme] of world.programmes.entries()) expect({ programme: i, spent: await spentOfProgramme(programme._id) }).toEqual({ programme: i, spent: spentBy.get(i) ?? 0 });
+  // Money out in the provinces' rollups (the dashboard's): the nation's spent is what the programmes spent.
+  const provinceSpent = (await Rollup.find({}).lean()).filter((r) => r._id.startsWith("province:")).reduce((sum, r) => sum + (r.spent ?? 0), 0);
+  expect(provinceSpent).toBe([...spentBy.values()].reduce((a, b) => a + b, 0));
   // Each programme's public ledger (its stored pages and their tail) is its entries in chain order, each once, with its balance.
   for (const [i, programme] of world.programmes.entries()) {
     const entries = await LedgerEntry.find({ programmeId: programme._id }).select("_id amount").sort({ sequence: 1 }).lean();

@@ -3,6 +3,7 @@ import { Donor } from "#models/donor.server";
 import type { SessionUser } from "#models/user.server";
 import { vietnamDateInput, vietnamTime } from "#services/calendar";
 import { formatVnd } from "#services/format";
+import { actOnExpenditure, recordExpenditure } from "#services/expenditures";
 import { recordDonation } from "#services/money/donations";
 import { issueCertificate } from "#services/recognition/certificates";
 import { createRule, nominate, review } from "#services/recognition/nominations";
@@ -31,6 +32,8 @@ const COMPANY = "Công ty Sách Mở Rộng";
 let hanoi: { programme: string; institution: string };
 let danang: { programme: string; institution: string };
 const given = { hanoi: 0, danang: 0, recent: 0, lastYear: 0, gifts: 0 };
+/** Money out: what Hà Nội's programme (a library's; reading culture and digital skills) spent this month. */
+const SPENT = 6_000_000;
 let key = 0;
 /** The account of the person who consented to be named (they withdraw it in the last test). */
 let consenting: SessionUser;
@@ -67,7 +70,7 @@ const csv = (query: string) => responseOf(csvLoader({ request: getRequest(`/tran
 beforeAll(async () => {
   const hn = await createInstitution({ name: "Thư viện Hà Nội Minh Bạch", provinceSlug: "ha-noi", type: "library" });
   const dn = await createInstitution({ name: "Bảo tàng Đà Nẵng Minh Bạch", provinceSlug: "da-nang", type: "museum" });
-  const hnProgramme = await createOpenProgramme(hn, { title: "Tủ sách minh bạch Hà Nội", themes: ["reading-culture", "digital-skills"] });
+  const hnProgramme = await createOpenProgramme(hn, { title: "Tủ sách minh bạch Hà Nội", themes: ["reading-culture", "digital-skills"], budgetLines: [{ code: "SACH", label: "Mua sách", amount: 50_000_000 }] });
   const dnProgramme = await createOpenProgramme(dn, { title: "Giờ học di sản Đà Nẵng", themes: ["heritage-education"] });
   hanoi = { programme: String(hnProgramme._id), institution: String(hn._id) };
   danang = { programme: String(dnProgramme._id), institution: String(dn._id) };
@@ -89,6 +92,12 @@ beforeAll(async () => {
   // J3: a tier this year's donors reach, every one of them nominated by the manager, approved and issued by the ministry.
   const ministry = (await createTestUser({ role: "ministry_officer", name: "Cán bộ Bộ Minh Bạch" })) as SessionUser;
   const manager = (await createTestUser({ role: "manager", name: "Quản lý Minh Bạch", institutionIds: [hanoi.institution] })) as SessionUser;
+  // Money out: one expenditure published by Hà Nội's manager (and one reversed: it counts nothing).
+  for (const [amount, reverse] of [[SPENT, false], [2_000_000, true]] as const) {
+    const { id } = await recordExpenditure(manager, hanoi.programme, { clientToken: `dashboard-spend-${amount}-abcdefgh`, budgetLineCode: "SACH", amount, spentAt: recent, payee: "Nhà sách Minh Bạch", description: "Sách thiếu nhi" });
+    await actOnExpenditure(manager, hanoi.programme, id, { intent: "publish", reason: "" });
+    if (reverse) await actOnExpenditure(manager, hanoi.programme, id, { intent: "reverse", reason: "Trả lại hàng" });
+  }
   const rule = await createRule(ministry, recognitionRuleFields({ ruleSet: "Vinh danh minh bạch", nameVi: "Nhà tài trợ tủ sách", nameEn: "Bookshelf sponsor", minTotal: "10.000.000", year: String(year) }));
   const donorIds = [String(company._id), secret.donorId, open.donorId, String(walkIn._id)];
   const nominated = await nominate(manager, { ruleId: String(rule._id), donorIds, justification: "Đóng góp cho tủ sách minh bạch." });
@@ -105,28 +114,31 @@ describe("/transparency", () => {
   test("totals by province, year, month, type, theme and the top programmes are the gifts recorded", async () => {
     const { figures } = await loadPage();
     const province = (slug: string) => figures.byProvince.find((row) => row.slug === slug)!;
-    expect(province("ha-noi")).toEqual({ slug: "ha-noi", total: given.hanoi, gifts: 5 });
-    expect(province("da-nang")).toEqual({ slug: "da-nang", total: given.danang, gifts: 2 });
+    expect(province("ha-noi")).toEqual({ slug: "ha-noi", total: given.hanoi, gifts: 5, spent: SPENT });
+    expect(province("da-nang")).toEqual({ slug: "da-nang", total: given.danang, gifts: 2, spent: 0 });
     expect(figures.byProvince.filter((row) => row.total !== 0).map((row) => row.slug).sort()).toEqual(["da-nang", "ha-noi"]);
     expect(figures.byProvince).toHaveLength(34);
-    expect(figures.total).toEqual({ total: given.hanoi + given.danang, gifts: given.gifts });
+    expect(figures.total).toEqual({ total: given.hanoi + given.danang, gifts: given.gifts, spent: SPENT });
 
     expect(figures.byYear).toEqual([
-      { year: String(year - 1), total: given.lastYear, gifts: 2 },
-      { year: String(year), total: given.recent, gifts: 5 },
+      { year: String(year - 1), total: given.lastYear, gifts: 2, spent: 0 },
+      { year: String(year), total: given.recent, gifts: 5, spent: SPENT },
     ]);
     expect(figures.byMonth).toHaveLength(24);
     expect(figures.byMonth.at(-1)!.month).toBe(vietnamDateInput(now).slice(0, 7));
-    expect(figures.byMonth.find((row) => row.month === `${year - 1}-06`)).toEqual({ month: `${year - 1}-06`, total: given.lastYear, gifts: 2 });
+    expect(figures.byMonth.find((row) => row.month === `${year - 1}-06`)).toEqual({ month: `${year - 1}-06`, total: given.lastYear, gifts: 2, spent: 0 });
     expect(figures.byMonth.reduce((sum, row) => sum + row.total, 0)).toBe(given.hanoi + given.danang);
+    expect(figures.byMonth.find((row) => row.month === vietnamDateInput(recent).slice(0, 7))!.spent).toBe(SPENT);
 
     // From each programme's copy of its total (the catalogue's index): the same gifts, by type and theme.
     const type = (slug: string) => figures.byType.find((row) => row.slug === slug)!;
-    expect(type("library")).toEqual({ slug: "library", received: given.hanoi, programmes: 1 });
-    expect(type("museum")).toEqual({ slug: "museum", received: given.danang, programmes: 1 });
-    expect(type("cultural_centre")).toEqual({ slug: "cultural_centre", received: 0, programmes: 0 });
+    expect(type("library")).toEqual({ slug: "library", received: given.hanoi, programmes: 1, spent: SPENT });
+    expect(type("museum")).toEqual({ slug: "museum", received: given.danang, programmes: 1, spent: 0 });
+    expect(type("cultural_centre")).toEqual({ slug: "cultural_centre", received: 0, programmes: 0, spent: 0 });
     const theme = (slug: string) => figures.byTheme.find((row) => row.slug === slug)!.received;
     expect([theme("reading-culture"), theme("digital-skills"), theme("heritage-education"), theme("languages")]).toEqual([given.hanoi, given.hanoi, given.danang, 0]);
+    const themeSpent = (slug: string) => figures.byTheme.find((row) => row.slug === slug)!.spent;
+    expect([themeSpent("reading-culture"), themeSpent("digital-skills"), themeSpent("heritage-education")]).toEqual([SPENT, SPENT, 0]);
     expect(figures.catalogue).toEqual({ programmes: 2, received: given.hanoi + given.danang });
     expect(figures.topProgrammes.map((p) => [p.title, p.received])).toEqual([
       ["Tủ sách minh bạch Hà Nội", given.hanoi],
@@ -180,17 +192,17 @@ describe("/transparency", () => {
     const bytes = new Uint8Array(await response.arrayBuffer());
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = new TextDecoder().decode(bytes.slice(3)).split("\r\n");
-    expect(lines[0]).toBe('Mã,"Tỉnh, thành phố",Đã nhận (đồng),Số khoản');
-    expect(lines).toContain(`ha-noi,Hà Nội,${given.hanoi},5`);
-    expect(lines).toContain(`da-nang,Đà Nẵng,${given.danang},2`);
+    expect(lines[0]).toBe('Mã,"Tỉnh, thành phố",Đã nhận (đồng),Số khoản,Đã chi (đồng)');
+    expect(lines).toContain(`ha-noi,Hà Nội,${given.hanoi},5,${SPENT}`);
+    expect(lines).toContain(`da-nang,Đà Nẵng,${given.danang},2,0`);
     expect(lines.filter((line) => line !== "")).toHaveLength(35);
 
     const years = (await (await csv("by=year&lng=en")).text()).replace(/^\uFEFF/, "").split("\r\n");
-    expect(years.slice(0, 3)).toEqual(["Year,Received (VND),Gifts", `${year - 1},${given.lastYear},2`, `${year},${given.recent},5`]);
+    expect(years.slice(0, 3)).toEqual(["Year,Received (VND),Gifts,Spent (VND)", `${year - 1},${given.lastYear},2,0`, `${year},${given.recent},5,${SPENT}`]);
 
     const types = await (await csv("by=type")).text();
-    expect(types).toContain(`library,Thư viện,${given.hanoi},1`);
-    expect(types).toContain(`museum,Bảo tàng,${given.danang},1`);
+    expect(types).toContain(`library,Thư viện,${given.hanoi},1,${SPENT}`);
+    expect(types).toContain(`museum,Bảo tàng,${given.danang},1,0`);
 
     const honour = await (await csv("by=honour")).text();
     expect(honour).toContain(`${year},Nhà tài trợ tủ sách,Giấy chứng nhận,${COMPANY},1`);
@@ -208,7 +220,7 @@ describe("/transparency", () => {
     const { roll, figures } = await loadPage();
     expect(roll.tiers[0]!.named.map((d) => d.name)).toEqual([COMPANY]);
     expect(roll.tiers[0]!.anonymous).toBe(3);
-    expect(figures.total).toEqual({ total: given.hanoi + given.danang, gifts: given.gifts });
+    expect(figures.total).toEqual({ total: given.hanoi + given.danang, gifts: given.gifts, spent: SPENT });
     expect(await (await csv("by=honour")).text()).not.toContain(CONSENTING_PERSON);
   });
 });
