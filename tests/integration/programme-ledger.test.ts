@@ -7,10 +7,14 @@ import { actOnExpenditure, balanceOf, recordExpenditure } from "#services/expend
 import { rebuildProjections } from "#services/money/projections";
 import { recordOfflineGift } from "#services/offline-gifts";
 import { requestCorrection } from "#services/corrections";
+import { Pledge } from "#models/pledge.server";
+import { recordDonation } from "#services/money/donations";
+import { loader as programmeLoader } from "~/routes/programmes.$slug";
+import { action as pledgeAction } from "~/routes/programmes.$slug_.pledge";
 import { loader as ledgerLoader } from "~/routes/programmes.$slug_.ledger";
 import { loader as csvLoader } from "~/routes/programmes.$slug_.ledger[.]csv";
 import { VALID_TAX_CODES, cashGiftInput, createInstitution, createOpenProgramme, formToken, vnDate } from "#tests/fixtures/domain";
-import { createTestUser, getRequest, responseOf } from "#tests/utils/requests";
+import { createTestUser, formRequest, getRequest, responseOf, sessionCookieFor } from "#tests/utils/requests";
 
 /**
  * A programme's whole public ledger (issue 12): every entry in and out, in the order the chain booked
@@ -165,4 +169,23 @@ describe("a stored page that fills as the process stops", () => {
     const pages = [await read(1), await read(2), await read(3)];
     expect(pages.flatMap((p) => p.lines).reverse().map((l) => [l.entryId, l.balance])).toEqual(wanted);
   }, 120_000);
+});
+
+describe("a donor who chose “name, not amount”", () => {
+  test("is named on the programme page without the amount, and on the ledger (where every amount shows) as the anonymous benefactor", async () => {
+    const institution = await createInstitution({ provinceSlug: "hue" });
+    const programme = await createOpenProgramme(institution, { title: "Tên mà không số" });
+    const donor = await createTestUser({ role: "donor", name: "Người gửi" });
+    const cookie = await sessionCookieFor(donor.id);
+    const fields = { donorKind: "organisation", legalName: "Công ty Chỉ Tên", taxCode: VALID_TAX_CODES[1], email: donor.email, visibility: "name_only", kind: "cash_once", amount: "4.321.000" };
+    const created = await responseOf(pledgeAction({ request: await formRequest(`/programmes/${programme.slug}/pledge`, fields, { cookie }), params: { slug: programme.slug }, context: {} }));
+    expect(created.status).toBe(302);
+    const pledge = (await Pledge.findOne({ reference: created.headers.get("Location")!.split("/").pop() }).lean())!;
+    await recordDonation({ idempotencyKey: `name-only:${String(pledge._id)}`, programmeId: programme._id, institutionId: institution._id, method: "bank_transfer", amount: 4_321_000, receivedAt: new Date(), pledgeId: String(pledge._id), donorId: String(pledge.donorId) });
+    const programmePage = await (await responseOf(programmeLoader({ request: getRequest(`/programmes/${programme.slug}`), params: { slug: programme.slug }, context: {} }))).json();
+    expect(programmePage.ledger.entries).toMatchObject([{ donorName: "Công ty Chỉ Tên", amount: null }]);
+    const ledger: Page = await (await responseOf(ledgerLoader({ request: getRequest(`/programmes/${programme.slug}/ledger`), params: { slug: programme.slug }, context: {} }))).json();
+    expect(ledger.lines).toMatchObject([{ amount: 4_321_000, balance: 4_321_000, gift: { donorName: "Nhà hảo tâm" } }]);
+    expect(JSON.stringify(ledger)).not.toContain("Chỉ Tên");
+  });
 });
