@@ -17,7 +17,7 @@ import { completeStatementLines } from "../reconciliation";
 import { bookDonation } from "./donations";
 import { markExpendituresFromLedger } from "../expenditures";
 import { logAppender, publishCheckpoint } from "../transparency/log";
-import { addGiftsToAmountKeys, type KeyedGift } from "../transparency/gift-amount-keys";
+import { addGiftsToAmountKeys, flushGiftAmountKeys, type KeyedGift } from "../transparency/gift-amount-keys";
 import { verifyLedgerChains } from "./ledger";
 import { catchUpProjections, markOverduePledges, readLedgerHead, repairLedgerHead, withInstitutionLock } from "./projections";
 
@@ -202,6 +202,7 @@ export async function runSweep(options: { now?: () => Date; full?: boolean; hold
     await still();
     report.checkpoint = (await publishCheckpoint(now()))?._id ?? null;
     await flushProgrammeTotals(); // the copies of what this sweep booked, before a one-off run exits
+    await flushGiftAmountKeys(); // and the keys by amount and day of the gifts it recorded (statement lines)
     await Meta.replaceOne({ _id: CHECKPOINT }, { _id: CHECKPOINT, value: started.toISOString() }, { upsert: true });
   } catch (error) {
     if (error instanceof LeaseLost) {
