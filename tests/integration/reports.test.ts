@@ -1,4 +1,8 @@
+import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Indicator } from "#models/indicator.server";
 import { LedgerEntry } from "#models/ledger-entry.server";
@@ -27,6 +31,19 @@ import { loader as downloadLoader } from "~/routes/transparency.reports.$id_.$fo
 const { privateKey } = generateKeyPairSync("ed25519");
 beforeAll(() => configureLogSigner({ appUrl: "https://gopsuc.example", privateKey }));
 afterAll(() => configureLogSigner(null));
+
+/** The PDF's text as pdftotext reads it (poppler-utils), with single plain spaces. */
+function pdfText(pdf: Buffer): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "gopsuc-report-"));
+  try {
+    writeFileSync(path.join(dir, "r.pdf"), pdf);
+    return execFileSync("/usr/bin/pdftotext", ["-enc", "UTF-8", path.join(dir, "r.pdf"), "-"], { encoding: "utf8" })
+      .replace(/\s+/g, " ")
+      .normalize("NFC");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 type Person = SessionUser & { cookie: string };
 async function person(overrides: Parameters<typeof createTestUser>[0]): Promise<Person> {
@@ -105,6 +122,24 @@ describe("reports to the Prime Minister", () => {
     expect(sha256(csv.bytes)).toBe(report.csvSha256);
     expect(csv.bytes.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     expect(csv.bytes.toString("utf8")).toContain("summary,received,Đã nhận,Received,vnd,95000000");
+    // The PDF reads as it should: the national header, whom it is for, the money, the provinces, the pages.
+    const text = pdfText(pdf.bytes);
+    for (const expected of [
+      "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+      "Độc lập - Tự do - Hạnh phúc",
+      "BỘ VĂN HÓA, THỂ THAO VÀ DU LỊCH",
+      "BÁO CÁO",
+      "Kính gửi: Thủ tướng Chính phủ",
+      "95.000.000 ₫",
+      "12.500.000 ₫",
+      "Hà Nội 75.000.000 ₫",
+      "Đà Nẵng 20.000.000 ₫",
+      "BIỂU ĐỒ",
+      `Số: ${first.id}`,
+      "Trang 1/",
+    ]) {
+      expect(text, expected).toContain(expected);
+    }
     // A second publication without a reason is refused; nothing is written.
     await expect(publishReport(ministry, { kind: "annual", year, scope: "national", reason: "" })).rejects.toMatchObject({ code: "invalid" });
     expect(await Report.countDocuments()).toBe(1);
@@ -120,6 +155,7 @@ describe("reports to the Prime Minister", () => {
     expect(e2.supersededBy).toBeNull();
     const e1 = await publishedReport(first.id);
     expect(e1.supersededBy).toBe(second.id);
+    expect(pdfText((await publishedReportFile(second.id, "pdf")).bytes)).toContain(`Lần ban hành thứ 2, thay thế báo cáo số ${first.id}. Lý do: Bổ sung số liệu tháng cuối năm`);
     expect(e1.report.pdfSha256).toBe(report.pdfSha256);
     const again = await publishedReportFile(first.id, "pdf");
     expect(sha256(again.bytes)).toBe(report.pdfSha256);
