@@ -21,6 +21,7 @@ import { issueCertificate, revokeCertificate, type RecognitionConfig } from "#se
 import { createRule, nominate, review } from "#services/recognition/nominations";
 import { qualifyingDonors } from "#services/recognition/qualification";
 import { slugify } from "#services/text";
+import { seedPublishedReport } from "./lib/seed-report";
 import { hashPassword } from "~/utils/auth.server";
 
 export const DEMO_PASSWORD = "gopsuc-demo-2026";
@@ -253,6 +254,7 @@ export async function seed(recognition?: RecognitionConfig | null) {
   await rebuildGiftAmountKeys(); // "find my gift" by amount and day (decision 0040): the keys the demo gifts' process may not have written yet
   const config = recognition === undefined ? await seedRecognitionConfig() : recognition;
   if (config) await seedRecognition(config);
+  if (config) await seedPublishedReport(config, DEMO_RECOGNITION_YEAR); // one published report to the Prime Minister (decision 0041)
   else console.log("• No SIGNING_KEY (nor .data/signing-key.pem): no demo certificates written.");
   return true;
 }
