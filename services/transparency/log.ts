@@ -11,7 +11,7 @@ import { provinceName } from "#models/reference/provinces";
 import { LedgerEntry, ledgerEntryIdFor } from "#models/ledger-entry.server";
 import { LOG_STATE_ID, LogCheckpoint, LogNode, LogPosition, LogState, logNodeId, type LogCheckpointDoc, type LogNodeDoc, type LogStateDoc } from "#models/transparency-log.server";
 import { signCheckpoint, verifierKey, rawPublicKey } from "./checkpoint";
-import { consistencyProof, inclusionProof, leafHash, nodeHash, rootHash, type Hash, type TreeReader } from "./merkle";
+import { EMPTY_ROOT, consistencyProof, inclusionProof, leafHash, nodeHash, rootHash, type Hash, type TreeReader } from "./merkle";
 
 /**
  * The platform's ledger as one transparency log (issue 12, decision 0034). Every ledger entry of every
@@ -78,6 +78,30 @@ function storedTree(made = new Map<string, Hash>()): TreeReader {
     }
     return hash;
   };
+}
+
+/**
+ * Runs `compute` over the stored tree with every node it needs read first, side by side. Which subtrees
+ * a root or a proof asks for follows from the sizes and the leaf's index alone, not from any hash, so a
+ * first run with a reader that only notes what is asked lists them; they are then read at once (each by
+ * `_id`) and the second run finds them all. At 1.65 million leaves a proof asks for 20–35 nodes: read one
+ * after another they took 80–320 ms on a busy machine (bench 0025); side by side, one round.
+ */
+async function withNodesRead<T>(compute: (read: TreeReader) => Promise<T>): Promise<T> {
+  const wanted = new Map<string, [number, number]>();
+  await compute((level, index) => {
+    wanted.set(logNodeId(level, index), [level, index]);
+    return EMPTY_ROOT;
+  });
+  const made = new Map<string, Hash>();
+  await Promise.all(
+    [...wanted].map(async ([id]) => {
+      const doc = await LogNode.findById(id).select("hash").lean();
+      if (doc) made.set(id, Buffer.from(doc.hash, "hex"));
+    }),
+  );
+  // A node not found is asked for again by the stored reader, which says which one is missing.
+  return compute(storedTree(made));
 }
 
 // ——— Appending ———
@@ -213,7 +237,7 @@ export async function publishCheckpoint(now = new Date()): Promise<LogCheckpoint
   const state = await readState();
   const last = state.checkpoint;
   if (last && last.size === state.size && now.getTime() - new Date(last.time).getTime() < CHECKPOINT_EVERY_MS) return null;
-  const root = await rootHash(storedTree(), state.size);
+  const root = await withNodesRead((read) => rootHash(read, state.size));
   const note = signCheckpoint({ origin: signer.origin, size: state.size, root, time: now }, signer.privateKey);
   const doc: LogCheckpointDoc = { _id: state.size, root: root.toString("hex"), time: now, note };
   await LogCheckpoint.replaceOne({ _id: state.size }, doc, { upsert: true });
@@ -252,10 +276,8 @@ export async function proveInclusion(entryId: Types.ObjectId, size?: number): Pr
   if (!checkpoint) return null;
   const position = await LogPosition.findById(entryId).lean();
   if (!position || position.index >= checkpoint._id) return null;
-  const leaf = await LogNode.findById(logNodeId(0, position.index)).lean();
+  const [leaf, proof] = await Promise.all([LogNode.findById(logNodeId(0, position.index)).lean(), withNodesRead((read) => inclusionProof(read, position.index, checkpoint._id))]);
   if (!leaf || String(leaf.entryId) !== String(entryId)) return null;
-  const read = storedTree();
-  const proof = await inclusionProof(read, position.index, checkpoint._id);
   return {
     leafIndex: position.index,
     treeSize: checkpoint._id,
@@ -273,7 +295,7 @@ export async function proveConsistency(from: number, to: number): Promise<Consis
   if (!(from <= to)) return null;
   const [first, second] = await Promise.all([checkpointOfSize(from), checkpointOfSize(to)]);
   if (!first || !second) return null;
-  const proof = await consistencyProof(storedTree(), from, to);
+  const proof = await withNodesRead((read) => consistencyProof(read, from, to));
   return { from, to, proof: proof.map((h) => h.toString("hex")), fromCheckpoint: first.note, toCheckpoint: second.note };
 }
 
