@@ -51,3 +51,18 @@ export function pdfFonts(): Record<PdfFontName, PdfFont> {
   for (const font of Object.values(parsedFonts)) font._glyphs = {};
   return parsedFonts;
 }
+
+/**
+ * Registers the three faces on a pdfkit document (as "regular", "bold", "italic") and collects its bytes:
+ * the returned promise is the whole PDF once `doc.end()` is called. What every PDF the platform makes
+ * (receipts, certificates, reports) starts with.
+ */
+export function collectPdf(doc: PDFKit.PDFDocument, fonts: Record<PdfFontName, PdfFont>): Promise<Buffer> {
+  for (const name of ["regular", "bold", "italic"] as const) doc.registerFont(name, fonts[name] as never);
+  const chunks: Buffer[] = [];
+  doc.on("data", (chunk: Buffer) => chunks.push(chunk));
+  return new Promise<Buffer>((resolve, reject) => {
+    doc.on("end", () => resolve(Buffer.concat(chunks)));
+    doc.on("error", reject);
+  });
+}

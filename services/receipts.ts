@@ -11,7 +11,7 @@ import QRCode from "qrcode";
 import type { DonationMethod } from "#models/donation.server";
 import { formatDate, formatLongVietnameseDate, formatNumber, formatVnd } from "./format";
 import { vndInWords } from "./number-words";
-import { pdfFontPaths, pdfFonts, type PdfFontName as FontName } from "./pdf-fonts";
+import { collectPdf, pdfFontPaths, pdfFonts, type PdfFontName as FontName } from "./pdf-fonts";
 
 export type ReceiptData = {
   receiptNumber: string;
@@ -104,16 +104,7 @@ export async function renderDonationReceiptPdf(receipt: ReceiptData): Promise<Bu
       ModDate: receipt.issuedAt,
     },
   });
-  doc.registerFont("regular", fonts.regular as never);
-  doc.registerFont("bold", fonts.bold as never);
-  doc.registerFont("italic", fonts.italic as never);
-
-  const chunks: Buffer[] = [];
-  doc.on("data", (chunk: Buffer) => chunks.push(chunk));
-  const finished = new Promise<Buffer>((resolve, reject) => {
-    doc.on("end", () => resolve(Buffer.concat(chunks)));
-    doc.on("error", reject);
-  });
+  const finished = collectPdf(doc, fonts);
 
   const left = MARGIN.left;
   const bottomLimit = () => PAGE.height - MARGIN.bottom;

@@ -163,3 +163,38 @@ function MoneyTable({
     </section>
   );
 }
+
+/** A published edition's two files to download, with the SHA-256 of each (anyone can hash what they downloaded and compare). */
+export function ReportFiles({ report }: { report: { id: string; pdfSha256: string; csvSha256: string } }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <p>
+        <a className="button" href={`/transparency/reports/${report.id}/pdf`} download data-testid="download-pdf">
+          {t("reports.public.pdf")}
+        </a>{" "}
+        <a className="button secondary" href={`/transparency/reports/${report.id}/csv`} download data-testid="download-csv">
+          {t("reports.public.csv")}
+        </a>
+      </p>
+      <dl className="facts">
+        <div>
+          <dt>{t("reports.public.pdfHash")}</dt>
+          <dd>
+            <code className="hash" data-testid="pdf-sha256">
+              {report.pdfSha256}
+            </code>
+          </dd>
+        </div>
+        <div>
+          <dt>{t("reports.public.csvHash")}</dt>
+          <dd>
+            <code className="hash" data-testid="csv-sha256">
+              {report.csvSha256}
+            </code>
+          </dd>
+        </div>
+      </dl>
+    </>
+  );
+}

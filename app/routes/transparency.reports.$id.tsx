@@ -3,7 +3,7 @@ import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { formatDate, formatDateTime, type Locale } from "#services/format";
-import { ReportFiguresTables, useReportTitle, type FiguresView } from "~/components/report-figures";
+import { ReportFiguresTables, ReportFiles, useReportTitle, type FiguresView } from "~/components/report-figures";
 import { orRespond } from "~/utils/service-errors.server";
 import { publishedReport } from "~/utils/reports.server";
 
@@ -58,31 +58,8 @@ export default function PublishedReportPage() {
           {t("reports.public.supersedes")} <Link to={`/transparency/reports/${report.supersedes}`}>{report.supersedes}</Link>. {t("reports.public.reason", { reason: report.correctionReason ?? "" })}
         </p>
       ) : null}
-      <p>
-        <a className="button" href={`/transparency/reports/${report.id}/pdf`} download data-testid="download-pdf">
-          {t("reports.public.pdf")}
-        </a>{" "}
-        <a className="button secondary" href={`/transparency/reports/${report.id}/csv`} download data-testid="download-csv">
-          {t("reports.public.csv")}
-        </a>
-      </p>
+      <ReportFiles report={report} />
       <dl className="facts">
-        <div>
-          <dt>{t("reports.public.pdfHash")}</dt>
-          <dd>
-            <code className="hash" data-testid="pdf-sha256">
-              {report.pdfSha256}
-            </code>
-          </dd>
-        </div>
-        <div>
-          <dt>{t("reports.public.csvHash")}</dt>
-          <dd>
-            <code className="hash" data-testid="csv-sha256">
-              {report.csvSha256}
-            </code>
-          </dd>
-        </div>
         <div>
           <dt>{t("reports.public.checkpoint")}</dt>
           <dd>

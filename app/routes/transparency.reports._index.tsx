@@ -3,7 +3,7 @@ import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { formatDate, type Locale } from "#services/format";
-import { useReportTitle } from "~/components/report-figures";
+import { ReportFiles, useReportTitle } from "~/components/report-figures";
 import { listPublishedReports } from "~/utils/reports.server";
 
 export const meta: MetaFunction = () => [{ title: "Báo cáo Thủ tướng · Reports to the Prime Minister — Góp Sức" }];
@@ -52,31 +52,8 @@ export default function PublishedReportsPage() {
             {t("reports.public.edition", { edition: r.edition, date: formatDate(r.publishedAt, lang) })}
             {r.superseded ? <strong> · {t("reports.public.superseded")}</strong> : null}
           </p>
-          <p>
-            <a className="button" href={`/transparency/reports/${r.id}/pdf`} download data-testid="download-pdf">
-              {t("reports.public.pdf")}
-            </a>{" "}
-            <a className="button secondary" href={`/transparency/reports/${r.id}/csv`} download data-testid="download-csv">
-              {t("reports.public.csv")}
-            </a>
-          </p>
+          <ReportFiles report={r} />
           <dl className="facts">
-            <div>
-              <dt>{t("reports.public.pdfHash")}</dt>
-              <dd>
-                <code className="hash" data-testid="pdf-sha256">
-                  {r.pdfSha256}
-                </code>
-              </dd>
-            </div>
-            <div>
-              <dt>{t("reports.public.csvHash")}</dt>
-              <dd>
-                <code className="hash" data-testid="csv-sha256">
-                  {r.csvSha256}
-                </code>
-              </dd>
-            </div>
             <div>
               <dt>{t("reports.public.checkpoint")}</dt>
               <dd>{r.checkpointSize === null ? t("reports.public.noCheckpoint") : t("reports.public.checkpointSize", { size: r.checkpointSize })}</dd>

@@ -11,7 +11,7 @@
 import PDFDocument from "pdfkit";
 import QRCode from "qrcode";
 import { formatDate, formatLongVietnameseDate } from "../format";
-import { pdfFonts, type PdfFontName } from "../pdf-fonts";
+import { collectPdf, pdfFonts, type PdfFontName } from "../pdf-fonts";
 
 export type CertificatePdfInput = {
   /** The certificate's type as printed, in red: "GIẤY CHỨNG NHẬN", "THƯ CẢM ƠN", "BẰNG KHEN" (upper-cased if it is not). */
@@ -113,14 +113,7 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
       ModDate: input.issuedAt,
     },
   });
-  for (const name of ["regular", "bold", "italic"] as const) doc.registerFont(name, fonts[name] as never);
-
-  const chunks: Buffer[] = [];
-  doc.on("data", (chunk: Buffer) => chunks.push(chunk));
-  const finished = new Promise<Buffer>((resolve, reject) => {
-    doc.on("end", () => resolve(Buffer.concat(chunks)));
-    doc.on("error", reject);
-  });
+  const finished = collectPdf(doc, fonts);
 
   type Style = { font: PdfFontName; size: number; color?: string; gap?: number; spacing?: number };
   const heightOf = (text: string, style: Style, width: number) =>

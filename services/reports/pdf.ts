@@ -12,7 +12,7 @@ import { provinceName } from "#models/reference/provinces";
 import { CERTIFICATE_TYPES, CERTIFICATE_TYPE_KEYS } from "#models/reference/recognition";
 import { THEMES } from "#models/reference/themes";
 import { formatDate, formatLongVietnameseDate, formatNumber, formatVnd } from "../format";
-import { pdfFonts, type PdfFontName as FontName } from "../pdf-fonts";
+import { collectPdf, pdfFonts, type PdfFontName as FontName } from "../pdf-fonts";
 import type { ReportFigures } from "./figures";
 import type { IndicatorResult } from "./indicators";
 
@@ -77,15 +77,7 @@ export async function renderReportPdf(report: ReportDocument): Promise<Buffer> {
     displayTitle: true,
     info: { Title: nfc(title), Author: "Góp Sức", Subject: report.id, Creator: "Góp Sức", Producer: "Góp Sức (PDFKit)", CreationDate: report.publishedAt, ModDate: report.publishedAt },
   });
-  doc.registerFont("regular", fonts.regular as never);
-  doc.registerFont("bold", fonts.bold as never);
-  doc.registerFont("italic", fonts.italic as never);
-  const chunks: Buffer[] = [];
-  doc.on("data", (chunk: Buffer) => chunks.push(chunk));
-  const finished = new Promise<Buffer>((resolve, reject) => {
-    doc.on("end", () => resolve(Buffer.concat(chunks)));
-    doc.on("error", reject);
-  });
+  const finished = collectPdf(doc, fonts);
 
   const left = MARGIN.left;
   // pdfkit starts a new page by itself for text below the bottom margin: stay above it.
