@@ -13,6 +13,7 @@ import { isPastDueDay, vietnamDateInput } from "../calendar";
 import { markCatalogueRebuild, markProgrammeTotalsChanged, markProgrammesChanged } from "../catalogue-index";
 import { allocateToInstalments } from "./allocation";
 import { oneAtATime } from "../one-at-a-time";
+import { rebuildGiftAmountKeys } from "../transparency/gift-amount-keys";
 
 /**
  * The books' running totals, kept by `_id` so that recording a gift and reading a total cost the same
@@ -823,6 +824,8 @@ export async function upgradeProjections(log: (message: string) => void = consol
   }
   log("• The books' running totals are from an older version: deriving them again from the ledger (once)…");
   await rebuildProjections();
+  // Keys that came with a version: "find my gift" by amount and day (7) — the gifts recorded before it have none.
+  if (((stored?.value as number | undefined) ?? 0) < 7) await rebuildGiftAmountKeys();
   return true;
 }
 
