@@ -8,6 +8,10 @@ import { findGiftsOfPledge } from "#models/donation.server";
 import { LedgerHead, Meta, Projection, decodeRecentGifts } from "#models/projection.server";
 import { recordDonation, recordReinstatement, recordReversal } from "#services/money/donations";
 import { forgetKnownLedgerHeads, verifyLedgerChain } from "#services/money/ledger";
+import { Lookup } from "#models/lookup.server";
+import { vietnamDateInput } from "#services/calendar";
+import { flushGiftAmountKeys, giftDayAmountKey } from "#services/transparency/gift-amount-keys";
+import { findGiftsByAmount } from "#services/transparency/find-by-amount";
 import { moneyIn, rebuildProjections, receivedOfProgramme, recentGiftsOfProgramme, refreshPledgeFulfilment, upgradeProjections } from "#services/money/projections";
 import { createInstalmentPledge, createInstitution, receivedCopyOf } from "#tests/fixtures/domain";
 
@@ -336,18 +340,24 @@ describe("the money path, at random", () => {
     const [institution] = world.institutions;
     const [programme] = world.programmes;
     const [pledge] = world.pledges;
-    const gift = await recordDonation({ idempotencyKey: "cash:upgrade:1", programmeId: String(programme!._id), institutionId: String(institution!._id), pledgeId: String(pledge!._id), method: "cash", amount: 10_000_000, receivedAt: new Date(), reference: "upgrade" });
+    const at = new Date();
+    const gift = await recordDonation({ idempotencyKey: "cash:upgrade:1", programmeId: String(programme!._id), institutionId: String(institution!._id), pledgeId: String(pledge!._id), method: "cash", amount: 10_000_000, receivedAt: at, reference: "upgrade" });
     // As version 2 left them: the programme's gifts in a separate document, none listed with its total or its pledge.
     await Projection.updateOne({ _id: `received:${programme!._id}` }, { $unset: { gifts: 1, recent: 1 } });
     await Projection.updateOne({ _id: `paid:${pledge!._id}` }, { $unset: { recent: 1 } });
     await Meta.replaceOne({ _id: "projections-version" }, { _id: "projections-version", value: 2 }, { upsert: true });
     expect(await recentGiftsOfProgramme(programme!._id)).toMatchObject({ total: 0, ids: [] });
+    // And before find-by-amount (version 7): the gift has no key by its amount and day.
+    await flushGiftAmountKeys();
+    const key = giftDayAmountKey(vietnamDateInput(at), 10_000_000);
+    await Lookup.deleteOne({ _id: key });
 
     expect(await upgradeProjections(() => {})).toBe(true);
     expect(await recentGiftsOfProgramme(programme!._id)).toMatchObject({ total: 1, ids: [expect.anything()] });
     expect(String((await recentGiftsOfProgramme(programme!._id))!.ids[0])).toBe(gift.donationId);
     expect((await findGiftsOfPledge(pledge!._id)).map((g) => String(g._id))).toEqual([gift.donationId]);
     expect(await receivedCopyOf(programme!._id)).toBe(10_000_000);
+    expect((await findGiftsByAmount({ amount: 10_000_000, day: vietnamDateInput(at) })).gifts.map((g) => g.receiptNumber)).toContain(gift.receiptNumber);
     // Once: the next start finds the version current.
     expect(await upgradeProjections(() => {})).toBe(false);
   });
