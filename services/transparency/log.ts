@@ -272,9 +272,9 @@ export type InclusionProof = {
  * `size` leaves. Null: the entry is not in that checkpoint's tree (not logged yet, or added after it).
  */
 export async function proveInclusion(entryId: Types.ObjectId, size?: number): Promise<InclusionProof | null> {
-  const checkpoint = size === undefined ? await latestCheckpoint() : await checkpointOfSize(size);
+  // The checkpoint and the entry's place side by side; then the leaf and the proof's nodes, side by side.
+  const [checkpoint, position] = await Promise.all([size === undefined ? latestCheckpoint() : checkpointOfSize(size), LogPosition.findById(entryId).lean()]);
   if (!checkpoint) return null;
-  const position = await LogPosition.findById(entryId).lean();
   if (!position || position.index >= checkpoint._id) return null;
   const [leaf, proof] = await Promise.all([LogNode.findById(logNodeId(0, position.index)).lean(), withNodesRead((read) => inclusionProof(read, position.index, checkpoint._id))]);
   if (!leaf || String(leaf.entryId) !== String(entryId)) return null;
