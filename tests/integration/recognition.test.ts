@@ -209,7 +209,8 @@ describe("issuing, verifying, revoking", () => {
     expect(await AuditEvent.countDocuments({ action: "certificate.revoke" })).toBe(1);
   });
 
-  test("50 certificates issued at once get 50 distinct consecutive serials; a batch shows its progress and continues the numbers", async () => {
+  // 80 donors, 50 certificates signed and rendered, then a batch: work, not waiting — on a busy CI machine it took over 20 s once.
+  test("50 certificates issued at once get 50 distinct consecutive serials; a batch shows its progress and continues the numbers", { timeout: 120_000 }, async () => {
     const rule = await createRule(ministry, ruleInput({ ruleSet: "Đợt lớn", nameVi: "Giấy chứng nhận đợt lớn", nameEn: "Large round", minTotal: "1.000.000", citationVi: "Cảm ơn {tên} đã đóng góp {tổng} năm {năm}.", citationEn: "Thanks to {name} for giving {total} in {year}." }));
     const donors = [];
     for (let i = 0; i < 80; i += 1) {
