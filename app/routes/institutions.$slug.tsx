@@ -6,19 +6,17 @@ import { getInstitutionPage } from "~/utils/catalogue.server";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { catalogueLinks, CoverImage, institutionLevelName, institutionTypeName, Paragraphs, provinceLabel, useLocale } from "~/components/catalogue-helpers";
 import { ProgrammeGrid } from "~/components/programme-card";
+import { notFound, slugOr404 } from "~/utils/slugs";
 
 export const links = catalogueLinks;
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.institution.name} — Góp Sức` : "Góp Sức" }];
 
-const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** An approved institution's public page; any other institution (pending, rejected, unknown) is a 404. */
 export async function loader({ params }: LoaderFunctionArgs) {
-  const slug = (params.slug ?? "").toLowerCase();
-  if (!SLUG.test(slug) || slug.length > 100) throw new Response("errors.notFound", { status: 404, statusText: "Not Found" });
-  const page = await getInstitutionPage(slug);
-  if (!page) throw new Response("errors.notFound", { status: 404, statusText: "Not Found" });
+  const page = await getInstitutionPage(slugOr404(params.slug, 100));
+  if (!page) notFound();
   return json(page);
 }
 

@@ -11,21 +11,15 @@ import { ProgressBar } from "~/components/progress-bar";
 import { getFixedT } from "~/utils/i18n.server";
 import { publicSpending } from "~/utils/expenditures.server";
 import { BudgetLinesTable, ExpendituresTable } from "~/components/spending";
+import { notFound, slugOr404 } from "~/utils/slugs";
 
 export const links = catalogueLinks;
 
 export const meta: MetaFunction<typeof loader> = ({ data }) =>
   data ? [{ title: `${data.programme.title} — Góp Sức` }, { name: "description", content: data.programme.summary }] : [{ title: "Góp Sức" }];
 
-const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-
-function notFound(): never {
-  throw new Response("errors.notFound", { status: 404, statusText: "Not Found" });
-}
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const slug = (params.slug ?? "").toLowerCase();
-  if (!SLUG.test(slug) || slug.length > 120) notFound();
+  const slug = slugOr404(params.slug);
   const page = await getProgrammePage(slug);
   if (!page) notFound();
   const t = await getFixedT(request);

@@ -8,17 +8,12 @@ import { catalogueLinks, useLocale } from "~/components/catalogue-helpers";
 import { Pagination } from "~/components/pagination";
 import { getFixedT } from "~/utils/i18n.server";
 import { publicProgrammeLedger } from "~/utils/programme-ledger.server";
+import { notFound, slugOr404 } from "~/utils/slugs";
 
 /** The catalogue's styles: breadcrumb, tables, pagination. */
 export const links = catalogueLinks;
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => (data ? [{ title: `${data.title} — ${data.programme.title} — Góp Sức` }] : [{ title: "Góp Sức" }]);
-
-const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-
-function notFound(): never {
-  throw new Response("errors.notFound", { status: 404, statusText: "Not Found" });
-}
 
 /**
  * /programmes/<slug>/ledger?page=N — a programme's whole public ledger (issue 12): every entry in and out,
@@ -26,8 +21,7 @@ function notFound(): never {
  * 0039). Public, read-only, works without JavaScript. A page number past the end shows the last page.
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const slug = (params.slug ?? "").toLowerCase();
-  if (!SLUG.test(slug) || slug.length > 120) notFound();
+  const slug = slugOr404(params.slug);
   const raw = new URL(request.url).searchParams.get("page") ?? "1";
   const page = /^\d{1,6}$/.test(raw) ? Number(raw) : 1;
   const ledger = await publicProgrammeLedger(slug, page);

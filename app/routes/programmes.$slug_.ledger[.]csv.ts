@@ -1,8 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { getFixedT } from "~/utils/i18n.server";
 import { LEDGER_ENTRY_KINDS, publicProgrammeLedgerCsv } from "~/utils/programme-ledger.server";
-
-const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+import { notFound, slugOr404 } from "~/utils/slugs";
 
 /**
  * GET /programmes/<slug>/ledger.csv — a programme's whole public ledger as CSV, open data for anyone: oldest
@@ -11,8 +10,7 @@ const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
  * whole đồng. Streamed one stored page at a time.
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const slug = (params.slug ?? "").toLowerCase();
-  if (!SLUG.test(slug) || slug.length > 120) throw new Response("errors.notFound", { status: 404, statusText: "Not Found" });
+  const slug = slugOr404(params.slug);
   const t = await getFixedT(request);
   const labels = {
     header: t("programmeLedger.csvHeader", { returnObjects: true }) as unknown as string[],
@@ -20,7 +18,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     anonymous: t("programmeLedger.anonymous"),
   };
   const chunks = await publicProgrammeLedgerCsv(slug, labels);
-  if (!chunks) throw new Response("errors.notFound", { status: 404, statusText: "Not Found" });
+  if (!chunks) notFound();
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
     start(controller) {

@@ -20,16 +20,14 @@ import { consumeLimits, limitedForm, limitsFor } from "~/utils/rate-limit.server
 import { getFixedT } from "~/utils/i18n.server";
 import { serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
+import { notFound, slugOr404 } from "~/utils/slugs";
 
 export const links = catalogueLinks;
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.programme.title} · Cam kết · Pledge — Góp Sức` : "Góp Sức" }];
 
-const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-
 async function programmeOr404(slug: string | undefined) {
-  const clean = (slug ?? "").toLowerCase();
-  const page = SLUG.test(clean) && clean.length <= 120 ? await getPledgeProgramme(clean) : null;
-  if (!page) throw new Response("errors.notFound", { status: 404 });
+  const page = await getPledgeProgramme(slugOr404(slug));
+  if (!page) notFound();
   return page;
 }
 
