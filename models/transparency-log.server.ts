@@ -39,12 +39,12 @@ const logStateSchema = new Schema(
     size: { type: Number, required: true, default: 0 },
     /** Per institution (`through.<id>`): the last sequence of its chain in the log. */
     through: { type: Schema.Types.Mixed, default: {} },
-    /** The latest checkpoint's size and time. */
+    /** The latest checkpoint: its size and time, and (since bench 0028) its root and signed note, so it is one read by `_id`. */
     checkpoint: { type: Schema.Types.Mixed, default: null },
   },
   { versionKey: false, minimize: false },
 );
-export type LogStateDoc = { _id: string; size: number; through: Record<string, number>; checkpoint: { size: number; time: Date } | null };
+export type LogStateDoc = { _id: string; size: number; through: Record<string, number>; checkpoint: { size: number; time: Date; root?: string; note?: string } | null };
 export const LogState = (mongoose.models.LogState as mongoose.Model<LogStateDoc> | undefined) ?? mongoose.model<LogStateDoc>("LogState", logStateSchema);
 export const LOG_STATE_ID = "log";
 

@@ -241,14 +241,19 @@ export async function publishCheckpoint(now = new Date()): Promise<LogCheckpoint
   const note = signCheckpoint({ origin: signer.origin, size: state.size, root, time: now }, signer.privateKey);
   const doc: LogCheckpointDoc = { _id: state.size, root: root.toString("hex"), time: now, note };
   await LogCheckpoint.replaceOne({ _id: state.size }, doc, { upsert: true });
-  await LogState.collection.updateOne({ _id: LOG_STATE_ID as never }, { $set: { checkpoint: { size: state.size, time: now } } }, { upsert: true });
+  await LogState.collection.updateOne({ _id: LOG_STATE_ID as never }, { $set: { checkpoint: { size: state.size, time: now, root: doc.root, note } } }, { upsert: true });
   return doc;
 }
 
-/** The latest signed checkpoint (null before the first). */
+/**
+ * The latest signed checkpoint (null before the first): a copy of it is kept on the log's state, so this is
+ * one read by `_id` (a state written before the copy was kept falls back to the checkpoint's own document).
+ */
 export async function latestCheckpoint(): Promise<LogCheckpointDoc | null> {
-  const state = await readState();
-  return state.checkpoint ? LogCheckpoint.findById(state.checkpoint.size).lean() : null;
+  const { checkpoint } = await readState();
+  if (!checkpoint) return null;
+  if (checkpoint.note && checkpoint.root) return { _id: checkpoint.size, root: checkpoint.root, time: new Date(checkpoint.time), note: checkpoint.note };
+  return LogCheckpoint.findById(checkpoint.size).lean();
 }
 
 export async function checkpointOfSize(size: number): Promise<LogCheckpointDoc | null> {

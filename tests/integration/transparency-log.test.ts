@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { LedgerEntry } from "#models/ledger-entry.server";
-import { LogNode, LogPosition, LogState } from "#models/transparency-log.server";
+import { LogCheckpoint, LogNode, LogPosition, LogState } from "#models/transparency-log.server";
 import { recordDonation } from "#services/money/donations";
 import { runSweep, SWEEPER_LEASE_MS } from "#services/money/sweeper";
 import { openNote, parseCheckpoint, rawPublicKey } from "#services/transparency/checkpoint";
@@ -72,6 +72,8 @@ describe("the transparency log", () => {
     expect(first.leavesLogged).toBe(8);
     expect(first.checkpoint).toBe(8);
     expect((await latestCheckpoint())!._id).toBe(8);
+    // The copy on the log's state (one read) is the stored checkpoint itself.
+    expect(await latestCheckpoint()).toEqual(await LogCheckpoint.findById(8).lean());
     expect(logIdentity()!.verifierKey).toMatch(/^gopsuc\.example\/ledger\+[0-9a-f]{8}\+/);
     const logged = await expectEveryEntryProven(8);
     expect(logged).toHaveLength(8);
