@@ -77,7 +77,7 @@ const projectionSchema = new Schema(
     ledgerPages: { type: Number, default: undefined },
     /** received: the balance before `ledger`'s first row; ledger:<programme>:<n>: before the page's first row. */
     ledgerOpening: { type: Number, default: undefined },
-    /** inkind: quantity pledged per item. */
+    /** inkind: quantity pledged per item; received: goods received per item (in-kind gifts not reversed in full, decision 0042). */
     items: { type: [new Schema({ item: { type: String, required: true }, quantity: { type: Number, required: true } }, { _id: false })], default: undefined },
   },
   { versionKey: false },

@@ -123,7 +123,7 @@ export async function catalogueFromSearchParams(params: URLSearchParams, now: Da
 
 // ——— Programme page ———
 
-export type InKindNeedView = { item: string; unit: string; quantity: number; unitValue: number; covered: number };
+export type InKindNeedView = { item: string; unit: string; quantity: number; unitValue: number; covered: number; received: number };
 
 /** Who is shown for a gift: a name only with consent (and never after erasure); the amount unless hidden. */
 export type LedgerEntryView = {
@@ -156,19 +156,47 @@ export function publicLedgerEntry(row: LedgerDonationRow): LedgerEntryView {
   return { ...base, donorName: row.donor!.name, amount: row.visibility === "name_only" ? null : row.amount };
 }
 
-/** In-kind needs with how many of each are covered by pledges (matched by item name, ignoring case and diacritics). */
-export function coverInKindNeeds(needs: ProgrammeDetailRow["inKindNeeds"], pledged: Array<{ item: string; quantity: number }>): InKindNeedView[] {
+type ItemCount = { item: string; quantity: number };
+
+/** Quantities per item name, matched ignoring case and diacritics. */
+function quantitiesByName(rows: ItemCount[]): Map<string, number> {
   const byName = new Map<string, number>();
-  for (const row of pledged) {
+  for (const row of rows) {
     const key = toSearchText(row.item);
     byName.set(key, (byName.get(key) ?? 0) + row.quantity);
   }
-  return needs.map((need) => ({ ...need, covered: byName.get(toSearchText(need.item)) ?? 0 }));
+  return byName;
+}
+
+/**
+ * In-kind needs with how many of each are covered by pledges and how many were received (in-kind gifts on
+ * the books, decision 0042), matched by item name ignoring case and diacritics.
+ */
+export function coverInKindNeeds(needs: ProgrammeDetailRow["inKindNeeds"], pledged: ItemCount[], received: ItemCount[] = []): InKindNeedView[] {
+  const pledgedBy = quantitiesByName(pledged);
+  const receivedBy = quantitiesByName(received);
+  return needs.map((need) => ({ ...need, covered: pledgedBy.get(toSearchText(need.item)) ?? 0, received: receivedBy.get(toSearchText(need.item)) ?? 0 }));
+}
+
+/** Goods received that no need names (given anyway), summed by name as above. */
+export function goodsBeyondNeeds(needs: ProgrammeDetailRow["inKindNeeds"], received: ItemCount[]): ItemCount[] {
+  const named = new Set(needs.map((need) => toSearchText(need.item)));
+  const others = new Map<string, ItemCount>();
+  for (const row of received) {
+    const key = toSearchText(row.item);
+    if (named.has(key)) continue;
+    const kept = others.get(key);
+    if (kept) kept.quantity += row.quantity;
+    else others.set(key, { item: row.item, quantity: row.quantity });
+  }
+  return [...others.values()];
 }
 
 export type ProgrammePage = {
   programme: ProgrammeDetailRow & { daysLeft: number };
   inKindNeeds: InKindNeedView[];
+  /** Goods received that no need names. */
+  otherGoods: ItemCount[];
   ledger: { entries: LedgerEntryView[]; total: number };
 };
 
@@ -178,15 +206,16 @@ export async function getProgrammePage(slug: string, now: Date = new Date()): Pr
   if (!programme) return null;
   // Goods pledged and the latest gifts, as the books keep them by `_id` (services/money/projections.ts); the
   // queries over pledges and donations only for a database from before they were kept.
-  const [pledged, [received, ledger]] = await Promise.all([
+  const [pledged, [received, goods, ledger]] = await Promise.all([
     programme.inKindNeeds.length > 0 ? pledgedInKindOfProgramme(programme.id).then((kept) => kept ?? pledgedInKindQuantities(programme.id)) : Promise.resolve([]),
-    recentGiftsOfProgramme(programme.id).then(async (kept) => [kept?.received, await findLedgerDonations(programme.id, 50, kept)] as const),
+    recentGiftsOfProgramme(programme.id).then(async (kept) => [kept?.received, kept?.goods ?? [], await findLedgerDonations(programme.id, 50, kept)] as const),
   ]);
   // Money in as the books have it now (the programme's stored copy follows a moment after a gift).
   const receivedTotal = received ?? programme.receivedTotal;
   return {
     programme: { ...programme, receivedTotal, remainingNeed: Math.max(0, programme.goal - receivedTotal), state: publicState(programme, now), daysLeft: daysLeft(programme.endDate, now) },
-    inKindNeeds: coverInKindNeeds(programme.inKindNeeds, pledged),
+    inKindNeeds: coverInKindNeeds(programme.inKindNeeds, pledged, goods),
+    otherGoods: goodsBeyondNeeds(programme.inKindNeeds, goods),
     ledger: { entries: ledger.rows.map(publicLedgerEntry), total: ledger.total },
   };
 }

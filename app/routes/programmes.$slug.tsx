@@ -29,6 +29,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     spending,
     programme: page.programme,
     inKindNeeds: page.inKindNeeds,
+    otherGoods: page.otherGoods,
     ledger: {
       total: page.ledger.total,
       // Donors appear only as they consented; the name of anyone else never leaves the server.
@@ -38,7 +39,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 export default function ProgrammePage() {
-  const { programme, inKindNeeds, ledger, spending } = useLoaderData<typeof loader>();
+  const { programme, inKindNeeds, otherGoods, ledger, spending } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
   const locale = useLocale();
   const vnd = (amount: number) => formatVnd(amount, locale);
@@ -183,7 +184,7 @@ export default function ProgrammePage() {
             )}
           </section>
 
-          {inKindNeeds.length > 0 ? (
+          {inKindNeeds.length > 0 || otherGoods.length > 0 ? (
             <section aria-labelledby="inkind-title">
               <h2 id="inkind-title">{t("programmePage.inKind.title")}</h2>
               <p className="muted">{t("programmePage.inKind.intro")}</p>
@@ -202,6 +203,9 @@ export default function ProgrammePage() {
                       <th scope="col" className="num">
                         {t("programmePage.inKind.covered")}
                       </th>
+                      <th scope="col" className="num">
+                        {t("programmePage.inKind.received")}
+                      </th>
                     </tr>
                   </thead>
                   <tbody>
@@ -216,6 +220,21 @@ export default function ProgrammePage() {
                           {t("programmePage.inKind.coveredOf", { covered: formatNumber(Math.min(need.covered, need.quantity), locale, 0), quantity: formatNumber(need.quantity, locale, 0) })}
                           {need.covered >= need.quantity ? <span className="badge badge-open">{t("programmePage.inKind.done")}</span> : null}
                         </td>
+                        <td className="num" data-testid="inkind-received">
+                          {t("programmePage.inKind.receivedOf", { received: formatNumber(need.received, locale, 0), quantity: formatNumber(need.quantity, locale, 0) })}
+                          {need.received >= need.quantity ? <span className="badge badge-open">{t("programmePage.inKind.receivedDone")}</span> : null}
+                        </td>
+                      </tr>
+                    ))}
+                    {otherGoods.map((goods) => (
+                      <tr key={`other:${goods.item}`} data-testid="inkind-other">
+                        <td>
+                          {goods.item} <span className="muted">({t("programmePage.inKind.notListed")})</span>
+                        </td>
+                        <td className="num">—</td>
+                        <td className="num">—</td>
+                        <td className="num">—</td>
+                        <td className="num">{formatNumber(goods.quantity, locale, 0)}</td>
                       </tr>
                     ))}
                   </tbody>

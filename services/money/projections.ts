@@ -5,6 +5,7 @@ import { Pledge, type PledgeDoc, type PledgeState } from "#models/pledge.server"
 import { Programme, RECEIVED_KINDS, copyReceivedTotal } from "#models/programme.server";
 import { LEDGER_PAGE_ROWS, LedgerHead, Meta, Projection, RECENT_GIFTS_KEPT, Rollup, decodeLedgerRows, decodeRecentGifts, encodeLedgerRows, encodeRecentGifts, hasLegacyIds, isEmbeddedDatabase, projectionKey, type InPeriod, type LedgerHeadDoc, type ProjectionDoc, type ProjectionKind, type RecentGift, type RollupDoc } from "#models/projection.server";
 import { Institution } from "#models/institution.server";
+import { Donation } from "#models/donation.server";
 import { PROVINCE_SLUGS } from "#models/reference/provinces";
 import { isDuplicateKeyError, upsertAgainIfRaced } from "#models/duplicate-key";
 import { readById } from "#models/read-by-id";
@@ -165,6 +166,41 @@ function withLedgerRow(doc: Pick<StoredTotal, "ledger" | "ledgerPages" | "ledger
   return { page, tail: { ledger: row, ledgerPages: pages + 1, ledgerOpening: opening + page.total } };
 }
 
+type Goods = Array<{ item: string; quantity: number }>;
+
+/** Goods after adding (sign 1) or taking away (sign −1) a gift's items; an item at 0 is dropped. */
+function withGoods(goods: Goods, items: Goods, sign: 1 | -1): Goods {
+  const by = new Map(goods.map((g) => [g.item, g.quantity]));
+  for (const line of items) by.set(line.item, (by.get(line.item) ?? 0) + sign * line.quantity);
+  return [...by]
+    .filter(([, quantity]) => quantity > 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([item, quantity]) => ({ item, quantity }));
+}
+
+const itemsOfGift = async (donationId: Types.ObjectId | null | undefined): Promise<Goods> =>
+  donationId ? ((await Donation.findById(donationId).select("inKind.items").lean())?.inKind?.items ?? []).map((i) => ({ item: i.item, quantity: i.quantity })) : [];
+
+/**
+ * The goods a programme has received (decision 0042), after one more entry: an in-kind gift adds its items
+ * (read by `_id` from its donation); the reversal that completes a gift's full correction takes them away
+ * again (decision 0009: a partial correction lowers the value, not the items). Both on rare paths; any other
+ * entry leaves them as they were.
+ */
+async function goodsAfter(goods: Goods, entry: ProjectedEntry): Promise<Goods> {
+  if (entry.kind === "in_kind_received") return withGoods(goods, await itemsOfGift(entry.sourceId), 1);
+  if (!entry.reversesEntryId || GIFT_KINDS.includes(entry.kind) || isMoneyOut(entry)) return goods;
+  const gift = await LedgerEntry.findById(entry.reversesEntryId).select("kind amount sourceId").lean();
+  if (gift?.kind !== "in_kind_received") return goods;
+  // What was reversed of the gift before this entry: its `reversed:` total, less this entry if already counted there.
+  const reversed = (await Projection.collection.findOne({ _id: projectionKey("reversed", gift._id) as never }, { projection: { total: 1, through: 1 } })) as { total: number; through: number } | null;
+  const before = -((reversed?.total ?? 0) - (reversed && reversed.through >= entry.sequence ? entry.amount : 0));
+  const after = before - entry.amount;
+  if (before < gift.amount && after >= gift.amount) return withGoods(goods, await itemsOfGift(gift.sourceId), -1);
+  if (before >= gift.amount && after < gift.amount) return withGoods(goods, await itemsOfGift(gift.sourceId), 1);
+  return goods;
+}
+
 /**
  * The running totals as this process last wrote them (embedded database only): a count then goes
  * straight to its write, without reading the total first. Trusted only for an entry appended after this
@@ -207,6 +243,8 @@ async function count(kind: ProjectionKind, id: Types.ObjectId, entry: ProjectedE
         // is its place, so after a crash between the two it is written again as a duplicate key, unchanged).
         const { page, tail } = withLedgerRow(doc, entry);
         Object.assign(written, tail);
+        const goods = await goodsAfter(doc?.items ?? [], entry);
+        if (goods.length) written.items = goods;
         if (page) await oneWriter(() => Projection.collection.insertOne(page as never)).catch((error: unknown) => {
           if (!isDuplicateKeyError(error)) throw error;
         });
@@ -461,11 +499,12 @@ export const moneyIn = {
  * money received. Null in a database with records from before projections existed and none kept yet
  * (then the caller asks the donations themselves).
  */
-export async function recentGiftsOfProgramme(programmeId: Types.ObjectId | string): Promise<{ total: number; ids: Types.ObjectId[]; received?: number } | null> {
-  const doc = await readById<StoredTotal>(Projection, projectionKey("received", programmeId), "total gifts recent");
-  // `received`: the programme's money in, from the same read (its page shows the books, not the copy that follows them).
-  if (doc) return { total: doc.gifts ?? 0, ids: decodeRecentGifts(doc.recent).map((g) => g.id), received: Math.max(0, doc.total) };
-  return (await hasLegacyIds()) ? null : { total: 0, ids: [] };
+export async function recentGiftsOfProgramme(programmeId: Types.ObjectId | string): Promise<{ total: number; ids: Types.ObjectId[]; received?: number; goods: Goods } | null> {
+  const doc = await readById<StoredTotal>(Projection, projectionKey("received", programmeId), "total gifts recent items");
+  // `received`: the programme's money in, from the same read (its page shows the books, not the copy that follows them);
+  // `goods`: the items it received in kind (decision 0042).
+  if (doc) return { total: doc.gifts ?? 0, ids: decodeRecentGifts(doc.recent).map((g) => g.id), received: Math.max(0, doc.total), goods: (doc.items ?? []).map((i) => ({ item: i.item, quantity: i.quantity })) };
+  return (await hasLegacyIds()) ? null : { total: 0, ids: [], goods: [] };
 }
 
 /** Goods pledged to a programme, per item (active, overdue and fulfilled in-kind pledges). Null as above. */
@@ -620,7 +659,34 @@ export async function catchUpProjections(head: LedgerHeadDoc): Promise<LedgerHea
   return { ...head, projectedThrough: head.sequence };
 }
 
-type Tally = { total: number; through: number; institutionId: Types.ObjectId; recent?: RecentGift[]; gifts?: number; rows?: Array<{ sequence: number; row: string }>; programmeId?: Types.ObjectId };
+type Tally = { total: number; through: number; institutionId: Types.ObjectId; recent?: RecentGift[]; gifts?: number; rows?: Array<{ sequence: number; row: string }>; programmeId?: Types.ObjectId; items?: Goods };
+
+/**
+ * The goods programmes received, from a pass over the ledger in any order (rebuilds), as goodsAfter keeps
+ * them: each in-kind gift's items unless its reversals add up to the whole gift.
+ */
+function goodsTally() {
+  const gifts = new Map<string, { received: string; sourceId: Types.ObjectId | null; amount: number }>();
+  const reversed = new Map<string, number>();
+  return {
+    add(entry: ProjectedEntry) {
+      if (entry.kind === "in_kind_received" && entry.programmeId) gifts.set(String(entry._id), { received: projectionKey("received", entry.programmeId), sourceId: entry.sourceId ?? null, amount: entry.amount });
+      else if (entry.reversesEntryId && !GIFT_KINDS.includes(entry.kind) && !isMoneyOut(entry)) reversed.set(String(entry.reversesEntryId), (reversed.get(String(entry.reversesEntryId)) ?? 0) + entry.amount);
+    },
+    /** Adds the kept gifts' items (each read by `_id`, 50 side by side) to the programmes' tallies. */
+    async into(totals: Map<string, Tally>) {
+      const kept = [...gifts].filter(([id, gift]) => -(reversed.get(id) ?? 0) < gift.amount).map(([, gift]) => gift);
+      for (let i = 0; i < kept.length; i += 50) {
+        const batch = kept.slice(i, i + 50);
+        const items = await Promise.all(batch.map((gift) => itemsOfGift(gift.sourceId)));
+        batch.forEach((gift, k) => {
+          const t = totals.get(gift.received);
+          if (t) t.items = withGoods(t.items ?? [], items[k]!, 1);
+        });
+      }
+    },
+  };
+}
 const byNewest = (a: RecentGift, b: RecentGift) => b.at.getTime() - a.at.getTime() || String(b.id).localeCompare(String(a.id));
 
 /** Counts one entry into in-memory totals, as count() does into stored ones (for rebuilds). */
@@ -667,7 +733,7 @@ function ledgerPagesOf(t: Tally) {
 function tallyDocument(key: string, t: Tally) {
   const keep = key.startsWith("paid:") ? Infinity : RECENT_GIFTS_KEPT;
   const ledger = t.rows ? ledgerPagesOf(t).tail : {};
-  return { _id: key, total: t.total, through: t.through, institutionId: t.institutionId, ...(t.recent ? { recent: encodeRecentGifts(t.recent.sort(byNewest).slice(0, keep)) } : {}), ...(t.gifts !== undefined ? { gifts: t.gifts } : {}), ...ledger };
+  return { _id: key, total: t.total, through: t.through, institutionId: t.institutionId, ...(t.recent ? { recent: encodeRecentGifts(t.recent.sort(byNewest).slice(0, keep)) } : {}), ...(t.gifts !== undefined ? { gifts: t.gifts } : {}), ...ledger, ...(t.items?.length ? { items: t.items } : {}) };
 }
 
 /** Every full ledger page of the tallies (rebuilds). */
@@ -681,11 +747,14 @@ async function rebuildInstitution(institutionId: Types.ObjectId): Promise<HeadMo
   knownTotals.clear();
   const totals = new Map<string, Tally>();
   const moneyIn: HeadMoneyIn = {};
+  const goods = goodsTally();
   for await (const entry of LedgerEntry.find({ institutionId }).lean().cursor()) {
     tallyEntry(totals, entry);
+    goods.add(entry);
     const inc = headIncrements(entry);
     if (inc) addDotted(moneyIn, inc);
   }
+  await goods.into(totals);
   const existing = await Projection.find({ institutionId }).select("_id").lean();
   const pages = ledgerPagesOfTallies(totals);
   const kept = new Set([...totals.keys(), ...pages.map((p) => p._id)]);
@@ -712,6 +781,7 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
   const gifts = new Map<string, { kind: string; occurredAt: Date }>();
   const later: Array<{ entry: ProjectedEntry; province: string | null }> = [];
   const facetsBy = new Map<string, SpendingFacets | null>();
+  const goods = goodsTally();
   const fields = "_id institutionId programmeId pledgeId donorId reversesEntryId kind amount sequence hash sourceType sourceId occurredAt";
   for await (const entry of LedgerEntry.find({}).select(fields).lean().cursor()) {
     entries += 1;
@@ -722,6 +792,7 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
     const inc = headIncrements(entry);
     if (inc) addDotted(heads.get(inst)!, inc);
     tallyEntry(totals, entry);
+    goods.add(entry);
     if (GIFT_KINDS.includes(entry.kind)) gifts.set(String(entry._id), { kind: entry.kind, occurredAt: entry.occurredAt });
     // Money out is split by its programme's facets: read once per programme (expenditures are few).
     let facets: SpendingFacets | null = null;
@@ -739,6 +810,7 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
       else addDotted(r, rollupIncrements(rollup, entry.amount, isGift(entry) ? 1 : 0, categoryOf(entry.kind)));
     }
   }
+  await goods.into(totals);
   for (const { entry, province } of later) {
     const gift = gifts.get(String(entry.reversesEntryId));
     const rollup = rollupsOf(entry, province, gift?.occurredAt).find((r) => r.byCategory)!;
@@ -805,10 +877,10 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
  * gifts' ids; 3: a programme's received total counts and lists its gifts, no separate `gifts:` document;
  * 4: money in rolled up by institution, province, month and donor; 5: a total's gifts as one string;
  * 6: an institution's money in kept on its chain's head, no `institution:` rollup; 7: a programme's whole
- * public ledger kept in pages with its received total).
+ * public ledger kept in pages with its received total; 8: the goods it received, there too).
  * A database whose projections are older is rebuilt from the ledger once, at start.
  */
-export const PROJECTIONS_VERSION = 7;
+export const PROJECTIONS_VERSION = 8;
 const PROJECTIONS_META = "projections-version";
 
 /** Rebuilds the projections of a database written by an older version (see PROJECTIONS_VERSION); true when it did. */

@@ -9,7 +9,7 @@ import { Donor } from "#models/donor.server";
 import { LedgerEntry } from "#models/ledger-entry.server";
 import { Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
-import { LedgerHead, Meta, Projection, Rollup, decodeRecentGifts, type InPeriod } from "#models/projection.server";
+import { LedgerHead, Meta, Projection, Rollup, decodeRecentGifts, projectionKey, type InPeriod } from "#models/projection.server";
 import { recordDonation, recordReversal } from "#services/money/donations";
 import { forgetKnownLedgerHeads, verifyLedgerChain } from "#services/money/ledger";
 import { markOverduePledges, moneyIn, rebuildProjections, spentOfProgramme } from "#services/money/projections";
@@ -76,7 +76,8 @@ const op = fc.oneof(
   { weight: 2, arbitrary: fc.record({ t: fc.constant("statement" as const), lines: fc.array(fc.record({ pledge: fc.nat(2), amount: fc.integer({ min: 1, max: 40 }), day: fc.nat(6) }), { minLength: 1, maxLength: 4 }), overlap: fc.boolean(), overpay: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("reimport" as const), pick: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("by_hand" as const), programme: fc.nat(3), amount: fc.integer({ min: 1, max: 40 }), inKind: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("correction" as const), pick: fc.nat(), share: ratio }) },
+  // Half of the corrections in full: an in-kind gift's goods then leave its programme's (decision 0042).
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("correction" as const), pick: fc.nat(), share: fc.oneof(ratio, fc.constant(100)) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("fault" as const), at: fc.constantFrom(...FAULTS) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("spend" as const), programme: fc.nat(3), amount: fc.integer({ min: 1, max: 30 }) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("unspend" as const), pick: fc.nat() }) },
@@ -322,7 +323,7 @@ const refusedAs =
 // ---- the checks after each sequence ---------------------------------------------------------------
 
 async function everythingKept() {
-  const projections = (await Projection.find({}).lean()).map((d) => [d._id, d.total, d.gifts ?? null, decodeRecentGifts(d.recent).map((g) => String(g.id)).sort().join(","), d.ledger ?? null, d.ledgerPages ?? null, d.ledgerOpening ?? null]).sort();
+  const projections = (await Projection.find({}).lean()).map((d) => [d._id, d.total, d.gifts ?? null, decodeRecentGifts(d.recent).map((g) => String(g.id)).sort().join(","), d.ledger ?? null, d.ledgerPages ?? null, d.ledgerOpening ?? null, JSON.stringify(d.items ?? null)]).sort();
   const sorted = (o: object | undefined) => JSON.stringify(Object.entries(o ?? {}).sort());
   const periods = (o: InPeriod | undefined) => sorted(Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, [v.total ?? 0, v.gifts ?? 0, v.cash ?? 0, v.inKind ?? 0, v.volunteer ?? 0, v.spent ?? 0]])));
   const spentBy = (o: Record<string, { spent?: number }> | undefined) => sorted(Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, v.spent ?? 0])));
@@ -350,6 +351,12 @@ async function checkBooks(world: World, expected: Expected) {
   }
   // Each gift recorded by hand once, less its correction.
   for (const gift of expected.byHand) expect({ gift: gift.key, net: net(gift.key) }).toEqual({ gift: gift.key, net: gift.amount - gift.corrected });
+  // Goods received (decision 0042): each programme's in-kind gifts' books (one per STEP of value), but not those corrected in full.
+  for (const [i, programme] of world.programmes.entries()) {
+    const books = expected.byHand.filter((g) => g.inKind && g.programme === i && g.corrected < g.amount).reduce((sum, g) => sum + g.amount / STEP, 0);
+    const kept = await Projection.findById(projectionKey("received", programme._id)).select("items").lean();
+    expect({ programme: i, goods: kept?.items ?? [] }).toEqual({ programme: i, goods: books ? [{ item: "Sách thiếu nhi", quantity: books }] : [] });
+  }
   // Each distinct statement line stored once; every line booked as matched has its one gift of its amount, and no other.
   const distinct = new Set(expected.files.flatMap((csv) => lineKeysFor(String(world.institutions[0]!._id), parseStatement(csv, { layout: "vietcombank" }).lines)));
   const lines = await BankStatementLine.find({ institutionId: world.institutions[0]!._id }).lean();

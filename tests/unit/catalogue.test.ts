@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { coverInKindNeeds, daysLeft, escapeRegExp, isAcceptingPledges, publicLedgerEntry, publicState, searchPatterns, startOfVietnamDay } from "#services/catalogue";
+import { coverInKindNeeds, daysLeft, goodsBeyondNeeds, escapeRegExp, isAcceptingPledges, publicLedgerEntry, publicState, searchPatterns, startOfVietnamDay } from "#services/catalogue";
 import { catalogueHref, parseCatalogueQuery, searchWords } from "#services/validation/catalogue";
 import type { LedgerDonationRow } from "#models/catalogue.server";
 import { pageWindow } from "~/components/pagination";
@@ -138,6 +138,24 @@ describe("in-kind needs covered", () => {
       ["Máy tính bảng", 6],
       ["Đàn tranh", 0],
     ]);
+  });
+
+  test("received goods are matched to the needs the same way; goods no need names are listed apart", () => {
+    const needs = [
+      { item: "Máy tính bảng", unit: "chiếc", quantity: 30, unitValue: 6_500_000 },
+      { item: "Đàn tranh", unit: "chiếc", quantity: 6, unitValue: 4_200_000 },
+    ];
+    const received = [
+      { item: "may tinh bang", quantity: 10 },
+      { item: "Máy Tính Bảng", quantity: 5 },
+      { item: "Ghế nhựa", quantity: 20 },
+      { item: "ghe nhua", quantity: 4 },
+    ];
+    expect(coverInKindNeeds(needs, [{ item: "Đàn tranh", quantity: 2 }], received).map((n) => [n.item, n.covered, n.received])).toEqual([
+      ["Máy tính bảng", 0, 15],
+      ["Đàn tranh", 2, 0],
+    ]);
+    expect(goodsBeyondNeeds(needs, received)).toEqual([{ item: "Ghế nhựa", quantity: 24 }]);
   });
 });
 
