@@ -2,7 +2,7 @@ import mongoose from "mongoose";
 import { ensureModelIndexes } from "#services/database-indexes";
 import { upgradeProjections } from "#services/money/projections";
 import { startSweeper } from "#services/money/sweeper";
-import { configureLogSigner } from "#services/transparency/log";
+import { configureLogSigner, preloadUpperNodes } from "#services/transparency/log";
 import { env } from "./env.server";
 import { ensureMailConfigured } from "./mail.server";
 import { recognitionConfig } from "./recognition.server";
@@ -26,6 +26,8 @@ export function connectDb(): Promise<typeof mongoose> {
       configureLogSigner({ appUrl: env().APP_URL, privateKey: (await recognitionConfig()).keys.current.privateKey });
       // Completes money events a stopped process left half-done, and the daily upkeep (decision 0014).
       startSweeper(env().SWEEPER_INTERVAL_MS);
+      // The log's upper subtrees in memory, a moment after start, so proofs read only their lowest levels (decision 0043).
+      setTimeout(() => void preloadUpperNodes().catch((error: unknown) => console.log(`✗ Transparency log preload: ${(error as Error).message}`)), 15_000).unref();
       return connected;
     })
     .catch((error) => {
