@@ -730,14 +730,22 @@ function ledgerPagesOf(t: Tally) {
   return { pages, tail: { ledger: tail || undefined, ledgerPages: pages.length, ledgerOpening: opening } };
 }
 
-function tallyDocument(key: string, t: Tally) {
+function tallyDocument(key: string, t: Tally, ledger: ReturnType<typeof ledgerPagesOf>["tail"] | Record<string, never> = {}) {
   const keep = key.startsWith("paid:") ? Infinity : RECENT_GIFTS_KEPT;
-  const ledger = t.rows ? ledgerPagesOf(t).tail : {};
   return { _id: key, total: t.total, through: t.through, institutionId: t.institutionId, ...(t.recent ? { recent: encodeRecentGifts(t.recent.sort(byNewest).slice(0, keep)) } : {}), ...(t.gifts !== undefined ? { gifts: t.gifts } : {}), ...ledger, ...(t.items?.length ? { items: t.items } : {}) };
 }
 
-/** Every full ledger page of the tallies (rebuilds). */
-const ledgerPagesOfTallies = (totals: Map<string, Tally>) => [...totals.values()].flatMap((t) => (t.rows ? ledgerPagesOf(t).pages : []));
+/** The tallies as stored documents, and every full ledger page of their programmes (each ledger split once; rebuilds). */
+function tallyDocuments(totals: Map<string, Tally>) {
+  const docs: Array<ReturnType<typeof tallyDocument>> = [];
+  const pages: Array<ReturnType<typeof ledgerPageDocument>> = [];
+  for (const [key, t] of totals) {
+    const ledger = t.rows ? ledgerPagesOf(t) : null;
+    docs.push(tallyDocument(key, t, ledger?.tail));
+    if (ledger) pages.push(...ledger.pages);
+  }
+  return { docs, pages };
+}
 
 /** Kinds kept from the ledger (inkind is kept from pledges). */
 const LEDGER_KINDS = new Set<string>(["received", "paid", "reversed", "spent", "ledger"]);
@@ -756,10 +764,10 @@ async function rebuildInstitution(institutionId: Types.ObjectId): Promise<HeadMo
   }
   await goods.into(totals);
   const existing = await Projection.find({ institutionId }).select("_id").lean();
-  const pages = ledgerPagesOfTallies(totals);
+  const { docs, pages } = tallyDocuments(totals);
   const kept = new Set([...totals.keys(), ...pages.map((p) => p._id)]);
   const stale = existing.map((d) => d._id).filter((key) => LEDGER_KINDS.has(key.split(":")[0]!) && !kept.has(key));
-  for (const [key, t] of totals) await Projection.replaceOne({ _id: key }, tallyDocument(key, t), { upsert: true });
+  for (const doc of docs) await Projection.replaceOne({ _id: doc._id }, doc, { upsert: true });
   for (const page of pages) await Projection.replaceOne({ _id: page._id }, page, { upsert: true });
   for (const key of stale) await Projection.deleteOne({ _id: key });
   return moneyIn;
@@ -826,8 +834,9 @@ export async function rebuildProjections(): Promise<{ institutions: number; entr
   // `DELETE … WHERE id IN (?, …)`, which fails past SQLite's limit on variables (32,766) — a nation's
   // projections are far more. The next insert creates the collection again (no index but `_id`).
   await dropIfExists(Projection);
-  await inBatches([...totals], (batch) => Projection.insertMany(batch.map(([key, t]) => tallyDocument(key, t)), { ordered: false }));
-  await inBatches(ledgerPagesOfTallies(totals), (batch) => Projection.insertMany(batch, { ordered: false }));
+  const { docs, pages } = tallyDocuments(totals);
+  await inBatches(docs, (batch) => Projection.insertMany(batch, { ordered: false }));
+  await inBatches(pages, (batch) => Projection.insertMany(batch, { ordered: false }));
   await dropIfExists(Rollup);
   forgetKnownProjections();
   await inBatches([...rollups.values()], (batch) => Rollup.insertMany(batch, { ordered: false }));
