@@ -1,14 +1,13 @@
-import { createHash, createPrivateKey } from "node:crypto";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { parse } from "csv-parse/sync";
 import mongoose from "mongoose";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Donor } from "#models/donor.server";
 import { notePledgeReference } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
 import { recordDonation } from "#services/money/donations";
-import { runSweep, SWEEPER_LEASE_MS } from "#services/money/sweeper";
 import { publishReport } from "#services/reports/publish";
 import { openNote, parseCheckpoint } from "#services/transparency/checkpoint";
 import { configureLogSigner } from "#services/transparency/log";
@@ -16,7 +15,7 @@ import { leafHash, verifyInclusion } from "#services/transparency/merkle";
 import { createInstalmentPledge } from "#tests/fixtures/domain";
 import { parseVerifierKey } from "../../scripts/lib/ledger-verifier";
 import { baseUrl, launchBrowser, screenshot, textOf } from "./browser";
-import { connectE2eDatabase, createAccount, createManagerWithProgramme } from "./db";
+import { connectE2eDatabase, createAccount, createManagerWithProgramme, sweepIntoLog } from "./db";
 
 /**
  * J4 end to end, as one person goes (issue 12): from a programme's page (its goods received against its
@@ -50,6 +49,18 @@ async function proofChecksOut(page: Page, proofHref: string) {
   expect(verifyInclusion(leafHash(Buffer.concat([data, Buffer.from([0])])), proof.leafIndex, proof.treeSize, proof.proof.map((h) => Buffer.from(h, "hex")), checkpoint.root)).toBe(false);
 }
 
+/** The province's annual report on /transparency/reports: the PDF downloaded is one, and its SHA-256 is the one shown. */
+async function reportPdfMatchesItsHash(page: Page) {
+  await page.goto(`${baseUrl()}/transparency/reports`);
+  const card = page.locator(`[data-report-id="${reportId}"]`);
+  await card.getByRole("heading", { name: /Lai Châu/ }).waitFor();
+  const shown = (await card.getByTestId("pdf-sha256").textContent())!.trim();
+  const [download] = await Promise.all([page.waitForEvent("download"), card.getByTestId("download-pdf").click()]);
+  const pdf = fs.readFileSync((await download.path())!);
+  expect(pdf.subarray(0, 5).toString("latin1")).toBe("%PDF-");
+  expect(sha256(pdf)).toBe(shown);
+}
+
 describe("J4: transparency anyone can check, as one visitor goes", () => {
   beforeAll(async () => {
     await connectE2eDatabase();
@@ -72,11 +83,7 @@ describe("J4: transparency anyone can check, as one visitor goes", () => {
     receiptNumber = paid.receiptNumber;
     // Six tablets given in kind, recorded by the manager.
     await recordDonation({ idempotencyKey: `e2e-j4-${stamp}-goods`, ...owner, method: "in_kind", amount: 36_000_000, receivedAt: new Date(), inKind: { items: [{ item: "Máy tính bảng", quantity: 6, unitValue: 6_000_000 }], valuationBasis: "Hóa đơn" } });
-    // The sweep that logs them and signs a checkpoint with the server's key (a free lease term is taken).
-    configureLogSigner({ appUrl: baseUrl(), privateKey: createPrivateKey(inject("signingKey")) });
-    for (let term = 1; term < 10; term += 1) {
-      if ((await runSweep({ now: () => new Date(Date.now() + term * SWEEPER_LEASE_MS) })).ran) break;
-    }
+    await sweepIntoLog(baseUrl()); // into the log, and a checkpoint signed
     // The province's annual report, published by the ministry.
     const officer = await createAccount("ministry_officer", `j4.bo.${stamp}@example.vn`, "mat-khau-bao-cao-1", "Cán bộ Vụ Thư viện");
     const year = new Date().getFullYear();
@@ -131,15 +138,7 @@ describe("J4: transparency anyone can check, as one visitor goes", () => {
     const rows = parse(fs.readFileSync((await download.path())!, "utf8").replace(/^\uFEFF/, "")) as string[][];
     expect(rows[0]).toEqual(first.schema.fields.map((f) => f.name));
 
-    // The province's annual report: the PDF's hash is the one the page shows.
-    await page.goto(`${baseUrl()}/transparency/reports`);
-    const card = page.locator(`[data-report-id="${reportId}"]`);
-    await card.getByRole("heading", { name: /Lai Châu/ }).waitFor();
-    const shown = (await card.getByTestId("pdf-sha256").textContent())!.trim();
-    const [pdfDownload] = await Promise.all([page.waitForEvent("download"), card.getByTestId("download-pdf").click()]);
-    const pdf = fs.readFileSync((await pdfDownload.path())!);
-    expect(pdf.subarray(0, 5).toString("latin1")).toBe("%PDF-");
-    expect(sha256(pdf)).toBe(shown);
+    await reportPdfMatchesItsHash(page);
   });
 
   test("English, JavaScript off: the same journey", async () => {
@@ -169,11 +168,6 @@ describe("J4: transparency anyone can check, as one visitor goes", () => {
     await screenshot(page, "j4-receipt-en-nojs");
     await proofChecksOut(page, proofHref);
 
-    await page.goto(`${baseUrl()}/transparency/reports`);
-    const card = page.locator(`[data-report-id="${reportId}"]`);
-    await card.getByRole("heading", { name: /Lai Châu/ }).waitFor();
-    const shown = (await card.getByTestId("pdf-sha256").textContent())!.trim();
-    const [pdfDownload] = await Promise.all([page.waitForEvent("download"), card.getByTestId("download-pdf").click()]);
-    expect(sha256(fs.readFileSync((await pdfDownload.path())!))).toBe(shown);
+    await reportPdfMatchesItsHash(page);
   });
 });

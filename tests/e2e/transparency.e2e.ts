@@ -4,14 +4,13 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { Institution } from "#models/institution.server";
 import { recordDonation } from "#services/money/donations";
-import { runSweep, SWEEPER_LEASE_MS } from "#services/money/sweeper";
 import { openNote, parseCheckpoint, rawPublicKey } from "#services/transparency/checkpoint";
 import { flushGiftAmountKeys } from "#services/transparency/gift-amount-keys";
 import { configureLogSigner } from "#services/transparency/log";
 import { leafHash, verifyInclusion } from "#services/transparency/merkle";
 import { parseVerifierKey } from "../../scripts/lib/ledger-verifier";
 import { baseUrl, launchBrowser, screenshot } from "./browser";
-import { connectE2eDatabase, createManagerWithProgramme } from "./db";
+import { connectE2eDatabase, createManagerWithProgramme, sweepIntoLog } from "./db";
 
 /**
  * J4's ledger anyone can check, as a donor goes (issue 12): from "find my gift" to the gift's public receipt page
@@ -44,12 +43,7 @@ describe("the transparency log in the browser", () => {
     const found = await recordDonation({ idempotencyKey: `e2e-amount-${stamp}`, programmeId: programme._id, institutionId: institution._id, method: "bank_transfer", amount: byAmount.amount, receivedAt: byAmount.receivedAt, reference: `CK-${stamp}` });
     byAmount.receiptNumber = found.receiptNumber;
     await flushGiftAmountKeys(); // its key by amount and day follows the gift off its path
-    // The sweep that adds it to the log, signed with the server's key (the server's own sweeper does the
-    // same every five minutes; one instance holds a lease term, so a free term is taken).
-    configureLogSigner({ appUrl: baseUrl(), privateKey: createPrivateKey(inject("signingKey")) });
-    for (let term = 1; term < 10; term += 1) {
-      if ((await runSweep({ now: () => new Date(Date.now() + term * SWEEPER_LEASE_MS) })).ran) break;
-    }
+    await sweepIntoLog(baseUrl()); // into the log, and a checkpoint signed
     browser = await launchBrowser();
   });
   afterAll(async () => {
