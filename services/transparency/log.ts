@@ -77,17 +77,23 @@ const remember = (level: number, id: string, hash: Hash) => {
   if (level >= CACHED_LEVEL) upperNodes.set(id, hash);
 };
 
+/** One stored node's hash: from memory if it is an upper one kept there, else read by `_id` (null when missing). */
+async function readNode(level: number, id: string): Promise<Hash | null> {
+  const kept = upperNodes.get(id);
+  if (kept) return kept;
+  const doc = await LogNode.findById(id).select("hash").lean();
+  if (!doc) return null;
+  const hash = Buffer.from(doc.hash, "hex");
+  remember(level, id, hash);
+  return hash;
+}
+
 /** A reader of the stored tree (one read by `_id` per node, each read once per call). */
 function storedTree(made = new Map<string, Hash>()): TreeReader {
   return async (level, index) => {
     const id = logNodeId(level, index);
-    let hash = made.get(id) ?? upperNodes.get(id);
-    if (!hash) {
-      const doc = await LogNode.findById(id).select("hash").lean();
-      if (!doc) throw new Error(`transparency log: node ${id} is missing`);
-      hash = Buffer.from(doc.hash, "hex");
-      remember(level, id, hash);
-    }
+    const hash = made.get(id) ?? (await readNode(level, id));
+    if (!hash) throw new Error(`transparency log: node ${id} is missing`);
     made.set(id, hash);
     return hash;
   };
@@ -110,12 +116,7 @@ export async function preloadUpperNodes(): Promise<number> {
     }
   }
   for (let i = 0; i < wanted.length; i += 32) {
-    await Promise.all(
-      wanted.slice(i, i + 32).map(async ([level, id]) => {
-        const doc = await LogNode.findById(id).select("hash").lean();
-        if (doc) remember(level, id, Buffer.from(doc.hash, "hex"));
-      }),
-    );
+    await Promise.all(wanted.slice(i, i + 32).map(([level, id]) => readNode(level, id)));
   }
   return wanted.length;
 }
@@ -136,13 +137,8 @@ async function withNodesRead<T>(compute: (read: TreeReader) => Promise<T>): Prom
   const made = new Map<string, Hash>();
   await Promise.all(
     [...wanted].map(async ([id, [level]]) => {
-      const kept = upperNodes.get(id);
-      if (kept) return void made.set(id, kept);
-      const doc = await LogNode.findById(id).select("hash").lean();
-      if (!doc) return;
-      const hash = Buffer.from(doc.hash, "hex");
-      made.set(id, hash);
-      remember(level, id, hash);
+      const hash = await readNode(level, id);
+      if (hash) made.set(id, hash);
     }),
   );
   // A node not found is asked for again by the stored reader, which says which one is missing.
