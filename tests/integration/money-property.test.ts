@@ -508,7 +508,8 @@ describe("the money path, as a property", () => {
       expect(new Set(positions.map((p) => String(p._id)))).toEqual(new Set(entries.map((e) => String(e._id))));
       const checkpoint = (await latestCheckpoint())!;
       expect(checkpoint._id).toBe(entries.length);
-      for (const entry of fc.sample(fc.constantFrom(...entries), { numRuns: Math.min(30, entries.length), seed })) {
+      // (A last sequence can book nothing at all — every step refused or a no-op: then there is no entry to prove.)
+      for (const entry of entries.length ? fc.sample(fc.constantFrom(...entries), { numRuns: Math.min(30, entries.length), seed }) : []) {
         const proof = (await proveInclusion(entry._id))!;
         expect(verifyInclusion(leafHash(Buffer.from(proof.leafData, "base64")), proof.leafIndex, proof.treeSize, proof.proof.map((h) => Buffer.from(h, "hex")), Buffer.from(checkpoint.root, "hex"))).toBe(true);
       }
