@@ -112,11 +112,16 @@ export async function findDonationByReceiptNumber(receiptNumber: string) {
  * before that, the query on pledgeId.
  */
 export async function findGiftsOfPledge(pledgeId: Types.ObjectId | string): Promise<DonationDoc[]> {
-  const paid = await Projection.findById(projectionKey("paid", pledgeId)).select("recent").lean();
+  return (await giftsOfPledgeWith(pledgeId)).gifts;
+}
+
+/** The same, with `alongside` read side by side with the paid total (find my gift reads the pledge so: one round fewer). */
+export async function giftsOfPledgeWith<T = null>(pledgeId: Types.ObjectId | string, alongside?: () => Promise<T>): Promise<{ gifts: DonationDoc[]; alongside: T | null }> {
+  const [paid, read] = await Promise.all([Projection.findById(projectionKey("paid", pledgeId)).select("recent").lean(), alongside ? alongside() : null]);
   const gifts = paid
     ? (await Promise.all(decodeRecentGifts(paid.recent).map((g) => Donation.findById(g.id).lean()))).filter((g): g is NonNullable<typeof g> => g !== null)
     : (await hasLegacyIds())
       ? await Donation.find({ pledgeId }).lean()
       : [];
-  return gifts.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || String(a._id).localeCompare(String(b._id)));
+  return { gifts: gifts.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || String(a._id).localeCompare(String(b._id))), alongside: read };
 }

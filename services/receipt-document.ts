@@ -3,10 +3,10 @@ import { ledgerDonationRow } from "#models/catalogue.server";
 import { findDonationByReceiptNumber, findGiftsOfPledge, type DonationDoc, type DonationMethod } from "#models/donation.server";
 import { Donor, type DonorDoc } from "#models/donor.server";
 import { findStoredReceipt, storeReceipt } from "#models/file.server";
-import { Institution } from "#models/institution.server";
-import { LedgerEntry, findLedgerEntryByKey } from "#models/ledger-entry.server";
-import { Pledge } from "#models/pledge.server";
-import { Programme } from "#models/programme.server";
+import { Institution, type InstitutionDoc } from "#models/institution.server";
+import { LedgerEntry, findLedgerEntryByKey, ledgerEntryIdFor } from "#models/ledger-entry.server";
+import { Pledge, type PledgeDoc } from "#models/pledge.server";
+import { Programme, type ProgrammeDoc } from "#models/programme.server";
 import { provinceName } from "#models/reference/provinces";
 import type { SessionUser } from "#models/user.server";
 import { canAccessInstitution } from "./access";
@@ -16,6 +16,7 @@ import { forbidden, notFound } from "./errors";
 import { isOwnPledge } from "./pledges";
 import { reversedOfEntry } from "./money/projections";
 import { renderDonationReceiptPdf } from "./receipts";
+import { logPlaceOfEntry, type LogPlace } from "./transparency/log";
 
 /** The shape of a receipt number (receiptNumberFor): what the public page and the PDF accept. */
 export const RECEIPT_NUMBER = /^R-[0-9A-F]{16}$/;
@@ -33,9 +34,8 @@ export type InstalmentPaid = { from: number; to: number; count: number };
  * confirmed (gifts are never deleted, and a later one never comes before an earlier one, so the
  * answer never changes afterwards). Null when the gift paid no instalment plan.
  */
-async function instalmentPaid(donation: Pick<DonationDoc, "_id" | "pledgeId" | "amount" | "createdAt">): Promise<InstalmentPaid | null> {
+async function instalmentPaid(donation: Pick<DonationDoc, "_id" | "pledgeId" | "amount" | "createdAt">, pledge: Pick<PledgeDoc, "kind" | "instalments"> | null): Promise<InstalmentPaid | null> {
   if (!donation.pledgeId) return null;
-  const pledge = await Pledge.findById(donation.pledgeId).select("kind instalments").lean();
   if (!pledge || pledge.kind !== "cash_instalments" || pledge.instalments.length === 0) return null;
   const gifts = await findGiftsOfPledge(donation.pledgeId);
   let before = 0;
@@ -67,21 +67,30 @@ function receiptDonor(donation: { donorSnapshot?: Partial<DonorSnapshot> | null 
   return donor ? donorSnapshotOfRecord(donor) : null;
 }
 
-async function loadReceipt(receiptNumber: string) {
+async function loadReceipt(receiptNumber: string): Promise<Loaded> {
+  return (await loadReceiptWith(receiptNumber, () => Promise.resolve(null))).loaded;
+}
+
+/**
+ * The gift, then side by side what its receipt shows (its donor, pledge, institution, programme) and
+ * `alongside` (what else the caller reads of the gift): two rounds of reads by `_id`.
+ */
+async function loadReceiptWith<T>(receiptNumber: string, alongside: (donation: DonationDoc) => Promise<T>) {
   if (!RECEIPT_NUMBER.test(receiptNumber)) throw notFound();
   const donation = await findDonationByReceiptNumber(receiptNumber);
   if (!donation) throw notFound();
-  const [donor, pledge, institution, programme] = await Promise.all([
+  const [donor, pledge, institution, programme, more] = await Promise.all([
     donation.donorId ? Donor.findById(donation.donorId).lean() : null,
-    donation.pledgeId ? Pledge.findById(donation.pledgeId).select("pledgedBy visibility consent").lean() : null,
+    donation.pledgeId ? Pledge.findById(donation.pledgeId).select("pledgedBy visibility consent kind instalments").lean() : null,
     Institution.findById(donation.institutionId).lean(),
     Programme.findById(donation.programmeId).select("title slug").lean(),
+    alongside(donation),
   ]);
   if (!institution || !programme) throw notFound();
-  return { donation, donor, pledge, institution, programme };
+  return { loaded: { donation, donor, pledge, institution, programme }, alongside: more };
 }
 
-type Loaded = Awaited<ReturnType<typeof loadReceipt>>;
+type Loaded = { donation: DonationDoc; donor: DonorDoc | null; pledge: Pick<PledgeDoc, "_id" | "pledgedBy" | "visibility" | "consent" | "kind" | "instalments"> | null; institution: InstitutionDoc; programme: Pick<ProgrammeDoc, "_id" | "title" | "slug"> };
 
 /** The gift's donor (or whoever made its pledge), and those who may see the institution's books. */
 function mayDownload(actor: SessionUser | null, { donor, pledge, institution }: Loaded) {
@@ -94,7 +103,7 @@ function mayDownload(actor: SessionUser | null, { donor, pledge, institution }: 
 export async function receiptPdfFor(actor: SessionUser, receiptNumber: string, appUrl: string) {
   const loaded = await loadReceipt(receiptNumber);
   if (!mayDownload(actor, loaded)) throw forbidden();
-  const { donation, donor, institution, programme } = loaded;
+  const { donation, donor, pledge, institution, programme } = loaded;
   const verifyUrl = receiptPageUrl(appUrl, donation.receiptNumber);
   // Rendered once, then served as stored: embedding the fonts makes a PDF cost ~0.1–0.3 s of CPU.
   const stored = await findStoredReceipt(donation.receiptNumber, verifyUrl);
@@ -110,7 +119,7 @@ export async function receiptPdfFor(actor: SessionUser, receiptNumber: string, a
     method: donation.method,
     receivedAt: donation.receivedAt,
     reference: donation.reference ?? donation.receiptNumber,
-    instalment: await instalmentPaid(donation),
+    instalment: await instalmentPaid(donation, pledge),
     inKindItems: donation.inKind?.items?.map((i) => ({ item: i.item, quantity: i.quantity, unitValue: i.unitValue })) ?? [],
     valuationBasis: donation.inKind?.valuationBasis ?? null,
     volunteerHours: donation.volunteerHours ? { hours: donation.volunteerHours.hours, ratePerHour: donation.volunteerHours.ratePerHour } : null,
@@ -141,8 +150,10 @@ export type PublicReceipt = {
   reversals: Array<{ kind: "refund" | "correction" | "dispute" | "reinstatement"; occurredAt: Date; amount: number | null }>;
   /** Whether this viewer may download the PDF (the donor, the institution's managers and officers). */
   canDownload: boolean;
-  /** The gift's ledger entry (null while a stopped process has not booked it yet): its place in the transparency log. */
+  /** The gift's ledger entry (null while a stopped process has not booked it yet). */
   entryId: string | null;
+  /** Its place in the platform's transparency log (null until the log takes it in). */
+  logPlace: LogPlace | null;
 };
 
 const REVERSAL_KINDS = new Set(["refund", "dispute", "reinstatement"]);
@@ -153,12 +164,19 @@ const REVERSAL_KINDS = new Set(["refund", "dispute", "reinstatement"]);
  * or address — and whether it is still on the books or was refunded or corrected since.
  */
 export async function publicReceipt(receiptNumber: string, viewer: SessionUser | null): Promise<PublicReceipt> {
-  const loaded = await loadReceipt(receiptNumber);
+  // The gift's entry, what was reversed of it (a running total) and its place in the log are read by the
+  // `_id`s its idempotency key gives, beside the rest: two rounds for a gift nothing reversed.
+  const { loaded, alongside } = await loadReceiptWith(receiptNumber, (donation) => {
+    const key = `donation:${donation.idempotencyKey}`;
+    const id = ledgerEntryIdFor(key);
+    return Promise.all([findLedgerEntryByKey(key), reversedOfEntry(id), logPlaceOfEntry(String(id))]);
+  });
   const { donation, donor, pledge, institution, programme } = loaded;
   const shown = publicLedgerEntry(ledgerDonationRow(donation, pledge, donor));
-  const original = await findLedgerEntryByKey(`donation:${donation.idempotencyKey}`);
-  // What was reversed is a running total read by `_id`; the reversals themselves are listed only when there are some.
-  const reversed = original ? await reversedOfEntry(original._id as Types.ObjectId) : 0;
+  const [original, reversedById, placeById] = alongside;
+  // An entry stored before ids were derived from keys has another `_id`: read again by it.
+  const derived = !original || String(original._id) === String(ledgerEntryIdFor(`donation:${donation.idempotencyKey}`));
+  const [reversed, logPlace] = !original ? [0, null] : derived ? [reversedById, placeById] : await Promise.all([reversedOfEntry(original._id as Types.ObjectId), logPlaceOfEntry(String(original._id))]);
   const reversalEntries =
     original && reversed > 0 ? await LedgerEntry.find({ reversesEntryId: original._id }).select("kind amount occurredAt").sort({ sequence: 1 }).limit(100).lean() : [];
   const amountShown = shown.amount !== null;
@@ -169,12 +187,13 @@ export async function publicReceipt(receiptNumber: string, viewer: SessionUser |
     amount: shown.amount,
     receivedAt: donation.receivedAt,
     method: donation.method,
-    instalment: await instalmentPaid(donation),
+    instalment: await instalmentPaid(donation, pledge),
     donorName: shown.donorName,
     standing: reversed <= 0 ? "on_books" : reversed >= donation.amount ? "reversed" : "partly_reversed",
     reversedAmount: amountShown ? reversed : null,
     reversals: reversalEntries.map((entry) => ({ kind: REVERSAL_KINDS.has(entry.kind) ? (entry.kind as "refund" | "dispute" | "reinstatement") : "correction", occurredAt: entry.occurredAt, amount: amountShown ? -entry.amount : null })),
     canDownload: mayDownload(viewer, loaded),
     entryId: original ? String(original._id) : null,
+    logPlace,
   };
 }

@@ -8,7 +8,6 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { getUser } from "~/utils/auth.server";
 import { publicReceipt } from "~/utils/domain.server";
 import { orRespond } from "~/utils/service-errors.server";
-import { logPlaceOfEntry } from "~/utils/transparency.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Biên nhận · Receipt ${data?.receipt.receiptNumber ?? ""} — Góp Sức` }];
 
@@ -24,9 +23,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const pdf = /^(R-[0-9A-F]{16})\.PDF$/.exec(raw);
   if (pdf) throw redirect(`/receipts/${pdf[1]}/pdf`);
   if (!NUMBER.test(raw)) throw new Response("errors.notFound", { status: 404 });
-  const receipt = await orRespond(publicReceipt(raw, await getUser(request)));
-  // Its place in the platform's transparency log (issue 12), with where to get the proof.
-  const place = receipt.entryId ? await logPlaceOfEntry(receipt.entryId) : null;
+  // With its place in the platform's transparency log (issue 12), with where to get the proof.
+  const { logPlace: place, ...receipt } = await orRespond(publicReceipt(raw, await getUser(request)));
   const inLog = place ? { leafIndex: place.leafIndex, checkpoint: place.checkpoint ? { size: place.checkpoint.size, time: place.checkpoint.time.toISOString() } : null } : null;
   // Who may download the PDF depends on the viewer: never cached for another one.
   return json({ receipt, inLog }, { headers: { "Cache-Control": "private, no-store" } });

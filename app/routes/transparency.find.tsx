@@ -32,8 +32,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     return json({ typed: "", found: null as null | { kind: "none" } | { kind: "pledge"; reference: string; gifts: Array<{ receiptNumber: string; receivedAt: string }> }, byAmount: answer.byAmount as ByAmount | null }, { status: answer.status });
   }
   if (!typed.trim()) return json({ typed, found: null, byAmount: null as ByAmount | null });
-  await enforceLimits([["verify-ip", clientIp(request)]]);
-  const found = await findGift(typed);
+  // The limit is counted while the keys are read (reads only): a limited look-up still answers 429 alone.
+  const [, found] = await Promise.all([enforceLimits([["verify-ip", clientIp(request)]]), findGift(typed)]);
   if (found.kind === "receipt") throw redirect(`/receipts/${found.receiptNumber}`);
   if (found.kind === "none") return json({ typed, found: { kind: "none" as const }, byAmount: null as ByAmount | null }, { status: 404 });
   return json({ typed, found: { kind: "pledge" as const, reference: found.reference, gifts: found.gifts.map((g) => ({ receiptNumber: g.receiptNumber, receivedAt: g.receivedAt.toISOString() })) }, byAmount: null as ByAmount | null });
@@ -54,8 +54,7 @@ async function byAmount(request: Request, params: URLSearchParams): Promise<{ by
     }
     return { byAmount: { typed, errors, result: null }, status: 400 };
   }
-  await enforceLimits([["verify-ip", clientIp(request)]]);
-  const found = await findGiftsByAmount({ amount: parsed.data.amount, day: parsed.data.date }, Number(params.get("page") ?? "1"));
+  const [, found] = await Promise.all([enforceLimits([["verify-ip", clientIp(request)]]), findGiftsByAmount({ amount: parsed.data.amount, day: parsed.data.date }, Number(params.get("page") ?? "1"))]);
   const result = { ...found, gifts: found.gifts.map((g) => ({ ...g, receivedAt: g.receivedAt.toISOString() })) };
   // The day as the date input takes it back (whatever way it was typed).
   return { byAmount: { typed: { ...typed, date: parsed.data.date }, errors: {}, result }, status: found.gifts.length === 0 ? 404 : 200 };

@@ -3,11 +3,12 @@
  * target (p95 ≤ 50 ms): by a transfer reference (the pledge's, with the gifts paid on it), by a receipt
  * number (the answer is a redirect to the receipt's public page, measured as well), and by amount and day —
  * the keys rebuilt from the donations the load wrote around the services (timed), then the busiest key of
- * the load (a page of up to 50 gifts, each read by `_id` with its pledge), one gift just recorded through
+ * the load (a page of up to FIND_PAGE_SIZE gifts, each read by `_id` with its pledge), one gift just recorded through
  * the money service, and a day and amount with no gift.
  */
 import { Donation } from "#models/donation.server";
 import { vietnamDateInput } from "#services/calendar";
+import { FIND_PAGE_SIZE } from "#services/transparency/find-by-amount";
 import { flushGiftAmountKeys, rebuildGiftAmountKeys } from "#services/transparency/gift-amount-keys";
 import { measure, type MeasureOptions } from "./http";
 import { progress, seconds, timed, type Series } from "./stats";
@@ -36,7 +37,7 @@ export async function findByAmountSeries(appUrl: string, options: MeasureOptions
   const busy = await Donation.findOne({ amount: 100_000 }).select("receivedAt").lean();
   const url = (amount: number, day: string) => `${appUrl}/transparency/find?amount=${amount}&date=${day}`;
   const series: Series[] = [];
-  if (busy) series.push(await measure("find my gift: amount and day, a busy day (≤ 50 gifts shown)", () => url(100_000, vietnamDateInput(busy.receivedAt)), { ...options, check: listsGifts }));
+  if (busy) series.push(await measure(`find my gift: amount and day, a busy day (≤ ${FIND_PAGE_SIZE} gifts shown)`, () => url(100_000, vietnamDateInput(busy.receivedAt)), { ...options, check: listsGifts }));
   series.push(await measure("find my gift: amount and day, one gift", () => url(recordedAmount, today), { ...options, check: listsGifts }));
   series.push(await measure("find my gift: amount and day, none", () => url(1, today), { ...options, check: findsNothing }));
   return series.map((s) => ({ ...s, targetMs: FIND_TARGET_MS }));

@@ -1,7 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import mongoose, { type Types } from "mongoose";
-import { findDonationByReceiptNumber, findGiftsOfPledge } from "#models/donation.server";
+import { findDonationByReceiptNumber, findGiftsOfPledge, giftsOfPledgeWith } from "#models/donation.server";
 import { findLookup } from "#models/lookup.server";
 import { Pledge, findPledgeByReference, normalisedPledgeReference } from "#models/pledge.server";
 import { Institution } from "#models/institution.server";
@@ -399,7 +399,9 @@ export async function ledgerChains(page: number, perPage = 50): Promise<{ rows: 
 }
 
 /** Where an entry stands in the log, for its receipt page (two reads by `_id`; no proof is computed). */
-export async function logPlaceOfEntry(entryId: string): Promise<{ leafIndex: number; checkpoint: { size: number; time: Date } | null } | null> {
+export type LogPlace = { leafIndex: number; checkpoint: { size: number; time: Date } | null };
+
+export async function logPlaceOfEntry(entryId: string): Promise<LogPlace | null> {
   if (!mongoose.isValidObjectId(entryId)) return null;
   const [position, state] = await Promise.all([LogPosition.findById(entryId).lean(), readState()]);
   if (!position || position.index >= state.size) return null;
@@ -421,9 +423,15 @@ export async function findGift(query: string): Promise<FindResult> {
   const reference = normalisedPledgeReference(q);
   if (!reference) return { kind: "none" };
   // Through its key; the query on `reference` only in a database holding pledges from before keys.
+  // The pledge and its paid total side by side (then its gifts): three rounds of reads by `_id`.
   const [pledgeId] = await findLookup("pledge-ref", reference);
-  const pledge = pledgeId ? await Pledge.findById(pledgeId).select("reference").lean() : (await hasLegacyIds()) ? await findPledgeByReference(reference) : null;
+  if (!pledgeId) {
+    const pledge = (await hasLegacyIds()) ? await findPledgeByReference(reference) : null;
+    return pledge ? { kind: "pledge", reference, gifts: (await findGiftsOfPledge(pledge._id)).map(foundGift) } : { kind: "none" };
+  }
+  const { gifts, alongside: pledge } = await giftsOfPledgeWith(pledgeId, () => Pledge.findById(pledgeId).select("reference").lean());
   if (!pledge || pledge.reference !== reference) return { kind: "none" };
-  const gifts = await findGiftsOfPledge(pledge._id);
-  return { kind: "pledge", reference, gifts: gifts.map((g) => ({ receiptNumber: g.receiptNumber, receivedAt: g.receivedAt })) };
+  return { kind: "pledge", reference, gifts: gifts.map(foundGift) };
 }
+
+const foundGift = (g: { receiptNumber: string; receivedAt: Date }): FoundGift => ({ receiptNumber: g.receiptNumber, receivedAt: g.receivedAt });
