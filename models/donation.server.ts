@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import mongoose, { Schema, type InferSchemaType, type Types } from "mongoose";
+import { FOREIGN_CARD_CURRENCIES } from "#services/currencies";
 import { currency, objectId, vnd } from "./fields";
 import { donorSnapshotSchema } from "./pledge.server";
 import { Projection, decodeRecentGifts, hasLegacyIds, objectIdFromName, projectionKey } from "./projection.server";
@@ -44,6 +45,24 @@ const donationSchema = new Schema(
       name: { type: String, trim: true, maxlength: 40, default: null },
       paymentIntentId: { type: String, trim: true, maxlength: 200, default: null },
       checkoutSessionId: { type: String, trim: true, maxlength: 500, default: null },
+    },
+    /**
+     * A card gift paid in another currency (issue 13): what the donor's card was charged (in the currency's
+     * minor unit) and the rate Stripe applied to settle it in đồng (its balance transaction's
+     * `exchange_rate`: đồng for one unit of the currency). `amount` above is the đồng settled — what the
+     * books count; a refund reverses its share of that, whatever the rate is later.
+     */
+    paidIn: {
+      type: new Schema(
+        {
+          currency: { type: String, enum: FOREIGN_CARD_CURRENCIES, required: true },
+          amount: { type: Number, required: true, validate: { validator: (v: number) => Number.isSafeInteger(v) && v > 0, message: "amount must be a positive whole number of minor units" } },
+          exchangeRate: { type: Number, required: true, min: 0 },
+          balanceTransactionId: { type: String, trim: true, maxlength: 200, default: null },
+        },
+        { _id: false },
+      ),
+      default: null,
     },
     /** GridFS file ids (transfer slips, photos, hand-over minutes). */
     evidenceFileIds: { type: [objectId], default: [] },

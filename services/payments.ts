@@ -3,7 +3,9 @@ import { recordAudit } from "#models/audit-event.server";
 import { findDonationByIdempotencyKey } from "#models/donation.server";
 import { Pledge } from "#models/pledge.server";
 import { claimWebhookEvent, isWebhookEventHandled } from "#models/processed-webhook-event.server";
+import { fromMinor, isCardCurrency } from "./currencies";
 import { recordDonation, recordReinstatement, recordReversal } from "./money/donations";
+import type { StripeSettlement } from "./stripe";
 
 /**
  * Stripe events → the books. The money event's idempotency key is the PaymentIntent id, so the same
@@ -18,21 +20,46 @@ function intentId(value: string | Stripe.PaymentIntent | null | undefined) {
   return typeof value === "string" ? value : (value?.id ?? null);
 }
 
-async function recordCheckoutPayment(session: Stripe.Checkout.Session): Promise<StripeOutcome> {
+async function recordCheckoutPayment(session: Stripe.Checkout.Session, context: StripeEventContext): Promise<StripeOutcome> {
   if (session.payment_status !== "paid") return { status: "ignored" }; // async methods: wait for async_payment_succeeded
   const paymentIntent = intentId(session.payment_intent);
   const pledgeId = session.metadata?.pledgeId;
-  if (!paymentIntent || !pledgeId || session.currency?.toLowerCase() !== "vnd" || !Number.isSafeInteger(session.amount_total)) return { status: "ignored" };
+  const currency = session.currency?.toLowerCase();
+  if (!paymentIntent || !pledgeId || !isCardCurrency(currency) || !Number.isSafeInteger(session.amount_total) || session.amount_total! <= 0) return { status: "ignored" };
   const pledge = await Pledge.findById(pledgeId).select("programmeId institutionId donorId reference").lean();
   if (!pledge) return { status: "ignored" };
+  const idempotencyKey = `stripe:${paymentIntent}`;
+  let amount = session.amount_total!;
+  let paidIn: { currency: string; amount: number; exchangeRate: number; balanceTransactionId: string } | null = null;
+  if (currency !== "vnd") {
+    // Booked at the đồng Stripe settled (decision 0044). A retry of a payment already stored completes it as stored.
+    const stored = await findDonationByIdempotencyKey(idempotencyKey);
+    if (stored) [amount, paidIn] = [stored.amount, stored.paidIn ? { currency: stored.paidIn.currency, amount: stored.paidIn.amount, exchangeRate: stored.paidIn.exchangeRate, balanceTransactionId: stored.paidIn.balanceTransactionId ?? "" } : null];
+    else {
+      let settled: StripeSettlement | null;
+      try {
+        settled = await context.settlement(paymentIntent);
+      } catch {
+        return { status: "retry_later", reason: "Stripe's settlement of the payment could not be read" };
+      }
+      if (!settled) return { status: "retry_later", reason: "Stripe has not settled the payment yet" };
+      if (settled.currency.toLowerCase() !== "vnd" || !Number.isSafeInteger(settled.amount) || settled.amount <= 0) {
+        console.warn(`Stripe payment ${paymentIntent} settled as ${settled.amount} ${settled.currency}: the books count đồng only (decision 0044); not booked`);
+        return { status: "retry_later", reason: `the payment was settled in ${settled.currency}, not in đồng` };
+      }
+      amount = settled.amount;
+      paidIn = { currency, amount: session.amount_total!, exchangeRate: settled.exchangeRate ?? settled.amount / fromMinor(session.amount_total!, currency), balanceTransactionId: settled.id };
+    }
+  }
   await recordDonation({
-    idempotencyKey: `stripe:${paymentIntent}`,
+    idempotencyKey,
     pledgeId: pledge._id,
     programmeId: pledge.programmeId,
     institutionId: pledge.institutionId,
     donorId: pledge.donorId,
     method: "card",
-    amount: session.amount_total!,
+    amount,
+    paidIn,
     receivedAt: new Date((session.created ?? Math.floor(Date.now() / 1000)) * 1000),
     reference: pledge.reference,
     provider: { name: "stripe", paymentIntentId: paymentIntent, checkoutSessionId: session.id },
@@ -62,7 +89,7 @@ async function bookRefund(refund: RefundLike, gift?: Gift): Promise<StripeOutcom
   const donation = gift ?? (await giftOfPayment(intentId(refund.payment_intent)));
   if (!donation) return { status: "retry_later", reason: "the payment has not been recorded yet" };
   const reversalKey = `stripe-refund:${refund.id}`;
-  await recordReversal({ donationId: donation._id, amount: refund.amount, idempotencyKey: reversalKey, kind: "refund", occurredAt: new Date(refund.created * 1000), reason: "Stripe refund" });
+  await recordReversal({ donationId: donation._id, amount: refund.amount, inPaidCurrency: true, idempotencyKey: reversalKey, kind: "refund", occurredAt: new Date(refund.created * 1000), reason: "Stripe refund" });
   if (refund.status && REFUND_FAILED.has(refund.status)) {
     await recordReinstatement({ donationId: donation._id, reversalKey, idempotencyKey: `stripe-refund-failed:${refund.id}`, occurredAt: new Date(), reason: `Stripe refund ${refund.status}` });
   }
@@ -105,7 +132,7 @@ async function bookDispute(type: string, dispute: Stripe.Dispute): Promise<Strip
   const donation = await giftOfPayment(intentId(dispute.payment_intent));
   if (!donation) return dispute.payment_intent ? { status: "retry_later", reason: "the payment has not been recorded yet" } : { status: "ignored" };
   const withdrawalKey = `stripe-dispute:${dispute.id}`;
-  await recordReversal({ donationId: donation._id, amount: dispute.amount, idempotencyKey: withdrawalKey, kind: "dispute", occurredAt: new Date(dispute.created * 1000), reason: `Stripe dispute (${dispute.reason})` });
+  await recordReversal({ donationId: donation._id, amount: dispute.amount, inPaidCurrency: true, idempotencyKey: withdrawalKey, kind: "dispute", occurredAt: new Date(dispute.created * 1000), reason: `Stripe dispute (${dispute.reason})` });
   const won = type === "charge.dispute.funds_reinstated" || (type === "charge.dispute.closed" && dispute.status === "won");
   if (won) await recordReinstatement({ donationId: donation._id, reversalKey: withdrawalKey, idempotencyKey: `stripe-dispute-won:${dispute.id}`, occurredAt: new Date(), reason: "Stripe dispute won" });
   await recordAudit({ actor: null, action: `payment.${type.slice("charge.".length)}`, subjectType: "Donation", subjectId: donation._id, institutionId: donation.institutionId, details: { dispute: dispute.id, status: dispute.status, reason: dispute.reason, amount: dispute.amount } });
@@ -115,6 +142,8 @@ async function bookDispute(type: string, dispute: Stripe.Dispute): Promise<Strip
 export type StripeEventContext = {
   /** Every refund of a charge, from Stripe's API (services/stripe.ts listChargeRefunds). */
   listRefunds: (chargeId: string) => Promise<RefundLike[]>;
+  /** What Stripe settled a payment at (services/stripe.ts paymentSettlement): read for a payment in another currency. */
+  settlement: (paymentIntentId: string) => Promise<StripeSettlement | null>;
 };
 
 export async function handleStripeEvent(event: Stripe.Event, context: StripeEventContext): Promise<StripeOutcome> {
@@ -123,7 +152,7 @@ export async function handleStripeEvent(event: Stripe.Event, context: StripeEven
   switch (event.type) {
     case "checkout.session.completed":
     case "checkout.session.async_payment_succeeded":
-      outcome = await recordCheckoutPayment(event.data.object);
+      outcome = await recordCheckoutPayment(event.data.object, context);
       break;
     case "checkout.session.async_payment_failed":
       await recordAudit({ actor: null, action: "payment.failed", subjectType: "CheckoutSession", subjectId: event.data.object.id, details: { reference: event.data.object.client_reference_id } });

@@ -139,6 +139,23 @@ export async function listChargeRefunds(config: StripeConfig, chargeId: string):
   return refunds;
 }
 
+/** What Stripe settled a payment at: its charge's balance transaction (amount in the settlement currency's minor unit). */
+export type StripeSettlement = { id: string; amount: number; currency: string; exchangeRate: number | null };
+
+/**
+ * The balance transaction of a payment's charge (`GET /v1/payment_intents/:id` with
+ * `latest_charge.balance_transaction` expanded): what a payment in another currency became in the
+ * account's settlement currency, and at which rate. Null while Stripe has not settled it yet.
+ */
+export async function paymentSettlement(config: StripeConfig, paymentIntentId: string): Promise<StripeSettlement | null> {
+  const intent = await stripeClient(config).paymentIntents.retrieve(paymentIntentId, { expand: ["latest_charge.balance_transaction"] });
+  const charge = intent.latest_charge;
+  if (!charge || typeof charge === "string") return null;
+  const transaction = charge.balance_transaction;
+  if (!transaction || typeof transaction === "string") return null;
+  return { id: transaction.id, amount: transaction.amount, currency: transaction.currency, exchangeRate: transaction.exchange_rate };
+}
+
 export class WebhookSignatureError extends Error {
   name = "WebhookSignatureError";
 }

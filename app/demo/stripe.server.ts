@@ -126,6 +126,27 @@ export function answerListRefunds(headers: Headers, refunds: ReadonlyArray<{ cre
   return unauthorised(headers) ?? { status: 200, body: { object: "list", data: [...refunds].sort((a, b) => b.created - a.created), has_more: false, url: "/v1/refunds" } };
 }
 
+/** What a payment settled at, as a balance transaction says it (amount in the settlement currency's minor unit). */
+export type SettlementFacts = { id: string; amount: number; currency: string; exchangeRate: number | null; charge: string };
+
+/**
+ * `GET /v1/payment_intents/:id?expand[]=latest_charge.balance_transaction` as Stripe answers it: the
+ * PaymentIntent, its latest charge and that charge's balance transaction expanded (null while there is
+ * none). `settled`: what Stripe holds for this payment, or undefined for a payment it does not know (404).
+ */
+export function answerRetrievePaymentIntent(headers: Headers, id: string, payment: { amount: number; currency: string; settled: SettlementFacts | null } | undefined): StripeReply {
+  const denied = unauthorised(headers);
+  if (denied) return denied;
+  if (!payment) return { status: 404, body: { error: { type: "invalid_request_error", code: "resource_missing", param: "intent", message: `No such payment_intent: '${id}'` } } };
+  const created = Math.floor(Date.now() / 1000);
+  const settled = payment.settled;
+  const balanceTransaction = settled
+    ? { id: settled.id, object: "balance_transaction", amount: settled.amount, available_on: created + 7 * 86400, created, currency: settled.currency, description: null, exchange_rate: settled.exchangeRate, fee: 0, fee_details: [], net: settled.amount, reporting_category: "charge", source: settled.charge, status: "pending", type: "charge" }
+    : null;
+  const charge = { id: settled?.charge ?? `ch_${id.slice(3)}`, object: "charge", amount: payment.amount, amount_captured: payment.amount, amount_refunded: 0, balance_transaction: balanceTransaction, captured: true, created, currency: payment.currency, paid: true, payment_intent: id, status: "succeeded" };
+  return { status: 200, body: { id, object: "payment_intent", amount: payment.amount, amount_received: payment.amount, currency: payment.currency, created, latest_charge: charge, status: "succeeded" } };
+}
+
 /**
  * What the Stripe SDK's requests get in demo mode instead of the network (Stripe.createFetchHttpClient).
  * No demo payment is ever refunded at Stripe, so a charge's refund list is empty.

@@ -3,12 +3,12 @@ import { env } from "./env.server";
 
 export { allowedReturnOrigin, cardAvailability, checkCardAmount, createCheckoutSession, signWebhookPayload, STRIPE_MAX_VND, STRIPE_MIN_VND, verifyWebhook, WebhookSignatureError, DEMO_STRIPE } from "#services/stripe";
 import { handleStripeEvent as handleEvent } from "#services/payments";
-import { listChargeRefunds } from "#services/stripe";
+import { listChargeRefunds, paymentSettlement } from "#services/stripe";
 import type Stripe from "stripe";
 
 /** A verified Stripe event → the books (services/payments.ts), with Stripe's API at hand for a charge's refunds. */
 export function handleStripeEvent(event: Stripe.Event) {
-  return handleEvent(event, { listRefunds: (chargeId) => listChargeRefunds(stripeConfig(), chargeId) });
+  return handleEvent(event, { listRefunds: (chargeId) => listChargeRefunds(stripeConfig(), chargeId), settlement: (paymentIntentId) => paymentSettlement(stripeConfig(), paymentIntentId) });
 }
 
 let demoFetch: typeof fetch | undefined;

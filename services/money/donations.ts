@@ -47,6 +47,8 @@ export type DonationInput = {
     paymentIntentId?: string;
     checkoutSessionId?: string;
   };
+  /** A card gift charged in another currency: what was charged and the rate Stripe settled it at (`amount` is the đồng settled). */
+  paidIn?: { currency: string; amount: number; exchangeRate: number; balanceTransactionId?: string | null } | null;
   evidenceFileIds?: string[];
   inKind?: {
     items: Array<{ item: string; quantity: number; unitValue: number }>;
@@ -148,6 +150,7 @@ export async function recordDonation(
         receivedAt: input.receivedAt,
         reference: input.reference ?? null,
         provider: input.provider ?? {},
+        paidIn: input.paidIn ?? null,
         evidenceFileIds: input.evidenceFileIds ?? [],
         inKind: input.inKind ?? { items: [] },
         volunteerHours: input.volunteerHours ?? null,
@@ -204,7 +207,7 @@ export async function bookDonation(donation: DonationDoc, pledge?: PledgeDoc | n
 async function appendAgainstGift(
   donationId: Types.ObjectId | string,
   entry: { kind: "refund" | "correction" | "dispute" | "reinstatement"; idempotencyKey: string; occurredAt: Date; reason?: string },
-  decide: (gift: { amount: number }, originalId: Types.ObjectId) => Promise<number>
+  decide: (gift: Pick<DonationDoc, "amount" | "paidIn">, originalId: Types.ObjectId) => Promise<number>
 ) {
   const donation = await Donation.findById(donationId).lean();
   if (!donation) throw new Error(`no donation ${String(donationId)}`);
@@ -230,6 +233,17 @@ async function appendAgainstGift(
 }
 
 /**
+ * The đồng that `minor` of a card gift's own currency (a refund's or a dispute's amount) takes from it
+ * (decision 0044): its share of the đồng booked (`booked` for `charged` minor units) — never at a later
+ * rate — and, when what would be left of the gift is worth less than half a minor unit, all that is left
+ * (`left`), so a payment refunded in full, at once or in parts, leaves no đồng of rounding on the books.
+ */
+export function dongOfPaidCurrency(booked: number, charged: number, minor: number, left: number): number {
+  const share = Math.round((booked * minor) / charged);
+  return (left - share) * 2 * charged < booked ? left : share;
+}
+
+/**
  * A refund (Stripe), a card dispute's withdrawal (Stripe) or a correction (manager): a new negative
  * entry reversing part or all of a donation. The donation record itself is never changed. Never more
  * than what is left of the gift, however many arrive — decided under the institution's lock, so two
@@ -237,7 +251,9 @@ async function appendAgainstGift(
  */
 export async function recordReversal(input: {
   donationId: Types.ObjectId | string;
+  /** Đồng; or, with `inPaidCurrency`, the minor units of the currency a card gift was paid in (a Stripe refund's or dispute's own amount). */
   amount: number;
+  inPaidCurrency?: boolean;
   idempotencyKey: string;
   kind: "refund" | "correction" | "dispute";
   occurredAt: Date;
@@ -247,9 +263,10 @@ export async function recordReversal(input: {
     throw new RangeError(
       `a reversal is a positive whole number of đồng: ${input.amount}`
     );
-  const written = await appendAgainstGift(input.donationId, input, async (gift, originalId) =>
-    -Math.min(input.amount, Math.max(0, gift.amount - (await reversedOfEntry(originalId))))
-  );
+  const written = await appendAgainstGift(input.donationId, input, async (gift, originalId) => {
+    const left = Math.max(0, gift.amount - (await reversedOfEntry(originalId)));
+    return -Math.min(input.inPaidCurrency && gift.paidIn ? dongOfPaidCurrency(gift.amount, gift.paidIn.amount, input.amount, left) : input.amount, left);
+  });
   return { reversed: written ? -written.amount : 0 };
 }
 

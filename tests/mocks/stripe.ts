@@ -1,5 +1,5 @@
 import { http, HttpResponse } from "msw";
-import { answerCreateCheckoutSession, answerListRefunds } from "~/demo/stripe.server";
+import { answerCreateCheckoutSession, answerListRefunds, answerRetrievePaymentIntent, type SettlementFacts } from "~/demo/stripe.server";
 
 /**
  * Stripe's API at the network boundary, for tests and e2e: msw handlers answering as the labelled demo
@@ -13,7 +13,18 @@ export const createdCheckoutSessions: Array<{ body: URLSearchParams; idempotency
 /** Refunds Stripe holds, per charge (what `GET /v1/refunds?charge=` answers): tests put there what they refund. */
 export const stripeRefundsByCharge = new Map<string, Array<ReturnType<typeof refundObject>>>();
 
+/**
+ * Payments Stripe holds (what `GET /v1/payment_intents/:id` answers, its charge's balance transaction
+ * expanded): tests put there the charge and what it settled at; `settled: null` is a payment not settled yet.
+ */
+export const stripePayments = new Map<string, { amount: number; currency: string; settled: SettlementFacts | null }>();
+
 export const stripeHandlers = [
+  http.get("https://api.stripe.com/v1/payment_intents/:id", ({ request, params }) => {
+    const id = String(params.id);
+    const reply = answerRetrievePaymentIntent(request.headers, id, stripePayments.get(id));
+    return HttpResponse.json(reply.body as Record<string, unknown>, { status: reply.status });
+  }),
   http.get("https://api.stripe.com/v1/refunds", ({ request }) => {
     const reply = answerListRefunds(request.headers, stripeRefundsByCharge.get(new URL(request.url).searchParams.get("charge") ?? "") ?? []);
     return HttpResponse.json(reply.body as Record<string, unknown>, { status: reply.status });
