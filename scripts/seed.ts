@@ -5,6 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { CARD_RATES_ID, CardRates } from "#models/exchange-rate.server";
 import mongoose from "mongoose";
 import { Donor } from "#models/donor.server";
 import { Institution } from "#models/institution.server";
@@ -250,6 +251,8 @@ export async function seed(recognition?: RecognitionConfig | null) {
   await keep(open, donors[1]!.userId);
   for (const [userId, ids] of pledgesOfUsers) await completeUserPledges(userId, ids);
   // Pledges were written directly: their programmes' totals are derived from the records once.
+  // Indicative rates for card gifts from abroad (issue 13), labelled as the demo's own: an admin keeps the real ones at /admin/rates.
+  await CardRates.create({ _id: CARD_RATES_ID, rates: { usd: 25_400, eur: 29_500, jpy: 168.6, krw: 18.2, aud: 16_600, sgd: 19_650 }, asOf: day("2026-12-01"), source: "Demo: example rates, not a bank's", updatedBy: null });
   await rebuildProjections();
   await rebuildGiftAmountKeys(); // "find my gift" by amount and day (decision 0040): the keys the demo gifts' process may not have written yet
   const config = recognition === undefined ? await seedRecognitionConfig() : recognition;

@@ -6,6 +6,8 @@
  * in another currency is booked at the đồng Stripe settled (services/payments.ts). Pure: safe for the
  * browser bundle.
  */
+import { formatNumber, formatVnd } from "./format";
+
 export const CARD_CURRENCIES = ["vnd", "usd", "eur", "jpy", "krw", "aud", "sgd"] as const;
 export type CardCurrency = (typeof CARD_CURRENCIES)[number];
 export const FOREIGN_CARD_CURRENCIES = CARD_CURRENCIES.filter((c) => c !== "vnd") as Array<Exclude<CardCurrency, "vnd">>;
@@ -32,8 +34,9 @@ export function fromMinor(amount: number, currency: CardCurrency): number {
   return amount / 10 ** CURRENCY_DECIMALS[currency];
 }
 
-/** "US$39.37", "¥6,000", "₩54,000" — as the reader's locale writes the currency. */
+/** "US$39.37", "JP¥6,000", "₩54,000" (en), "39,37 US$" (vi) — as the reader's locale writes the currency. */
 export function formatMoney(amountMinor: number, currency: CardCurrency, locale: "vi" | "en"): string {
+  if (currency === "vnd") return formatVnd(amountMinor, locale);
   const code = currency.toUpperCase();
   return new Intl.NumberFormat(locale === "en" ? "en-GB" : "vi-VN", { style: "currency", currency: code, minimumFractionDigits: CURRENCY_DECIMALS[currency], maximumFractionDigits: CURRENCY_DECIMALS[currency] }).format(fromMinor(amountMinor, currency));
 }
@@ -56,4 +59,14 @@ export function chargeForVnd(vnd: number, currency: CardCurrency, vndPerUnit: nu
 export function cardChargeLimits(currency: CardCurrency, vndPerUnit: number, minVnd: number): { min: number; max: number } {
   const floor = chargeForVnd(minVnd, currency, vndPerUnit);
   return { min: Math.max(floor, STRIPE_MINIMUM_MINOR[currency] ?? 0), max: STRIPE_MAX_MINOR };
+}
+
+/**
+ * "6.000 ¥ — quy đổi 168,6 ₫/JPY" / "JP¥6,000 — at 168.6 ₫ per JPY": what a card was charged in another
+ * currency and the rate Stripe settled it at (decision 0044).
+ */
+export function paidInLine(paidIn: { currency: CardCurrency; amount: number; exchangeRate: number }, locale: "vi" | "en") {
+  const rate = formatNumber(paidIn.exchangeRate, locale, 4);
+  const code = paidIn.currency.toUpperCase();
+  return locale === "vi" ? `${formatMoney(paidIn.amount, paidIn.currency, "vi")} — quy đổi ${rate} ₫/${code}` : `${formatMoney(paidIn.amount, paidIn.currency, "en")} — at ${rate} ₫ per ${code}`;
 }

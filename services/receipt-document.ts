@@ -15,6 +15,7 @@ import { donorSnapshotOfRecord, type DonorSnapshot } from "./money/donations";
 import { forbidden, notFound } from "./errors";
 import { isOwnPledge } from "./pledges";
 import { reversedOfEntry } from "./money/projections";
+import type { CardCurrency } from "./currencies";
 import { renderDonationReceiptPdf } from "./receipts";
 import { logPlaceOfEntry, type LogPlace } from "./transparency/log";
 
@@ -123,6 +124,7 @@ export async function receiptPdfFor(actor: SessionUser, receiptNumber: string, a
     inKindItems: donation.inKind?.items?.map((i) => ({ item: i.item, quantity: i.quantity, unitValue: i.unitValue })) ?? [],
     valuationBasis: donation.inKind?.valuationBasis ?? null,
     volunteerHours: donation.volunteerHours ? { hours: donation.volunteerHours.hours, ratePerHour: donation.volunteerHours.ratePerHour } : null,
+    paidIn: paidInOf(donation),
     verifyUrl,
   });
   await storeReceipt(donation.receiptNumber, verifyUrl, pdf);
@@ -148,6 +150,8 @@ export type PublicReceipt = {
   reversedAmount: number | null;
   /** amount: what left the gift (positive), or came back to it (negative, a reinstatement). */
   reversals: Array<{ kind: "refund" | "correction" | "dispute" | "reinstatement"; occurredAt: Date; amount: number | null }>;
+  /** A card gift paid in another currency: what the card was charged and the rate (null when the amount is not public). */
+  paidIn: { currency: CardCurrency; amount: number; exchangeRate: number } | null;
   /** Whether this viewer may download the PDF (the donor, the institution's managers and officers). */
   canDownload: boolean;
   /** The gift's ledger entry (null while a stopped process has not booked it yet). */
@@ -155,6 +159,9 @@ export type PublicReceipt = {
   /** Its place in the platform's transparency log (null until the log takes it in). */
   logPlace: LogPlace | null;
 };
+
+const paidInOf = (donation: Pick<DonationDoc, "paidIn">) =>
+  donation.paidIn ? { currency: donation.paidIn.currency as CardCurrency, amount: donation.paidIn.amount, exchangeRate: donation.paidIn.exchangeRate } : null;
 
 const REVERSAL_KINDS = new Set(["refund", "dispute", "reinstatement"]);
 
@@ -188,6 +195,7 @@ export async function publicReceipt(receiptNumber: string, viewer: SessionUser |
     receivedAt: donation.receivedAt,
     method: donation.method,
     instalment: await instalmentPaid(donation, pledge),
+    paidIn: amountShown ? paidInOf(donation) : null,
     donorName: shown.donorName,
     standing: reversed <= 0 ? "on_books" : reversed >= donation.amount ? "reversed" : "partly_reversed",
     reversedAmount: amountShown ? reversed : null,

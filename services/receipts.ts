@@ -10,6 +10,7 @@ import PDFDocument from "pdfkit";
 import QRCode from "qrcode";
 import type { DonationMethod } from "#models/donation.server";
 import { formatDate, formatLongVietnameseDate, formatNumber, formatVnd } from "./format";
+import { paidInLine, type CardCurrency } from "./currencies";
 import { vndInWords } from "./number-words";
 import { collectPdf, pdfFontPaths, pdfFonts, type PdfFontName as FontName } from "./pdf-fonts";
 
@@ -34,6 +35,8 @@ export type ReceiptData = {
   valuationBasis?: string | null;
   /** Volunteer expert hours: what the value is made of. */
   volunteerHours?: { hours: number; ratePerHour: number } | null;
+  /** A card gift paid in another currency (issue 13): what the card was charged and the rate Stripe settled it at. */
+  paidIn?: { currency: CardCurrency; amount: number; exchangeRate: number } | null;
   /** Public page where anyone can check this receipt against the ledger; drawn as text and a QR code. */
   verifyUrl?: string;
 };
@@ -171,6 +174,7 @@ export async function renderDonationReceiptPdf(receipt: ReceiptData): Promise<Bu
     row("Số giờ công:", `${formatNumber(receipt.volunteerHours.hours, "vi")} giờ × ${formatVnd(receipt.volunteerHours.ratePerHour)}/giờ`);
   }
   row("Hình thức:", nfc(receipt.methodLabel ?? RECEIPT_METHOD_LABELS[receipt.method]));
+  if (receipt.paidIn) row("Số tiền thẻ bị trừ:", paidInLine(receipt.paidIn, "vi"));
   if (receipt.instalment) row("Đợt thanh toán:", instalmentLabel(receipt.instalment));
   row("Ngày nhận:", formatDate(receipt.receivedAt));
   row("Mã tham chiếu:", nfc(receipt.reference));

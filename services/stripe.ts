@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import Stripe from "stripe";
 import { z } from "zod";
+import { cardChargeLimits, type CardCurrency } from "./currencies";
 import { STRIPE_MAX_VND, STRIPE_MIN_VND } from "./payment-limits";
 
 /**
@@ -90,7 +91,11 @@ const sessionReply = z.object({ id: z.string(), url: z.string().url() });
 export async function createCheckoutSession(
   config: StripeConfig,
   input: {
+    /** In the minor unit of `currency` (đồng when it is VND, the default). */
     amount: number;
+    /** Another currency (issue 13): with the đồng it stands for and the indicative rate it was quoted at (decision 0045). */
+    currency?: CardCurrency;
+    quote?: { vnd: number; rate: number };
     pledgeId: string;
     pledgeReference: string;
     instalmentSeq: number | null;
@@ -101,24 +106,37 @@ export async function createCheckoutSession(
     returnOrigin?: string;
   },
 ) {
-  const check = checkCardAmount(input.amount);
-  if (!check.ok) throw new RangeError(check.reason);
+  const currency = input.currency ?? "vnd";
+  if (currency === "vnd") {
+    const check = checkCardAmount(input.amount);
+    if (!check.ok) throw new RangeError(check.reason);
+  } else {
+    if (!input.quote) throw new RangeError("a charge in another currency needs its quote");
+    const limits = cardChargeLimits(currency, input.quote.rate, STRIPE_MIN_VND);
+    if (input.amount < limits.min) throw new RangeError("below_minimum");
+    if (input.amount > limits.max) throw new RangeError("above_maximum");
+  }
   const back = input.returnOrigin ?? config.appUrl.replace(/\/+$/, "");
-  const metadata = { pledgeId: input.pledgeId, pledgeReference: input.pledgeReference, instalmentSeq: input.instalmentSeq === null ? "" : String(input.instalmentSeq) };
+  const metadata = {
+    pledgeId: input.pledgeId,
+    pledgeReference: input.pledgeReference,
+    instalmentSeq: input.instalmentSeq === null ? "" : String(input.instalmentSeq),
+    ...(input.quote ? { quotedVnd: String(input.quote.vnd), quotedRate: String(input.quote.rate) } : {}),
+  };
   const session = await stripeClient(config).checkout.sessions.create(
     {
       mode: "payment",
       client_reference_id: input.pledgeReference,
       customer_email: input.customerEmail ?? undefined,
       locale: input.locale,
-      line_items: [{ quantity: 1, price_data: { currency: "vnd", unit_amount: input.amount, product_data: { name: `${input.programmeTitle} — ${input.pledgeReference}` } } }],
+      line_items: [{ quantity: 1, price_data: { currency, unit_amount: input.amount, product_data: { name: `${input.programmeTitle} — ${input.pledgeReference}` } } }],
       metadata,
       payment_intent_data: { metadata, description: `Góp Sức ${input.pledgeReference}` },
       success_url: `${back}/pledges/${input.pledgeReference}?paid=1`,
       cancel_url: `${back}/pledges/${input.pledgeReference}?cancelled=1`,
     },
     // The return address is part of the request, so it is part of the key (Stripe refuses a key reused with other parameters).
-    { idempotencyKey: `checkout:${input.pledgeReference}:${input.instalmentSeq ?? "all"}:${input.amount}:${Math.floor(Date.now() / 60_000)}:${createHash("sha256").update(back).digest("hex").slice(0, 12)}` },
+    { idempotencyKey: `checkout:${input.pledgeReference}:${input.instalmentSeq ?? "all"}:${input.amount}${currency === "vnd" ? "" : currency}:${Math.floor(Date.now() / 60_000)}:${createHash("sha256").update(back).digest("hex").slice(0, 12)}` },
   );
   return sessionReply.parse(session);
 }

@@ -8,6 +8,7 @@ export function AdminNav() {
     <nav aria-label={t("admin.navLabel")} className="inline-form admin-nav">
       <NavLink to="/admin/users">{t("admin.usersTitle")}</NavLink>
       <NavLink to="/admin/settings">{t("admin.settings.title")}</NavLink>
+      <NavLink to="/admin/rates">{t("admin.rates.nav")}</NavLink>
     </nav>
   );
 }

@@ -1,4 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { fromMinor, isCardCurrency, type CardCurrency } from "#services/currencies";
 import { DEMO_STRIPE } from "#services/stripe";
 
 /**
@@ -22,7 +23,7 @@ const seal = (body: string) => createHmac("sha256", DEMO_STRIPE.webhookSecret).u
  * the same pledge, amount and return address two sessions — and so two payments (see demoPaymentIntentId).
  */
 export function encodeDemoSession(s: DemoSession, unique: string = randomBytes(9).toString("base64url")) {
-  const body = Buffer.from(JSON.stringify([s.amount, s.metadata, s.successUrl, s.cancelUrl, s.reference, unique])).toString("base64url");
+  const body = Buffer.from(JSON.stringify([s.amount, s.metadata, s.successUrl, s.cancelUrl, s.reference, unique, s.currency])).toString("base64url");
   return `${PREFIX}${body}.${seal(body)}`;
 }
 
@@ -35,9 +36,9 @@ export function decodeDemoSession(id: string): DemoSession | null {
   const given = Buffer.from(mac);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   try {
-    const [amount, metadata, successUrl, cancelUrl, reference] = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as [unknown, unknown, unknown, unknown, unknown];
+    const [amount, metadata, successUrl, cancelUrl, reference, , currency] = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as [unknown, unknown, unknown, unknown, unknown, unknown, unknown];
     if (!Number.isSafeInteger(amount) || typeof metadata !== "object" || metadata === null || typeof successUrl !== "string" || typeof cancelUrl !== "string") return null;
-    return { amount: amount as number, currency: "vnd", metadata: metadata as Record<string, string>, successUrl, cancelUrl, reference: typeof reference === "string" ? reference : null };
+    return { amount: amount as number, currency: isCardCurrency(currency) ? currency : "vnd", metadata: metadata as Record<string, string>, successUrl, cancelUrl, reference: typeof reference === "string" ? reference : null };
   } catch {
     return null;
   }
@@ -78,14 +79,15 @@ const unauthorised = (headers: Headers): StripeReply | null =>
 /** Stripe replays the first reply to a request with the same Idempotency-Key (for 24 hours). */
 const sessionsByIdempotencyKey = new Map<string, { id: string; body: string }>();
 
-/** `POST /v1/checkout/sessions` as Stripe answers it (VND, at most ₫99,999,999; Idempotency-Key honoured). */
+/** `POST /v1/checkout/sessions` as Stripe answers it (the platform's card currencies, at most eight digits of minor units; Idempotency-Key honoured). */
 export function answerCreateCheckoutSession(body: URLSearchParams, headers: Headers): StripeReply {
   const denied = unauthorised(headers);
   if (denied) return denied;
   const amount = Number(body.get("line_items[0][price_data][unit_amount]"));
   const currency = body.get("line_items[0][price_data][currency]") ?? "";
-  if (currency !== "vnd" || !Number.isSafeInteger(amount) || amount > 99_999_999) {
-    return { status: 400, body: { error: { type: "invalid_request_error", param: "line_items[0][price_data][unit_amount]", message: "Amount must be no more than ₫99,999,999" } } };
+  if (!isCardCurrency(currency)) return { status: 400, body: { error: { type: "invalid_request_error", param: "line_items[0][price_data][currency]", message: `Invalid currency: ${currency}` } } };
+  if (!Number.isSafeInteger(amount) || amount > 99_999_999) {
+    return { status: 400, body: { error: { type: "invalid_request_error", param: "line_items[0][price_data][unit_amount]", message: "Amount must be no more than 99,999,999 in the currency's smallest unit" } } };
   }
   const metadata: Record<string, string> = {};
   for (const [key, value] of body) {
@@ -147,6 +149,23 @@ export function answerRetrievePaymentIntent(headers: Headers, id: string, paymen
   return { status: 200, body: { id, object: "payment_intent", amount: payment.amount, amount_received: payment.amount, currency: payment.currency, created, latest_charge: charge, status: "succeeded" } };
 }
 
+/** Demo payments in another currency, by PaymentIntent: what the demo's Stripe settled them at (set when the demo page pays). */
+const demoPayments = new Map<string, { amount: number; currency: string; settled: SettlementFacts | null }>();
+
+/**
+ * The demo's stand-in for Stripe settling a payment in another currency in đồng: at the indicative rate
+ * the session was quoted at (its metadata), as the demo has no market of its own. Labelled demo; a real
+ * payment is booked at what Stripe's balance transaction says.
+ */
+export function settleDemoPayment(session: DemoSession, paymentIntent: string) {
+  if (session.currency === "vnd") return;
+  const rate = Number(session.metadata.quotedRate);
+  if (!(rate > 0)) return;
+  const units = fromMinor(session.amount, session.currency as CardCurrency);
+  if (demoPayments.size > 10_000) demoPayments.clear();
+  demoPayments.set(paymentIntent, { amount: session.amount, currency: session.currency, settled: { id: `txn_demo_${paymentIntent.slice(8)}`, amount: Math.round(units * rate), currency: "vnd", exchangeRate: rate, charge: `ch_demo_${paymentIntent.slice(8)}` } });
+}
+
 /**
  * What the Stripe SDK's requests get in demo mode instead of the network (Stripe.createFetchHttpClient).
  * No demo payment is ever refunded at Stripe, so a charge's refund list is empty.
@@ -155,7 +174,9 @@ export const demoStripeFetch: typeof fetch = async (input, init) => {
   const request = new Request(input, init);
   const url = new URL(request.url);
   let reply: StripeReply | null = null;
+  const intent = /^\/v1\/payment_intents\/([^/]+)$/.exec(url.pathname);
   if (request.method === "POST" && url.pathname === "/v1/checkout/sessions") reply = answerCreateCheckoutSession(new URLSearchParams(await request.text()), request.headers);
+  else if (request.method === "GET" && intent) reply = answerRetrievePaymentIntent(request.headers, intent[1]!, demoPayments.get(intent[1]!));
   else if (request.method === "GET" && url.pathname === "/v1/refunds") reply = answerListRefunds(request.headers, []);
   if (!reply) throw new Error(`demo Stripe has no answer for ${request.method} ${url.pathname}`);
   // Not Response.json: the server's fetch globals (@remix-run/node installGlobals) have no such method.

@@ -3,8 +3,9 @@ import { json, redirect } from "@remix-run/node";
 import { Form, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import { formatVnd } from "#services/format";
-import { checkoutSessionObject, decodeDemoSession, demoPaymentIntentId, stripeEvent } from "~/demo/stripe.server";
+import { formatMoney, type CardCurrency } from "#services/currencies";
+import { useLocale } from "~/components/catalogue-helpers";
+import { checkoutSessionObject, decodeDemoSession, demoPaymentIntentId, settleDemoPayment, stripeEvent } from "~/demo/stripe.server";
 import { requireUser } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { getPledgeForViewer } from "~/utils/domain.server";
@@ -42,7 +43,7 @@ async function demoSession(request: Request, id: string | undefined) {
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const session = await demoSession(request, params.id);
-  return json({ amount: session.amount, reference: session.reference, cancelUrl: session.cancelUrl });
+  return json({ amount: session.amount, currency: session.currency as CardCurrency, reference: session.reference, cancelUrl: session.cancelUrl });
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -52,6 +53,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (formData.get("outcome") !== "pay") return redirect(session.cancelUrl);
   // One payment per checkout session, as at Stripe (never shared by the instalments of one pledge).
   const paymentIntent = demoPaymentIntentId(params.id!);
+  settleDemoPayment(session, paymentIntent); // a payment in another currency: what the demo's Stripe settles it at
   const payload = JSON.stringify(stripeEvent("checkout.session.completed", checkoutSessionObject(session, { id: params.id!, paymentIntent })));
   const response = await fetch(`${env().APP_URL}/webhooks/stripe`, {
     method: "POST",
@@ -64,19 +66,20 @@ export async function action({ request, params }: ActionFunctionArgs) {
 
 export default function DemoCheckout() {
   const { t } = useTranslation();
-  const { amount, reference } = useLoaderData<typeof loader>();
+  const { amount, currency, reference } = useLoaderData<typeof loader>();
+  const charged = formatMoney(amount, currency, useLocale());
   return (
     <section className="card narrow stack demo-checkout">
       <p className="demo-label">{t("pledge.demoCheckoutLabel")}</p>
       <h1>{t("pledge.demoCheckoutTitle")}</h1>
       <p>
-        {reference} · <strong>{formatVnd(amount, "vi")}</strong>
+        {reference} · <strong data-testid="demo-charge">{charged}</strong>
       </p>
       <p className="muted">{t("pledge.demoCheckoutHint")}</p>
       <Form method="post" className="inline-form">
         <AuthenticityTokenInput />
         <button type="submit" name="outcome" value="pay" className="button">
-          {t("pledge.demoPay", { amount: formatVnd(amount, "vi") })}
+          {t("pledge.demoPay", { amount: charged })}
         </button>
         <button type="submit" name="outcome" value="cancel" className="button button-secondary">
           {t("pledge.demoCancel")}

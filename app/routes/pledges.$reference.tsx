@@ -12,8 +12,9 @@ import { cancelPledge, pledgeDetails, vietQrPngDataUrl } from "~/utils/domain.se
 import { getFixedT, getLanguage } from "~/utils/i18n.server";
 import { orRespond, refusalMessage } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
-import { STRIPE_MAX_VND } from "#services/payment-limits";
-import { cardAvailability, checkCardAmount, checkoutReturnOrigin, createCheckoutSession, stripeConfig } from "~/utils/stripe.server";
+import { STRIPE_MAX_VND, STRIPE_MIN_VND } from "#services/payment-limits";
+import { cardAvailability, cardOptions, checkoutReturnOrigin, createCheckoutSession, findCardRates, stripeConfig } from "~/utils/stripe.server";
+import { cardChargeLimits, formatMoney, isCardCurrency } from "#services/currencies";
 import { readFormData } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Cam kết · Pledge — Góp Sức" }];
@@ -23,7 +24,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const details = await orRespond(pledgeDetails(user, params.reference ?? "", (i) => canAccessInstitution(user, i)));
   const { pledge, programme, institution, donations, paid, due, vietQr, isOwner, canManage } = details;
   const card = cardAvailability(stripeConfig());
-  const cardCheck = due ? checkCardAmount(due.amount) : null;
+  const rates = due && isOwner ? await findCardRates() : null;
+  // Đồng, and each currency with an indicative rate (issue 13), each checked against Stripe's limits in it.
+  const options = due ? cardOptions(due.amount, rates) : [];
+  const firstOk = options.find((o) => o.fits === "ok");
   const bank = institution?.bankAccount;
   return json({
     isOwner,
@@ -47,7 +51,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     // More received than pledged (an over-payment a manager confirmed): shown as such, never hidden.
     overpaid: Math.max(0, paid - pledge.amount),
     due,
-    card: { available: card.available, amountOk: cardCheck?.ok ?? false, reason: card.available ? (cardCheck && !cardCheck.ok ? cardCheck.reason : null) : card.reason },
+    card: { available: card.available, amountOk: Boolean(firstOk), reason: card.available ? (firstOk ? null : (options[0]?.fits ?? null)) : card.reason },
+    cardOptions: options.map((o) => ({ currency: o.currency, charge: o.charge, fits: o.fits })),
+    rates: rates && options.length > 1 ? { asOf: rates.asOf, source: rates.source } : null,
     transfer: bank && vietQr
       ? { qr: await vietQrPngDataUrl(vietQr.payload), payload: vietQr.payload, amount: vietQr.amount, bank: findBankByBin(bank.bankBin)?.shortName ?? bank.bankBin, accountNumber: bank.accountNumber, accountName: bank.accountName, description: pledge.reference }
       : null,
@@ -77,17 +83,27 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (!isOwner) throw new Response("errors.forbidden", { status: 403 });
   if (!due) return redirectWithToast(back, { type: "info", message: t("pledge.nothingDue") });
   if (!cardAvailability(stripeConfig()).available) return redirectWithToast(back, { type: "error", message: t("pledge.cardUnavailable") });
-  const check = checkCardAmount(due.amount);
-  if (!check.ok) return redirectWithToast(back, { type: "error", message: t(check.reason === "above_maximum" ? "pledge.cardTooLarge" : "pledge.cardTooSmall", { max: formatVnd(STRIPE_MAX_VND, await getLanguage(request)) }) });
+  const locale = await getLanguage(request);
+  const currency = String(formData.get("currency") ?? "vnd");
+  // The charge in the currency chosen, quoted now at the admin's indicative rate (issue 13).
+  const option = isCardCurrency(currency) ? cardOptions(due.amount, currency === "vnd" ? null : await findCardRates()).find((o) => o.currency === currency) : undefined;
+  if (!option) return redirectWithToast(back, { type: "error", message: t("pledge.cardCurrencyUnavailable") });
+  if (option.fits !== "ok") {
+    if (option.currency === "vnd") return redirectWithToast(back, { type: "error", message: t(option.fits === "above_maximum" ? "pledge.cardTooLarge" : "pledge.cardTooSmall", { max: formatVnd(STRIPE_MAX_VND, locale) }) });
+    const limits = cardChargeLimits(option.currency, option.rate!, STRIPE_MIN_VND);
+    const params = { currency: option.currency.toUpperCase(), max: formatMoney(limits.max, option.currency, locale), min: formatMoney(limits.min, option.currency, locale), reference: pledge.reference };
+    return redirectWithToast(back, { type: "error", message: t(option.fits === "above_maximum" ? "pledge.cardTooLargeIn" : "pledge.cardTooSmallIn", params) });
+  }
   try {
     const session = await createCheckoutSession(stripeConfig(), {
-      amount: due.amount,
+      amount: option.charge,
+      ...(option.currency === "vnd" ? {} : { currency: option.currency, quote: { vnd: due.amount, rate: option.rate! } }),
       pledgeId: String(pledge._id),
       pledgeReference: pledge.reference,
       instalmentSeq: due.instalmentSeq,
       programmeTitle: programme.title,
       customerEmail: donor?.email ?? user.email,
-      locale: await getLanguage(request),
+      locale,
       returnOrigin: checkoutReturnOrigin(request),
     });
     return redirect(session.url);
@@ -155,9 +171,29 @@ export default function PledgeDetailPage() {
             <div className="card stack">
               <h3>{t("pledge.payByCard")}</h3>
               {data.card.available && data.card.amountOk ? (
-                <Form method="post">
+                <Form method="post" className="stack">
                   <AuthenticityTokenInput />
-                  <button type="submit" className="button">{t("pledge.payByCardButton", { amount: formatVnd(data.due.amount, lang) })}</button>
+                  {data.cardOptions.length > 1 ? (
+                    <div className="field">
+                      <label htmlFor="card-currency">{t("pledge.payIn")}</label>
+                      <select id="card-currency" name="currency" defaultValue={data.cardOptions.find((o) => o.fits === "ok")?.currency} aria-describedby={data.rates ? "card-rate-note" : undefined}>
+                        {data.cardOptions.map((o) => (
+                          <option key={o.currency} value={o.currency} disabled={o.fits !== "ok"}>
+                            {t(`pledge.currencyName.${o.currency}`)} — {o.currency === "vnd" ? "" : "≈ "}{formatMoney(o.charge, o.currency, lang)}
+                            {o.fits === "ok" ? "" : ` (${t(o.fits === "above_maximum" ? "pledge.optionAboveMaximum" : "pledge.optionBelowMinimum")})`}
+                          </option>
+                        ))}
+                      </select>
+                      {data.rates ? (
+                        <p className="field-hint" id="card-rate-note">
+                          {t("pledge.rateNote", { date: formatDate(data.rates.asOf, lang), source: data.rates.source })}
+                        </p>
+                      ) : null}
+                    </div>
+                  ) : null}
+                  <p>
+                    <button type="submit" className="button">{t("pledge.payByCardButton", { amount: formatVnd(data.due.amount, lang) })}</button>
+                  </p>
                   {data.demo ? <p className="muted">{t("pledge.demoCard")}</p> : null}
                 </Form>
               ) : (

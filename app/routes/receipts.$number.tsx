@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
+import { paidInLine } from "#services/currencies";
 import { formatDate, formatNumber, formatVnd } from "#services/format";
 import { useLocale } from "~/components/catalogue-helpers";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
@@ -65,6 +66,12 @@ export default function ReceiptPage() {
           <dt>{t(`receipt.amountLabel.${receipt.method}`)}</dt>
           <dd data-testid="receipt-amount">{receipt.amount === null ? <span className="muted">{t("receipt.amountNotPublic")}</span> : <strong>{vnd(receipt.amount)}</strong>}</dd>
         </div>
+        {receipt.paidIn ? (
+          <div>
+            <dt>{t("receipt.paidIn")}</dt>
+            <dd data-testid="receipt-paid-in">{paidInLine(receipt.paidIn, locale)}</dd>
+          </div>
+        ) : null}
         {instalment ? (
           <div>
             <dt>{t("receipt.instalment")}</dt>

@@ -2,6 +2,7 @@ import { allowedReturnOrigin, type StripeConfig } from "#services/stripe";
 import { env } from "./env.server";
 
 export { allowedReturnOrigin, cardAvailability, checkCardAmount, createCheckoutSession, signWebhookPayload, STRIPE_MAX_VND, STRIPE_MIN_VND, verifyWebhook, WebhookSignatureError, DEMO_STRIPE } from "#services/stripe";
+export { cardOptions, findCardRates, saveCardRates } from "#services/exchange-rates";
 import { handleStripeEvent as handleEvent } from "#services/payments";
 import { listChargeRefunds, paymentSettlement } from "#services/stripe";
 import type Stripe from "stripe";

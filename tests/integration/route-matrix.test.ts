@@ -307,6 +307,10 @@ const MATRIX: Record<string, Row> = {
     loader: [{ name: "turn off reminders by a forged link", path: () => `/reminders/off/${FORGED_TOKEN}`, params: () => ({ token: FORGED_TOKEN }), expect: everyone(NOT_FOUND) }],
     action: [{ name: "turn off reminders by a forged link", path: () => `/reminders/off/${FORGED_TOKEN}`, params: () => ({ token: FORGED_TOKEN }), fields: () => ({}), expect: everyone(NOT_FOUND) }],
   },
+  "admin.rates": {
+    loader: [{ name: "indicative card rates", path: () => "/admin/rates", expect: signedIn(FORBIDDEN, { admin: OK }) }],
+    action: [{ name: "change the rates", path: () => "/admin/rates", fields: () => ({ usd: "25.403", jpy: "168,6", asOf: "2026-12-01", source: "Vietcombank" }), expect: signedIn(FORBIDDEN, { admin: to(/^\/admin\/rates$/) }) }],
+  },
   "admin.settings": {
     loader: [{ name: "platform limits", path: () => "/admin/settings", expect: signedIn(FORBIDDEN, { admin: OK }) }],
     action: [{ name: "change the limits", path: () => "/admin/settings", fields: () => ({ maxAmount: "10.000.000.000", correctionApprovalThreshold: "50.000.000" }), expect: signedIn(FORBIDDEN, { admin: to(/^\/admin\/settings$/) }) }],
