@@ -44,7 +44,7 @@ export async function deleteFile(id: string) {
  * changes afterwards). Keyed by `_id` = "receipt:<number>" — a lookup by `_id`, the one FerretDB's
  * SQLite backend pushes down. `verifyUrl` is kept with it: a PDF made for another address is made again.
  */
-const receiptFileId = (receiptNumber: string) => `receipt:${receiptNumber}`;
+const receiptFileId = (receiptNumber: string, locale: "vi" | "en" = "vi") => `receipt:${receiptNumber}${locale === "en" ? ":en" : ""}`;
 
 /** A generated PDF stored under a key (`receipt:<number>`, `certificate:<code>`), if made for this address. */
 async function findStoredPdf(id: string, verifyUrl: string): Promise<Buffer | null> {
@@ -67,9 +67,10 @@ async function storePdf(id: string, filename: string, metadata: Record<string, u
   });
 }
 
-export const findStoredReceipt = (receiptNumber: string, verifyUrl: string) => findStoredPdf(receiptFileId(receiptNumber), verifyUrl);
-export const storeReceipt = (receiptNumber: string, verifyUrl: string, pdf: Buffer) =>
-  storePdf(receiptFileId(receiptNumber), `bien-nhan-${receiptNumber}.pdf`, { kind: "receipt", verifyUrl, receiptNumber }, pdf);
+/** The Vietnamese original under `receipt:<number>`; its English translation (issue 13) under `receipt:<number>:en`. */
+export const findStoredReceipt = (receiptNumber: string, verifyUrl: string, locale: "vi" | "en" = "vi") => findStoredPdf(receiptFileId(receiptNumber, locale), verifyUrl);
+export const storeReceipt = (receiptNumber: string, verifyUrl: string, pdf: Buffer, locale: "vi" | "en" = "vi") =>
+  storePdf(receiptFileId(receiptNumber, locale), locale === "en" ? `receipt-${receiptNumber}.pdf` : `bien-nhan-${receiptNumber}.pdf`, { kind: "receipt", verifyUrl, receiptNumber, locale }, pdf);
 
 /** A certificate's PDF, rendered once (services/recognition/certificates.ts) and kept under its verification code. */
 export const findStoredCertificatePdf = (code: string, verifyUrl: string) => findStoredPdf(`certificate:${code}`, verifyUrl);

@@ -101,19 +101,19 @@ function mayDownload(actor: SessionUser | null, { donor, pledge, institution }: 
 }
 
 /** The receipt PDF of a confirmed gift, for its donor or for those who may see the institution's books. */
-export async function receiptPdfFor(actor: SessionUser, receiptNumber: string, appUrl: string) {
+export async function receiptPdfFor(actor: SessionUser, receiptNumber: string, appUrl: string, locale: "vi" | "en" = "vi") {
   const loaded = await loadReceipt(receiptNumber);
   if (!mayDownload(actor, loaded)) throw forbidden();
   const { donation, donor, pledge, institution, programme } = loaded;
   const verifyUrl = receiptPageUrl(appUrl, donation.receiptNumber);
   // Rendered once, then served as stored: embedding the fonts makes a PDF cost ~0.1–0.3 s of CPU.
-  const stored = await findStoredReceipt(donation.receiptNumber, verifyUrl);
+  const stored = await findStoredReceipt(donation.receiptNumber, verifyUrl, locale);
   if (stored) return stored;
   const who = receiptDonor(donation, donor);
   const pdf = await renderDonationReceiptPdf({
     receiptNumber: donation.receiptNumber,
     issuedAt: donation.receivedAt,
-    donor: { name: who?.name || "Nhà hảo tâm", taxCode: who?.taxCode ?? null, address: who?.address ?? null, representative: who?.representative ?? null },
+    donor: { name: who?.name || (locale === "en" ? "Anonymous benefactor" : "Nhà hảo tâm"), taxCode: who?.taxCode ?? null, address: who?.address ?? null, representative: who?.representative ?? null },
     institution: { name: institution.name, address: institution.address, provinceName: provinceName(institution.provinceSlug) ?? "" },
     programme: { title: programme.title },
     amount: donation.amount,
@@ -126,8 +126,8 @@ export async function receiptPdfFor(actor: SessionUser, receiptNumber: string, a
     volunteerHours: donation.volunteerHours ? { hours: donation.volunteerHours.hours, ratePerHour: donation.volunteerHours.ratePerHour } : null,
     paidIn: paidInOf(donation),
     verifyUrl,
-  });
-  await storeReceipt(donation.receiptNumber, verifyUrl, pdf);
+  }, locale);
+  await storeReceipt(donation.receiptNumber, verifyUrl, pdf, locale);
   return pdf;
 }
 

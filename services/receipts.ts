@@ -9,9 +9,9 @@
 import PDFDocument from "pdfkit";
 import QRCode from "qrcode";
 import type { DonationMethod } from "#models/donation.server";
-import { formatDate, formatLongVietnameseDate, formatNumber, formatVnd } from "./format";
+import { formatDate, formatLongVietnameseDate, formatNumber, formatVnd, type Locale } from "./format";
 import { paidInLine, type CardCurrency } from "./currencies";
-import { vndInWords } from "./number-words";
+import { vndInEnglishWords, vndInWords } from "./number-words";
 import { collectPdf, pdfFontPaths, pdfFonts, type PdfFontName as FontName } from "./pdf-fonts";
 
 export type ReceiptData = {
@@ -58,10 +58,41 @@ export const RECEIPT_AMOUNT_LABELS: Record<DonationMethod, string> = {
   volunteer_hours: "Giá trị giờ công:",
 };
 
+/**
+ * The receipt's words in Vietnamese (the original, the record) and in English (a translation for donors
+ * who read English: issue 13; it says so and names the original).
+ */
+const WORDS = {
+  vi: {
+    nation: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", motto: "Độc lập - Tự do - Hạnh phúc", title: "BIÊN NHẬN TÀI TRỢ", number: "Số:",
+    recipient: "BÊN NHẬN TÀI TRỢ", unit: "Đơn vị:", address: "Địa chỉ:", donorSide: "BÊN TÀI TRỢ", donor: "Nhà tài trợ:", taxCode: "Mã số thuế:", representative: "Người đại diện:",
+    gift: "KHOẢN TÀI TRỢ", programme: "Chương trình:", inWords: "Bằng chữ:", hours: "Số giờ công:", hourUnit: "giờ", perHour: "/giờ", method: "Hình thức:", paidIn: "Số tiền thẻ bị trừ:",
+    instalment: "Đợt thanh toán:", receivedAt: "Ngày nhận:", reference: "Mã tham chiếu:", items: "DANH MỤC HIỆN VẬT", valuation: "Cơ sở định giá:",
+    thanks: (institution: string, donor: string) => `${institution} xác nhận đã nhận khoản tài trợ nêu trên và trân trọng cảm ơn ${donor}.`,
+    signatory: "ĐẠI DIỆN ĐƠN VỊ NHẬN TÀI TRỢ", sign: "(Ký, ghi rõ họ tên và đóng dấu)", scan: "Quét mã để đối chiếu biên nhận này với sổ cái công khai",
+    footer: "Khoản tài trợ này được ghi nhận trong sổ cái công khai của Góp Sức.", check: "Tra cứu:", page: "Trang", translation: null as string | null,
+    columns: ["STT", "Hiện vật", "Số lượng", "Đơn giá", "Thành tiền"], total: "Tổng giá trị",
+  },
+  en: {
+    nation: "SOCIALIST REPUBLIC OF VIET NAM", motto: "Independence - Freedom - Happiness", title: "DONATION RECEIPT", number: "No.",
+    recipient: "RECEIVED BY", unit: "Institution:", address: "Address:", donorSide: "DONOR", donor: "Donor:", taxCode: "Tax code:", representative: "Representative:",
+    gift: "THE GIFT", programme: "Programme:", inWords: "In words:", hours: "Hours:", hourUnit: "hours", perHour: " per hour", method: "Method:", paidIn: "Card charge:",
+    instalment: "Instalment:", receivedAt: "Received on:", reference: "Reference:", items: "GOODS RECEIVED", valuation: "Valued on the basis of:",
+    thanks: (institution: string, donor: string) => `${institution} confirms receipt of the gift above and sincerely thanks ${donor}.`,
+    signatory: "FOR THE RECEIVING INSTITUTION", sign: "(Signature, full name and seal)", scan: "Scan the code to check this receipt against the public ledger",
+    footer: "This gift is recorded in Góp Sức's public ledger.", check: "Check:", page: "Page",
+    translation: "English translation; the Vietnamese original is the record.",
+    columns: ["No.", "Item", "Quantity", "Unit value", "Value"], total: "Total value",
+  },
+};
+
+const METHOD_LABELS_EN: Record<DonationMethod, string> = { card: "Card payment", bank_transfer: "Bank transfer", cash: "Cash", in_kind: "Goods in kind", volunteer_hours: "Volunteer hours" };
+const AMOUNT_LABELS_EN: Record<DonationMethod, string> = { card: "Amount:", bank_transfer: "Amount:", cash: "Amount:", in_kind: "Value of the goods:", volunteer_hours: "Value of the hours:" };
+
 /** "Đợt 2/4", or "Đợt 2–3/4" when one gift paid several instalments. */
-export function instalmentLabel(instalment: { from: number; to: number; count: number }) {
+export function instalmentLabel(instalment: { from: number; to: number; count: number }, locale: Locale = "vi") {
   const seq = instalment.from === instalment.to ? String(instalment.from) : `${instalment.from}–${instalment.to}`;
-  return `Đợt ${seq}/${instalment.count}`;
+  return locale === "en" ? `${seq} of ${instalment.count}` : `Đợt ${seq}/${instalment.count}`;
 }
 
 /** The font files (Noto Serif, three weights): kept under this name for the receipt's tests. */
@@ -81,7 +112,9 @@ const HEADER_FILL = "#eeeeee";
 
 const nfc = (text: string) => text.normalize("NFC").trim();
 
-export async function renderDonationReceiptPdf(receipt: ReceiptData): Promise<Buffer> {
+export async function renderDonationReceiptPdf(receipt: ReceiptData, locale: Locale = "vi"): Promise<Buffer> {
+  const w = WORDS[locale];
+  const money = (amount: number) => formatVnd(amount, locale);
   if (!Number.isSafeInteger(receipt.amount) || receipt.amount < 0) throw new RangeError(`not a whole number of đồng: ${receipt.amount}`);
   const verifyQr = receipt.verifyUrl
     ? await QRCode.toBuffer(receipt.verifyUrl, { type: "png", errorCorrectionLevel: "M", margin: 0, width: 240 })
@@ -95,12 +128,12 @@ export async function renderDonationReceiptPdf(receipt: ReceiptData): Promise<Bu
     margins: MARGIN,
     bufferPages: true,
     font: fonts.regular as never,
-    lang: "vi-VN",
+    lang: locale === "en" ? "en-GB" : "vi-VN",
     displayTitle: true,
     info: {
-      Title: `Biên nhận tài trợ ${receiptNumber}`,
+      Title: `${locale === "en" ? "Donation receipt" : "Biên nhận tài trợ"} ${receiptNumber}`,
       Author: nfc(receipt.institution.name),
-      Subject: `${nfc(receipt.programme.title)} — ${formatVnd(receipt.amount)}`,
+      Subject: `${nfc(receipt.programme.title)} — ${money(receipt.amount)}`,
       Creator: "Góp Sức",
       Producer: "Góp Sức (PDFKit)",
       CreationDate: receipt.issuedAt,
@@ -146,44 +179,45 @@ export async function renderDonationReceiptPdf(receipt: ReceiptData): Promise<Bu
   };
 
   // National header, centred; the motto underlined by a rule as long as the motto.
-  centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "bold", 12.5);
-  const motto = "Độc lập - Tự do - Hạnh phúc";
+  centred(w.nation, "bold", 12.5);
+  const motto = w.motto;
   centred(motto, "bold", 13);
   const mottoWidth = doc.font("bold").fontSize(13).widthOfString(motto);
   hRule(doc.y + 1, left + (CONTENT_WIDTH - mottoWidth) / 2, left + (CONTENT_WIDTH + mottoWidth) / 2, INK, 0.8);
   doc.y += 24;
 
-  centred("BIÊN NHẬN TÀI TRỢ", "bold", 19, 2);
-  centred(`Số: ${receiptNumber}`, "regular", 11.5, 10);
+  centred(w.title, "bold", 19, 2);
+  centred(`${w.number} ${receiptNumber}`, "regular", 11.5, w.translation ? 2 : 10);
+  if (w.translation) centred(w.translation, "italic", 9.5, 10);
 
-  section("BÊN NHẬN TÀI TRỢ");
-  row("Đơn vị:", nfc(receipt.institution.name), "bold");
-  row("Địa chỉ:", nfc(receipt.institution.address));
+  section(w.recipient);
+  row(w.unit, nfc(receipt.institution.name), "bold");
+  row(w.address, nfc(receipt.institution.address));
 
-  section("BÊN TÀI TRỢ");
-  row("Nhà tài trợ:", nfc(receipt.donor.name), "bold");
-  if (receipt.donor.taxCode) row("Mã số thuế:", nfc(receipt.donor.taxCode));
-  if (receipt.donor.representative) row("Người đại diện:", nfc(receipt.donor.representative));
-  if (receipt.donor.address) row("Địa chỉ:", nfc(receipt.donor.address));
+  section(w.donorSide);
+  row(w.donor, nfc(receipt.donor.name), "bold");
+  if (receipt.donor.taxCode) row(w.taxCode, nfc(receipt.donor.taxCode));
+  if (receipt.donor.representative) row(w.representative, nfc(receipt.donor.representative));
+  if (receipt.donor.address) row(w.address, nfc(receipt.donor.address));
 
-  section("KHOẢN TÀI TRỢ");
-  row("Chương trình:", nfc(receipt.programme.title));
-  row(RECEIPT_AMOUNT_LABELS[receipt.method], formatVnd(receipt.amount), "bold", 13);
-  row("Bằng chữ:", vndInWords(receipt.amount), "italic");
+  section(w.gift);
+  row(w.programme, nfc(receipt.programme.title));
+  row(locale === "en" ? AMOUNT_LABELS_EN[receipt.method] : RECEIPT_AMOUNT_LABELS[receipt.method], money(receipt.amount), "bold", 13);
+  row(w.inWords, locale === "en" ? vndInEnglishWords(receipt.amount) : vndInWords(receipt.amount), "italic");
   if (receipt.volunteerHours) {
-    row("Số giờ công:", `${formatNumber(receipt.volunteerHours.hours, "vi")} giờ × ${formatVnd(receipt.volunteerHours.ratePerHour)}/giờ`);
+    row(w.hours, `${formatNumber(receipt.volunteerHours.hours, locale)} ${w.hourUnit} × ${money(receipt.volunteerHours.ratePerHour)}${w.perHour}`);
   }
-  row("Hình thức:", nfc(receipt.methodLabel ?? RECEIPT_METHOD_LABELS[receipt.method]));
-  if (receipt.paidIn) row("Số tiền thẻ bị trừ:", paidInLine(receipt.paidIn, "vi"));
-  if (receipt.instalment) row("Đợt thanh toán:", instalmentLabel(receipt.instalment));
-  row("Ngày nhận:", formatDate(receipt.receivedAt));
-  row("Mã tham chiếu:", nfc(receipt.reference));
+  row(w.method, locale === "en" ? METHOD_LABELS_EN[receipt.method] : nfc(receipt.methodLabel ?? RECEIPT_METHOD_LABELS[receipt.method]));
+  if (receipt.paidIn) row(w.paidIn, paidInLine(receipt.paidIn, locale));
+  if (receipt.instalment) row(w.instalment, instalmentLabel(receipt.instalment, locale));
+  row(w.receivedAt, formatDate(receipt.receivedAt, locale));
+  row(w.reference, nfc(receipt.reference));
 
   if (receipt.inKindItems && receipt.inKindItems.length > 0) {
-    section("DANH MỤC HIỆN VẬT");
-    drawItemsTable(doc, receipt.inKindItems, ensureSpace);
+    section(w.items);
+    drawItemsTable(doc, receipt.inKindItems, ensureSpace, locale);
     if (receipt.valuationBasis) {
-      const text = `Cơ sở định giá: ${nfc(receipt.valuationBasis)}`;
+      const text = `${w.valuation} ${nfc(receipt.valuationBasis)}`;
       doc.font("italic").fontSize(10.5);
       ensureSpace(doc.heightOfString(text, { width: CONTENT_WIDTH }));
       doc.fillColor(INK).text(text, left, doc.y, { width: CONTENT_WIDTH });
@@ -193,7 +227,7 @@ export async function renderDonationReceiptPdf(receipt: ReceiptData): Promise<Bu
   // Acknowledgement, then the place-and-date line and the signature block on the right half. They stay
   // together on one page: the block needs ~45 pt of text plus room to sign and stamp above the footer rule.
   doc.y += 10;
-  const thanks = `${nfc(receipt.institution.name)} xác nhận đã nhận khoản tài trợ nêu trên và trân trọng cảm ơn ${nfc(receipt.donor.name)}.`;
+  const thanks = w.thanks(nfc(receipt.institution.name), nfc(receipt.donor.name));
   doc.font("regular").fontSize(BODY_SIZE);
   const thanksHeight = doc.heightOfString(thanks, { width: CONTENT_WIDTH });
   const signatureGap = 14;
@@ -208,15 +242,15 @@ export async function renderDonationReceiptPdf(receipt: ReceiptData): Promise<Bu
   const signX = left + CONTENT_WIDTH * 0.42;
   const signWidth = CONTENT_WIDTH - CONTENT_WIDTH * 0.42;
   doc.font("italic").fontSize(BODY_SIZE).fillColor(INK)
-    .text(formatLongVietnameseDate(receipt.issuedAt, nfc(receipt.institution.provinceName)), signX, blockTop, { width: signWidth, align: "center" });
-  doc.font("bold").fontSize(BODY_SIZE).text("ĐẠI DIỆN ĐƠN VỊ NHẬN TÀI TRỢ", signX, doc.y + 2, { width: signWidth, align: "center" });
-  doc.font("italic").fontSize(10).fillColor(MUTED).text("(Ký, ghi rõ họ tên và đóng dấu)", signX, doc.y, { width: signWidth, align: "center" });
+    .text(locale === "en" ? `${nfc(receipt.institution.provinceName)}, ${formatDate(receipt.issuedAt, "en")}` : formatLongVietnameseDate(receipt.issuedAt, nfc(receipt.institution.provinceName)), signX, blockTop, { width: signWidth, align: "center" });
+  doc.font("bold").fontSize(BODY_SIZE).text(w.signatory, signX, doc.y + 2, { width: signWidth, align: "center" });
+  doc.font("italic").fontSize(10).fillColor(MUTED).text(w.sign, signX, doc.y, { width: signWidth, align: "center" });
 
   if (verifyQr) {
     const size = 72;
     doc.image(verifyQr, left, blockTop + 2, { width: size, height: size });
     // The caption sits beside the code, its last line level with the code's foot.
-    const caption = "Quét mã để đối chiếu biên nhận này với sổ cái công khai";
+    const caption = w.scan;
     const captionWidth = signX - left - size - 24;
     doc.font("italic").fontSize(8.5);
     const captionHeight = doc.heightOfString(caption, { width: captionWidth });
@@ -225,18 +259,18 @@ export async function renderDonationReceiptPdf(receipt: ReceiptData): Promise<Bu
 
   // Footer on every page: the public-ledger note, the verification link, page numbers when > 1 page.
   const range = doc.bufferedPageRange();
-  const footerNote = "Khoản tài trợ này được ghi nhận trong sổ cái công khai của Góp Sức.";
+  const footerNote = w.footer;
   for (let index = range.start; index < range.start + range.count; index++) {
     doc.switchToPage(index);
     const previousBottom = doc.page.margins.bottom;
     doc.page.margins.bottom = 0; // writing inside the bottom margin must not start a new page
     const footerTop = FOOTER_RULE_Y + 6;
     hRule(FOOTER_RULE_Y);
-    const line = receipt.verifyUrl ? `${footerNote}\nTra cứu: ${receipt.verifyUrl}` : footerNote;
+    const line = receipt.verifyUrl ? `${footerNote}\n${w.check} ${receipt.verifyUrl}` : footerNote;
     const numberWidth = range.count > 1 ? 60 : 0;
     doc.font("regular").fontSize(8.5).fillColor(MUTED).text(line, left, footerTop, { width: CONTENT_WIDTH - numberWidth });
     if (range.count > 1) {
-      doc.text(`Trang ${index - range.start + 1}/${range.count}`, left + CONTENT_WIDTH - numberWidth, footerTop, { width: numberWidth, align: "right" });
+      doc.text(`${w.page} ${index - range.start + 1}/${range.count}`, left + CONTENT_WIDTH - numberWidth, footerTop, { width: numberWidth, align: "right" });
     }
     doc.page.margins.bottom = previousBottom;
   }
@@ -249,13 +283,15 @@ function drawItemsTable(
   doc: PDFKit.PDFDocument,
   items: NonNullable<ReceiptData["inKindItems"]>,
   ensureSpace: (height: number) => boolean,
+  locale: Locale,
 ): void {
+  const [no, item, quantity, unitValue, value] = WORDS[locale].columns as [string, string, string, string, string];
   const columns = [
-    { title: "STT", width: 30, align: "center" as const },
-    { title: "Hiện vật", width: CONTENT_WIDTH - 30 - 58 - 96 - 106, align: "left" as const },
-    { title: "Số lượng", width: 58, align: "right" as const },
-    { title: "Đơn giá", width: 96, align: "right" as const },
-    { title: "Thành tiền", width: 106, align: "right" as const },
+    { title: no, width: 30, align: "center" as const },
+    { title: item, width: CONTENT_WIDTH - 30 - 58 - 96 - 106, align: "left" as const },
+    { title: quantity, width: 58, align: "right" as const },
+    { title: unitValue, width: 96, align: "right" as const },
+    { title: value, width: 106, align: "right" as const },
   ];
   const pad = 4;
   const size = 10;
@@ -287,8 +323,8 @@ function drawItemsTable(
   items.forEach((entry, index) => {
     const lineTotal = entry.quantity * entry.unitValue;
     total += lineTotal;
-    drawRow([String(index + 1), nfc(entry.item), formatNumber(entry.quantity, "vi", 0), formatVnd(entry.unitValue), formatVnd(lineTotal)], "regular");
+    drawRow([String(index + 1), nfc(entry.item), formatNumber(entry.quantity, locale, 0), formatVnd(entry.unitValue, locale), formatVnd(lineTotal, locale)], "regular");
   });
-  drawRow(["", "Tổng giá trị", "", "", formatVnd(total)], "bold");
+  drawRow(["", WORDS[locale].total, "", "", formatVnd(total, locale)], "bold");
   doc.y += 6;
 }

@@ -249,9 +249,14 @@ export default function PledgeDetailPage() {
                     <code>{d.receiptNumber}</code>
                   </Link>
                 </span>
-                <a href={`/receipts/${d.receiptNumber}/pdf`} className="button button-small button-secondary" download>
+                <a href={`/receipts/${d.receiptNumber}/pdf${lang === "en" ? "?lang=en" : ""}`} className="button button-small button-secondary" download>
                   {t("pledge.receipt")}
                 </a>
+                {lang === "en" ? (
+                  <a href={`/receipts/${d.receiptNumber}/pdf`} download>
+                    {t("pledge.receiptOriginal")}
+                  </a>
+                ) : null}
               </li>
             ))}
           </ul>

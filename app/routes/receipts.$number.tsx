@@ -109,10 +109,15 @@ export default function ReceiptPage() {
         )}
       </section>
       {receipt.canDownload ? (
-        <p>
-          <a href={`/receipts/${receipt.receiptNumber}/pdf`} className="button button-secondary" download>
+        <p className="inline-form">
+          <a href={`/receipts/${receipt.receiptNumber}/pdf${locale === "en" ? "?lang=en" : ""}`} className="button button-secondary" download>
             {t("pledge.receipt")}
           </a>
+          {locale === "en" ? (
+            <a href={`/receipts/${receipt.receiptNumber}/pdf`} download>
+              {t("pledge.receiptOriginal")}
+            </a>
+          ) : null}
         </p>
       ) : null}
     </article>

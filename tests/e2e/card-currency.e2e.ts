@@ -90,6 +90,19 @@ describe("a card gift in yen (issue 13)", () => {
     const text = execFileSync("/usr/bin/pdftotext", ["-enc", "UTF-8", "-layout", file, "-"]).toString("utf8");
     expect(text).toMatch(/Số tiền thẻ bị trừ:\s+5\.932\s¥ — quy đổi 168,6 ₫\/JPY/);
     expect(text).toMatch(/1\.000\.135\s₫/);
+    // And in English, as this donor reads (the page's button), with the amount in English words.
+    const href = await page.getByRole("link", { name: "Receipt (PDF)" }).getAttribute("href");
+    expect(href).toBe(`/receipts/${gift!.receiptNumber}/pdf?lang=en`);
+    expect(await page.getByRole("link", { name: "Vietnamese original (PDF)" }).getAttribute("href")).toBe(`/receipts/${gift!.receiptNumber}/pdf`);
+    const english = path.join(os.tmpdir(), `receipt-yen-en-${stamp}.pdf`);
+    fs.writeFileSync(english, await (await page.request.get(`${baseUrl()}${href}`)).body());
+    fs.copyFileSync(english, "tests/artifacts/94-receipt-yen-en.pdf");
+    const englishText = execFileSync("/usr/bin/pdftotext", ["-enc", "UTF-8", "-layout", english, "-"]).toString("utf8");
+    expect(englishText).toContain("DONATION RECEIPT");
+    expect(englishText).toMatch(/Amount:\s+₫1,000,135/);
+    expect(englishText).toMatch(/In words:\s+One million one hundred thirty-five dong/);
+    expect(englishText).toMatch(/Card charge:\s+JP¥5,932 — at 168\.6 ₫ per JPY/);
+    expect(englishText).toContain("English translation; the Vietnamese original is the record.");
 
     await page.goto(`${baseUrl()}/programmes/${slug}`);
     await page.getByText("₫1,000,135").first().waitFor();
