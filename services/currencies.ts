@@ -37,9 +37,17 @@ export function fromMinor(amount: number, currency: CardCurrency): number {
 /** "US$39.37", "JP¥6,000", "₩54,000" (en), "39,37 US$" (vi) — as the reader's locale writes the currency. */
 export function formatMoney(amountMinor: number, currency: CardCurrency, locale: "vi" | "en"): string {
   if (currency === "vnd") return formatVnd(amountMinor, locale);
-  const code = currency.toUpperCase();
-  return new Intl.NumberFormat(locale === "en" ? "en-GB" : "vi-VN", { style: "currency", currency: code, minimumFractionDigits: CURRENCY_DECIMALS[currency], maximumFractionDigits: CURRENCY_DECIMALS[currency] }).format(fromMinor(amountMinor, currency));
+  const key = `${locale}:${currency}`;
+  let formatter = moneyFormatters.get(key);
+  if (!formatter) {
+    const digits = CURRENCY_DECIMALS[currency];
+    moneyFormatters.set(key, (formatter = new Intl.NumberFormat(locale === "en" ? "en-GB" : "vi-VN", { style: "currency", currency: currency.toUpperCase(), minimumFractionDigits: digits, maximumFractionDigits: digits })));
+  }
+  return formatter.format(fromMinor(amountMinor, currency));
 }
+
+/** Built once per locale and currency, then kept (as services/format.ts keeps its own). */
+const moneyFormatters = new Map<string, Intl.NumberFormat>();
 
 /**
  * The charge, in minor units, for `vnd` đồng at an indicative rate (đồng for one unit of the currency):

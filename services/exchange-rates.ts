@@ -3,7 +3,7 @@ import { CARD_RATES_ID, CardRates } from "#models/exchange-rate.server";
 import type { SessionUser } from "#models/user.server";
 import { FOREIGN_CARD_CURRENCIES, cardChargeLimits, chargeForVnd, type CardCurrency } from "./currencies";
 import { forbidden } from "./errors";
-import { STRIPE_MAX_VND, STRIPE_MIN_VND } from "./payment-limits";
+import { STRIPE_MIN_VND } from "./payment-limits";
 import type { CardRatesInput } from "./validation/exchange-rates";
 
 /**
@@ -39,13 +39,10 @@ export type CardOption = { currency: CardCurrency; charge: number; rate: number 
  * its charge rounded up to the minor unit, checked against Stripe's limits in that currency.
  */
 export function cardOptions(vnd: number, rates: CardRatesView): CardOption[] {
-  const options: CardOption[] = [{ currency: "vnd", charge: vnd, rate: null, fits: vnd < STRIPE_MIN_VND ? "below_minimum" : vnd > STRIPE_MAX_VND ? "above_maximum" : "ok" }];
-  for (const currency of FOREIGN_CARD_CURRENCIES) {
-    const rate = rates?.rates[currency];
-    if (!rate) continue;
-    const charge = chargeForVnd(vnd, currency, rate);
-    const limits = cardChargeLimits(currency, rate, STRIPE_MIN_VND);
-    options.push({ currency, charge, rate, fits: charge < limits.min ? "below_minimum" : charge > limits.max ? "above_maximum" : "ok" });
-  }
-  return options;
+  const quotes: Array<[CardCurrency, number | null]> = [["vnd", null], ...FOREIGN_CARD_CURRENCIES.flatMap((c): Array<[CardCurrency, number]> => (rates?.rates[c] ? [[c, rates.rates[c]!]] : []))];
+  return quotes.map(([currency, rate]) => {
+    const charge = chargeForVnd(vnd, currency, rate ?? 1);
+    const limits = cardChargeLimits(currency, rate ?? 1, STRIPE_MIN_VND);
+    return { currency, charge, rate, fits: charge < limits.min ? "below_minimum" : charge > limits.max ? "above_maximum" : "ok" };
+  });
 }

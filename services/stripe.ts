@@ -56,9 +56,11 @@ function stripeClient(config: StripeConfig) {
 }
 
 export type CardAmountCheck = { ok: true } | { ok: false; reason: "below_minimum" | "above_maximum" };
-export function checkCardAmount(amount: number): CardAmountCheck {
-  if (amount < STRIPE_MIN_VND) return { ok: false, reason: "below_minimum" };
-  if (amount > STRIPE_MAX_VND) return { ok: false, reason: "above_maximum" };
+/** Whether Stripe takes a charge of `amount` minor units of `currency` (a foreign one quoted at `vndPerUnit`): cardChargeLimits, the one place they are. */
+export function checkCardAmount(amount: number, currency: CardCurrency = "vnd", vndPerUnit = 1): CardAmountCheck {
+  const limits = cardChargeLimits(currency, vndPerUnit, STRIPE_MIN_VND);
+  if (amount < limits.min) return { ok: false, reason: "below_minimum" };
+  if (amount > limits.max) return { ok: false, reason: "above_maximum" };
   return { ok: true };
 }
 
@@ -107,15 +109,9 @@ export async function createCheckoutSession(
   },
 ) {
   const currency = input.currency ?? "vnd";
-  if (currency === "vnd") {
-    const check = checkCardAmount(input.amount);
-    if (!check.ok) throw new RangeError(check.reason);
-  } else {
-    if (!input.quote) throw new RangeError("a charge in another currency needs its quote");
-    const limits = cardChargeLimits(currency, input.quote.rate, STRIPE_MIN_VND);
-    if (input.amount < limits.min) throw new RangeError("below_minimum");
-    if (input.amount > limits.max) throw new RangeError("above_maximum");
-  }
+  if (currency !== "vnd" && !input.quote) throw new RangeError("a charge in another currency needs its quote");
+  const check = checkCardAmount(input.amount, currency, input.quote?.rate ?? 1);
+  if (!check.ok) throw new RangeError(check.reason);
   const back = input.returnOrigin ?? config.appUrl.replace(/\/+$/, "");
   const metadata = {
     pledgeId: input.pledgeId,
