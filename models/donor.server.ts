@@ -1,6 +1,7 @@
 import mongoose, { Schema, type InferSchemaType, type Types } from "mongoose";
 import { objectId, searchTextOf } from "./fields";
 import { PROVINCE_SLUGS } from "./reference/provinces";
+import { HOME_COUNTRY, isCountryCode, normalisedRegistrationNumber, REGISTRATION_NUMBER_SHAPE } from "#services/validation/country";
 
 export const DONOR_KINDS = ["organisation", "individual"] as const;
 export type DonorKind = (typeof DONOR_KINDS)[number];
@@ -17,7 +18,8 @@ export const TAX_CODE_SHAPE = /^(?:\d{10}(?:-\d{3})?|\d{12})$/;
  * cleared and erasedAt set; the financial records that point here stay.
  *
  * uniqueKey is always present (FerretDB v1 has no sparse/partial indexes) and derived on validate:
- * `tax:<taxCode>` for an organisation with a tax code, else `user:<userId>`, else `email:<email>`,
+ * `tax:<taxCode>` for a Vietnamese organisation with a tax code, `reg:<country>:<number>` for an organisation
+ * abroad with its registration number (spacing and punctuation ignored), else `user:<userId>`, else `email:<email>`,
  * else `id:<_id>`. Hooks run on save()/create()/validate(), not on updateOne — change donors through save().
  */
 const donorSchema = new Schema(
@@ -33,6 +35,10 @@ const donorSchema = new Schema(
       name: { type: String, trim: true, maxlength: 120, default: null },
       title: { type: String, trim: true, maxlength: 120, default: null },
     },
+    /** Where the donor is (ISO 3166-1 alpha-2); records from before countries were kept are Vietnamese. */
+    country: { type: String, default: HOME_COUNTRY, validate: { validator: isCountryCode, message: "Mã quốc gia không hợp lệ (country must be an ISO 3166-1 alpha-2 code)" } },
+    /** An organisation abroad: its registration or tax number in its own country (no Vietnamese check digit). */
+    registrationNumber: { type: String, trim: true, match: [REGISTRATION_NUMBER_SHAPE, "Số đăng ký không hợp lệ (registration number)"], default: null },
     address: { type: String, trim: true, maxlength: 300, default: null },
     provinceSlug: { type: String, enum: PROVINCE_SLUGS, default: null },
     email: { type: String, trim: true, lowercase: true, maxlength: 254, match: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, default: null },
@@ -44,8 +50,10 @@ const donorSchema = new Schema(
   { timestamps: true },
 );
 
-export function donorUniqueKey(d: { _id?: unknown; kind: string; taxCode?: string | null; userId?: unknown; email?: string | null }): string {
-  if (d.kind === "organisation" && d.taxCode) return `tax:${d.taxCode}`;
+export function donorUniqueKey(d: { _id?: unknown; kind: string; taxCode?: string | null; country?: string | null; registrationNumber?: string | null; userId?: unknown; email?: string | null }): string {
+  const abroad = Boolean(d.country) && d.country !== HOME_COUNTRY;
+  if (d.kind === "organisation" && !abroad && d.taxCode) return `tax:${d.taxCode}`;
+  if (d.kind === "organisation" && abroad && d.registrationNumber) return `reg:${d.country}:${normalisedRegistrationNumber(d.registrationNumber)}`;
   if (d.userId) return `user:${String(d.userId)}`;
   if (d.email) return `email:${d.email.trim().toLowerCase()}`;
   return `id:${String(d._id)}`;
@@ -53,7 +61,7 @@ export function donorUniqueKey(d: { _id?: unknown; kind: string; taxCode?: strin
 
 donorSchema.pre("validate", function () {
   this.uniqueKey = donorUniqueKey(this);
-  this.searchText = searchTextOf(this.legalName, this.fullName, this.taxCode, this.email);
+  this.searchText = searchTextOf(this.legalName, this.fullName, this.taxCode, this.registrationNumber, this.email);
   if (!this.erasedAt) {
     if (this.kind === "organisation" && !this.legalName) this.invalidate("legalName", "Cần tên tổ chức (legal name is required)");
     if (this.kind === "individual" && !this.fullName) this.invalidate("fullName", "Cần họ và tên (full name is required)");

@@ -79,6 +79,10 @@ export const donorSnapshotSchema = new Schema(
     kind: { type: String, enum: ["organisation", "individual"], required: true },
     name: { type: String, trim: true, maxlength: 200, default: null },
     taxCode: { type: String, trim: true, maxlength: 20, default: null },
+    /** ISO 3166-1 alpha-2; null on records from before countries were kept (Việt Nam). */
+    country: { type: String, trim: true, maxlength: 2, default: null },
+    /** An organisation abroad: its registration or tax number in its own country. */
+    registrationNumber: { type: String, trim: true, maxlength: 40, default: null },
     address: { type: String, trim: true, maxlength: 300, default: null },
     representative: { type: String, trim: true, maxlength: 120, default: null },
   },

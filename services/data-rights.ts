@@ -64,6 +64,8 @@ const donorView = (d: DonorDoc) => ({
   legalName: d.legalName ?? null,
   fullName: d.fullName ?? null,
   taxCode: d.taxCode ?? null,
+  country: d.country ?? null,
+  registrationNumber: d.registrationNumber ?? null,
   representative: d.representative ?? null,
   address: d.address ?? null,
   provinceSlug: d.provinceSlug ?? null,

@@ -42,15 +42,16 @@ async function programmeForRecording(actor: SessionUser, programmeId: string) {
 }
 
 /**
- * The donor of an offline gift: an organisation is found by its tax code, anyone else by their email,
+ * The donor of an offline gift: an organisation is found by its tax code (abroad: its country and
+ * registration number), anyone else by their email,
  * or created. An anonymous walk-in gift has no donor (null).
  */
 async function findOrCreateDonor(donor: OfflineDonorInput): Promise<Types.ObjectId | null> {
   if (donor.type === "anonymous" || donor.type === "pledge_donor") return null;
   const fields =
     donor.type === "organisation"
-      ? { kind: "organisation" as const, legalName: donor.legalName, taxCode: donor.taxCode, email: donor.email, phone: donor.phone }
-      : { kind: "individual" as const, fullName: donor.fullName, email: donor.email, phone: donor.phone };
+      ? { kind: "organisation" as const, legalName: donor.legalName, country: donor.country, taxCode: donor.taxCode, registrationNumber: donor.registrationNumber, email: donor.email, phone: donor.phone }
+      : { kind: "individual" as const, fullName: donor.fullName, country: donor.country, email: donor.email, phone: donor.phone };
   const id = new mongoose.Types.ObjectId();
   const uniqueKey = donorUniqueKey({ _id: id, ...fields });
   const find = () => Donor.findOne({ uniqueKey }).select("kind").lean();
@@ -72,8 +73,8 @@ async function findOrCreateDonor(donor: OfflineDonorInput): Promise<Types.Object
 
 /** The donor as typed on the gift form (none for an anonymous gift or one recorded against a pledge). */
 function typedDonor(donor: OfflineDonorInput): DonorSnapshot | null {
-  if (donor.type === "organisation") return { kind: "organisation", name: donor.legalName, taxCode: donor.taxCode ?? null, address: null, representative: null };
-  if (donor.type === "individual") return { kind: "individual", name: donor.fullName, taxCode: null, address: null, representative: null };
+  if (donor.type === "organisation") return { kind: "organisation", name: donor.legalName, taxCode: donor.taxCode, country: donor.country, registrationNumber: donor.registrationNumber, address: null, representative: null };
+  if (donor.type === "individual") return { kind: "individual", name: donor.fullName, taxCode: null, country: donor.country, registrationNumber: null, address: null, representative: null };
   return null;
 }
 

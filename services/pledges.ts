@@ -1,6 +1,6 @@
 import { recordAudit } from "#models/audit-event.server";
 import { findGiftsOfPledge } from "#models/donation.server";
-import { Donor } from "#models/donor.server";
+import { Donor, donorUniqueKey } from "#models/donor.server";
 import { Institution } from "#models/institution.server";
 import { completeUserPledges, findPledgeByReference, findPledgeDocumentByReference, findPledgesByIds, notePledgeOfUser, notePledgeReference, Pledge, userPledgeIds, type PledgeDoc, type PledgeKind } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
@@ -17,6 +17,8 @@ import { messageWithParams } from "./validation/messages";
 import { assertWithinLimit } from "./settings";
 import { buildVietQrPayload } from "./vietqr";
 import { CONSENT_TEXT, type PledgeInput } from "./validation/pledge";
+import { HOME_COUNTRY } from "./validation/country";
+import type { DonorSnapshot } from "./money/donations";
 import { isDuplicateKeyError } from "#models/duplicate-key";
 
 /** The same day of the month `months` later, in Vietnam's calendar (31 Jan + 1 month → 28/29 Feb). */
@@ -54,23 +56,25 @@ export function instalmentSchedule(total: number, count: number, frequency: "mon
  * See docs/decisions/0008-organisation-donors-limits-messages.md.
  */
 async function donorFor(actor: SessionUser, input: PledgeInput) {
+  const where = placeOf(input);
   if (input.donorKind === "organisation") {
-    const uniqueKey = `tax:${input.taxCode}`;
+    const fields = { kind: "organisation" as const, taxCode: where.taxCode, country: where.country, registrationNumber: where.registrationNumber };
+    const uniqueKey = donorUniqueKey(fields);
     const existing = await Donor.findOne({ uniqueKey });
     if (existing) {
       // Fill what the record lacks; never rename or re-address an organisation someone else registered.
       if (!existing.representative?.name && input.representative) existing.set("representative.name", input.representative);
       if (!existing.address && input.address) existing.address = input.address;
-      if (!existing.provinceSlug && input.provinceSlug) existing.set("provinceSlug", input.provinceSlug);
+      if (!existing.provinceSlug && where.provinceSlug) existing.set("provinceSlug", where.provinceSlug);
       if (existing.isModified()) await existing.save();
       return existing;
     }
-    const donor = new Donor({ kind: "organisation", taxCode: input.taxCode, userId: actor.id, legalName: input.legalName, representative: { name: input.representative ?? null }, address: input.address ?? null, provinceSlug: input.provinceSlug ?? null, email: input.email, phone: input.phone ?? null });
+    const donor = new Donor({ ...fields, userId: actor.id, legalName: input.legalName, representative: { name: input.representative ?? null }, address: input.address ?? null, provinceSlug: where.provinceSlug, email: input.email, phone: input.phone ?? null });
     try {
       await donor.save();
       return donor;
     } catch (error) {
-      // Two first pledges for one tax code at once: the other one created it.
+      // Two first pledges for one organisation at once: the other one created it.
       if (!isDuplicateKeyError(error)) throw error;
       const raced = await Donor.findOne({ uniqueKey });
       if (!raced) throw error;
@@ -79,16 +83,33 @@ async function donorFor(actor: SessionUser, input: PledgeInput) {
   }
   const existing = await Donor.findOne({ userId: actor.id, kind: "individual" });
   const donor = existing ?? new Donor({ kind: "individual", userId: actor.id });
-  donor.set({ fullName: input.fullName, address: input.address ?? null, provinceSlug: input.provinceSlug ?? null, email: input.email, phone: input.phone ?? null });
+  donor.set({ fullName: input.fullName, country: where.country, address: input.address ?? null, provinceSlug: where.provinceSlug, email: input.email, phone: input.phone ?? null });
   await donor.save();
   return donor;
 }
 
-/** What the donor typed on the pledge form: the name, tax code and address its receipts will carry. */
-function snapshotOf(input: PledgeInput) {
+/**
+ * Where the donor is, and the number that identifies an organisation there: a Vietnamese organisation's
+ * tax code and province, or an organisation abroad's own registration number (what the form showed for
+ * the country chosen; the other fields, sent by a form without JavaScript, are ignored).
+ */
+function placeOf(input: PledgeInput) {
+  const abroad = input.country !== HOME_COUNTRY;
+  const organisation = input.donorKind === "organisation";
+  return {
+    country: input.country,
+    taxCode: organisation && !abroad ? (input.taxCode ?? null) : null,
+    registrationNumber: organisation && abroad ? (input.registrationNumber ?? null) : null,
+    provinceSlug: abroad ? null : (input.provinceSlug ?? null),
+  };
+}
+
+/** What the donor typed on the pledge form: the name, number, country and address its receipts will carry. */
+function snapshotOf(input: PledgeInput): DonorSnapshot {
+  const { country, taxCode, registrationNumber } = placeOf(input);
   return input.donorKind === "organisation"
-    ? { kind: "organisation" as const, name: input.legalName ?? null, taxCode: input.taxCode ?? null, address: input.address ?? null, representative: input.representative ?? null }
-    : { kind: "individual" as const, name: input.fullName ?? null, taxCode: null, address: input.address ?? null, representative: null };
+    ? { kind: "organisation", name: input.legalName ?? null, taxCode, country, registrationNumber, address: input.address ?? null, representative: input.representative ?? null }
+    : { kind: "individual", name: input.fullName ?? null, taxCode: null, country, registrationNumber: null, address: input.address ?? null, representative: null };
 }
 
 /** Whether this user made the pledge (or, for pledges made before pledgedBy was kept, owns its donor record). */

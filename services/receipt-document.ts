@@ -1,4 +1,6 @@
 import type { Types } from "mongoose";
+import { countryName } from "./countries";
+import { HOME_COUNTRY } from "./validation/country";
 import { ledgerDonationRow } from "#models/catalogue.server";
 import { findDonationByReceiptNumber, findGiftsOfPledge, type DonationDoc, type DonationMethod } from "#models/donation.server";
 import { Donor, type DonorDoc } from "#models/donor.server";
@@ -64,7 +66,7 @@ async function instalmentPaid(donation: Pick<DonationDoc, "_id" | "pledgeId" | "
 function receiptDonor(donation: { donorSnapshot?: Partial<DonorSnapshot> | null }, donor: DonorDoc | null): Omit<DonorSnapshot, "kind"> | null {
   if (donor?.erasedAt) return null; // an erasure request anonymises the receipt too — the only change it ever sees
   const snapshot = donation.donorSnapshot;
-  if (snapshot?.name) return { name: snapshot.name, taxCode: snapshot.taxCode ?? null, address: snapshot.address ?? null, representative: snapshot.representative ?? null };
+  if (snapshot?.name) return { name: snapshot.name, taxCode: snapshot.taxCode ?? null, country: snapshot.country ?? null, registrationNumber: snapshot.registrationNumber ?? null, address: snapshot.address ?? null, representative: snapshot.representative ?? null };
   return donor ? donorSnapshotOfRecord(donor) : null;
 }
 
@@ -113,7 +115,15 @@ export async function receiptPdfFor(actor: SessionUser, receiptNumber: string, a
   const pdf = await renderDonationReceiptPdf({
     receiptNumber: donation.receiptNumber,
     issuedAt: donation.receivedAt,
-    donor: { name: who?.name || (locale === "en" ? "Anonymous benefactor" : "Nhà hảo tâm"), taxCode: who?.taxCode ?? null, address: who?.address ?? null, representative: who?.representative ?? null },
+    donor: {
+      name: who?.name || (locale === "en" ? "Anonymous benefactor" : "Nhà hảo tâm"),
+      taxCode: who?.taxCode ?? null,
+      registrationNumber: who?.registrationNumber ?? null,
+      // A donor abroad: the country, named in the receipt's language.
+      country: who?.country && who.country !== HOME_COUNTRY ? countryName(who.country, locale) : null,
+      address: who?.address ?? null,
+      representative: who?.representative ?? null,
+    },
     institution: { name: institution.name, address: institution.address, provinceName: provinceName(institution.provinceSlug) ?? "" },
     programme: { title: programme.title },
     amount: donation.amount,

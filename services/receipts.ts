@@ -18,7 +18,8 @@ export type ReceiptData = {
   receiptNumber: string;
   /** When the receipt is issued: the place-and-date line and the PDF's own dates. */
   issuedAt: Date;
-  donor: { name: string; taxCode?: string | null; address?: string | null; representative?: string | null };
+  /** `country`: the country's name, shown for a donor abroad; `registrationNumber`: an organisation abroad's own number. */
+  donor: { name: string; taxCode?: string | null; registrationNumber?: string | null; country?: string | null; address?: string | null; representative?: string | null };
   institution: { name: string; address: string; provinceName: string };
   programme: { title: string };
   /** Whole đồng (for gifts in kind: their valued total). */
@@ -65,7 +66,7 @@ export const RECEIPT_AMOUNT_LABELS: Record<DonationMethod, string> = {
 const WORDS = {
   vi: {
     nation: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", motto: "Độc lập - Tự do - Hạnh phúc", title: "BIÊN NHẬN TÀI TRỢ", number: "Số:",
-    recipient: "BÊN NHẬN TÀI TRỢ", unit: "Đơn vị:", address: "Địa chỉ:", donorSide: "BÊN TÀI TRỢ", donor: "Nhà tài trợ:", taxCode: "Mã số thuế:", representative: "Người đại diện:",
+    recipient: "BÊN NHẬN TÀI TRỢ", unit: "Đơn vị:", address: "Địa chỉ:", donorSide: "BÊN TÀI TRỢ", donor: "Nhà tài trợ:", taxCode: "Mã số thuế:", registrationNumber: "Số đăng ký:", country: "Quốc gia:", representative: "Người đại diện:",
     gift: "KHOẢN TÀI TRỢ", programme: "Chương trình:", inWords: "Bằng chữ:", hours: "Số giờ công:", hourUnit: "giờ", perHour: "/giờ", method: "Hình thức:", paidIn: "Số tiền thẻ bị trừ:",
     instalment: "Đợt thanh toán:", receivedAt: "Ngày nhận:", reference: "Mã tham chiếu:", items: "DANH MỤC HIỆN VẬT", valuation: "Cơ sở định giá:",
     thanks: (institution: string, donor: string) => `${institution} xác nhận đã nhận khoản tài trợ nêu trên và trân trọng cảm ơn ${donor}.`,
@@ -75,7 +76,7 @@ const WORDS = {
   },
   en: {
     nation: "SOCIALIST REPUBLIC OF VIET NAM", motto: "Independence - Freedom - Happiness", title: "DONATION RECEIPT", number: "No.",
-    recipient: "RECEIVED BY", unit: "Institution:", address: "Address:", donorSide: "DONOR", donor: "Donor:", taxCode: "Tax code:", representative: "Representative:",
+    recipient: "RECEIVED BY", unit: "Institution:", address: "Address:", donorSide: "DONOR", donor: "Donor:", taxCode: "Tax code:", registrationNumber: "Registration no.:", country: "Country:", representative: "Representative:",
     gift: "THE GIFT", programme: "Programme:", inWords: "In words:", hours: "Hours:", hourUnit: "hours", perHour: " per hour", method: "Method:", paidIn: "Card charge:",
     instalment: "Instalment:", receivedAt: "Received on:", reference: "Reference:", items: "GOODS RECEIVED", valuation: "Valued on the basis of:",
     thanks: (institution: string, donor: string) => `${institution} confirms receipt of the gift above and sincerely thanks ${donor}.`,
@@ -197,8 +198,10 @@ export async function renderDonationReceiptPdf(receipt: ReceiptData, locale: Loc
   section(w.donorSide);
   row(w.donor, nfc(receipt.donor.name), "bold");
   if (receipt.donor.taxCode) row(w.taxCode, nfc(receipt.donor.taxCode));
+  if (receipt.donor.registrationNumber) row(w.registrationNumber, nfc(receipt.donor.registrationNumber));
   if (receipt.donor.representative) row(w.representative, nfc(receipt.donor.representative));
   if (receipt.donor.address) row(w.address, nfc(receipt.donor.address));
+  if (receipt.donor.country) row(w.country, nfc(receipt.donor.country));
 
   section(w.gift);
   row(w.programme, nfc(receipt.programme.title));

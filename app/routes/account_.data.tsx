@@ -89,7 +89,7 @@ export default function MyDataPage() {
         ) : (
           <ul data-testid="data-donors">
             {data.donors.map((d) => (
-              <li key={d.id}>{[d.legalName ?? d.fullName, d.taxCode, d.email, d.phone, d.address].filter(Boolean).join(" · ")}</li>
+              <li key={d.id}>{[d.legalName ?? d.fullName, d.taxCode, d.registrationNumber, d.email, d.phone, d.address, d.country].filter(Boolean).join(" · ")}</li>
             ))}
           </ul>
         )}

@@ -5,7 +5,9 @@ import type { FieldValues, UseFormRegister } from "react-hook-form";
 import { useTranslation } from "react-i18next";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { useHydrated } from "remix-utils/use-hydrated";
+import { countryOptions } from "#services/countries";
 import { formatVnd } from "#services/format";
+import { HOME_COUNTRY } from "#services/validation/country";
 import {
   EVIDENCE_TYPES,
   MAX_EVIDENCE_BYTES,
@@ -16,7 +18,7 @@ import {
   previewGiftAmount,
 } from "#services/validation/offline-gift";
 import { useEvidenceCheck } from "~/components/evidence-files";
-import { clientErrorAt, Field, FormError, TextareaField, useMessage, useValidatedForm } from "~/components/forms";
+import { clientErrorAt, Field, FormError, SelectField, TextareaField, useMessage, useValidatedForm } from "~/components/forms";
 import giftStyles from "~/styles/gifts.css";
 import { forbidden, requireUser } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
@@ -52,6 +54,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     // A fresh token per rendering of the form: the same form posted twice records one gift.
     clientToken: newClientToken(),
     today: dateInput(new Date()),
+    countries: countryOptions(await getLanguage(request)),
   });
 }
 
@@ -130,7 +133,7 @@ function ChoiceGroup({
 export default function NewOfflineGiftPage() {
   const { t, i18n } = useTranslation();
   const lang = i18n.language === "en" ? "en" : "vi";
-  const { programme, needs, clientToken, today } = useLoaderData<typeof loader>();
+  const { programme, needs, clientToken, today, countries } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const failure = actionData && !actionData.ok ? actionData : null;
   const navigation = useNavigation();
@@ -144,6 +147,7 @@ export default function NewOfflineGiftPage() {
   const values = form.watch();
   const method = (values.method as string | undefined) ?? initialMethod;
   const donorType = (values.donorType as string | undefined) ?? initialDonorType;
+  const home = ((values.country as string | undefined) ?? value("country", HOME_COUNTRY)) === HOME_COUNTRY;
   const pledgeGiven = hydrated && String(values.pledgeReference ?? "").trim() !== "";
   const total = hydrated ? previewGiftAmount(values) : null;
   // Without JavaScript every section shows (the server uses the ones the method needs); with it, only the chosen one.
@@ -253,10 +257,18 @@ export default function NewOfflineGiftPage() {
                 register={form.register}
                 error={groupError("donorType")}
               />
+              <div hidden={hide(donorType !== "anonymous")}>
+                <SelectField {...props("country", HOME_COUNTRY)} label={t("pledge.country")} options={countries.map((c) => ({ value: c.code, label: c.name }))} />
+              </div>
               <div hidden={hide(donorType === "organisation")}>
                 <div className="two-columns">
                   <Field {...props("legalName")} label={t("gifts.legalName")} autoComplete="organization" />
-                  <Field {...props("taxCode")} inputMode="numeric" label={t("gifts.taxCode")} hint={t("gifts.taxCodeHint")} autoComplete="off" />
+                  <div hidden={hide(home)}>
+                    <Field {...props("taxCode")} inputMode="numeric" label={t("gifts.taxCode")} hint={t("gifts.taxCodeHint")} autoComplete="off" />
+                  </div>
+                  <div hidden={hide(!home)}>
+                    <Field {...props("registrationNumber")} label={t("pledge.registrationNumber")} hint={t("pledge.registrationNumberHintAbroad")} autoComplete="off" />
+                  </div>
                 </div>
               </div>
               <div hidden={hide(donorType === "individual")}>

@@ -6,7 +6,9 @@ import { useTranslation } from "react-i18next";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { useHydrated } from "remix-utils/use-hydrated";
 import { PROVINCES } from "#models/reference/provinces";
+import { countryOptions } from "#services/countries";
 import { formatVnd } from "#services/format";
+import { HOME_COUNTRY } from "#services/validation/country";
 import { STRIPE_MAX_VND } from "#services/payment-limits";
 import { CONSENT_TEXT, pledgeSchema } from "#services/validation/pledge";
 import { catalogueLinks } from "~/components/catalogue-helpers";
@@ -17,7 +19,7 @@ import { validateCsrf } from "~/utils/csrf.server";
 import { createPledge, donorProfileOf, getPledgeProgramme } from "~/utils/domain.server";
 import { formFailure, formValues, parseForm, readFormData } from "~/utils/forms.server";
 import { consumeLimits, limitedForm, limitsFor } from "~/utils/rate-limit.server";
-import { getFixedT } from "~/utils/i18n.server";
+import { getFixedT, getLanguage } from "~/utils/i18n.server";
 import { serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
 import { notFound, slugOr404 } from "~/utils/slugs";
@@ -38,13 +40,16 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   return json({
     ...page,
+    countries: countryOptions(await getLanguage(request)),
     signedIn: Boolean(user),
     loginUrl: `/login?${new URLSearchParams({ redirectTo: url.pathname })}`,
     registerUrl: `/register?${new URLSearchParams({ redirectTo: url.pathname })}`,
     defaults: {
       donorKind: donor?.kind ?? "organisation",
+      country: donor?.country ?? HOME_COUNTRY,
       legalName: donor?.legalName ?? "",
       taxCode: donor?.taxCode ?? "",
+      registrationNumber: donor?.registrationNumber ?? "",
       representative: donor?.representative?.name ?? "",
       fullName: donor?.fullName ?? user?.name ?? "",
       address: donor?.address ?? "",
@@ -83,11 +88,16 @@ export default function PledgePage() {
   const form = useValidatedForm(pledgeSchema, { ...data.defaults, kind: "cash_once", visibility: "anonymous", frequency: "monthly" });
   const [donorKind, setDonorKind] = useState(failure?.values.donorKind ?? data.defaults.donorKind);
   const [kind, setKind] = useState(failure?.values.kind ?? "cash_once");
+  const [country, setCountry] = useState(failure?.values.country || data.defaults.country);
   const errors = form.formState.errors;
   // Without JavaScript every group is shown (the server ignores what the chosen kind does not use).
   const hydrated = useHydrated();
   const showDonor = (value: string) => !hydrated || donorKind === value;
   const showKind = (...values: string[]) => !hydrated || values.includes(kind);
+  // A Vietnamese organisation gives its tax code and province; one abroad its own registration number.
+  const home = country === HOME_COUNTRY;
+  const showHome = !hydrated || home;
+  const showAbroad = !hydrated || !home;
   const props = (name: string) => ({
     name,
     register: form.register,
@@ -139,16 +149,20 @@ export default function PledgePage() {
               </label>
             ))}
           </div>
+          <SelectField {...props("country")} label={t("pledge.country")} onChange={(e) => setCountry(e.target.value)} options={data.countries.map((c) => ({ value: c.code, label: c.name }))} />
           {showDonor("organisation") ? (
             <>
               <Field {...props("legalName")} label={t("pledge.legalName")} />
-              <Field {...props("taxCode")} label={t("pledge.taxCode")} hint={t("pledge.taxCodeHint")} inputMode="numeric" />
+              {showHome ? <Field {...props("taxCode")} label={t("pledge.taxCode")} hint={t(hydrated ? "pledge.taxCodeHint" : "pledge.taxCodeHintHome")} inputMode="numeric" /> : null}
+              {showAbroad ? <Field {...props("registrationNumber")} label={t("pledge.registrationNumber")} hint={t(hydrated ? "pledge.registrationNumberHint" : "pledge.registrationNumberHintAbroad")} /> : null}
               <Field {...props("representative")} label={t("pledge.representative")} />
             </>
           ) : null}
           {showDonor("individual") ? <Field {...props("fullName")} label={t("pledge.fullName")} /> : null}
           <Field {...props("address")} label={t("pledge.address")} />
-          <SelectField {...props("provinceSlug")} label={t("pledge.province")} options={[{ value: "", label: "—" }, ...PROVINCES.map((p) => ({ value: p.slug, label: p.name }))]} />
+          {showHome ? (
+            <SelectField {...props("provinceSlug")} label={t("pledge.province")} hint={hydrated ? undefined : t("pledge.provinceHintHome")} options={[{ value: "", label: "—" }, ...PROVINCES.map((p) => ({ value: p.slug, label: p.name }))]} />
+          ) : null}
           <div className="two-columns">
             <Field {...props("email")} type="email" label={t("pledge.email")} />
             <Field {...props("phone")} type="tel" label={t("pledge.phone")} />

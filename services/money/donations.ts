@@ -71,6 +71,10 @@ export type DonorSnapshot = {
   kind: "organisation" | "individual";
   name: string | null;
   taxCode: string | null;
+  /** ISO 3166-1 alpha-2 (null: Việt Nam, as records from before countries were kept). */
+  country: string | null;
+  /** An organisation abroad: its registration or tax number in its own country. */
+  registrationNumber: string | null;
   address: string | null;
   representative: string | null;
 };
@@ -79,13 +83,15 @@ export type DonorSnapshot = {
 export function donorSnapshotOfRecord(
   donor: Pick<
     DonorDoc,
-    "kind" | "legalName" | "fullName" | "taxCode" | "address" | "representative"
+    "kind" | "legalName" | "fullName" | "taxCode" | "country" | "registrationNumber" | "address" | "representative"
   >
 ): DonorSnapshot {
   return {
     kind: donor.kind === "organisation" ? "organisation" : "individual",
     name: donorName(donor),
     taxCode: donor.taxCode ?? null,
+    country: donor.country ?? null,
+    registrationNumber: donor.registrationNumber ?? null,
     address: donor.address ?? null,
     representative: donor.representative?.name ?? null,
   };
@@ -107,13 +113,15 @@ async function donorSnapshotFor(
       kind: snapshot.kind === "organisation" ? "organisation" : "individual",
       name: snapshot.name,
       taxCode: snapshot.taxCode ?? null,
+      country: snapshot.country ?? null,
+      registrationNumber: snapshot.registrationNumber ?? null,
       address: snapshot.address ?? null,
       representative: snapshot.representative ?? null,
     };
   }
   if (!input.donorId) return null;
   const donor = await Donor.findById(input.donorId)
-    .select("kind legalName fullName taxCode address representative erasedAt")
+    .select("kind legalName fullName taxCode country registrationNumber address representative erasedAt")
     .lean();
   return donor && !donor.erasedAt ? donorSnapshotOfRecord(donor) : null;
 }

@@ -28,11 +28,14 @@ export const personNameField = z
   .min(2, "validation.nameTooShort")
   .max(120, "validation.tooLong");
 
-/** Vietnamese phone: 0xxxxxxxxx or +84xxxxxxxxx (9–10 digits after the prefix). */
+/**
+ * A phone number: Vietnamese (0xxxxxxxxx or +84xxxxxxxxx, 9–10 digits after the prefix) or, for donors
+ * abroad, international as E.164 writes it (+ country code, 7–15 digits: "+81312345678").
+ */
 export const phoneField = z
   .string()
   .trim()
-  .regex(/^(\+84|0)\d{9,10}$/, "validation.phone");
+  .regex(/^(?:(\+84|0)\d{9,10}|\+(?!84)[1-9]\d{6,14})$/, "validation.phone");
 
 /**
  * An amount of đồng typed into a form: "1000000", "1.000.000", "1,000,000" or "1.000.000 ₫" → 1000000.

@@ -4,6 +4,7 @@ import { HARD_MAX_AMOUNT } from "../payment-limits";
 import { messageWithParams } from "./messages";
 import { dateInputField, emailField, isBlankRow, personNameField, phoneField, plainText, positiveVndAmountField } from "./fields";
 import { isValidEnterpriseTaxCode } from "./tax-code";
+import { HOME_COUNTRY, isCountryCode, REGISTRATION_NUMBER_SHAPE } from "./country";
 
 /**
  * An offline gift as a manager records it (cash, bank transfer, in-kind goods, volunteer hours).
@@ -78,6 +79,13 @@ const organisationSchema = z.object({
   legalName: text(200).refine((value) => value.length >= 2, "validation.required"),
   taxCode: optionalText(20).refine((value) => value === "" || isValidEnterpriseTaxCode(value), "validation.taxCode"),
 });
+/** An organisation abroad: its registration number in its own country, if the manager has it (no Vietnamese check digit). */
+const foreignOrganisationSchema = z.object({
+  legalName: text(200).refine((value) => value.length >= 2, "validation.required"),
+  registrationNumber: optionalText(40).refine((value) => value === "" || REGISTRATION_NUMBER_SHAPE.test(value), "pledge.validation.registrationNumber"),
+});
+/** Blank means Việt Nam (the form's default). */
+const countryField = z.preprocess((value) => (value == null || value === "" ? HOME_COUNTRY : value), z.string().refine(isCountryCode, "validation.invalidChoice"));
 const individualSchema = z.object({ fullName: personNameField });
 /** An optional field that, when filled in, must pass the shared field schema (with its own message). */
 const optional = <S extends z.ZodTypeAny>(field: S) =>
@@ -105,8 +113,10 @@ const baseSchema = z.object({
   /** Cash voucher (phiếu thu) or bank statement number. */
   voucher: optionalText(100),
   // Checked in superRefine, by method and donor type.
+  country: z.unknown().optional(),
   legalName: z.unknown().optional(),
   taxCode: z.unknown().optional(),
+  registrationNumber: z.unknown().optional(),
   fullName: z.unknown().optional(),
   email: z.unknown().optional(),
   phone: z.unknown().optional(),
@@ -161,8 +171,8 @@ function methodPart(value: Base, ctx: z.RefinementCtx) {
 }
 
 export type OfflineDonorInput =
-  | { type: "organisation"; legalName: string; taxCode: string | null; email: string | null; phone: string | null }
-  | { type: "individual"; fullName: string; email: string | null; phone: string | null }
+  | { type: "organisation"; legalName: string; country: string; taxCode: string | null; registrationNumber: string | null; email: string | null; phone: string | null }
+  | { type: "individual"; fullName: string; country: string; email: string | null; phone: string | null }
   | { type: "anonymous" }
   /** A pledge reference was given: the gift goes under the pledge's donor. */
   | { type: "pledge_donor" };
@@ -172,15 +182,22 @@ function donorPart(value: Base, ctx: z.RefinementCtx): OfflineDonorInput | undef
   if (value.pledgeReference) return { type: "pledge_donor" };
   if (value.donorType === "anonymous") return { type: "anonymous" };
   const contact = part(contactSchema, { email: value.email, phone: value.phone }, ctx);
+  const country = part(countryField, value.country, ctx, ["country"]);
   if (value.donorType === "organisation") {
+    // A Vietnamese organisation's tax code, or an organisation abroad's own number (the other field is ignored).
+    if (country !== undefined && country !== HOME_COUNTRY) {
+      const organisation = part(foreignOrganisationSchema, { legalName: value.legalName ?? "", registrationNumber: value.registrationNumber }, ctx);
+      if (!organisation || !contact) return undefined;
+      return { type: "organisation", legalName: organisation.legalName, country, taxCode: null, registrationNumber: organisation.registrationNumber || null, email: contact.email || null, phone: contact.phone || null };
+    }
     const organisation = part(organisationSchema, { legalName: value.legalName ?? "", taxCode: value.taxCode }, ctx);
-    if (!organisation || !contact) return undefined;
-    return { type: "organisation", legalName: organisation.legalName, taxCode: organisation.taxCode || null, email: contact.email || null, phone: contact.phone || null };
+    if (!organisation || !contact || country === undefined) return undefined;
+    return { type: "organisation", legalName: organisation.legalName, country, taxCode: organisation.taxCode || null, registrationNumber: null, email: contact.email || null, phone: contact.phone || null };
   }
   if (value.donorType === "individual") {
     const individual = part(individualSchema, { fullName: value.fullName ?? "" }, ctx);
-    if (!individual || !contact) return undefined;
-    return { type: "individual", fullName: individual.fullName, email: contact.email || null, phone: contact.phone || null };
+    if (!individual || !contact || country === undefined) return undefined;
+    return { type: "individual", fullName: individual.fullName, country, email: contact.email || null, phone: contact.phone || null };
   }
   return undefined;
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { PROVINCE_SLUGS } from "#models/reference/provinces";
 import { isValidEnterpriseTaxCode } from "./tax-code";
+import { HOME_COUNTRY, isCountryCode, REGISTRATION_NUMBER_SHAPE } from "./country";
 import { checkboxField, emailField, optionalField, phoneField, plainText, positiveVndAmountField } from "./fields";
 
 const text = (max: number) => plainText(max);
@@ -11,8 +12,11 @@ const positiveAmount = positiveVndAmountField;
 const pledgeFields = z
   .object({
     donorKind: z.enum(["organisation", "individual"], { errorMap: () => ({ message: "validation.invalidChoice" }) }),
+    country: z.preprocess((value) => (value == null || value === "" ? HOME_COUNTRY : value), z.string().refine(isCountryCode, "validation.invalidChoice")),
     legalName: optional(text(200)),
-    taxCode: optional(z.string().trim().refine(isValidEnterpriseTaxCode, "validation.taxCode")),
+    // Checked below against the country: a Vietnamese tax code, or a registration number elsewhere.
+    taxCode: optional(text(20)),
+    registrationNumber: optional(text(40)),
     representative: optional(text(120)),
     fullName: optional(text(120)),
     address: optional(text(300)),
@@ -54,7 +58,13 @@ const pledgeRequirements = z
     };
     if (v.donorKind === "organisation") {
       need("legalName");
-      need("taxCode");
+      // What the form shows for the donor's country is what is required (the other field is ignored).
+      const abroad = given(v.country) && v.country !== HOME_COUNTRY;
+      const number = abroad ? "registrationNumber" : "taxCode";
+      need(number);
+      const typed = given(v[number]) ? String(v[number]).trim() : "";
+      if (typed && !abroad && !isValidEnterpriseTaxCode(typed)) ctx.addIssue({ code: "custom", path: ["taxCode"], message: "validation.taxCode" });
+      if (typed && abroad && !REGISTRATION_NUMBER_SHAPE.test(typed)) ctx.addIssue({ code: "custom", path: ["registrationNumber"], message: "pledge.validation.registrationNumber" });
     } else if (v.donorKind === "individual") {
       need("fullName");
       // Personal data (Law 91/2025/QH15): an individual is named in public only with explicit consent.
@@ -67,7 +77,7 @@ const pledgeRequirements = z
   })
   .transform((raw) => ({ consent: raw.consent }));
 
-/** The pledge form: who gives (organisation or individual), what, and how they appear in public. */
+/** The pledge form: who gives (an organisation or individual, in Việt Nam or abroad), what, and how they appear in public. */
 export const pledgeSchema = pledgeFields.and(pledgeRequirements);
 
 export type PledgeInput = z.infer<typeof pledgeSchema>;
