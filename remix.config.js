@@ -6,8 +6,10 @@ export default {
   serverBuildPath: "build/index.js",
   serverModuleFormat: "esm",
   serverPlatform: "node",
-  // Server-only packages stay external; everything our own code imports is bundled.
-  serverDependenciesToBundle: [],
+  // Server-only packages stay external; everything our own code imports is bundled. i18n-iso-countries'
+  // names are JSON files (Node's ESM loader would need an import attribute for them) and it requires
+  // diacritics, which an ESM bundle cannot require: both bundled.
+  serverDependenciesToBundle: [/^i18n-iso-countries(\/.*)?$/, /^diacritics$/],
   watchPaths: ["models/**/*", "services/**/*"],
   ignoredRouteFiles: ["**/.*", "**/*.test.*"],
   future: {

@@ -1,4 +1,5 @@
-import countries from "i18n-iso-countries";
+// The package's own entry without its Node wrapper (which requires every language, 80 files, by a computed name).
+import countries from "i18n-iso-countries/index";
 import en from "i18n-iso-countries/langs/en.json";
 import vi from "i18n-iso-countries/langs/vi.json";
 import { HOME_COUNTRY, isCountryCode } from "./validation/country";

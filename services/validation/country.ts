@@ -1,4 +1,5 @@
-import countries from "i18n-iso-countries";
+// The package's own entry without its Node wrapper (which requires every language, 80 files, by a computed name).
+import countries from "i18n-iso-countries/index";
 
 /** The platform's own country: its organisations carry a Vietnamese tax code, its gifts are domestic. */
 export const HOME_COUNTRY = "VN";

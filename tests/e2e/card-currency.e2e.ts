@@ -14,8 +14,8 @@ import { baseUrl, launchBrowser, screenshot } from "./browser";
 import { createAccount } from "./db";
 
 /**
- * Issue 13 in the browser, in English with JavaScript on: a donor abroad pledges in đồng, pays by card in
- * yen (the labelled demo stands in for Stripe and settles at the quoted rate), sees the charge in yen on
+ * Issue 13 in the browser, in English with JavaScript on: a foundation from Japan pledges in đồng (its
+ * own registration number, no Vietnamese tax code), pays by card in yen (the labelled demo stands in for Stripe and settles at the quoted rate), sees the charge in yen on
  * the checkout page, and their receipt's public page shows the yen, the rate and the đồng booked; the
  * programme's progress moves by exactly the đồng booked.
  */
@@ -24,7 +24,7 @@ const slug = `sach-quoc-te-${stamp}`;
 const PASSWORD = "mat-khau-e2e-2026";
 const email = `yuki.${stamp}@example.jp`;
 
-describe("a card gift in yen (issue 13)", () => {
+describe("a foundation from Japan gives by card in yen (issue 13)", () => {
   let browser: Browser;
   beforeAll(async () => {
     process.env.SESSION_SECRET ??= "e2e-only-secret-for-password-hashing-0000";
@@ -50,10 +50,21 @@ describe("a card gift in yen (issue 13)", () => {
     await page.getByRole("button", { name: "Log in" }).click();
     await page.waitForURL(`${baseUrl()}/programmes/${slug}/pledge`);
 
-    await page.getByLabel("Individual").check();
-    await page.getByLabel("Full name").fill("Yuki Tanaka");
+    // A foundation from Japan: choosing the country swaps the Vietnamese tax code and province for its own number.
+    await page.getByLabel("Business or organisation").check();
+    await page.getByLabel("Tax code").waitFor();
+    await page.getByLabel("Country").selectOption("JP");
+    await page.getByLabel("Registration or tax number in its country").waitFor();
+    expect(await page.getByLabel("Tax code").count()).toBe(0);
+    expect(await page.getByLabel("Province").count()).toBe(0);
+    await page.getByLabel("Legal name").fill("Sakura Learning Foundation");
+    await page.getByLabel("Registration or tax number in its country").fill("5010405001703");
+    await page.getByLabel("Representative").fill("Yuki Tanaka");
+    await page.getByLabel("Address").fill("1-1 Marunouchi, Chiyoda-ku, Tokyo");
+    await page.getByLabel("Phone").fill("+81312345678");
     await page.getByLabel("Amount (đồng)").fill("1,000,000");
-    await page.getByLabel("Anonymous").check();
+    await page.getByLabel("Name and amount").check();
+    await screenshot(page, "89-foundation-from-japan");
     await page.getByRole("button", { name: "Send pledge" }).click();
     await page.waitForURL(/\/pledges\/GS[0-9A-Z]{8}$/);
     const reference = page.url().split("/").pop()!;
@@ -103,12 +114,16 @@ describe("a card gift in yen (issue 13)", () => {
     expect(englishText).toMatch(/In words:\s+One million one hundred thirty-five dong/);
     expect(englishText).toMatch(/Card charge:\s+JP¥5,932 — at 168\.6 ₫ per JPY/);
     expect(englishText).toContain("English translation; the Vietnamese original is the record.");
+    expect(englishText).toMatch(/Donor:\s+Sakura Learning Foundation/);
+    expect(englishText).toMatch(/Registration no\.:\s+5010405001703/);
+    expect(englishText).toMatch(/Country:\s+Japan/);
+    expect(englishText).not.toContain("Tax code:");
 
     await page.goto(`${baseUrl()}/programmes/${slug}`);
     await page.getByText("₫1,000,135").first().waitFor();
   }
 
-  test("in English: a pledge in đồng paid by card in yen, booked at the đồng settled, shown in both on the receipt", async () => {
+  test("in English: a foundation from Japan pledges in đồng, pays by card in yen, booked at the đồng settled, shown in both on its receipt", async () => {
     const page = await (await browser.newContext()).newPage();
     try {
       await journey(page);
