@@ -46,6 +46,11 @@ const institutionSchema = new Schema(
       website: { type: String, trim: true, maxlength: 300, match: /^https?:\/\/\S+$/, default: null },
     },
     bankAccount: { type: bankAccountSchema, default: null },
+    /**
+     * How to send money from abroad, as the institution's bank gives it (bank, SWIFT/BIC, account,
+     * beneficiary, address): shown to donors abroad and to gifts too large for a card (issue 13).
+     */
+    internationalTransfer: { type: String, trim: true, maxlength: 1000, default: null },
     description: { type: String, trim: true, maxlength: 5000, default: "" },
     status: { type: String, enum: INSTITUTION_STATUSES, required: true, default: "pending" },
     statusReason: { type: String, trim: true, maxlength: 1000, default: null },

@@ -132,6 +132,8 @@ export async function seed(recognition?: RecognitionConfig | null) {
       address: item.address,
       formerDistrictName: "formerDistrictName" in item ? item.formerDistrictName : null,
       bankAccount: item.bank,
+      // Example SWIFT details (demo data, like every account here), for donors abroad.
+      internationalTransfer: `DEMO — Bank: Joint Stock Commercial Bank for Foreign Trade of Vietnam (Vietcombank)\nSWIFT/BIC: BFTVVNVX\nAccount: ${item.bank.accountNumber}\nBeneficiary: ${item.bank.accountName}\nBank address: 198 Tran Quang Khai, Hoan Kiem, Ha Noi, Viet Nam`,
       description: `${item.name} tham gia Chương trình học tập suốt đời đến năm 2030.`,
       status: "pending" in item ? "pending" : "approved",
       decidedAt: "pending" in item ? null : day("2026-01-15"),

@@ -168,3 +168,21 @@ export async function institutionSummaries(institutionIds: string[]) {
   const found = await Promise.all(institutionIds.filter((id) => mongoose.isValidObjectId(id)).slice(0, 50).map((id) => Institution.findById(id).select("name slug status").lean()));
   return found.flatMap((i) => (i ? [{ id: String(i._id), name: i.name, slug: i.slug, status: i.status }] : []));
 }
+
+/** An institution's details for international transfers, for its own managers (and admins). */
+export async function internationalTransferOf(actor: SessionUser, institutionId: string) {
+  if (!mongoose.isValidObjectId(institutionId)) throw notFound();
+  const institution = await Institution.findById(institutionId).select("name internationalTransfer").lean();
+  if (!institution) throw notFound();
+  if (!canManageProgrammes(actor, institutionId)) throw forbidden();
+  return { id: institutionId, name: institution.name, internationalTransfer: institution.internationalTransfer ?? "" };
+}
+
+/** Its managers set (or clear, with blank text) the institution's international transfer details. Audited. */
+export async function setInternationalTransfer(actor: SessionUser, institutionId: string, text: string) {
+  const current = await internationalTransferOf(actor, institutionId);
+  const value = text.trim() === "" ? null : text.trim();
+  if ((current.internationalTransfer || null) === value) return;
+  await Institution.updateOne({ _id: institutionId }, { $set: { internationalTransfer: value } });
+  await recordAudit({ actor, action: "institution.international_transfer", subjectType: "Institution", subjectId: institutionId, institutionId, details: { from: current.internationalTransfer || null, to: value } });
+}

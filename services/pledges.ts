@@ -231,7 +231,7 @@ export async function pledgeDetails(actor: SessionUser, reference: string, canSe
   const viewed = await getPledgeForViewer(actor, reference, canSeeInstitution);
   const { donor, programme } = viewed;
   const [institution, donations, paid] = await Promise.all([
-    Institution.findById(viewed.pledge.institutionId).select("name slug bankAccount address provinceSlug").lean(),
+    Institution.findById(viewed.pledge.institutionId).select("name slug bankAccount internationalTransfer contact address provinceSlug").lean(),
     // Its gifts by `_id` (kept in its paid total), in the order they were received.
     findGiftsOfPledge(viewed.pledge._id).then((gifts) => gifts.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime())),
     paidOfPledge(viewed.pledge._id),

@@ -120,6 +120,7 @@ export default function ManagePage() {
                   {t("manage.reconcile")}
                 </Link>
                 <Link to={`/manage/institutions/${institution.id}/learning`} className="button button-small button-secondary">{t("reports.learning.link")}</Link>
+                <Link to={`/manage/institutions/${institution.id}/international`} className="button button-small button-secondary">{t("institutions.international.link")}</Link>
               </p>
               {institution.programmes.length === 0 ? <p className="muted">{t("manage.noProgrammes")}</p> : null}
               {institution.programmes.length > 0 ? (

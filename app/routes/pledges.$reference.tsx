@@ -6,6 +6,7 @@ import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { findBankByBin } from "#models/reference/banks";
 import { canAccessInstitution } from "#services/access";
 import { formatDate, formatVnd } from "#services/format";
+import { HOME_COUNTRY } from "#services/validation/country";
 import { requireUser } from "~/utils/auth.server";
 import { validateCsrf } from "~/utils/csrf.server";
 import { cancelPledge, pledgeDetails, vietQrPngDataUrl } from "~/utils/domain.server";
@@ -57,6 +58,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     transfer: bank && vietQr
       ? { qr: await vietQrPngDataUrl(vietQr.payload), payload: vietQr.payload, amount: vietQr.amount, bank: findBankByBin(bank.bankBin)?.shortName ?? bank.bankBin, accountNumber: bank.accountNumber, accountName: bank.accountName, description: pledge.reference }
       : null,
+    // From abroad (or too large for a card in the donor's currency): the institution's SWIFT details and the reference to quote.
+    international:
+      due && isOwner && ((pledge.donorSnapshot?.country ?? HOME_COUNTRY) !== HOME_COUNTRY || options.some((o) => o.currency !== "vnd" && o.fits === "above_maximum"))
+        ? { details: institution?.internationalTransfer ?? null, contact: institution?.contact?.email ?? null, reference: pledge.reference, amount: due.amount }
+        : null,
     donations: donations.map((d) => ({ receiptNumber: d.receiptNumber, amount: d.amount, method: d.method, receivedAt: d.receivedAt })),
     locale: await getLanguage(request),
   });
@@ -220,6 +226,22 @@ export default function PledgeDetailPage() {
               </div>
             )}
           </div>
+        </section>
+      ) : null}
+
+      {data.international ? (
+        <section aria-labelledby="international" className="card stack" data-testid="international-transfer">
+          <h2 id="international">{t("pledge.international.title")}</h2>
+          <p>{t("pledge.international.lead", { amount: formatVnd(data.international.amount, lang) })}</p>
+          {data.international.details ? (
+            <p className="preserve-lines" data-testid="international-details">{data.international.details}</p>
+          ) : (
+            <p className="notice">{t(data.international.contact ? "pledge.international.askInstitution" : "pledge.international.askInstitutionNoEmail", { institution: data.institutionName, email: data.international.contact })}</p>
+          )}
+          <dl className="facts">
+            <div><dt>{t("pledge.international.reference")}</dt><dd><code data-testid="international-reference">{data.international.reference}</code></dd></div>
+          </dl>
+          <p className="muted">{t("pledge.international.hint")}</p>
         </section>
       ) : null}
 

@@ -178,7 +178,7 @@ export default function PledgePage() {
             onChange={(e) => setKind(e.target.value)}
             options={(["cash_once", "cash_instalments", "in_kind", "volunteer_hours"] as const).map((value) => ({ value, label: t(`pledge.kind.${value}`) }))}
           />
-          {showKind("cash_once", "cash_instalments") ? <Field {...props("amount")} inputMode="numeric" label={t("pledge.amount")} hint={t("pledge.amountHint", { max: formatVnd(STRIPE_MAX_VND, lang) })} /> : null}
+          {showKind("cash_once", "cash_instalments") ? <Field {...props("amount")} inputMode="numeric" label={t("pledge.amount")} hint={t(showHome ? "pledge.amountHint" : "pledge.amountHintAbroad", { max: formatVnd(STRIPE_MAX_VND, lang) })} /> : null}
           {showKind("cash_instalments") ? (
             <div className="two-columns">
               <Field {...props("instalmentCount")} type="number" min={2} max={12} label={t("pledge.instalmentCount")} />

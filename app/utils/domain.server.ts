@@ -7,7 +7,7 @@ export { recordAudit } from "#models/audit-event.server";
 export { openFileStream } from "#models/file.server";
 export { fileForViewer } from "#services/files";
 export { listUsers, setUserRole } from "#models/user.server";
-export { applyForInstitution, decideInstitution, decideJoinRequest, findApprovedInstitutions, institutionsManagedBy, institutionSummaries, requestToJoin, reviewQueue } from "#services/institutions";
+export { applyForInstitution, decideInstitution, decideJoinRequest, findApprovedInstitutions, institutionsManagedBy, institutionSummaries, internationalTransferOf, requestToJoin, reviewQueue, setInternationalTransfer } from "#services/institutions";
 export { changeProgrammeState, createProgramme, getProgrammeForManagement, programmesOfInstitutions, updateProgramme } from "#services/programmes";
 export { storeImage } from "#services/uploads";
 export { cancelPledge, createPledge, donorProfileOf, getPledgeForViewer, pledgeDetails, pledgesOfUser } from "#services/pledges";

@@ -41,3 +41,17 @@ export const joinRequestSchema = z.object({
   institutionId: z.string().regex(/^[a-f0-9]{24}$/, "validation.invalidChoice"),
   message: optional(plainText(1000)),
 });
+
+/**
+ * A SWIFT/BIC code (ISO 9362): 4 letters for the bank, 2 for its country, 2 letters or digits for the
+ * place, and 3 for a branch or none ("BFTVVNVX", "BFTVVNVX045").
+ */
+export const SWIFT_CODE = /\b[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?\b/;
+
+/** The institution's details for an international transfer, as text; blank takes them off. It must name the SWIFT/BIC code. */
+export const internationalTransferSchema = z.object({
+  internationalTransfer: z.preprocess(
+    (value) => (value == null ? "" : value),
+    plainText(1000).refine((value) => value === "" || SWIFT_CODE.test(value), "institutions.validation.swiftMissing"),
+  ),
+});

@@ -31,7 +31,7 @@ describe("a foundation from Japan gives by card in yen (issue 13)", () => {
     process.env.MONGODB_URI ??= "mongodb://127.0.0.1/unused";
     await createAccount("donor", email, PASSWORD, "Yuki Tanaka");
     await CardRates.updateOne({ _id: CARD_RATES_ID }, { $set: { rates: { usd: 25_400, eur: 29_500, jpy: 168.6, krw: 18.2, aud: 16_600, sgd: 19_650 }, asOf: new Date("2026-12-01T00:00:00+07:00"), source: "E2E example rates" } }, { upsert: true });
-    const institution = await Institution.create({ name: `Thư viện Huế ${stamp}`, slug: `thu-vien-hue-${stamp}`, type: "library", level: "provincial", provinceSlug: "hue", address: "Huế", bankAccount: { bankBin: "970418", accountNumber: "8800654321", accountName: "THU VIEN HUE" }, status: "approved" });
+    const institution = await Institution.create({ name: `Thư viện Huế ${stamp}`, slug: `thu-vien-hue-${stamp}`, type: "library", level: "provincial", provinceSlug: "hue", address: "Huế", bankAccount: { bankBin: "970418", accountNumber: "8800654321", accountName: "THU VIEN HUE" }, internationalTransfer: "Bank: BIDV\nSWIFT/BIC: BIDVVNVX\nAccount: 8800654321\nBeneficiary: THU VIEN HUE", status: "approved" });
     const created = await Programme.create({ institutionId: institution._id, slug, title: `Sách tiếng Nhật ${stamp}`, summary: "Tủ sách ngoại văn.", startDate: new Date("2026-09-01"), endDate: new Date("2028-09-01"), goal: 300_000_000, state: "open", provinceSlug: "hue", institutionType: "library", institutionName: institution.name, institutionSlug: institution.slug, institutionApproved: true, publishedAt: new Date() });
     await markProgrammesChanged([created._id]);
     browser = await launchBrowser();
@@ -68,6 +68,10 @@ describe("a foundation from Japan gives by card in yen (issue 13)", () => {
     await page.getByRole("button", { name: "Send pledge" }).click();
     await page.waitForURL(/\/pledges\/GS[0-9A-Z]{8}$/);
     const reference = page.url().split("/").pop()!;
+
+    // From abroad the institution's SWIFT details are offered too, with the reference to quote.
+    expect(await page.getByTestId("international-details").textContent()).toContain("SWIFT/BIC: BIDVVNVX");
+    expect(await page.getByTestId("international-reference").textContent()).toBe(reference);
 
     // The card can be paid in yen: 1,000,000 ₫ at 168.6 ₫ per yen, rounded up.
     const currency = page.getByLabel("Pay in");

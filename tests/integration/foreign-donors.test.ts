@@ -9,6 +9,10 @@ import { Programme } from "#models/programme.server";
 import { recordDonation } from "#services/money/donations";
 import { action as pledgeAction, loader as pledgeLoader } from "~/routes/programmes.$slug_.pledge";
 import { loader as receiptPdfLoader } from "~/routes/receipts.$number_.pdf";
+import { action as internationalAction, loader as internationalLoader } from "~/routes/manage.institutions.$id.international";
+import { loader as pledgePageLoader } from "~/routes/pledges.$reference";
+import { AuditEvent } from "#models/audit-event.server";
+import { Institution } from "#models/institution.server";
 import { getFixedT, serializeLanguageCookie } from "~/utils/i18n.server";
 import { createInstitution } from "#tests/fixtures/domain";
 import { createTestUser, formRequest, getRequest, responseOf, sessionCookieFor } from "#tests/utils/requests";
@@ -23,10 +27,13 @@ function pdfText(pdf: Buffer) {
 }
 
 async function openProgramme() {
+  return (await openProgrammeOf()).slug;
+}
+async function openProgrammeOf() {
   const institution = await createInstitution({ name: "Bảo tàng Hà Nội" });
   const slug = `hoc-lieu-${String(institution._id).slice(-6)}`;
   await Programme.create({ institutionId: institution._id, slug, title: "Học liệu số", startDate: new Date("2026-01-01"), endDate: new Date("2030-12-31"), goal: 500_000_000, state: "open", provinceSlug: "ha-noi", institutionType: "museum", institutionName: institution.name, institutionSlug: institution.slug, institutionApproved: true });
-  return slug;
+  return { slug, institution };
 }
 
 let English = "";
@@ -131,5 +138,47 @@ describe("donors abroad", () => {
     expect(text).toContain("Registration no.: 5010405001703");
     expect(text).toContain("Country: Japan");
     expect(text).not.toContain("Tax code:");
+  });
+
+  test("a manager publishes the institution's SWIFT details; a donor abroad sees them with the reference to quote, a donor at home does not", async () => {
+    const { slug, institution } = await openProgrammeOf();
+    const id = String(institution._id);
+    const manager = await createTestUser({ role: "manager", institutionIds: [id] });
+    const managerCookie = await sessionCookieFor(manager.id);
+    const save = async (text: string, cookie = managerCookie) =>
+      responseOf(internationalAction({ request: await formRequest(`/manage/institutions/${id}/international`, { internationalTransfer: text }, { cookie }), params: { id }, context: {} }));
+
+    // Before: the donor abroad is told to ask the institution.
+    const donor = await createTestUser();
+    const donorCookie = await sessionCookieFor(donor.id);
+    const abroad = referenceOf(await pledge(slug, donorCookie, foundation, English));
+    const page = async (reference: string) => {
+      const response = await responseOf(pledgePageLoader({ request: getRequest(`/pledges/${reference}`, `${donorCookie}; ${English}`), params: { reference }, context: {} }));
+      return ((await response.json()) as { international: { details: string | null; reference: string; amount: number } | null }).international;
+    };
+    expect(await page(abroad)).toMatchObject({ details: null, reference: abroad, amount: 20_000_000 });
+
+    // Text without a SWIFT/BIC code is refused, and changes nothing.
+    const refused = await save("Please write to us for our bank details.");
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { errors: Record<string, string[]> }).errors.internationalTransfer).toEqual(["institutions.validation.swiftMissing"]);
+    expect((await Institution.findById(id).lean())!.internationalTransfer).toBeNull();
+    // Another institution's manager may not.
+    const other = await createTestUser({ role: "manager", institutionIds: [String((await createInstitution({ name: "Thư viện khác" }))._id)] });
+    expect((await save("SWIFT BFTVVNVX", await sessionCookieFor(other.id))).status).toBe(403);
+    expect((await responseOf(internationalLoader({ request: getRequest(`/manage/institutions/${id}/international`, await sessionCookieFor(other.id)), params: { id }, context: {} }))).status).toBe(403);
+
+    const details = "Bank: Vietcombank\nSWIFT/BIC: BFTVVNVX\nAccount: 0011004455667\nBeneficiary: BAO TANG HA NOI";
+    const saved = await save(details);
+    expect(saved.status).toBe(302);
+    expect(await AuditEvent.countDocuments({ action: "institution.international_transfer", subjectId: id })).toBe(1);
+    expect(await page(abroad)).toEqual({ details, contact: expect.anything(), reference: abroad, amount: 20_000_000 });
+
+    // A Vietnamese business pays by VietQR: no international transfer on its page.
+    const home = referenceOf(await pledge(slug, donorCookie, { donorKind: "organisation", country: "VN", legalName: "Công ty Sách Vina", taxCode: "0100109106" }));
+    expect(await page(home)).toBeNull();
+    // Blank takes the details off again.
+    expect((await save("")).status).toBe(302);
+    expect((await Institution.findById(id).lean())!.internationalTransfer).toBeNull();
   });
 });

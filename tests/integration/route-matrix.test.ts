@@ -733,6 +733,16 @@ const MATRIX: Record<string, Row> = {
       { name: "a year out of the plan (refused, nothing written)", path: (w) => `/manage/institutions/${w.instA}/learning`, params: (w) => ({ id: w.instA }), fields: () => ({ year: "1999", sector: "public", learners: "1", visitors: "0" }), expect: signedIn(FORBIDDEN, { managerA: BAD, admin: BAD }) },
     ],
   },
+  "manage.institutions.$id.international": {
+    loader: [
+      { name: "institution A's international transfer details", path: (w) => `/manage/institutions/${w.instA}/international`, params: (w) => ({ id: w.instA }), expect: signedIn(FORBIDDEN, { managerA: OK, admin: OK }) },
+      { name: "not an id", path: () => "/manage/institutions/x/international", params: () => ({ id: "x" }), expect: signedIn(NOT_FOUND) },
+    ],
+    action: [
+      { name: "set institution A's details", path: (w) => `/manage/institutions/${w.instA}/international`, params: (w) => ({ id: w.instA }), fields: () => ({ internationalTransfer: "Joint Stock Commercial Bank for Foreign Trade of Vietnam, SWIFT BFTVVNVX, account 0011004455667" }), expect: signedIn(FORBIDDEN, { managerA: to(/^\/manage\/institutions\/[0-9a-f]{24}\/international$/), admin: to(/^\/manage\/institutions\/[0-9a-f]{24}\/international$/) }) },
+      { name: "details without a SWIFT code (refused, nothing written)", path: (w) => `/manage/institutions/${w.instA}/international`, params: (w) => ({ id: w.instA }), fields: () => ({ internationalTransfer: "Please ask us by email" }), expect: signedIn(FORBIDDEN, { managerA: BAD, admin: BAD }) },
+    ],
+  },
   "transparency.reports._index": {
     loader: [{ name: "published reports (public)", path: () => "/transparency/reports", expect: everyone(OK), hidden: (w) => publicSecrets(w) }],
     action: NO_ACTION,
