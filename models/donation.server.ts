@@ -22,6 +22,19 @@ const inKindItemSchema = new Schema(
       validate: { validator: (v: number) => Number.isSafeInteger(v) && v > 0, message: "Số lượng phải là số nguyên dương (quantity must be a positive whole number)" },
     },
     unitValue: vnd(),
+    /** Goods declared abroad: the unit's value in the declared currency's minor units (`unitValue` is its đồng). */
+    declaredUnitValue: { type: Number, validate: { validator: (v: number | null | undefined) => v == null || (Number.isSafeInteger(v) && v > 0), message: "Giá trị khai báo phải là số nguyên dương (declared value in minor units)" } },
+  },
+  { _id: false },
+);
+
+/** The rate a manager converted goods declared in another currency at (issue 13): đồng per unit, its day and source. */
+const declaredInSchema = new Schema(
+  {
+    currency: { type: String, enum: FOREIGN_CARD_CURRENCIES, required: true },
+    rate: { type: Number, required: true, min: 0 },
+    rateDate: { type: Date, required: true },
+    rateSource: { type: String, required: true, trim: true, maxlength: 200 },
   },
   { _id: false },
 );
@@ -69,10 +82,11 @@ const donationSchema = new Schema(
     inKind: {
       items: { type: [inKindItemSchema], default: [] },
       valuationBasis: { type: String, trim: true, maxlength: 1000, default: null },
+      declaredIn: { type: declaredInSchema, default: null },
     },
     /** For volunteer expert hours: what the amount is made of (hours × the declared value of an hour). */
     volunteerHours: {
-      type: new Schema({ hours: { type: Number, required: true, min: 0, max: 100000 }, ratePerHour: vnd() }, { _id: false }),
+      type: new Schema({ hours: { type: Number, required: true, min: 0, max: 100000 }, ratePerHour: vnd(), mode: { type: String, enum: ["in_person", "remote"], default: "in_person" } }, { _id: false }),
       default: null,
     },
     receiptNumber: { type: String, required: true, trim: true, maxlength: 40 },

@@ -131,9 +131,10 @@ export async function receiptPdfFor(actor: SessionUser, receiptNumber: string, a
     receivedAt: donation.receivedAt,
     reference: donation.reference ?? donation.receiptNumber,
     instalment: await instalmentPaid(donation, pledge),
-    inKindItems: donation.inKind?.items?.map((i) => ({ item: i.item, quantity: i.quantity, unitValue: i.unitValue })) ?? [],
+    inKindItems: donation.inKind?.items?.map((i) => ({ item: i.item, quantity: i.quantity, unitValue: i.unitValue, declaredUnitValue: i.declaredUnitValue ?? null })) ?? [],
     valuationBasis: donation.inKind?.valuationBasis ?? null,
-    volunteerHours: donation.volunteerHours ? { hours: donation.volunteerHours.hours, ratePerHour: donation.volunteerHours.ratePerHour } : null,
+    declaredIn: declaredInOf(donation),
+    volunteerHours: donation.volunteerHours ? { hours: donation.volunteerHours.hours, ratePerHour: donation.volunteerHours.ratePerHour, mode: donation.volunteerHours.mode ?? null } : null,
     paidIn: paidInOf(donation),
     verifyUrl,
   }, locale);
@@ -172,6 +173,12 @@ export type PublicReceipt = {
 
 const paidInOf = (donation: Pick<DonationDoc, "paidIn">) =>
   donation.paidIn ? { currency: donation.paidIn.currency as CardCurrency, amount: donation.paidIn.amount, exchangeRate: donation.paidIn.exchangeRate } : null;
+
+/** Goods declared in another currency: the manager's rate, its day and source (issue 13). */
+const declaredInOf = (donation: Pick<DonationDoc, "inKind">) => {
+  const declared = donation.inKind?.declaredIn;
+  return declared ? { currency: declared.currency as CardCurrency, rate: declared.rate, rateDate: declared.rateDate, rateSource: declared.rateSource } : null;
+};
 
 const REVERSAL_KINDS = new Set(["refund", "dispute", "reinstatement"]);
 

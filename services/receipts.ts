@@ -10,7 +10,7 @@ import PDFDocument from "pdfkit";
 import QRCode from "qrcode";
 import type { DonationMethod } from "#models/donation.server";
 import { formatDate, formatLongVietnameseDate, formatNumber, formatVnd, type Locale } from "./format";
-import { paidInLine, type CardCurrency } from "./currencies";
+import { formatMoney, paidInLine, type CardCurrency } from "./currencies";
 import { vndInEnglishWords, vndInWords } from "./number-words";
 import { collectPdf, pdfFontPaths, pdfFonts, type PdfFontName as FontName } from "./pdf-fonts";
 
@@ -32,10 +32,12 @@ export type ReceiptData = {
   reference: string;
   /** Which instalment(s) of its pledge the gift paid ("Đợt 2/4"); absent when the pledge has no instalments. */
   instalment?: { from: number; to: number; count: number } | null;
-  inKindItems?: Array<{ item: string; quantity: number; unitValue: number }>;
+  inKindItems?: Array<{ item: string; quantity: number; unitValue: number; declaredUnitValue?: number | null }>;
   valuationBasis?: string | null;
+  /** Goods declared in another currency (minor units on the items): the rate the manager converted them at. */
+  declaredIn?: { currency: CardCurrency; rate: number; rateDate: Date; rateSource: string } | null;
   /** Volunteer expert hours: what the value is made of. */
-  volunteerHours?: { hours: number; ratePerHour: number } | null;
+  volunteerHours?: { hours: number; ratePerHour: number; mode?: "in_person" | "remote" | null } | null;
   /** A card gift paid in another currency (issue 13): what the card was charged and the rate Stripe settled it at. */
   paidIn?: { currency: CardCurrency; amount: number; exchangeRate: number } | null;
   /** Public page where anyone can check this receipt against the ledger; drawn as text and a QR code. */
@@ -69,6 +71,8 @@ const WORDS = {
     recipient: "BÊN NHẬN TÀI TRỢ", unit: "Đơn vị:", address: "Địa chỉ:", donorSide: "BÊN TÀI TRỢ", donor: "Nhà tài trợ:", taxCode: "Mã số thuế:", registrationNumber: "Số đăng ký:", country: "Quốc gia:", representative: "Người đại diện:",
     gift: "KHOẢN TÀI TRỢ", programme: "Chương trình:", inWords: "Bằng chữ:", hours: "Số giờ công:", hourUnit: "giờ", perHour: "/giờ", method: "Hình thức:", paidIn: "Số tiền thẻ bị trừ:",
     instalment: "Đợt thanh toán:", receivedAt: "Ngày nhận:", reference: "Mã tham chiếu:", items: "DANH MỤC HIỆN VẬT", valuation: "Cơ sở định giá:",
+    declaredRate: (rate: string, code: string, day: string, source: string) => `Giá trị khai báo bằng ${code}, quy đổi ${rate} ₫/${code} ngày ${day} (nguồn: ${source}).`,
+    hoursMode: { in_person: "trực tiếp", remote: "từ xa" },
     thanks: (institution: string, donor: string) => `${institution} xác nhận đã nhận khoản tài trợ nêu trên và trân trọng cảm ơn ${donor}.`,
     signatory: "ĐẠI DIỆN ĐƠN VỊ NHẬN TÀI TRỢ", sign: "(Ký, ghi rõ họ tên và đóng dấu)", scan: "Quét mã để đối chiếu biên nhận này với sổ cái công khai",
     footer: "Khoản tài trợ này được ghi nhận trong sổ cái công khai của Góp Sức.", check: "Tra cứu:", page: "Trang", translation: null as string | null,
@@ -79,6 +83,8 @@ const WORDS = {
     recipient: "RECEIVED BY", unit: "Institution:", address: "Address:", donorSide: "DONOR", donor: "Donor:", taxCode: "Tax code:", registrationNumber: "Registration no.:", country: "Country:", representative: "Representative:",
     gift: "THE GIFT", programme: "Programme:", inWords: "In words:", hours: "Hours:", hourUnit: "hours", perHour: " per hour", method: "Method:", paidIn: "Card charge:",
     instalment: "Instalment:", receivedAt: "Received on:", reference: "Reference:", items: "GOODS RECEIVED", valuation: "Valued on the basis of:",
+    declaredRate: (rate: string, code: string, day: string, source: string) => `Values declared in ${code}, converted at ${rate} ₫ per ${code} on ${day} (source: ${source}).`,
+    hoursMode: { in_person: "in person", remote: "remotely" },
     thanks: (institution: string, donor: string) => `${institution} confirms receipt of the gift above and sincerely thanks ${donor}.`,
     signatory: "FOR THE RECEIVING INSTITUTION", sign: "(Signature, full name and seal)", scan: "Scan the code to check this receipt against the public ledger",
     footer: "This gift is recorded in Góp Sức's public ledger.", check: "Check:", page: "Page",
@@ -208,7 +214,8 @@ export async function renderDonationReceiptPdf(receipt: ReceiptData, locale: Loc
   row(locale === "en" ? AMOUNT_LABELS_EN[receipt.method] : RECEIPT_AMOUNT_LABELS[receipt.method], money(receipt.amount), "bold", 13);
   row(w.inWords, locale === "en" ? vndInEnglishWords(receipt.amount) : vndInWords(receipt.amount), "italic");
   if (receipt.volunteerHours) {
-    row(w.hours, `${formatNumber(receipt.volunteerHours.hours, locale)} ${w.hourUnit} × ${money(receipt.volunteerHours.ratePerHour)}${w.perHour}`);
+    const mode = receipt.volunteerHours.mode ? ` (${w.hoursMode[receipt.volunteerHours.mode]})` : "";
+    row(w.hours, `${formatNumber(receipt.volunteerHours.hours, locale)} ${w.hourUnit} × ${money(receipt.volunteerHours.ratePerHour)}${w.perHour}${mode}`);
   }
   row(w.method, locale === "en" ? METHOD_LABELS_EN[receipt.method] : nfc(receipt.methodLabel ?? RECEIPT_METHOD_LABELS[receipt.method]));
   if (receipt.paidIn) row(w.paidIn, paidInLine(receipt.paidIn, locale));
@@ -218,12 +225,16 @@ export async function renderDonationReceiptPdf(receipt: ReceiptData, locale: Loc
 
   if (receipt.inKindItems && receipt.inKindItems.length > 0) {
     section(w.items);
-    drawItemsTable(doc, receipt.inKindItems, ensureSpace, locale);
-    if (receipt.valuationBasis) {
-      const text = `${w.valuation} ${nfc(receipt.valuationBasis)}`;
+    drawItemsTable(doc, receipt.inKindItems, ensureSpace, locale, receipt.declaredIn?.currency ?? null);
+    const note = (text: string) => {
       doc.font("italic").fontSize(10.5);
       ensureSpace(doc.heightOfString(text, { width: CONTENT_WIDTH }));
       doc.fillColor(INK).text(text, left, doc.y, { width: CONTENT_WIDTH });
+    };
+    if (receipt.valuationBasis) note(`${w.valuation} ${nfc(receipt.valuationBasis)}`);
+    if (receipt.declaredIn) {
+      const { currency, rate, rateDate, rateSource } = receipt.declaredIn;
+      note(w.declaredRate(formatNumber(rate, locale, 4), currency.toUpperCase(), formatDate(rateDate, locale), nfc(rateSource)));
     }
   }
 
@@ -287,6 +298,7 @@ function drawItemsTable(
   items: NonNullable<ReceiptData["inKindItems"]>,
   ensureSpace: (height: number) => boolean,
   locale: Locale,
+  declaredCurrency: CardCurrency | null,
 ): void {
   const [no, item, quantity, unitValue, value] = WORDS[locale].columns as [string, string, string, string, string];
   const columns = [
@@ -326,7 +338,9 @@ function drawItemsTable(
   items.forEach((entry, index) => {
     const lineTotal = entry.quantity * entry.unitValue;
     total += lineTotal;
-    drawRow([String(index + 1), nfc(entry.item), formatNumber(entry.quantity, locale, 0), formatVnd(entry.unitValue, locale), formatVnd(lineTotal, locale)], "regular");
+    // Declared abroad: the unit's value in its currency under its đồng.
+    const declared = declaredCurrency && entry.declaredUnitValue ? `\n(${formatMoney(entry.declaredUnitValue, declaredCurrency, locale)})` : "";
+    drawRow([String(index + 1), nfc(entry.item), formatNumber(entry.quantity, locale, 0), `${formatVnd(entry.unitValue, locale)}${declared}`, formatVnd(lineTotal, locale)], "regular");
   });
   drawRow(["", WORDS[locale].total, "", "", formatVnd(total, locale)], "bold");
   doc.y += 6;

@@ -10,6 +10,8 @@ import { formatVnd } from "#services/format";
 import { HOME_COUNTRY } from "#services/validation/country";
 import {
   EVIDENCE_TYPES,
+  GOODS_CURRENCIES,
+  HOURS_MODES,
   MAX_EVIDENCE_BYTES,
   MAX_EVIDENCE_FILES,
   OFFLINE_DONOR_TYPES,
@@ -148,6 +150,8 @@ export default function NewOfflineGiftPage() {
   const method = (values.method as string | undefined) ?? initialMethod;
   const donorType = (values.donorType as string | undefined) ?? initialDonorType;
   const home = ((values.country as string | undefined) ?? value("country", HOME_COUNTRY)) === HOME_COUNTRY;
+  // Goods declared abroad in another currency need the rate they are converted at, its day and its source.
+  const valueCurrency = String((values.valueCurrency as string | undefined) ?? value("valueCurrency", "vnd"));
   const pledgeGiven = hydrated && String(values.pledgeReference ?? "").trim() !== "";
   const total = hydrated ? previewGiftAmount(values) : null;
   // Without JavaScript every section shows (the server uses the ones the method needs); with it, only the chosen one.
@@ -212,14 +216,28 @@ export default function NewOfflineGiftPage() {
                 {t(groupError("items")!)}
               </p>
             ) : null}
+            <SelectField
+              {...props("valueCurrency", "vnd")}
+              label={t("gifts.valueCurrency")}
+              hint={t("gifts.valueCurrencyHint")}
+              options={GOODS_CURRENCIES.map((c) => ({ value: c, label: t(`pledge.currencyName.${c}`) }))}
+            />
             <div className="item-rows">
               {rows.map((i) => (
                 <div className="item-row" key={i}>
                   <Field {...props(`items.${i}.item`)} label={t("gifts.item")} list="programme-needs" autoComplete="off" />
                   <Field {...props(`items.${i}.quantity`)} inputMode="numeric" label={t("gifts.quantity")} autoComplete="off" />
-                  <Field {...props(`items.${i}.unitValue`)} inputMode="numeric" label={t("gifts.unitValue")} autoComplete="off" />
+                  <Field {...props(`items.${i}.unitValue`)} inputMode="decimal" label={hydrated && valueCurrency !== "vnd" ? t("gifts.unitValueIn", { currency: valueCurrency.toUpperCase() }) : t("gifts.unitValue")} autoComplete="off" />
                 </div>
               ))}
+            </div>
+            <div className="stack" hidden={hide(valueCurrency !== "vnd")}>
+              <p className="fieldset-hint">{t("gifts.declaredRateHint")}</p>
+              <div className="row-fields">
+                <Field {...props("rate")} inputMode="decimal" label={t("gifts.rate", { currency: hydrated ? valueCurrency.toUpperCase() : "…" })} autoComplete="off" />
+                <Field {...props("rateDate")} type="date" max={today} label={t("gifts.rateDate")} />
+                <Field {...props("rateSource")} label={t("gifts.rateSource")} hint={t("gifts.rateSourceHint")} autoComplete="off" />
+              </div>
             </div>
             <datalist id="programme-needs">
               {needs.map((need) => (
@@ -237,6 +255,7 @@ export default function NewOfflineGiftPage() {
               <Field {...props("hours")} inputMode="decimal" label={t("gifts.hours")} hint={t("gifts.hoursHint")} autoComplete="off" />
               <Field {...props("ratePerHour")} inputMode="numeric" label={t("gifts.ratePerHour")} hint={t("gifts.rateHint")} autoComplete="off" />
             </div>
+            <SelectField {...props("hoursMode", "in_person")} label={t("gifts.hoursMode")} options={HOURS_MODES.map((m) => ({ value: m, label: t(`gifts.hoursModes.${m}`) }))} />
           </fieldset>
 
           {total !== null && (method === "in_kind" || method === "volunteer_hours") ? (

@@ -51,10 +51,12 @@ export type DonationInput = {
   paidIn?: { currency: string; amount: number; exchangeRate: number; balanceTransactionId?: string | null } | null;
   evidenceFileIds?: string[];
   inKind?: {
-    items: Array<{ item: string; quantity: number; unitValue: number }>;
+    items: Array<{ item: string; quantity: number; unitValue: number; declaredUnitValue?: number | null }>;
     valuationBasis?: string | null;
+    /** Goods declared in another currency: the manager's rate, its day and source. */
+    declaredIn?: { currency: string; rate: number; rateDate: Date; rateSource: string } | null;
   };
-  volunteerHours?: { hours: number; ratePerHour: number } | null;
+  volunteerHours?: { hours: number; ratePerHour: number; mode?: "in_person" | "remote" } | null;
   recordedBy?: string | null;
 };
 

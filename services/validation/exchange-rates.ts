@@ -8,6 +8,14 @@ import { dateInputField, plainText } from "./fields";
  * thousands; otherwise it marks the decimals. Blank: no rate (cards are not offered in that currency).
  */
 export function parseRate(text: string): number | null | "invalid" {
+  return parseDecimal(text, 10_000_000);
+}
+
+/**
+ * A positive number typed the Vietnamese or English way, with decimals (the rule parseRate states), up
+ * to `max`. Blank: null.
+ */
+export function parseDecimal(text: string, max: number): number | null | "invalid" {
   const value = text.replace(/[\s\u00a0]|₫|đ$|VND$/gi, "");
   if (value === "") return null;
   let normalised: string;
@@ -17,8 +25,8 @@ export function parseRate(text: string): number | null | "invalid" {
   else if (/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(value)) normalised = value.replace(/,/g, "");
   else if (/^\d+[.,]\d{1,4}$/.test(value)) normalised = value.replace(",", ".");
   else return "invalid";
-  const rate = Number(normalised);
-  return rate > 0 && rate <= 10_000_000 ? rate : "invalid";
+  const number = Number(normalised);
+  return number > 0 && number <= max ? number : "invalid";
 }
 
 const rateField = z.preprocess(

@@ -5,6 +5,8 @@ import { messageWithParams } from "./messages";
 import { dateInputField, emailField, isBlankRow, personNameField, phoneField, plainText, positiveVndAmountField } from "./fields";
 import { isValidEnterpriseTaxCode } from "./tax-code";
 import { HOME_COUNTRY, isCountryCode, REGISTRATION_NUMBER_SHAPE } from "./country";
+import { CARD_CURRENCIES, CURRENCY_DECIMALS, type CardCurrency } from "../currencies";
+import { parseDecimal, parseRate } from "./exchange-rates";
 
 /**
  * An offline gift as a manager records it (cash, bank transfer, in-kind goods, volunteer hours).
@@ -24,6 +26,10 @@ export const MAX_EVIDENCE_BYTES = 5 * 1024 * 1024;
 export const MAX_EVIDENCE_FILES = 3;
 export const EVIDENCE_TYPES = ["image/jpeg", "image/png", "image/webp", "application/pdf"] as const;
 export const MAX_VOLUNTEER_HOURS = 10_000;
+/** Goods from abroad may be declared in these currencies (the card currencies, decision 0046); đồng is the default. */
+export const GOODS_CURRENCIES = CARD_CURRENCIES;
+export const HOURS_MODES = ["in_person", "remote"] as const;
+export type HoursMode = (typeof HOURS_MODES)[number];
 /** Same shape as models/pledge.server.ts PLEDGE_REFERENCE_SHAPE (not imported: it would bring mongoose to the browser). */
 const PLEDGE_REFERENCE = /^[A-Z0-9]{4,20}$/;
 
@@ -53,12 +59,67 @@ export const giftItemSchema = z.object({
   quantity: z.coerce.number({ invalid_type_error: "validation.quantity" }).int("validation.quantity").positive("validation.quantity").max(1_000_000, "validation.quantity"),
   unitValue: positiveAmount,
 });
-export type GiftItem = z.infer<typeof giftItemSchema>;
+/** A gift item; `declaredUnitValue` is the value declared abroad, in its currency's minor units (then `unitValue` is its đồng). */
+export type GiftItem = z.infer<typeof giftItemSchema> & { declaredUnitValue?: number };
+/** Goods declared in another currency: converted at `rate` đồng per unit, as of `rateDate`, from `rateSource`. */
+export type DeclaredIn = { currency: CardCurrency; rate: number; rateDate: Date; rateSource: string };
 
 const itemRows = z.preprocess(
   (value) => (Array.isArray(value) ? value.filter((row) => !isBlankRow(row)) : []),
   z.array(giftItemSchema).min(1, "gifts.validation.itemsRequired").max(MAX_GIFT_ITEMS, "validation.tooMany"),
 );
+
+/**
+ * A unit value declared in another currency, as typed ("1,250.50", "1.250,50", "¥4,500" without the
+ * sign): in that currency's minor units (cents; yen and won have none), no finer than the currency counts.
+ */
+const declaredValueField = (currency: CardCurrency) =>
+  z.preprocess(
+    (value) => (value == null ? "" : String(value)),
+    z.string().transform((text, ctx) => {
+      const number = parseDecimal(text, 1_000_000_000);
+      if (number === null) {
+        ctx.addIssue({ code: "custom", message: "validation.required" });
+        return z.NEVER;
+      }
+      const minor = number === "invalid" ? NaN : number * 10 ** CURRENCY_DECIMALS[currency];
+      if (!Number.isFinite(minor) || Math.abs(minor - Math.round(minor)) > 1e-6) {
+        ctx.addIssue({ code: "custom", message: messageWithParams("gifts.validation.declaredValue", { decimals: CURRENCY_DECIMALS[currency] }) });
+        return z.NEVER;
+      }
+      return Math.round(minor);
+    }),
+  );
+const declaredItemRows = (currency: CardCurrency) =>
+  z.preprocess(
+    (value) => (Array.isArray(value) ? value.filter((row) => !isBlankRow(row)) : []),
+    z
+      .array(giftItemSchema.extend({ unitValue: declaredValueField(currency) }))
+      .min(1, "gifts.validation.itemsRequired")
+      .max(MAX_GIFT_ITEMS, "validation.tooMany"),
+  );
+
+/** The rate the manager converts a foreign declared value at: đồng for one unit, the day, and where it comes from. */
+const declaredRateSchema = z.object({
+  rate: z.preprocess(
+    (value) => (value == null ? "" : String(value)),
+    z.string().transform((text, ctx) => {
+      const rate = parseRate(text);
+      if (rate === null || rate === "invalid") {
+        ctx.addIssue({ code: "custom", message: rate === null ? "validation.required" : "admin.rates.invalid" });
+        return z.NEVER;
+      }
+      return rate;
+    }),
+  ),
+  rateDate: z.preprocess(
+    (value) => (value == null ? "" : value),
+    dateInputField
+      .refine((date) => !(date instanceof Date) || date.getTime() >= vietnamMidnight(2000, 1, 1).getTime(), "validation.date")
+      .refine((date) => !(date instanceof Date) || date.getTime() <= Date.now(), "gifts.validation.rateDateInFuture"),
+  ),
+  rateSource: optionalText(200).refine((value) => value.length >= 3, "gifts.validation.rateSourceRequired"),
+});
 
 /** Hours, whole or with one decimal ("1,5" or "1.5"), as tenths of an hour so the amount is exact. */
 const hoursField = z.union([z.number(), z.string()]).transform((value, ctx) => {
@@ -123,8 +184,14 @@ const baseSchema = z.object({
   amount: z.unknown().optional(),
   items: z.unknown().optional(),
   valuationBasis: z.unknown().optional(),
+  /** Goods: the currency their unit values are declared in (đồng unless the goods come from abroad). */
+  valueCurrency: z.unknown().optional(),
+  rate: z.unknown().optional(),
+  rateDate: z.unknown().optional(),
+  rateSource: z.unknown().optional(),
   hours: z.unknown().optional(),
   ratePerHour: z.unknown().optional(),
+  hoursMode: z.unknown().optional(),
 });
 type Base = z.infer<typeof baseSchema>;
 
@@ -141,29 +208,49 @@ function methodPart(value: Base, ctx: z.RefinementCtx) {
     case "cash":
     case "bank_transfer": {
       const amount = part(positiveAmount, value.amount ?? "", ctx, ["amount"]);
-      return amount === undefined ? undefined : { amount, items: [] as GiftItem[], valuationBasis: null, hours: null };
+      return amount === undefined ? undefined : { amount, items: [] as GiftItem[], valuationBasis: null, declaredIn: null, hours: null };
     }
     case "in_kind": {
-      const items = part(itemRows, value.items, ctx, ["items"]);
+      const currency = part(choice(GOODS_CURRENCIES), value.valueCurrency || "vnd", ctx, ["valueCurrency"]);
+      if (currency === undefined) return undefined;
       const basis = part(optionalText(1000).refine((v) => v.length >= 3, "gifts.validation.valuationRequired"), value.valuationBasis, ctx, ["valuationBasis"]);
+      let items: GiftItem[] | undefined;
+      let declaredIn: DeclaredIn | null = null;
+      if (currency === "vnd") {
+        items = part(itemRows, value.items, ctx, ["items"]);
+      } else {
+        // Declared abroad in their currency: each unit's value in đồng at the manager's dated rate, to the đồng.
+        const declared = part(declaredItemRows(currency), value.items, ctx, ["items"]);
+        const rate = part(declaredRateSchema, { rate: value.rate, rateDate: value.rateDate, rateSource: value.rateSource }, ctx);
+        if (!declared || !rate) return undefined;
+        declaredIn = { currency, rate: rate.rate, rateDate: rate.rateDate, rateSource: rate.rateSource };
+        items = declared.map((item) => ({ ...item, unitValue: Math.round((item.unitValue / 10 ** CURRENCY_DECIMALS[currency]) * rate.rate), declaredUnitValue: item.unitValue }));
+        const zero = items.findIndex((item) => item.unitValue < 1);
+        if (zero >= 0) {
+          ctx.addIssue({ code: "custom", path: ["items", zero, "unitValue"], message: "gifts.validation.declaredValueTooSmall" });
+          return undefined;
+        }
+      }
       if (!items || basis === undefined) return undefined;
       const amount = items.reduce((sum, item) => sum + item.quantity * item.unitValue, 0);
       if (!Number.isSafeInteger(amount) || amount > HARD_MAX_AMOUNT) {
         ctx.addIssue({ code: "custom", path: ["items"], message: messageWithParams("validation.amountTooLarge", { maxVnd: HARD_MAX_AMOUNT }) });
         return undefined;
       }
-      return { amount, items, valuationBasis: basis, hours: null };
+      return { amount, items, valuationBasis: basis, declaredIn, hours: null };
     }
     case "volunteer_hours": {
       const tenths = part(hoursField, value.hours ?? "", ctx, ["hours"]);
       const rate = part(positiveAmount, value.ratePerHour ?? "", ctx, ["ratePerHour"]);
-      if (tenths === undefined || rate === undefined) return undefined;
+      // Given on site or remotely (an expert abroad teaching online); on site unless said.
+      const mode = part(choice(HOURS_MODES), value.hoursMode || "in_person", ctx, ["hoursMode"]);
+      if (tenths === undefined || rate === undefined || mode === undefined) return undefined;
       const tenfold = tenths * rate;
       if (!Number.isSafeInteger(tenfold) || tenfold % 10 !== 0) {
         ctx.addIssue({ code: "custom", path: ["hours"], message: "gifts.validation.hoursAmountWhole" });
         return undefined;
       }
-      return { amount: tenfold / 10, items: [] as GiftItem[], valuationBasis: null, hours: { hours: tenths / 10, ratePerHour: rate } };
+      return { amount: tenfold / 10, items: [] as GiftItem[], valuationBasis: null, declaredIn: null, hours: { hours: tenths / 10, ratePerHour: rate, mode } };
     }
     default:
       return undefined;
