@@ -2,6 +2,7 @@ import { useTranslation } from "react-i18next";
 import { INSTITUTION_TYPES } from "#models/reference/institution-types";
 import { provinceName } from "#models/reference/provinces";
 import { THEMES } from "#models/reference/themes";
+import { countryName } from "#services/countries";
 import { formatNumber, formatVnd, type Locale } from "#services/format";
 
 /** The figures of a report, as stored (services/reports/figures.ts ReportFigures; JSON-serialised). */
@@ -19,6 +20,11 @@ export type FiguresView = {
   pledges: { made: number; fulfilled: number; amount: number; fulfilledAmount: number };
   certificates: { issued: number; revoked: number };
   indicators: Array<{ id: string; name: { vi: string; en: string }; measure: string; numerator: number; denominator: number; value: number | null; target2025: number; target2030: number }>;
+  origin?: {
+    domestic: { received: number; gifts: number; donors: number };
+    international: { received: number; gifts: number; donors: number };
+    byCountry: Array<{ country: string; received: number; gifts: number; donors: number }>;
+  };
 };
 
 /** "Báo cáo năm 2026 — Hà Nội" / "Annual report 2026 — national". */
@@ -84,6 +90,7 @@ export function ReportFiguresTables({ figures }: { figures: FiguresView }) {
         vnd={vnd}
         num={num}
       />
+      {figures.origin ? <OriginTable origin={figures.origin} lang={lang} vnd={vnd} num={num} /> : null}
       <section aria-labelledby="rf-indicators">
         <h2 id="rf-indicators">{t("reports.figures.indicators", { year: figures.year })}</h2>
         <div className="table-wrap">
@@ -160,6 +167,42 @@ function MoneyTable({
           </tbody>
         </table>
       </div>
+    </section>
+  );
+}
+
+/** Support from Việt Nam and from abroad, by the donor's country (issue 13). */
+function OriginTable({ origin, lang, vnd, num }: { origin: NonNullable<FiguresView["origin"]>; lang: Locale; vnd: (n: number) => string; num: (n: number) => string }) {
+  const { t } = useTranslation();
+  const row = (key: string, name: string, r: { received: number; gifts: number; donors: number }) => (
+    <tr key={key} data-origin={key}>
+      <th scope="row">{name}</th>
+      <td className="num">{vnd(r.received)}</td>
+      <td className="num">{num(r.gifts)}</td>
+      <td className="num">{num(r.donors)}</td>
+    </tr>
+  );
+  return (
+    <section aria-labelledby="rf-origin">
+      <h2 id="rf-origin">{t("reports.figures.byOrigin")}</h2>
+      <div className="table-wrap">
+        <table data-testid="report-origin">
+          <thead>
+            <tr>
+              <th scope="col">{t("reports.figures.origin")}</th>
+              <th scope="col">{t("reports.figures.received")}</th>
+              <th scope="col">{t("reports.figures.gifts")}</th>
+              <th scope="col">{t("reports.figures.donors")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {row("domestic", t("reports.figures.domestic"), origin.domestic)}
+            {row("international", t("reports.figures.international"), origin.international)}
+            {origin.byCountry.map((r) => row(r.country, `— ${countryName(r.country, lang)}`, r))}
+          </tbody>
+        </table>
+      </div>
+      <p className="muted">{t("reports.figures.originNote")}</p>
     </section>
   );
 }

@@ -1,4 +1,5 @@
 import { stringify } from "csv-stringify/sync";
+import { countryName } from "../countries";
 import { INSTITUTION_TYPES } from "#models/reference/institution-types";
 import { provinceName } from "#models/reference/provinces";
 import { CERTIFICATE_TYPES, CERTIFICATE_TYPE_KEYS } from "#models/reference/recognition";
@@ -56,6 +57,17 @@ export function renderReportCsv(report: ReportDocument): string {
   for (const row of f.byTheme) {
     const t = THEMES.find((x) => x.slug === row.slug);
     money("theme", row.slug, t?.vi ?? row.slug, t?.en ?? row.slug, row);
+  }
+  // Support from Việt Nam and from abroad, by the donor's country (issue 13).
+  if (f.origin) {
+    const origin = (code: string, vi: string, en: string, row: { received: number; gifts: number; donors: number }) => {
+      rows.push(["origin", code, vi, en, "received_vnd", row.received]);
+      rows.push(["origin", code, vi, en, "gifts", row.gifts]);
+      rows.push(["origin", code, vi, en, "donors", row.donors]);
+    };
+    origin("domestic", "Trong nước (Việt Nam)", "Domestic (Viet Nam)", f.origin.domestic);
+    origin("international", "Quốc tế", "International", f.origin.international);
+    for (const row of f.origin.byCountry) origin(row.country, countryName(row.country, "vi"), countryName(row.country, "en"), row);
   }
   const indicatorRows = (section: string, prefix: string, results: typeof f.indicators) => {
     for (const r of results) {

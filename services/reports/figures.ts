@@ -1,5 +1,6 @@
 import mongoose, { type Types } from "mongoose";
 import { Certificate } from "#models/certificate.server";
+import { Donor } from "#models/donor.server";
 import { LedgerEntry } from "#models/ledger-entry.server";
 import { Pledge } from "#models/pledge.server";
 import { Programme, RECEIVED_KINDS } from "#models/programme.server";
@@ -13,6 +14,7 @@ import type { ReportKind } from "#models/report.server";
 import { vietnamMidnight } from "../calendar";
 import { indicatorsOfYear, type IndicatorResult } from "./indicators";
 import { FIRST_REPORT_YEAR } from "../validation/reports";
+import { HOME_COUNTRY } from "../validation/country";
 
 /**
  * The figures of a report to the Prime Minister (issue 12), computed when an officer publishes or
@@ -29,6 +31,8 @@ import { FIRST_REPORT_YEAR } from "../validation/reports";
 
 export type MoneyRow = { slug: string; received: number; gifts: number; spent: number };
 export type ProvinceRow = MoneyRow & { donors: number };
+/** Money in from donors of one country (ISO 3166-1 alpha-2): received (gifts less their reversals), gifts, donors. */
+export type OriginRow = { country: string; received: number; gifts: number; donors: number };
 
 export type ReportFigures = {
   kind: ReportKind;
@@ -51,6 +55,12 @@ export type ReportFigures = {
   indicators: IndicatorResult[];
   /** National reports: each province's indicators (provinces with approved institutions). */
   indicatorsByProvince: Array<{ slug: string; results: IndicatorResult[] }>;
+  /**
+   * Support from Việt Nam and from abroad (issue 13), in đồng: by the donor's country. Gifts with no donor
+   * recorded (an anonymous walk-in gift) count at home. `byCountry`: each country abroad, most first.
+   * Absent from reports published before it was kept.
+   */
+  origin?: { domestic: Omit<OriginRow, "country">; international: Omit<OriginRow, "country">; byCountry: OriginRow[] };
   /** The provinces' rollups over the same months, against the ledger's money in (they agree unless the sweeper is behind). */
   check: { rollupsReceived: number; agrees: boolean };
 };
@@ -85,10 +95,14 @@ export async function computeReportFigures(kind: ReportKind, yearAsked: number, 
   type Key = { p: Types.ObjectId; k: string; s: string };
   type Giver = { _id: { p: Types.ObjectId; d: Types.ObjectId } };
   const byKey = { p: "$programmeId", k: "$kind", s: "$sourceType" };
-  const [totals, counts, givers] = await Promise.all([
+  const [totals, counts, givers, receivedByDonor, giftsByDonor, abroad] = await Promise.all([
     LedgerEntry.aggregate<{ _id: Key; total: number }>([{ $match: { ...inPeriod, ...ofScope } }, { $group: { _id: byKey, total: { $sum: "$amount" } } }]),
     LedgerEntry.aggregate<{ _id: Key; n: number }>([{ $match: { ...inPeriod, ...ofScope, kind: { $in: GIFT_KINDS }, sourceType: "donation" } }, { $group: { _id: byKey, n: { $count: {} } } }]),
     LedgerEntry.aggregate<Giver>([{ $match: { ...inPeriod, ...ofScope, kind: { $in: GIFT_KINDS }, donorId: { $ne: null } } }, { $group: { _id: { p: "$programmeId", d: "$donorId" } } }]),
+    // Money in and gifts per donor, and the donors abroad (few): support by country.
+    LedgerEntry.aggregate<{ _id: Types.ObjectId | null; total: number }>([{ $match: { ...inPeriod, ...ofScope, kind: { $in: [...RECEIVED_KINDS] } } }, { $group: { _id: "$donorId", total: { $sum: "$amount" } } }]),
+    LedgerEntry.aggregate<{ _id: Types.ObjectId | null; n: number }>([{ $match: { ...inPeriod, ...ofScope, kind: { $in: GIFT_KINDS }, sourceType: "donation" } }, { $group: { _id: "$donorId", n: { $count: {} } } }]),
+    Donor.find({ country: { $exists: true, $nin: [null, HOME_COUNTRY] } }).select("country").lean(),
   ]);
   const keyOf = (k: Key) => `${String(k.p)}|${k.k}|${k.s}`;
   const giftCount = new Map(counts.map((row) => [keyOf(row._id), row.n]));
@@ -139,6 +153,13 @@ export async function computeReportFigures(kind: ReportKind, yearAsked: number, 
     if (row) row.donors = set.size;
   }
 
+  const origin = supportByOrigin(
+    { received: total.received, gifts: total.gifts, donors: donors.size },
+    new Map(abroad.map((d) => [String(d._id), d.country])),
+    receivedByDonor,
+    giftsByDonor,
+  );
+
   // Pledges made in the period, and how many of them are fulfilled now.
   const institutionIds = province ? [...new Set((await Programme.find({ provinceSlug: province }).select("institutionId").lean()).map((p) => String(p.institutionId)))] : null;
   const pledges = await Pledge.find({
@@ -187,6 +208,44 @@ export async function computeReportFigures(kind: ReportKind, yearAsked: number, 
     certificates: { issued: counted.filter((c) => c.status === "issued").length, revoked: counted.filter((c) => c.status === "revoked").length, byType: certificateTypes },
     indicators: province ? indicators.byProvince[province] ?? indicators.national : indicators.national,
     indicatorsByProvince: province ? [] : PROVINCE_SLUGS.filter((slug) => indicators.byProvince[slug]).map((slug) => ({ slug, results: indicators.byProvince[slug]! })),
+    origin,
     check: { rollupsReceived, agrees: rollupsReceived === total.received },
+  };
+}
+
+/**
+ * Support from abroad by the donor's country, and at home as what is left of the totals (so the two add
+ * up to them exactly, to the đồng and the gift).
+ */
+function supportByOrigin(
+  total: { received: number; gifts: number; donors: number },
+  countryOfDonor: Map<string, string>,
+  receivedByDonor: Array<{ _id: Types.ObjectId | null; total: number }>,
+  giftsByDonor: Array<{ _id: Types.ObjectId | null; n: number }>,
+): NonNullable<ReportFigures["origin"]> {
+  const rows = new Map<string, OriginRow>();
+  const rowOf = (donorId: Types.ObjectId | null) => {
+    const country = donorId ? countryOfDonor.get(String(donorId)) : undefined;
+    if (!country) return null;
+    let row = rows.get(country);
+    if (!row) rows.set(country, (row = { country, received: 0, gifts: 0, donors: 0 }));
+    return row;
+  };
+  for (const { _id, total: received } of receivedByDonor) {
+    const row = rowOf(_id);
+    if (row) row.received += received;
+  }
+  for (const { _id, n } of giftsByDonor) {
+    const row = rowOf(_id);
+    if (!row) continue;
+    row.gifts += n;
+    if (n > 0) row.donors += 1;
+  }
+  const byCountry = [...rows.values()].filter((r) => r.gifts > 0 || r.received !== 0).sort((a, b) => b.received - a.received || a.country.localeCompare(b.country));
+  const international = byCountry.reduce((sum, r) => ({ received: sum.received + r.received, gifts: sum.gifts + r.gifts, donors: sum.donors + r.donors }), { received: 0, gifts: 0, donors: 0 });
+  return {
+    domestic: { received: total.received - international.received, gifts: total.gifts - international.gifts, donors: total.donors - international.donors },
+    international,
+    byCountry,
   };
 }

@@ -7,6 +7,7 @@
  * Server-only. Deterministic for the same input: the PDF's dates come from `publishedAt`.
  */
 import PDFDocument from "pdfkit";
+import { countryName } from "../countries";
 import { INSTITUTION_TYPES } from "#models/reference/institution-types";
 import { provinceName } from "#models/reference/provinces";
 import { CERTIFICATE_TYPES, CERTIFICATE_TYPE_KEYS } from "#models/reference/recognition";
@@ -224,6 +225,24 @@ export async function renderReportPdf(report: ReportDocument): Promise<Buffer> {
     .map((type) => `${CERTIFICATE_TYPES[type].title.vi}: ${num(f.certificates.byType[type])}`)
     .join("; ");
   if (certificateLine) text(`Trong đó — ${certificateLine}${f.certificates.revoked ? `; đã thu hồi: ${num(f.certificates.revoked)}` : ""}.`, "italic", 9.5);
+  // Support from Việt Nam and from abroad, by the donor's country (issue 13; reports published before have none).
+  if (f.origin) {
+    table(
+      [
+        { title: "Nguồn tài trợ", width: 200, align: "left" },
+        { title: "Đã nhận", width: 130, align: "right" },
+        { title: "Lượt", width: 70, align: "right" },
+        { title: "Nhà tài trợ", width: 80, align: "right" },
+      ],
+      [
+        ["Trong nước (Việt Nam)", vnd(f.origin.domestic.received), num(f.origin.domestic.gifts), num(f.origin.domestic.donors)],
+        ["Quốc tế", vnd(f.origin.international.received), num(f.origin.international.gifts), num(f.origin.international.donors)],
+        ...f.origin.byCountry.map((r) => [`— ${countryName(r.country, "vi")}`, vnd(r.received), num(r.gifts), num(r.donors)]),
+      ],
+      { size: 9.5 }
+    );
+    text("Theo quốc gia của nhà tài trợ. Khoản tài trợ không ghi nhà tài trợ (ẩn danh, nhận tại chỗ) được tính là trong nước.", "italic", 9);
+  }
 
   // ——— The chart: horizontal bars, received and spent ———
   const chartRows = province
