@@ -80,6 +80,11 @@ export async function getMailProfile(id: string | Types.ObjectId) {
     : null;
 }
 
+/** The language a user reads (the language switch, signed in): their mails and letters follow it. */
+export async function setUserLocale(userId: string | Types.ObjectId, locale: "vi" | "en") {
+  await User.updateOne({ _id: userId, locale: { $ne: locale } }, { $set: { locale } });
+}
+
 /** A new password hash (a change on /account/password, or a reset). */
 export async function setPasswordHash(userId: string | Types.ObjectId, passwordHash: string) {
   await User.updateOne({ _id: userId }, { $set: { passwordHash } });

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { sendThankYouLetters } from "./thank-you";
 import mongoose, { type Types } from "mongoose";
 import { recordAudit } from "#models/audit-event.server";
 import { findDonationByIdempotencyKey, findGiftsOfPledge } from "#models/donation.server";
@@ -146,6 +147,8 @@ export async function recordOfflineGift(actor: SessionUser, programmeId: string,
     // The receipt carries the donor as the manager typed them today, whatever the donor record says.
     donorSnapshot: pledge ? null : typedDonor(input.donor),
   });
+  // A gift towards a pledge: its donor gets the thank-you letter and receipt in their language.
+  if (!result.duplicate && pledge) sendThankYouLetters([result.donationId]);
   if (!result.duplicate) {
     await recordAudit({
       actor,

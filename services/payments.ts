@@ -1,4 +1,5 @@
 import type Stripe from "stripe";
+import { sendThankYouLetters } from "./thank-you";
 import { recordAudit } from "#models/audit-event.server";
 import { findDonationByIdempotencyKey } from "#models/donation.server";
 import { Pledge } from "#models/pledge.server";
@@ -51,7 +52,7 @@ async function recordCheckoutPayment(session: Stripe.Checkout.Session, context: 
       paidIn = { currency, amount: session.amount_total!, exchangeRate: settled.exchangeRate ?? settled.amount / fromMinor(session.amount_total!, currency), balanceTransactionId: settled.id };
     }
   }
-  await recordDonation({
+  const booked = await recordDonation({
     idempotencyKey,
     pledgeId: pledge._id,
     programmeId: pledge.programmeId,
@@ -64,6 +65,7 @@ async function recordCheckoutPayment(session: Stripe.Checkout.Session, context: 
     reference: pledge.reference,
     provider: { name: "stripe", paymentIntentId: paymentIntent, checkoutSessionId: session.id },
   });
+  if (!booked.duplicate) sendThankYouLetters([booked.donationId]);
   return { status: "processed" };
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { sendThankYouLetters } from "./thank-you";
 import { CsvError, parse } from "csv-parse/sync";
 import mongoose, { type Types } from "mongoose";
 import { recordAudit } from "#models/audit-event.server";
@@ -649,6 +650,8 @@ export async function confirmStatement(
   const { lines, order, paid, pledges } = await analyse(institution._id, csvText, mapping, options.now ?? new Date());
   const importId = new mongoose.Types.ObjectId();
   const result: ConfirmResult = { importId: String(importId), total: lines.length, recorded: 0, recordedAmount: 0, queued: 0, alreadyImported: 0, linked: 0, overpaid: 0, future: 0 };
+  /** The gifts this import booked: their thank-you letters go out after it, one after the other. */
+  const thanked: string[] = [];
   const accepted = new Set(options.acceptAmountDiffers);
   // What each pledge has been paid so far, the ledger's figure plus the lines recorded here in booking order.
   const paidNow = new Map(paid);
@@ -710,7 +713,8 @@ export async function confirmStatement(
         await BankStatementLine.updateOne({ lineKey: line.lineKey, status: "unmatched" }, { $set: { status: "matched", pledgeId: pledge._id, donationId } });
         storedNow = false;
       }
-      await recordDonation(donation);
+      const booked = await recordDonation(donation);
+      if (!booked.duplicate) thanked.push(booked.donationId);
       paidNow.set(String(pledge._id), (paidNow.get(String(pledge._id)) ?? 0) + line.amount);
       if (storedNow) {
         result.recorded += 1;
@@ -737,6 +741,7 @@ export async function confirmStatement(
     provinceSlug: institution.provinceSlug,
     details: { layout: mapping.layout, fileName: options.fileName ?? null, acceptedAmountDiffers: options.acceptAmountDiffers.length, confirmOverpayments: options.confirmOverpayments === true, ...result },
   });
+  sendThankYouLetters(thanked);
   return result;
 }
 
@@ -846,6 +851,7 @@ export async function assignLine(
   if (String(pledgeId) !== String(pledge._id)) {
     throw new ServiceError("conflict", "reconcile.errors.alreadyRecorded", { reference: ["reconcile.errors.alreadyRecorded"] });
   }
+  if (!duplicate) sendThankYouLetters([donationId]);
   if (updated.modifiedCount > 0) {
     await recordAudit({
       actor,

@@ -29,5 +29,5 @@ export function outboxEnabled(): boolean {
 export { checkResetToken, completePasswordReset, requestPasswordReset, RESET_TTL_MS, sendVerificationMail, verifyEmail } from "#services/account-mail";
 export { sendInBackground } from "#services/mail";
 export { checkToken } from "#services/tokens";
-export { getMailProfile, setPledgeReminders } from "#models/user.server";
+export { getMailProfile, setPledgeReminders, setUserLocale } from "#models/user.server";
 export { latestMails } from "#models/mail.server";

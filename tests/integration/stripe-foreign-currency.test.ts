@@ -9,6 +9,12 @@ import { signWebhookPayload } from "#services/stripe";
 import { action as webhook } from "~/routes/webhooks.stripe";
 import { chargeObject, checkoutSessionObject, refundObject, stripeEvent, stripePayments, stripeRefundsByCharge, disputeObject } from "#tests/mocks/stripe";
 import { createInstitution, receivedCopyOf } from "#tests/fixtures/domain";
+import { Mail } from "#models/mail.server";
+import { User } from "#models/user.server";
+import { mailSettled } from "#services/mail";
+import { action as setLanguage } from "~/routes/set-language";
+import { ensureMailConfigured } from "~/utils/mail.server";
+import { createTestUser, formRequest, sessionCookieFor } from "#tests/utils/requests";
 
 /**
  * Issue 13: card gifts paid in another currency, booked in đồng at what Stripe settled (decision 0044).
@@ -146,5 +152,46 @@ describe("card gifts in another currency", () => {
     expect((await deliver(payment.completed)).status).toBe(200);
     expect(await giftOf(payment.pi)).toBeNull();
     expect(await netOf(programme._id)).toBe(0);
+  });
+
+  test("the donor who pledged gets a thank-you letter in the language they chose: the yen, the đồng, their English receipt and the Vietnamese original", async () => {
+    ensureMailConfigured(); // as the app's database connection does (the demo outbox here)
+    const { pledge } = await fixture();
+    const donor = await createTestUser({ name: "Yuki Tanaka" });
+    await User.updateOne({ _id: donor.id }, { $set: { emailVerifiedAt: new Date() } });
+    // Signed in, they switch the site to English: their account keeps the choice.
+    const switched = await setLanguage({ request: await formRequest("/set-language", { lng: "en", redirectTo: "/" }, { cookie: await sessionCookieFor(donor.id) }), params: {}, context: {} });
+    expect((switched as Response).status).toBe(302);
+    expect((await User.findById(donor.id).lean())!.locale).toBe("en");
+    await Pledge.updateOne({ _id: pledge._id }, { $set: { pledgedBy: donor.id } });
+
+    const payment = foreignPayment(pledge, "jpy", 6000, { amount: 1_011_600, rate: 168.6 });
+    expect((await deliver(payment.completed)).status).toBe(200);
+    const gift = await giftOf(payment.pi);
+    await mailSettled();
+    const letter = await Mail.findById(`thanks:${gift!.receiptNumber}`).lean();
+    expect(letter).toMatchObject({ kind: "thank-you", to: donor.email, locale: "en" });
+    expect(letter!.subject).toBe(`Thank you for your gift to “Thư viện số” — receipt ${gift!.receiptNumber}`);
+    expect(letter!.text).toContain("Amount booked: ₫1,011,600");
+    expect(letter!.text).toContain("Charged to your card: JP¥6,000 — at 168.6 ₫ per JPY");
+    expect(letter!.text).toContain(`/receipts/${gift!.receiptNumber}/pdf?lang=en`);
+    expect(letter!.text).toContain(`The Vietnamese original of the receipt (the record): http://localhost:3000/receipts/${gift!.receiptNumber}/pdf`);
+    // Stripe delivering the event again books nothing and writes no second letter.
+    expect((await deliver(payment.completed)).status).toBe(200);
+    await mailSettled();
+    expect(await Mail.countDocuments({ kind: "thank-you", to: donor.email })).toBe(1);
+
+    // A donor who reads Vietnamese gets it in Vietnamese, without the English links.
+    const second = await fixture();
+    const vietnamese = await createTestUser({ name: "Nguyễn An" });
+    await User.updateOne({ _id: vietnamese.id }, { $set: { emailVerifiedAt: new Date(), locale: "vi" } });
+    await Pledge.updateOne({ _id: second.pledge._id }, { $set: { pledgedBy: vietnamese.id } });
+    const dollars = foreignPayment(second.pledge, "usd", 3937, { amount: 1_000_123, rate: 25_403 });
+    expect((await deliver(dollars.completed)).status).toBe(200);
+    await mailSettled();
+    const thanks = await Mail.findOne({ kind: "thank-you", to: vietnamese.email }).lean();
+    expect(thanks!.subject).toMatch(/^Cảm ơn bạn đã tài trợ “Thư viện số” — biên nhận R-/);
+    expect(thanks!.text).toContain("Số tiền thẻ bị trừ: 39,37\u00a0US$ — quy đổi 25.403 ₫/USD");
+    expect(thanks!.text).not.toContain("?lang=en");
   });
 });
