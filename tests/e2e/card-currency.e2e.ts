@@ -54,11 +54,11 @@ describe("a foundation from Japan gives by card in yen (issue 13)", () => {
     await page.getByLabel("Business or organisation").check();
     await page.getByLabel("Tax code").waitFor();
     await page.getByLabel("Country").selectOption("JP");
-    await page.getByLabel("Registration or tax number in its country").waitFor();
+    await page.getByLabel("Registration number (organisations abroad)").waitFor();
     expect(await page.getByLabel("Tax code").count()).toBe(0);
     expect(await page.getByLabel("Province").count()).toBe(0);
     await page.getByLabel("Legal name").fill("Sakura Learning Foundation");
-    await page.getByLabel("Registration or tax number in its country").fill("5010405001703");
+    await page.getByLabel("Registration number (organisations abroad)").fill("5010405001703");
     await page.getByLabel("Representative").fill("Yuki Tanaka");
     await page.getByLabel("Address").fill("1-1 Marunouchi, Chiyoda-ku, Tokyo");
     await page.getByLabel("Phone").fill("+81312345678");

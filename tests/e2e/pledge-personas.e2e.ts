@@ -34,6 +34,7 @@ describe("J1 — every persona pledges and reaches a VietQR code", () => {
     await createAccount("donor", `an.${stamp}@example.vn`, PASSWORD, "Lê Thị Hoa");
     await createAccount("donor", `cn.${stamp}@example.vn`, PASSWORD, "Trần Minh Đức");
     await createAccount("donor", `nojs.${stamp}@sachvina.vn`, PASSWORD, "Vũ Thị Mai");
+    await createAccount("donor", `abroad.${stamp}@example.de`, PASSWORD, "Anna Weber");
     const institution = await Institution.create({ name: `Thư viện Lào Cai ${stamp}`, slug: `thu-vien-lao-cai-${stamp}`, type: "library", level: "provincial", provinceSlug: "lao-cai", address: "Lào Cai", bankAccount: { bankBin: "970418", accountNumber: "8800123456", accountName: "THU VIEN LAO CAI" }, status: "approved" });
     const created = await Programme.create({ institutionId: institution._id, slug, title: `Sách cho trẻ vùng cao ${stamp}`, summary: "Tủ sách cho các điểm trường.", startDate: new Date("2026-09-01"), endDate: new Date("2028-09-01"), goal: 300_000_000, state: "open", provinceSlug: "lao-cai", institutionType: "library", institutionName: institution.name, institutionSlug: institution.slug, institutionApproved: true, publishedAt: new Date() });
     // Written around the services: tell the catalogue, as the services do (services/catalogue-index.ts).
@@ -165,6 +166,27 @@ describe("J1 — every persona pledges and reaches a VietQR code", () => {
       await page.getByLabel(VI.taxCode).fill("0100109106-002");
       const reference = await submitToPledgePage(page, VI);
       expect((await Pledge.findOne({ reference }).lean())?.donorSnapshot?.name).toBe("Công ty TNHH Sách <5 tuổi>");
+    });
+  });
+
+  test("an organisation abroad with JavaScript off, in English: its country and own registration number (no tax code), then the transfer details for abroad", async () => {
+    const page = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+    await run(page, "persona-abroad-nojs", async () => {
+      await signIn(page, `abroad.${stamp}@example.de`, EN, true);
+      await page.getByLabel(EN.organisation).check();
+      // Without JavaScript every field shows, each saying whom it is for; the server takes what fits the country.
+      await page.getByLabel("Country").selectOption("DE");
+      await page.getByLabel(EN.legalName).fill("Stiftung Lesen International");
+      await page.getByLabel("Registration number (organisations abroad)").fill("HRB 12345");
+      await page.getByLabel(EN.amount).fill("40,000,000");
+      await page.getByRole("button", { name: EN.submit }).click();
+      await page.waitForURL(/\/pledges\/GS[0-9A-Z]{8}$/);
+      const reference = page.url().split("/").pop()!;
+      await page.getByTestId("international-transfer").waitFor();
+      expect(await page.getByTestId("international-reference").textContent()).toBe(reference);
+      const pledge = await Pledge.findOne({ reference }).lean();
+      expect(pledge?.donorSnapshot).toMatchObject({ name: "Stiftung Lesen International", country: "DE", registrationNumber: "HRB 12345", taxCode: null });
+      await screenshot(page, "persona-abroad-nojs");
     });
   });
 
