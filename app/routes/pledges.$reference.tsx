@@ -232,9 +232,11 @@ export default function PledgeDetailPage() {
       {data.international ? (
         <section aria-labelledby="international" className="card stack" data-testid="international-transfer">
           <h2 id="international">{t("pledge.international.title")}</h2>
-          <p>{t("pledge.international.lead", { amount: formatVnd(data.international.amount, lang) })}</p>
           {data.international.details ? (
-            <p className="preserve-lines" data-testid="international-details">{data.international.details}</p>
+            <>
+              <p>{t("pledge.international.lead", { amount: formatVnd(data.international.amount, lang) })}</p>
+              <p className="preserve-lines" data-testid="international-details">{data.international.details}</p>
+            </>
           ) : (
             <p className="notice">{t(data.international.contact ? "pledge.international.askInstitution" : "pledge.international.askInstitutionNoEmail", { institution: data.institutionName, email: data.international.contact })}</p>
           )}
