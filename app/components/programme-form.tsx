@@ -5,6 +5,7 @@ import { CAMPAIGN_DAYS } from "#models/reference/campaign-days";
 import { THEMES } from "#models/reference/themes";
 import { programmeSchema } from "#services/validation/programme";
 import { clientErrorAt, Field, FormError, TextareaField, useValidatedForm } from "./forms";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export type ProgrammeFormValues = {
   title?: string;
@@ -26,8 +27,8 @@ const EXTRA_ROWS = 3;
 
 /** Create and edit share this form: multipart (for the cover image), rows that work without JavaScript. */
 export function ProgrammeForm({ initial, failure, submitLabel }: { initial: ProgrammeFormValues; failure: Failure; submitLabel: string }) {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const navigation = useNavigation();
   const form = useValidatedForm(programmeSchema);
   const errors = form.formState.errors;

@@ -4,6 +4,7 @@ import { provinceName } from "#models/reference/provinces";
 import { THEMES } from "#models/reference/themes";
 import { countryName } from "#services/countries";
 import { formatNumber, formatVnd, type Locale } from "#services/format";
+import { useLocale } from "~/components/catalogue-helpers";
 
 /** The figures of a report, as stored (services/reports/figures.ts ReportFigures; JSON-serialised). */
 export type FiguresView = {
@@ -36,8 +37,8 @@ export function useReportTitle() {
 
 /** The report's tables, in the reader's language (the same numbers as the PDF and the CSV). */
 export function ReportFiguresTables({ figures }: { figures: FiguresView }) {
-  const { t, i18n } = useTranslation();
-  const lang: Locale = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const vnd = (n: number) => formatVnd(n, lang);
   const num = (n: number) => formatNumber(n, lang, 0);
   const pct = (v: number | null) => (v === null ? "—" : `${formatNumber(v, lang, 1)}%`);

@@ -1,11 +1,13 @@
 import { useTranslation } from "react-i18next";
 import type { ReactNode } from "react";
 import { formatDate, formatVnd } from "#services/format";
+import { useLocale } from "~/components/catalogue-helpers";
 
 /** Spent against planned per budget line (also on the programme's public page). */
 export function BudgetLinesTable({ lines }: { lines: Array<{ code: string; label: string; planned: number; spent: number }> }) {
-  const { t, i18n } = useTranslation();
-  const vnd = (amount: number) => formatVnd(amount, i18n.language === "en" ? "en" : "vi");
+  const { t } = useTranslation();
+  const locale = useLocale();
+  const vnd = (amount: number) => formatVnd(amount, locale);
   return (
     <div className="table-wrap">
       <table data-testid="budget-lines-table">
@@ -62,8 +64,8 @@ type ExpenditureRowView = { id: string; spentAt: string | Date; budgetLineLabel:
  * its state and what the viewer may do) on the managers' page.
  */
 export function ExpendituresTable<R extends ExpenditureRowView>({ rows, testId, last }: { rows: R[]; testId: string; last?: { header: string; cell: (row: R) => ReactNode } }) {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const vnd = (amount: number) => formatVnd(amount, lang);
   return (
     <div className="table-wrap">

@@ -12,6 +12,7 @@ import { formFailure, readFormData } from "~/utils/forms.server";
 import { getFixedT } from "~/utils/i18n.server";
 import { serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast, toastCookie } from "~/utils/session.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const meta: MetaFunction = () => [{ title: "Dữ liệu của tôi · My data — Góp Sức" }];
 
@@ -52,8 +53,8 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function MyDataPage() {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const { data, requests, isDonor } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const failure = actionData && !actionData.ok ? actionData : null;

@@ -16,6 +16,7 @@ import { getFixedT } from "~/utils/i18n.server";
 import { serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
 import { applyForInstitution, findApprovedInstitutions, requestToJoin } from "~/utils/domain.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const meta: MetaFunction = () => [{ title: "Đăng ký thiết chế · Register an institution — Góp Sức" }];
 
@@ -52,8 +53,8 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function ApplyPage() {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const { q, matches } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();

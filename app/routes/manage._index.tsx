@@ -13,6 +13,7 @@ import { refusalMessage } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
 import { changeProgrammeState, decideJoinRequest, institutionsManagedBy, programmesOfInstitutions } from "~/utils/domain.server";
 import { readFormData } from "~/utils/forms.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const meta: MetaFunction = () => [{ title: "Quản lý · Manage — Góp Sức" }];
 
@@ -65,8 +66,8 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function ManagePage() {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const { institutions, confirmClose } = useLoaderData<typeof loader>();
   return (
     <section className="stack">

@@ -4,7 +4,7 @@ import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/re
 import { useTranslation } from "react-i18next";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { LIBRARY_SECTORS, LIFELONG_SERVICES } from "#models/reference/indicators";
-import { formatDateTime, type Locale } from "#services/format";
+import { formatDateTime } from "#services/format";
 import { FIRST_REPORT_YEAR, LAST_REPORT_YEAR, institutionYearSchema, yearField } from "#services/validation/reports";
 import { Field, FormError, SelectField, useMessage } from "~/components/forms";
 import { requireUser } from "~/utils/auth.server";
@@ -14,6 +14,7 @@ import { getFixedT } from "~/utils/i18n.server";
 import { institutionYearForm, recordInstitutionYear } from "~/utils/reports.server";
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const meta: MetaFunction = () => [{ title: "Học tập suốt đời · Lifelong learning — Góp Sức" }];
 
@@ -57,9 +58,9 @@ export default function LearningYearPage() {
   const actionData = useActionData<typeof action>();
   const failure = actionData && !actionData.ok ? actionData : null;
   const navigation = useNavigation();
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const message = useMessage();
-  const lang: Locale = i18n.language === "en" ? "en" : "vi";
+  const lang = useLocale();
   const chosen = new Set(record?.services ?? []);
   return (
     <section className="stack">

@@ -32,6 +32,7 @@ import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
 import { messageWithParams } from "#services/validation/messages";
 import { readTextUploadForm, uploadedFile } from "~/utils/uploads.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const meta: MetaFunction = () => [{ title: "Đối soát sao kê · Bank reconciliation — Góp Sức" }];
 
@@ -709,8 +710,8 @@ function QueueCard({ lines, total, failure, lang }: { lines: QueueItem[]; total:
 }
 
 export default function ReconcilePage() {
-  const { t, i18n } = useTranslation();
-  const lang: Locale = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const { institution, queue } = useLoaderData<typeof loader>();
   const data = useActionData<ActionData>() as SerializeFrom<ActionData> | undefined;
   return (

@@ -15,6 +15,7 @@ import { formFailure, formValues, parseForm, readFormData } from "~/utils/forms.
 import { getFixedT, getLanguage } from "~/utils/i18n.server";
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: giftStyles }];
 export const meta: MetaFunction = () => [{ title: "Chi tiêu · Spending — Góp Sức" }];
@@ -80,8 +81,8 @@ function ActionForm({ row, intent, withReason, secondary }: { row: Row; intent: 
 }
 
 export default function ProgrammeSpendingPage() {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const { programme, budgetLines, received, spent, balance, threshold, canManage, expenditures } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const failure = actionData && !actionData.ok ? actionData : null;

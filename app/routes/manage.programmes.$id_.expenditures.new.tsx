@@ -18,6 +18,7 @@ import { consumeLimits, limitedForm, limitsFor } from "~/utils/rate-limit.server
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
 import { readMultipartForm } from "~/utils/uploads.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: giftStyles }];
 export const meta: MetaFunction = () => [{ title: "Ghi khoản chi · Record an expenditure — Góp Sức" }];
@@ -65,8 +66,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function NewExpenditurePage() {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const { programme, budgetLines, balance, threshold, clientToken, today } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const failure = actionData && !actionData.ok ? actionData : null;

@@ -10,6 +10,7 @@ import { requireUser } from "~/utils/auth.server";
 import { programmeCorrections } from "~/utils/corrections.server";
 import { programmeFinance } from "~/utils/gifts.server";
 import { orRespond } from "~/utils/service-errors.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const links: LinksFunction = () => [...catalogueLinks(), { rel: "stylesheet", href: giftStyles }];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.programme.title ?? "Tài chính"} · Tài chính · Finances — Góp Sức` }];
@@ -24,8 +25,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 export default function ProgrammeFinancePage() {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const { programme, canRecord, totals, overdue, overpaid, inKind, recent, giftCount, corrections, reversedByGift, pendingByGift, correctableMethods } = useLoaderData<typeof loader>();
   const vnd = (amount: number) => formatVnd(amount, lang);
   const quantity = (n: number) => formatNumber(n, lang, 0);

@@ -14,6 +14,7 @@ import { formFailure, formValues, parseForm, readFormData } from "~/utils/forms.
 import { getFixedT, getLanguage } from "~/utils/i18n.server";
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: giftStyles }];
 export const meta: MetaFunction = () => [{ title: "Điều chỉnh khoản đóng góp · Correct a gift — Góp Sức" }];
@@ -53,8 +54,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function CorrectGiftPage() {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const { programme, gift, correctable, reversed, pending, left, threshold, clientToken } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const failure = actionData && !actionData.ok ? actionData : null;

@@ -33,6 +33,7 @@ import { redirectWithToast } from "~/utils/session.server";
 import { readMultipartForm } from "~/utils/uploads.server";
 import { consumeLimits, limitedForm, limitsFor } from "~/utils/rate-limit.server";
 import { vietnamDateInput } from "#services/calendar";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: giftStyles }];
 export const meta: MetaFunction = () => [{ title: "Ghi nhận đóng góp · Record a gift — Góp Sức" }];
@@ -133,8 +134,8 @@ function ChoiceGroup({
 }
 
 export default function NewOfflineGiftPage() {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const { programme, needs, clientToken, today, countries } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const failure = actionData && !actionData.ok ? actionData : null;

@@ -23,6 +23,7 @@ import { getFixedT, getLanguage } from "~/utils/i18n.server";
 import { serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
 import { notFound, slugOr404 } from "~/utils/slugs";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const links = catalogueLinks;
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.programme.title} · Cam kết · Pledge — Góp Sức` : "Góp Sức" }];
@@ -79,8 +80,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function PledgePage() {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const data = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();

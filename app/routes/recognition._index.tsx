@@ -18,6 +18,7 @@ import { getFixedT, getLanguage } from "~/utils/i18n.server";
 import { createRule, rulesForViewer, setRuleActiveById } from "~/utils/recognition-officer.server";
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: recognitionStyles }];
 export const meta: MetaFunction = () => [{ title: "Quy tắc vinh danh · Recognition rules — Góp Sức" }];
@@ -110,8 +111,8 @@ export default function RecognitionRulesPage() {
 }
 
 function RuleGroup({ group, canKeep }: { group: { ruleSet: string; year: number; rules: Rule[] }; canKeep: boolean }) {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const headingId = `set-${group.year}-${group.ruleSet.replace(/[^\p{L}\p{N}]+/gu, "-")}`;
   const counts = (rule: Rule) =>
     [t("recognition.counts.cash"), rule.countInKind ? t("recognition.counts.inKind") : null, rule.countVolunteerHours ? t("recognition.counts.volunteer") : null].filter(Boolean).join(", ");
@@ -186,8 +187,8 @@ function typedAmount(value: unknown): number | null {
 }
 
 function NewRuleForm() {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const message = useMessage();
   const actionData = useActionData<typeof action>();
   const failure = actionData && !actionData.ok ? actionData : null;

@@ -9,6 +9,7 @@ import giftStyles from "~/styles/gifts.css";
 import { requireRole } from "~/utils/auth.server";
 import { batchView } from "~/utils/certificates-admin.server";
 import { orRespond } from "~/utils/service-errors.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: giftStyles },
@@ -30,8 +31,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 export default function BatchPage() {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const { batch } = useLoaderData<typeof loader>();
   const revalidator = useRevalidator();
 

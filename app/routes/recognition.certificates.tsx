@@ -18,6 +18,7 @@ import { formValues, parseForm, readFormData, type FieldErrors } from "~/utils/f
 import { getFixedT } from "~/utils/i18n.server";
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: giftStyles },
@@ -151,8 +152,8 @@ const errorsWithFallback = (errors: FieldErrors | undefined, fallback: (m: strin
 const asIds = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : typeof value === "string" ? [value] : []);
 
 export default function CertificatesPage() {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const { toIssue, certificates, justIssued } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const failed = actionData && !actionData.ok ? (actionData as Failure) : null;
@@ -252,8 +253,8 @@ type ToIssueRow = ReturnType<typeof useLoaderData<typeof loader>>["toIssue"][num
  * start a batch. Keyed on the listed nominations, so it starts afresh once some are issued.
  */
 function IssueForm({ toIssue, failure: issueFailure }: { toIssue: ToIssueRow[]; failure: Failure | null }) {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const navigation = useNavigation();
   const fallback = useWithFallback();
   const message = useMessage();

@@ -8,6 +8,7 @@ import recognitionStyles from "~/styles/recognition.css";
 import { requireRole } from "~/utils/auth.server";
 import { nomineeHistoryView } from "~/utils/recognition-officer.server";
 import { orRespond } from "~/utils/service-errors.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: recognitionStyles }];
 export const meta: MetaFunction = () => [{ title: "Lịch sử đề cử · Nomination history — Góp Sức" }];
@@ -22,8 +23,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 const badge = (status: string) => `badge badge-${status === "rejected" || status === "revoked" ? "rejected" : status === "proposed" ? "pending" : "approved"}`;
 
 export default function NomineeHistoryPage() {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const { donor, nominations, certificates, trail } = useLoaderData<typeof loader>();
   const vnd = (amount: number) => formatVnd(amount, lang);
   return (

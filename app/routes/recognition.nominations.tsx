@@ -15,6 +15,7 @@ import { validateCsrf } from "~/utils/csrf.server";
 import { formFailure, parseForm, readFormData } from "~/utils/forms.server";
 import { donorNames, nominationsForViewer, review } from "~/utils/recognition-officer.server";
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: recognitionStyles }];
 export const meta: MetaFunction = () => [{ title: "Đề cử vinh danh · Nominations — Góp Sức" }];
@@ -52,8 +53,8 @@ export async function action({ request }: ActionFunctionArgs) {
 const badge = (status: string) => `badge badge-${status === "rejected" ? "rejected" : status === "proposed" ? "pending" : "approved"}`;
 
 export default function NominationsPage() {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const message = useMessage();
   const { canReview, nominations, status } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();

@@ -14,6 +14,7 @@ import { validateCsrf } from "~/utils/csrf.server";
 import { formFailure, parseForm, readFormData } from "~/utils/forms.server";
 import { donorNames, nominate, qualifyingDonors, rulesForViewer } from "~/utils/recognition-officer.server";
 import { orRespond, ServiceError, serviceFailure } from "~/utils/service-errors.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: recognitionStyles }];
 export const meta: MetaFunction = () => [{ title: "Nhà tài trợ đủ điều kiện · Who qualifies — Góp Sức" }];
@@ -83,8 +84,8 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function QualifyingPage() {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const message = useMessage();
   const { sets, period, rows, all } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();

@@ -8,6 +8,7 @@ import recognitionStyles from "~/styles/recognition.css";
 import { requireRole } from "~/utils/auth.server";
 import { drillDown } from "~/utils/recognition-officer.server";
 import { orRespond } from "~/utils/service-errors.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: recognitionStyles }];
 export const meta: MetaFunction = () => [{ title: "Các khoản đóng góp · Contributions — Góp Sức" }];
@@ -20,8 +21,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 export default function ContributionsBehindPage() {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const { rule, donor, lines, total } = useLoaderData<typeof loader>();
   const vnd = (amount: number) => formatVnd(amount, lang);
   return (

@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { provinceName } from "#models/reference/provinces";
 import { REPORT_KINDS } from "#models/reference/reports";
-import { formatDate, type Locale } from "#services/format";
+import { formatDate } from "#services/format";
 import { FIRST_REPORT_YEAR, LAST_REPORT_YEAR, publishReportSchema, reportChoiceSchema } from "#services/validation/reports";
 import { FormError, SelectField, TextareaField, useMessage } from "~/components/forms";
 import { ReportFiguresTables, useReportTitle, type FiguresView } from "~/components/report-figures";
@@ -16,6 +16,7 @@ import { getFixedT } from "~/utils/i18n.server";
 import { previewReport, publishReport, reportScopesFor } from "~/utils/reports.server";
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const meta: MetaFunction = () => [{ title: "Lập báo cáo · Prepare a report — Góp Sức" }];
 
@@ -67,9 +68,9 @@ export default function PrepareReportPage() {
   const actionData = useActionData<typeof action>();
   const failure = actionData && !actionData.ok ? actionData : null;
   const navigation = useNavigation();
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const message = useMessage();
-  const lang: Locale = i18n.language === "en" ? "en" : "vi";
+  const lang = useLocale();
   const title = useReportTitle();
   const years = Array.from({ length: LAST_REPORT_YEAR - FIRST_REPORT_YEAR + 1 }, (_, i) => String(FIRST_REPORT_YEAR + i));
   const scopeLabel = (scope: string) => (scope === "national" ? t("reports.national") : provinceName(scope) ?? scope);

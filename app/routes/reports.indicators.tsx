@@ -3,7 +3,7 @@ import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import { formatNumber, type Locale } from "#services/format";
+import { formatNumber } from "#services/format";
 import { indicatorTargetsSchema } from "#services/validation/reports";
 import { FormError, useMessage } from "~/components/forms";
 import { requireRole } from "~/utils/auth.server";
@@ -13,6 +13,7 @@ import { getFixedT } from "~/utils/i18n.server";
 import { listIndicators, updateIndicatorTargets } from "~/utils/reports.server";
 import { serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const meta: MetaFunction = () => [{ title: "Chỉ tiêu · Indicators — Góp Sức" }];
 
@@ -46,9 +47,9 @@ export default function IndicatorsPage() {
   const actionData = useActionData<typeof action>();
   const failure = actionData && !actionData.ok ? actionData : null;
   const navigation = useNavigation();
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const message = useMessage();
-  const lang: Locale = i18n.language === "en" ? "en" : "vi";
+  const lang = useLocale();
   const value = (id: string, year: "y2025" | "y2030", stored: number) => failure?.values?.[`targets.${id}.${year}`] ?? formatNumber(stored, lang, 1).replace(/[.,](?=\d{3})/g, "");
   return (
     <section className="stack">

@@ -14,6 +14,7 @@ import { formFailure, parseForm, readFormData } from "~/utils/forms.server";
 import { getFixedT, getLanguage } from "~/utils/i18n.server";
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const meta: MetaFunction = () => [{ title: "Duyệt điều chỉnh · Review corrections — Góp Sức" }];
 
@@ -49,8 +50,8 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function ReviewCorrectionsPage() {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const { scope, pending, decided } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const failure = actionData && !actionData.ok ? actionData : null;

@@ -17,6 +17,7 @@ import { getFixedT } from "~/utils/i18n.server";
 import { orRespond, serviceFailure } from "~/utils/service-errors.server";
 import { redirectWithToast } from "~/utils/session.server";
 import { decideInstitution, decideJoinRequest, reviewQueue } from "~/utils/domain.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const meta: MetaFunction = () => [{ title: "Duyệt thiết chế · Review institutions — Góp Sức" }];
 
@@ -74,8 +75,8 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function ReviewInstitutionsPage() {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const { scope, pending, withRequests, recent } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const typeName = (slug: string) => INSTITUTION_TYPES.find((x) => x.slug === slug)?.[lang] ?? slug;

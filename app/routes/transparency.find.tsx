@@ -10,6 +10,7 @@ import { clientIp } from "~/utils/client-ip.server";
 import { enforceLimits, keepRetryAfter } from "~/utils/rate-limit.server";
 import { translateMessage } from "~/utils/messages";
 import { findGift, findGiftsByAmount } from "~/utils/transparency.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const meta: MetaFunction = () => [{ title: "Tìm khoản đóng góp · Find my gift — Góp Sức" }];
 
@@ -62,8 +63,8 @@ async function byAmount(request: Request, params: URLSearchParams): Promise<{ by
 
 export default function FindMyGift() {
   const { typed, found } = useLoaderData<typeof loader>();
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   return (
     <section className="stack narrow">
       <h1>{t("transparency.findTitle")}</h1>
@@ -117,7 +118,7 @@ function todayInVietnam() {
 function FindByAmount() {
   const { byAmount } = useLoaderData<typeof loader>();
   const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const lang = useLocale();
   const errors: { amount?: string; date?: string } = byAmount?.errors ?? {};
   const result = byAmount?.result ?? null;
   const field = (name: "amount" | "date") => ({

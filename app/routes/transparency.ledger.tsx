@@ -6,6 +6,7 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { Pagination } from "~/components/pagination";
 import { formatDateTime, formatNumber } from "#services/format";
 import { latestCheckpoint, ledgerChains, logIdentity } from "~/utils/transparency.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const meta: MetaFunction = () => [{ title: "Sổ cái minh bạch · A ledger anyone can check — Góp Sức" }];
 
@@ -26,8 +27,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export default function TransparencyLedger() {
   const { checkpoint, identity, chains } = useLoaderData<typeof loader>();
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   return (
     <section className="stack">
       <h1>{t("transparency.ledgerTitle")}</h1>

@@ -2,10 +2,11 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { formatDate, formatDateTime, type Locale } from "#services/format";
+import { formatDate, formatDateTime } from "#services/format";
 import { ReportFiguresTables, ReportFiles, useReportTitle, type FiguresView } from "~/components/report-figures";
 import { orRespond } from "~/utils/service-errors.server";
 import { publishedReport } from "~/utils/reports.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const meta: MetaFunction = () => [{ title: "Báo cáo · Report — Góp Sức" }];
 
@@ -33,8 +34,8 @@ export async function loader({ params }: LoaderFunctionArgs) {
 
 export default function PublishedReportPage() {
   const { report, supersededBy } = useLoaderData<typeof loader>();
-  const { t, i18n } = useTranslation();
-  const lang: Locale = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const title = useReportTitle();
   return (
     <section className="stack">

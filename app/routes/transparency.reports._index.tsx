@@ -2,9 +2,10 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { formatDate, type Locale } from "#services/format";
+import { formatDate } from "#services/format";
 import { ReportFiles, useReportTitle } from "~/components/report-figures";
 import { listPublishedReports } from "~/utils/reports.server";
+import { useLocale } from "~/components/catalogue-helpers";
 
 export const meta: MetaFunction = () => [{ title: "Báo cáo Thủ tướng · Reports to the Prime Minister — Góp Sức" }];
 
@@ -30,8 +31,8 @@ export async function loader(_args: LoaderFunctionArgs) {
 
 export default function PublishedReportsPage() {
   const { reports } = useLoaderData<typeof loader>();
-  const { t, i18n } = useTranslation();
-  const lang: Locale = i18n.language === "en" ? "en" : "vi";
+  const { t } = useTranslation();
+  const lang = useLocale();
   const title = useReportTitle();
   return (
     <section className="stack">
