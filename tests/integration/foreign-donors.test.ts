@@ -1,8 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { Donor } from "#models/donor.server";
 import { Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
@@ -16,15 +12,8 @@ import { Institution } from "#models/institution.server";
 import { getFixedT, serializeLanguageCookie } from "~/utils/i18n.server";
 import { createInstitution } from "#tests/fixtures/domain";
 import { createTestUser, formRequest, getRequest, responseOf, sessionCookieFor } from "#tests/utils/requests";
+import { pdfText } from "#tests/utils/pdf";
 
-const workDir = mkdtempSync(path.join(tmpdir(), "gopsuc-foreign-"));
-afterAll(() => rmSync(workDir, { recursive: true, force: true }));
-
-function pdfText(pdf: Buffer) {
-  const file = path.join(workDir, `r-${Math.random().toString(36).slice(2)}.pdf`);
-  writeFileSync(file, pdf);
-  return execFileSync("/usr/bin/pdftotext", ["-enc", "UTF-8", file, "-"], { encoding: "utf8" }).replace(/\s+/g, " ").normalize("NFC");
-}
 
 async function openProgramme() {
   return (await openProgrammeOf()).slug;

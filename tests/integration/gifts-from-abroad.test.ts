@@ -1,8 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { afterAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { Donation } from "#models/donation.server";
 import { Donor } from "#models/donor.server";
 import { LedgerEntry } from "#models/ledger-entry.server";
@@ -14,20 +10,13 @@ import { loader as receiptPdfLoader } from "~/routes/receipts.$number_.pdf";
 import { getFixedT } from "~/utils/i18n.server";
 import { createInstitution, receivedCopyOf } from "#tests/fixtures/domain";
 import { BASE, createTestUser, csrfPair, getRequest, joinCookies, responseOf, sessionCookieFor } from "#tests/utils/requests";
+import { pdfText } from "#tests/utils/pdf";
 
 /**
  * Issue 13: goods and expert hours from abroad, recorded by a manager — goods declared in a foreign
  * currency, converted at a dated rate the manager records with its source; hours given remotely or in
  * person. The books stay in đồng, exact to the đồng.
  */
-const workDir = mkdtempSync(path.join(tmpdir(), "gopsuc-abroad-"));
-afterAll(() => rmSync(workDir, { recursive: true, force: true }));
-function pdfText(pdf: Buffer) {
-  const file = path.join(workDir, `r-${Math.random().toString(36).slice(2)}.pdf`);
-  writeFileSync(file, pdf);
-  return execFileSync("/usr/bin/pdftotext", ["-enc", "UTF-8", file, "-"], { encoding: "utf8" }).replace(/\s+/g, " ").normalize("NFC");
-}
-
 const DAY = 24 * 3600 * 1000;
 const vnDate = (days = 0) => new Date(Date.now() + days * DAY + 7 * 3600 * 1000).toISOString().slice(0, 10);
 let tokens = 0;

@@ -1,9 +1,5 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import mongoose from "mongoose";
-import { afterAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { Donor } from "#models/donor.server";
 import { Pledge } from "#models/pledge.server";
 import { Programme } from "#models/programme.server";
@@ -14,16 +10,8 @@ import { loader as receiptPageLoader } from "~/routes/receipts.$number";
 import { loader as receiptPdfLoader } from "~/routes/receipts.$number_.pdf";
 import { createInstitution } from "#tests/fixtures/domain";
 import { createTestUser, formRequest, getRequest, responseOf, sessionCookieFor } from "#tests/utils/requests";
+import { pdfText } from "#tests/utils/pdf";
 
-const workDir = mkdtempSync(path.join(tmpdir(), "gopsuc-receipts-"));
-afterAll(() => rmSync(workDir, { recursive: true, force: true }));
-
-/** The receipt PDF's text as a reader sees it (single plain spaces). */
-function pdfText(pdf: Buffer) {
-  const file = path.join(workDir, `r-${Math.random().toString(36).slice(2)}.pdf`);
-  writeFileSync(file, pdf);
-  return execFileSync("/usr/bin/pdftotext", ["-enc", "UTF-8", file, "-"], { encoding: "utf8" }).replace(/\s+/g, " ").normalize("NFC");
-}
 
 async function openProgramme() {
   const institution = await createInstitution({ name: "Thư viện tỉnh Bắc Ninh" });

@@ -1,7 +1,3 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { LedgerEntry } from "#models/ledger-entry.server";
 import { RECEIVED_KINDS } from "#models/programme.server";
@@ -12,22 +8,13 @@ import { renderReportCsv } from "#services/reports/csv";
 import { renderReportPdf } from "#services/reports/pdf";
 import { cashGiftInput, createInstitution, createOpenProgramme, vnDate } from "#tests/fixtures/domain";
 import { createTestUser } from "#tests/utils/requests";
+import { pdfText } from "#tests/utils/pdf";
 
 /**
  * Issue 13: the reports show domestic and international support apart, by the donor's country, in đồng —
  * and the two add up to the report's total to the đồng, refunds of a gift from abroad included.
  */
 const year = Number(vnDate(0).slice(0, 4));
-
-function pdfText(pdf: Buffer): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "gopsuc-origin-"));
-  try {
-    writeFileSync(path.join(dir, "r.pdf"), pdf);
-    return execFileSync("/usr/bin/pdftotext", ["-enc", "UTF-8", path.join(dir, "r.pdf"), "-"], { encoding: "utf8" }).replace(/\s+/g, " ").normalize("NFC");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe("support from Việt Nam and from abroad in the reports", () => {
   test("by the donor's country, in đồng; domestic and international add up to the total", async () => {

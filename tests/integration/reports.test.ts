@@ -1,8 +1,4 @@
-import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Indicator } from "#models/indicator.server";
 import { LedgerEntry } from "#models/ledger-entry.server";
@@ -21,6 +17,7 @@ import { createTestUser, formRequest, getRequest, responseOf, sessionCookieFor }
 import { action as reportsAction, loader as reportsLoader } from "~/routes/reports._index";
 import { loader as publicListLoader } from "~/routes/transparency.reports._index";
 import { loader as downloadLoader } from "~/routes/transparency.reports.$id_.$format";
+import { pdfText } from "#tests/utils/pdf";
 
 /**
  * The reports to the Prime Minister (issue 12): their figures equal the ledger; a published report is a
@@ -31,19 +28,6 @@ import { loader as downloadLoader } from "~/routes/transparency.reports.$id_.$fo
 const { privateKey } = generateKeyPairSync("ed25519");
 beforeAll(() => configureLogSigner({ appUrl: "https://gopsuc.example", privateKey }));
 afterAll(() => configureLogSigner(null));
-
-/** The PDF's text as pdftotext reads it (poppler-utils), with single plain spaces. */
-function pdfText(pdf: Buffer): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "gopsuc-report-"));
-  try {
-    writeFileSync(path.join(dir, "r.pdf"), pdf);
-    return execFileSync("/usr/bin/pdftotext", ["-enc", "UTF-8", path.join(dir, "r.pdf"), "-"], { encoding: "utf8" })
-      .replace(/\s+/g, " ")
-      .normalize("NFC");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 type Person = SessionUser & { cookie: string };
 async function person(overrides: Parameters<typeof createTestUser>[0]): Promise<Person> {
