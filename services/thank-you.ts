@@ -16,7 +16,7 @@ import { mailText, renderMail } from "./mail/templates";
  * gift (the mail's `_id` is its receipt number); only to a confirmed address, as reminders are.
  */
 export async function sendThankYouLetter(donationId: Types.ObjectId | string): Promise<SendResult | "no-recipient"> {
-  const gift = await Donation.findById(donationId).select("pledgeId programmeId institutionId receiptNumber amount method receivedAt paidIn").lean();
+  const gift = await Donation.findById(donationId).select("pledgeId programmeId institutionId receiptNumber amount receivedAt paidIn").lean();
   if (!gift?.pledgeId) return "no-recipient";
   const pledge = await Pledge.findById(gift.pledgeId).select("pledgedBy reference").lean();
   const recipient = pledge?.pledgedBy ? await getMailProfile(pledge.pledgedBy) : null;

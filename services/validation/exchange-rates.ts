@@ -29,7 +29,8 @@ export function parseDecimal(text: string, max: number): number | null | "invali
   return number > 0 && number <= max ? number : "invalid";
 }
 
-const rateField = z.preprocess(
+/** A rate typed in a form (parseRate): a number, or null when blank. */
+export const rateField = z.preprocess(
   (value) => (value == null ? "" : String(value)),
   z.string().max(40, "admin.rates.invalid").transform((text, ctx) => {
     const rate = parseRate(text);

@@ -6,7 +6,7 @@ import { dateInputField, emailField, isBlankRow, personNameField, phoneField, pl
 import { isValidEnterpriseTaxCode } from "./tax-code";
 import { HOME_COUNTRY, isCountryCode, REGISTRATION_NUMBER_SHAPE } from "./country";
 import { CARD_CURRENCIES, CURRENCY_DECIMALS, type CardCurrency } from "../currencies";
-import { parseDecimal, parseRate } from "./exchange-rates";
+import { parseDecimal, rateField } from "./exchange-rates";
 
 /**
  * An offline gift as a manager records it (cash, bank transfer, in-kind goods, volunteer hours).
@@ -43,14 +43,18 @@ const optionalText = (max: number) => z.preprocess((value) => (value == null ? "
 const choice = <T extends readonly [string, ...string[]]>(values: T) =>
   z.preprocess((value) => (value == null ? "" : value), z.string().refine((value): value is T[number] => (values as readonly string[]).includes(value), "validation.invalidChoice"));
 
-/** The day the gift was received: a real date, from 2000 on, not later than today. */
-const receivedAtField = z.preprocess(
-  (value) => (value == null ? "" : value),
-  dateInputField
-    // zod runs refinements even after the transform refused the value, so only check real dates.
-    .refine((date) => !(date instanceof Date) || date.getTime() >= vietnamMidnight(2000, 1, 1).getTime(), "validation.date")
-    .refine((date) => !(date instanceof Date) || date.getTime() <= Date.now(), "gifts.validation.receivedInFuture"),
-);
+/** A day in the past, typed in a form: a real date, from 2000 on, not later than today (`futureMessage` if it is). */
+const pastDayField = (futureMessage: string) =>
+  z.preprocess(
+    (value) => (value == null ? "" : value),
+    dateInputField
+      // zod runs refinements even after the transform refused the value, so only check real dates.
+      .refine((date) => !(date instanceof Date) || date.getTime() >= vietnamMidnight(2000, 1, 1).getTime(), "validation.date")
+      .refine((date) => !(date instanceof Date) || date.getTime() <= Date.now(), futureMessage),
+  );
+
+/** The day the gift was received. */
+const receivedAtField = pastDayField("gifts.validation.receivedInFuture");
 
 const positiveAmount = positiveVndAmountField;
 
@@ -101,23 +105,8 @@ const declaredItemRows = (currency: CardCurrency) =>
 
 /** The rate the manager converts a foreign declared value at: đồng for one unit, the day, and where it comes from. */
 const declaredRateSchema = z.object({
-  rate: z.preprocess(
-    (value) => (value == null ? "" : String(value)),
-    z.string().transform((text, ctx) => {
-      const rate = parseRate(text);
-      if (rate === null || rate === "invalid") {
-        ctx.addIssue({ code: "custom", message: rate === null ? "validation.required" : "admin.rates.invalid" });
-        return z.NEVER;
-      }
-      return rate;
-    }),
-  ),
-  rateDate: z.preprocess(
-    (value) => (value == null ? "" : value),
-    dateInputField
-      .refine((date) => !(date instanceof Date) || date.getTime() >= vietnamMidnight(2000, 1, 1).getTime(), "validation.date")
-      .refine((date) => !(date instanceof Date) || date.getTime() <= Date.now(), "gifts.validation.rateDateInFuture"),
-  ),
+  rate: rateField.refine((rate): rate is number => rate !== null, "validation.required"),
+  rateDate: pastDayField("gifts.validation.rateDateInFuture"),
   rateSource: optionalText(200).refine((value) => value.length >= 3, "gifts.validation.rateSourceRequired"),
 });
 
